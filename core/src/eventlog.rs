@@ -1,0 +1,1 @@
+//! (crypto helper fills this module)

@@ -1,0 +1,1 @@
+//! (protocol helper fills this module)
