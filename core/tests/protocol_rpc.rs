@@ -12,7 +12,10 @@ use dstack_core::Error;
 use serde_json::{json, Value};
 
 fn shared(path: &str) -> String {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/reference/fixtures/");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/reference/fixtures/"
+    );
     std::fs::read_to_string(format!("{p}{path}")).unwrap()
 }
 
@@ -23,7 +26,10 @@ fn fixture(name: &str) -> Value {
 /// Independent hex decoder for expectations.
 fn unhex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0);
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn body_of<R: Rpc>(rpc: &R) -> Vec<u8> {
@@ -50,18 +56,41 @@ fn with_scratch<'a, T>(body: &'a [u8], f: impl FnOnce(&'a [u8], &'a mut [u8]) ->
 
 #[test]
 fn get_key_request_exact_bytes_and_default_algorithm() {
-    let rpc = GetKey { path: "a", purpose: "p", algorithm: "" };
-    assert_eq!(body_of(&rpc), br#"{"path":"a","purpose":"p","algorithm":"secp256k1"}"#);
-    let rpc = GetKey { path: "m/0", purpose: "eth", algorithm: "ed25519" };
-    assert_eq!(body_of(&rpc), br#"{"path":"m/0","purpose":"eth","algorithm":"ed25519"}"#);
-    let rpc = GetKey { path: "x", purpose: "", algorithm: "k256" };
-    assert_eq!(json_body(&rpc), json!({"path":"x","purpose":"","algorithm":"k256"}));
+    let rpc = GetKey {
+        path: "a",
+        purpose: "p",
+        algorithm: "",
+    };
+    assert_eq!(
+        body_of(&rpc),
+        br#"{"path":"a","purpose":"p","algorithm":"secp256k1"}"#
+    );
+    let rpc = GetKey {
+        path: "m/0",
+        purpose: "eth",
+        algorithm: "ed25519",
+    };
+    assert_eq!(
+        body_of(&rpc),
+        br#"{"path":"m/0","purpose":"eth","algorithm":"ed25519"}"#
+    );
+    let rpc = GetKey {
+        path: "x",
+        purpose: "",
+        algorithm: "k256",
+    };
+    assert_eq!(
+        json_body(&rpc),
+        json!({"path":"x","purpose":"","algorithm":"k256"})
+    );
     assert_eq!(GetKey::PATH, "/GetKey");
 }
 
 #[test]
 fn whole_request_through_write_request() {
-    let rpc = GetQuote { report_data: b"hello" };
+    let rpc = GetQuote {
+        report_data: b"hello",
+    };
     let mut out = [0u8; 512];
     let n = write_request(&rpc, "localhost", "", &mut out).unwrap();
     let text = std::str::from_utf8(&out[..n]).unwrap();
@@ -70,14 +99,29 @@ fn whole_request_through_write_request() {
     assert!(text.contains("Content-Length: 28\r\n"));
     // exact needed size, then success with it
     let mut small = vec![0u8; n - 1];
-    assert_eq!(write_request(&rpc, "localhost", "", &mut small), Err(Error::BufferTooSmall { needed: n }));
+    assert_eq!(
+        write_request(&rpc, "localhost", "", &mut small),
+        Err(Error::BufferTooSmall { needed: n })
+    );
     let mut exact = vec![0u8; n];
     assert_eq!(write_request(&rpc, "localhost", "", &mut exact), Ok(n));
     // tappd paths, with an HTTP base path
     let n = write_request(&TappdInfo, "host:8090", "/base", &mut out).unwrap();
-    assert!(std::str::from_utf8(&out[..n]).unwrap().starts_with("POST /base/prpc/Tappd.Info HTTP/1.1\r\n"));
+    assert!(std::str::from_utf8(&out[..n])
+        .unwrap()
+        .starts_with("POST /base/prpc/Tappd.Info HTTP/1.1\r\n"));
     // validation runs first
-    assert!(matches!(write_request(&GetQuote { report_data: &[0; 65] }, "h", "", &mut out), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        write_request(
+            &GetQuote {
+                report_data: &[0; 65]
+            },
+            "h",
+            "",
+            &mut out
+        ),
+        Err(Error::InvalidArgument(_))
+    ));
 }
 
 #[test]
@@ -88,31 +132,75 @@ fn empty_requests_send_empty_object() {
     assert_eq!(body_of(&TappdInfo), b"{}");
     assert_eq!(body_of(&TappdVersion), b"{}");
     assert_eq!(
-        [Info::PATH, Version::PATH, GpuInfo::PATH, TappdInfo::PATH, TappdVersion::PATH],
-        ["/Info", "/Version", "/GpuInfo", "/prpc/Tappd.Info", "/prpc/Tappd.Version"]
+        [
+            Info::PATH,
+            Version::PATH,
+            GpuInfo::PATH,
+            TappdInfo::PATH,
+            TappdVersion::PATH
+        ],
+        [
+            "/Info",
+            "/Version",
+            "/GpuInfo",
+            "/prpc/Tappd.Info",
+            "/prpc/Tappd.Version"
+        ]
     );
 }
 
 #[test]
 fn bytes_are_lowercase_hex() {
-    assert_eq!(body_of(&GetQuote { report_data: &[] }), br#"{"report_data":""}"#);
-    assert_eq!(body_of(&Attest { report_data: &[0xAB, 0x01, 0xff] }), br#"{"report_data":"ab01ff"}"#);
-    let v = json_body(&Sign { algorithm: "ed25519", data: &[0xDE, 0xAD] });
+    assert_eq!(
+        body_of(&GetQuote { report_data: &[] }),
+        br#"{"report_data":""}"#
+    );
+    assert_eq!(
+        body_of(&Attest {
+            report_data: &[0xAB, 0x01, 0xff]
+        }),
+        br#"{"report_data":"ab01ff"}"#
+    );
+    let v = json_body(&Sign {
+        algorithm: "ed25519",
+        data: &[0xDE, 0xAD],
+    });
     assert_eq!(v, json!({"algorithm":"ed25519","data":"dead"}));
-    let v = json_body(&Verify { algorithm: "secp256k1", data: b"m", signature: &[1, 2], public_key: &[0xFF; 33] });
-    assert_eq!(v, json!({"algorithm":"secp256k1","data":"6d","signature":"0102","public_key":"ff".repeat(33)}));
-    let v = json_body(&EmitEvent { event: "boot", payload: &[0, 0x10] });
+    let v = json_body(&Verify {
+        algorithm: "secp256k1",
+        data: b"m",
+        signature: &[1, 2],
+        public_key: &[0xFF; 33],
+    });
+    assert_eq!(
+        v,
+        json!({"algorithm":"secp256k1","data":"6d","signature":"0102","public_key":"ff".repeat(33)})
+    );
+    let v = json_body(&EmitEvent {
+        event: "boot",
+        payload: &[0, 0x10],
+    });
     assert_eq!(v, json!({"event":"boot","payload":"0010"}));
-    assert_eq!([Sign::PATH, Verify::PATH, EmitEvent::PATH, Attest::PATH], ["/Sign", "/Verify", "/EmitEvent", "/Attest"]);
+    assert_eq!(
+        [Sign::PATH, Verify::PATH, EmitEvent::PATH, Attest::PATH],
+        ["/Sign", "/Verify", "/EmitEvent", "/Attest"]
+    );
 }
 
 #[test]
 fn strings_are_escaped() {
     let tricky = "q\"b\\s/\u{0}\u{1f}\n\t\r\u{7f}é😀";
-    let rpc = GetKey { path: tricky, purpose: "", algorithm: "" };
+    let rpc = GetKey {
+        path: tricky,
+        purpose: "",
+        algorithm: "",
+    };
     let body = body_of(&rpc);
     let text = std::str::from_utf8(&body).unwrap();
-    assert!(text.contains(r#""path":"q\"b\\s/\u0000\u001f\u000a\u0009\u000d"#), "{text}");
+    assert!(
+        text.contains(r#""path":"q\"b\\s/\u0000\u001f\u000a\u0009\u000d"#),
+        "{text}"
+    );
     assert!(text.contains("\u{7f}é😀\""));
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["path"], tricky);
@@ -141,27 +229,72 @@ fn get_tls_key_request() {
         json!({"subject":"svc","alt_names":["a.example","ü.example"],"usage_ra_tls":true,"usage_server_auth":false,
                "usage_client_auth":true,"not_before":0,"not_after":18446744073709551615u64,"with_app_info":true})
     );
-    let only_after = GetTlsKey { not_after: Some(1_700_000_000), ..GetTlsKey::default() };
+    let only_after = GetTlsKey {
+        not_after: Some(1_700_000_000),
+        ..GetTlsKey::default()
+    };
     let v = json_body(&only_after);
     assert_eq!(v["not_after"], 1_700_000_000u64);
-    assert!(v.get("not_before").is_none() && v.get("alt_names").is_none() && v.get("with_app_info").is_none());
+    assert!(
+        v.get("not_before").is_none()
+            && v.get("alt_names").is_none()
+            && v.get("with_app_info").is_none()
+    );
 }
 
 #[test]
 fn tappd_requests() {
-    let rpc = DeriveKey { path: "/k", ..DeriveKey::default() };
+    let rpc = DeriveKey {
+        path: "/k",
+        ..DeriveKey::default()
+    };
     assert_eq!(body_of(&rpc), br#"{"path":"/k","subject":"/k"}"#);
     let names = ["n"];
-    let rpc = DeriveKey { path: "p", subject: "s", alt_names: &names, usage_ra_tls: true, random_seed: true, ..DeriveKey::default() };
-    assert_eq!(json_body(&rpc), json!({"path":"p","subject":"s","alt_names":["n"],"usage_ra_tls":true,"random_seed":true}));
-    assert_eq!(body_of(&DeriveK256Key { path: "p", purpose: "u" }), br#"{"path":"p","purpose":"u"}"#);
-    let rpc = TdxQuote { report_data: b"abc", hash_algorithm: "sha256", prefix: "" };
-    assert_eq!(body_of(&rpc), br#"{"report_data":"616263","hash_algorithm":"sha256","prefix":""}"#);
-    let rpc = RawQuote { report_data: &[7; 64] };
+    let rpc = DeriveKey {
+        path: "p",
+        subject: "s",
+        alt_names: &names,
+        usage_ra_tls: true,
+        random_seed: true,
+        ..DeriveKey::default()
+    };
+    assert_eq!(
+        json_body(&rpc),
+        json!({"path":"p","subject":"s","alt_names":["n"],"usage_ra_tls":true,"random_seed":true})
+    );
+    assert_eq!(
+        body_of(&DeriveK256Key {
+            path: "p",
+            purpose: "u"
+        }),
+        br#"{"path":"p","purpose":"u"}"#
+    );
+    let rpc = TdxQuote {
+        report_data: b"abc",
+        hash_algorithm: "sha256",
+        prefix: "",
+    };
+    assert_eq!(
+        body_of(&rpc),
+        br#"{"report_data":"616263","hash_algorithm":"sha256","prefix":""}"#
+    );
+    let rpc = RawQuote {
+        report_data: &[7; 64],
+    };
     assert_eq!(json_body(&rpc), json!({"report_data":"07".repeat(64)}));
     assert_eq!(
-        [DeriveKey::PATH, DeriveK256Key::PATH, TdxQuote::PATH, RawQuote::PATH],
-        ["/prpc/Tappd.DeriveKey", "/prpc/Tappd.DeriveK256Key", "/prpc/Tappd.TdxQuote", "/prpc/Tappd.RawQuote"]
+        [
+            DeriveKey::PATH,
+            DeriveK256Key::PATH,
+            TdxQuote::PATH,
+            RawQuote::PATH
+        ],
+        [
+            "/prpc/Tappd.DeriveKey",
+            "/prpc/Tappd.DeriveK256Key",
+            "/prpc/Tappd.TdxQuote",
+            "/prpc/Tappd.RawQuote"
+        ]
     );
 }
 
@@ -180,64 +313,203 @@ fn invalid<R: Rpc>(rpc: &R) -> &'static str {
 fn validation_rules() {
     // report data: at most 64 bytes, empty allowed
     assert!(GetQuote { report_data: &[] }.validate().is_ok());
-    assert!(GetQuote { report_data: &[1; 64] }.validate().is_ok());
-    invalid(&GetQuote { report_data: &[1; 65] });
-    assert!(Attest { report_data: &[1; 64] }.validate().is_ok());
-    invalid(&Attest { report_data: &[1; 65] });
+    assert!(GetQuote {
+        report_data: &[1; 64]
+    }
+    .validate()
+    .is_ok());
+    invalid(&GetQuote {
+        report_data: &[1; 65],
+    });
+    assert!(Attest {
+        report_data: &[1; 64]
+    }
+    .validate()
+    .is_ok());
+    invalid(&Attest {
+        report_data: &[1; 65],
+    });
 
     // GetKey algorithms
     for a in ["", "secp256k1", "k256", "ed25519"] {
-        assert!(GetKey { algorithm: a, ..GetKey::default() }.validate().is_ok(), "{a}");
+        assert!(
+            GetKey {
+                algorithm: a,
+                ..GetKey::default()
+            }
+            .validate()
+            .is_ok(),
+            "{a}"
+        );
     }
     for a in ["secp256k1_prehashed", "ED25519", "p256", " k256"] {
-        invalid(&GetKey { algorithm: a, ..GetKey::default() });
+        invalid(&GetKey {
+            algorithm: a,
+            ..GetKey::default()
+        });
     }
 
     // Sign algorithms and the pre-hashed digest length
     for a in ["ed25519", "secp256k1", "k256"] {
-        assert!(Sign { algorithm: a, data: b"any length" }.validate().is_ok());
+        assert!(Sign {
+            algorithm: a,
+            data: b"any length"
+        }
+        .validate()
+        .is_ok());
     }
-    invalid(&Sign { algorithm: "", data: b"x" });
-    invalid(&Sign { algorithm: "sha256", data: b"x" });
-    assert!(Sign { algorithm: "secp256k1_prehashed", data: &[0; 32] }.validate().is_ok());
+    invalid(&Sign {
+        algorithm: "",
+        data: b"x",
+    });
+    invalid(&Sign {
+        algorithm: "sha256",
+        data: b"x",
+    });
+    assert!(Sign {
+        algorithm: "secp256k1_prehashed",
+        data: &[0; 32]
+    }
+    .validate()
+    .is_ok());
     for n in [0, 31, 33, 64] {
         let data = vec![0u8; n];
-        assert_eq!(invalid(&Sign { algorithm: "secp256k1_prehashed", data: &data }), PREHASHED_DIGEST_LEN_ERROR);
+        assert_eq!(
+            invalid(&Sign {
+                algorithm: "secp256k1_prehashed",
+                data: &data
+            }),
+            PREHASHED_DIGEST_LEN_ERROR
+        );
         let mut buf = [0u8; 96];
         assert_eq!(
             prehashed_len_message(n, &mut buf),
             format!("Pre-hashed signing requires a 32-byte digest, but received {n} bytes")
         );
     }
-    invalid(&Verify { algorithm: "rsa", ..Verify::default() });
-    assert!(Verify { algorithm: "ed25519", ..Verify::default() }.validate().is_ok());
+    invalid(&Verify {
+        algorithm: "rsa",
+        ..Verify::default()
+    });
+    assert!(Verify {
+        algorithm: "ed25519",
+        ..Verify::default()
+    }
+    .validate()
+    .is_ok());
 
     // EmitEvent needs a name
-    invalid(&EmitEvent { event: "", payload: b"x" });
-    assert!(EmitEvent { event: "e", payload: b"" }.validate().is_ok());
+    invalid(&EmitEvent {
+        event: "",
+        payload: b"x",
+    });
+    assert!(EmitEvent {
+        event: "e",
+        payload: b""
+    }
+    .validate()
+    .is_ok());
 
     // GetTlsKey validity window
     assert_eq!(
-        invalid(&GetTlsKey { not_before: Some(10), not_after: Some(10), ..GetTlsKey::default() }),
+        invalid(&GetTlsKey {
+            not_before: Some(10),
+            not_after: Some(10),
+            ..GetTlsKey::default()
+        }),
         "not_before must be earlier than not_after"
     );
-    invalid(&GetTlsKey { not_before: Some(11), not_after: Some(10), ..GetTlsKey::default() });
-    assert!(GetTlsKey { not_before: Some(9), not_after: Some(10), ..GetTlsKey::default() }.validate().is_ok());
-    assert!(GetTlsKey { not_before: Some(99), ..GetTlsKey::default() }.validate().is_ok());
+    invalid(&GetTlsKey {
+        not_before: Some(11),
+        not_after: Some(10),
+        ..GetTlsKey::default()
+    });
+    assert!(GetTlsKey {
+        not_before: Some(9),
+        not_after: Some(10),
+        ..GetTlsKey::default()
+    }
+    .validate()
+    .is_ok());
+    assert!(GetTlsKey {
+        not_before: Some(99),
+        ..GetTlsKey::default()
+    }
+    .validate()
+    .is_ok());
 
     // tappd
-    invalid(&RawQuote { report_data: &[0; 63] });
-    invalid(&RawQuote { report_data: &[0; 65] });
-    assert!(RawQuote { report_data: &[0; 64] }.validate().is_ok());
-    for alg in ["", "sha256", "sha384", "sha512", "sha3-256", "sha3-384", "sha3-512", "keccak256", "keccak384", "keccak512"] {
-        assert!(TdxQuote { report_data: &[1; 1000], hash_algorithm: alg, prefix: "" }.validate().is_ok(), "{alg}");
-        assert!(TdxQuote { report_data: &[], hash_algorithm: alg, prefix: "x" }.validate().is_ok(), "{alg}");
+    invalid(&RawQuote {
+        report_data: &[0; 63],
+    });
+    invalid(&RawQuote {
+        report_data: &[0; 65],
+    });
+    assert!(RawQuote {
+        report_data: &[0; 64]
     }
-    assert!(TdxQuote { report_data: &[1; 64], hash_algorithm: "raw", prefix: "" }.validate().is_ok());
-    invalid(&TdxQuote { report_data: &[1; 32], hash_algorithm: "raw", prefix: "" });
-    invalid(&TdxQuote { report_data: &[1; 65], hash_algorithm: "raw", prefix: "" });
-    invalid(&TdxQuote { report_data: b"x", hash_algorithm: "md5", prefix: "" });
-    invalid(&TdxQuote { report_data: b"x", hash_algorithm: "SHA256", prefix: "" });
+    .validate()
+    .is_ok());
+    for alg in [
+        "",
+        "sha256",
+        "sha384",
+        "sha512",
+        "sha3-256",
+        "sha3-384",
+        "sha3-512",
+        "keccak256",
+        "keccak384",
+        "keccak512",
+    ] {
+        assert!(
+            TdxQuote {
+                report_data: &[1; 1000],
+                hash_algorithm: alg,
+                prefix: ""
+            }
+            .validate()
+            .is_ok(),
+            "{alg}"
+        );
+        assert!(
+            TdxQuote {
+                report_data: &[],
+                hash_algorithm: alg,
+                prefix: "x"
+            }
+            .validate()
+            .is_ok(),
+            "{alg}"
+        );
+    }
+    assert!(TdxQuote {
+        report_data: &[1; 64],
+        hash_algorithm: "raw",
+        prefix: ""
+    }
+    .validate()
+    .is_ok());
+    invalid(&TdxQuote {
+        report_data: &[1; 32],
+        hash_algorithm: "raw",
+        prefix: "",
+    });
+    invalid(&TdxQuote {
+        report_data: &[1; 65],
+        hash_algorithm: "raw",
+        prefix: "",
+    });
+    invalid(&TdxQuote {
+        report_data: b"x",
+        hash_algorithm: "md5",
+        prefix: "",
+    });
+    invalid(&TdxQuote {
+        report_data: b"x",
+        hash_algorithm: "SHA256",
+        prefix: "",
+    });
 }
 
 // ----------------------------------------------------------------------------------
@@ -254,8 +526,9 @@ fn get_key_response() {
     let key = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
     let chain1 = appkeys()["k256_signature"].as_str().unwrap().to_string();
     let chain0 = "11".repeat(64) + "01";
-    let body = serde_json::to_vec(&json!({"key": key, "signature_chain": [chain0, chain1]})).unwrap();
-    let r = with_scratch(&body, |b, s| GetKey::parse_response(b, s)).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"key": key, "signature_chain": [chain0, chain1]})).unwrap();
+    let r = with_scratch(&body, GetKey::parse_response).unwrap();
     assert_eq!(r.key.to_vec(), unhex(key));
     assert_eq!(r.signature_chain.len(), 2);
     assert_eq!(r.signature_chain[0].to_vec(), unhex(&chain0));
@@ -264,8 +537,10 @@ fn get_key_response() {
     assert_eq!(GetKeyResponse::parse(&body, &mut []).unwrap(), r);
 
     // the same shape from tappd DeriveK256Key
-    let body = serde_json::to_vec(&json!({"k256_key": key, "k256_signature_chain": [chain0, chain1]})).unwrap();
-    let r2 = with_scratch(&body, |b, s| DeriveK256Key::parse_response(b, s)).unwrap();
+    let body =
+        serde_json::to_vec(&json!({"k256_key": key, "k256_signature_chain": [chain0, chain1]}))
+            .unwrap();
+    let r2 = with_scratch(&body, DeriveK256Key::parse_response).unwrap();
     assert_eq!(r2.k256_key, r.key);
     assert_eq!(r2.k256_signature_chain, r.signature_chain);
 }
@@ -287,20 +562,36 @@ fn get_key_response_malformed() {
     ];
     for c in cases {
         let body = serde_json::to_vec(&c).unwrap();
-        assert_eq!(with_scratch(&body, |b, s| GetKeyResponse::parse(b, s)), Err(Error::MalformedResponse), "{c}");
+        assert_eq!(
+            with_scratch(&body, GetKeyResponse::parse),
+            Err(Error::MalformedResponse),
+            "{c}"
+        );
     }
     let too_long = json!({"key": key, "signature_chain": vec![sig.clone(); 9]});
     let body = serde_json::to_vec(&too_long).unwrap();
-    assert_eq!(with_scratch(&body, |b, s| GetKeyResponse::parse(b, s)), Err(Error::LimitExceeded));
+    assert_eq!(
+        with_scratch(&body, GetKeyResponse::parse),
+        Err(Error::LimitExceeded)
+    );
     // duplicate member, trailing garbage, truncation
     let dup = format!(r#"{{"key":"{key}","key":"{key}","signature_chain":[]}}"#);
-    assert_eq!(with_scratch(dup.as_bytes(), |b, s| GetKeyResponse::parse(b, s)), Err(Error::MalformedResponse));
+    assert_eq!(
+        with_scratch(dup.as_bytes(), GetKeyResponse::parse),
+        Err(Error::MalformedResponse)
+    );
     let ok = format!(r#"{{"key":"{key}","signature_chain":[]}}"#);
     assert!(GetKeyResponse::parse(ok.as_bytes(), &mut []).is_ok());
     let trailing = format!("{ok} x");
-    assert_eq!(GetKeyResponse::parse(trailing.as_bytes(), &mut []), Err(Error::MalformedResponse));
+    assert_eq!(
+        GetKeyResponse::parse(trailing.as_bytes(), &mut []),
+        Err(Error::MalformedResponse)
+    );
     for cut in 0..ok.len() {
-        assert!(GetKeyResponse::parse(&ok.as_bytes()[..cut], &mut []).is_err(), "cut {cut}");
+        assert!(
+            GetKeyResponse::parse(&ok.as_bytes()[..cut], &mut []).is_err(),
+            "cut {cut}"
+        );
     }
 }
 
@@ -318,15 +609,23 @@ fn quote_body(fix: &Value, with_new_fields: bool) -> Vec<u8> {
 
 #[test]
 fn get_quote_response_from_real_fixtures() {
-    for name in ["verifier_fixture_quote-report.json", "verifier_fixture_tdx-lite-getquote.json"] {
+    for name in [
+        "verifier_fixture_quote-report.json",
+        "verifier_fixture_tdx-lite-getquote.json",
+    ] {
         let fix = fixture(name);
         let body = quote_body(&fix, true);
-        let r = with_scratch(&body, |b, s| GetQuote::parse_response(b, s)).unwrap();
+        let r = with_scratch(&body, GetQuote::parse_response).unwrap();
         assert_eq!(r.quote, unhex(fix["quote"].as_str().unwrap()), "{name}");
         assert_eq!(r.event_log, fix["event_log"].as_str().unwrap());
         // the event log is itself JSON: an array
-        assert!(serde_json::from_str::<Value>(r.event_log).unwrap().is_array());
-        assert_eq!(r.report_data.unwrap().to_vec(), unhex(fix["report_data"].as_str().unwrap()));
+        assert!(serde_json::from_str::<Value>(r.event_log)
+            .unwrap()
+            .is_array());
+        assert_eq!(
+            r.report_data.unwrap().to_vec(),
+            unhex(fix["report_data"].as_str().unwrap())
+        );
         assert_eq!(r.vm_config, fix["vm_config"].as_str().unwrap());
         assert!(r.attestation.is_empty());
         // The report data of a TDX v4 quote sits at offset 48 + 520 (PROTOCOL.md §7.1).
@@ -334,14 +633,17 @@ fn get_quote_response_from_real_fixtures() {
 
         // An old agent sends only quote and event_log.
         let old = quote_body(&fix, false);
-        let r = with_scratch(&old, |b, s| GetQuoteResponse::parse(b, s)).unwrap();
+        let r = with_scratch(&old, GetQuoteResponse::parse).unwrap();
         assert_eq!(r.report_data, None);
         assert_eq!(r.vm_config, "");
         assert!(r.attestation.is_empty());
 
         // A scratch shorter than needed is a clear error naming the sufficient size.
         let mut small = vec![0u8; body.len() / 4];
-        assert_eq!(GetQuoteResponse::parse(&body, &mut small), Err(Error::BufferTooSmall { needed: body.len() }));
+        assert_eq!(
+            GetQuoteResponse::parse(&body, &mut small),
+            Err(Error::BufferTooSmall { needed: body.len() })
+        );
     }
 }
 
@@ -352,22 +654,29 @@ fn get_quote_with_attestation_and_unknown_fields() {
         "vm_config": "{}", "attestation": "abcdef", "future_field": {"nested": [1, 2.5, null, true]}
     }))
     .unwrap();
-    let r = with_scratch(&body, |b, s| GetQuoteResponse::parse(b, s)).unwrap();
+    let r = with_scratch(&body, GetQuoteResponse::parse).unwrap();
     assert_eq!(r.quote, [1, 2]);
     assert_eq!(r.attestation, [0xab, 0xcd, 0xef]);
     assert_eq!(r.report_data, Some([0; 64]));
     // report_data of the wrong length is malformed
-    let bad = serde_json::to_vec(&json!({"quote": "01", "event_log": "[]", "report_data": "00"})).unwrap();
-    assert_eq!(with_scratch(&bad, |b, s| GetQuoteResponse::parse(b, s)), Err(Error::MalformedResponse));
+    let bad = serde_json::to_vec(&json!({"quote": "01", "event_log": "[]", "report_data": "00"}))
+        .unwrap();
+    assert_eq!(
+        with_scratch(&bad, GetQuoteResponse::parse),
+        Err(Error::MalformedResponse)
+    );
 }
 
 #[test]
 fn attest_response() {
     let fix = fixture("verifier_fixture_quote-report.json");
     let body = serde_json::to_vec(&json!({"attestation": fix["quote"]})).unwrap();
-    let r = with_scratch(&body, |b, s| Attest::parse_response(b, s)).unwrap();
+    let r = with_scratch(&body, Attest::parse_response).unwrap();
     assert_eq!(r.attestation, unhex(fix["quote"].as_str().unwrap()));
-    assert_eq!(with_scratch(b"{}", |b, s| AttestResponse::parse(b, s)), Err(Error::MalformedResponse));
+    assert_eq!(
+        with_scratch(b"{}", AttestResponse::parse),
+        Err(Error::MalformedResponse)
+    );
 }
 
 #[test]
@@ -376,16 +685,22 @@ fn tls_key_responses() {
     let pem = keys["key_provider"]["None"]["key"].as_str().unwrap();
     let ca = keys["ca_cert"].as_str().unwrap();
     let body = serde_json::to_vec(&json!({"key": pem, "certificate_chain": [ca, ca]})).unwrap();
-    let r = with_scratch(&body, |b, s| GetTlsKey::parse_response(b, s)).unwrap();
+    let r = with_scratch(&body, GetTlsKey::parse_response).unwrap();
     assert_eq!(r.key, pem);
     assert!(r.key.contains('\n'));
     assert_eq!(r.certificate_chain.as_slice(), [ca, ca]);
-    let r2 = with_scratch(&body, |b, s| DeriveKey::parse_response(b, s)).unwrap();
+    let r2 = with_scratch(&body, DeriveKey::parse_response).unwrap();
     assert_eq!(r2, r);
     let missing = serde_json::to_vec(&json!({"key": pem})).unwrap();
-    assert_eq!(with_scratch(&missing, |b, s| GetTlsKeyResponse::parse(b, s)), Err(Error::MalformedResponse));
+    assert_eq!(
+        with_scratch(&missing, GetTlsKeyResponse::parse),
+        Err(Error::MalformedResponse)
+    );
     let wrong = serde_json::to_vec(&json!({"key": pem, "certificate_chain": [1]})).unwrap();
-    assert_eq!(with_scratch(&wrong, |b, s| GetTlsKeyResponse::parse(b, s)), Err(Error::MalformedResponse));
+    assert_eq!(
+        with_scratch(&wrong, GetTlsKeyResponse::parse),
+        Err(Error::MalformedResponse)
+    );
 }
 
 fn tcb_info_v05(event_log: &Value) -> String {
@@ -421,7 +736,7 @@ fn info_v05_and_tcb_info() {
         "cloud_product": "Standard PC (Q35 + ICH9, 2009)",
     }))
     .unwrap();
-    let r = with_scratch(&body, |b, s| Info::parse_response(b, s)).unwrap();
+    let r = with_scratch(&body, Info::parse_response).unwrap();
     assert_eq!(r.app_id, unhex("5bb4ff9a3837357f19dc176407a5709c62eb6c56"));
     assert_eq!(r.instance_id, [0x11; 20]);
     assert_eq!(r.app_cert, appkeys()["ca_cert"].as_str().unwrap());
@@ -439,7 +754,10 @@ fn info_v05_and_tcb_info() {
     let mut scratch = vec![0u8; r.tcb_info.len()];
     let t = TcbInfo::parse(r.tcb_info, &mut scratch).unwrap();
     assert_eq!(t.mrtd, [0xa1; 48]);
-    assert_eq!([t.rtmr0, t.rtmr1, t.rtmr2, t.rtmr3], [[0xb0; 48], [0xb1; 48], [0xb2; 48], [0xb3; 48]]);
+    assert_eq!(
+        [t.rtmr0, t.rtmr1, t.rtmr2, t.rtmr3],
+        [[0xb0; 48], [0xb1; 48], [0xb2; 48], [0xb3; 48]]
+    );
     assert_eq!(t.mr_aggregated, [0xc1; 32]);
     assert_eq!(t.os_image_hash, [0xc2; 32]);
     assert_eq!(t.compose_hash, [0xc3; 32]);
@@ -450,7 +768,7 @@ fn info_v05_and_tcb_info() {
     assert!(t.event_log.starts_with('[') && t.event_log.ends_with(']'));
     assert_eq!(serde_json::from_str::<Value>(t.event_log).unwrap(), events);
     // and the same view through the tappd path
-    let r2 = with_scratch(&body, |b, s| TappdInfo::parse_response(b, s)).unwrap();
+    let r2 = with_scratch(&body, TappdInfo::parse_response).unwrap();
     assert_eq!(r2, r);
 }
 
@@ -465,7 +783,7 @@ fn info_of_older_agents() {
         "key_provider_info": "", "compose_hash": "cc".repeat(32)
     }))
     .unwrap();
-    let r = with_scratch(&body, |b, s| InfoResponse::parse(b, s)).unwrap();
+    let r = with_scratch(&body, InfoResponse::parse).unwrap();
     assert_eq!(r.os_image_hash, [0xff; 32]);
     assert_eq!((r.vm_config, r.cloud_vendor, r.cloud_product), ("", "", ""));
 
@@ -481,10 +799,15 @@ fn info_of_older_agents() {
         "tcb_info": tcb03, "app_name": "old-app", "public_logs": true, "public_sysinfo": true
     }))
     .unwrap();
-    let r = with_scratch(&body, |b, s| TappdInfo::parse_response(b, s)).unwrap();
+    let r = with_scratch(&body, TappdInfo::parse_response).unwrap();
     assert_eq!(r.app_name, "old-app");
     assert_eq!(r.app_cert, "-----BEGIN CERTIFICATE-----\n");
-    assert!(r.device_id.is_empty() && r.mr_aggregated.is_empty() && r.compose_hash.is_empty() && r.os_image_hash.is_empty());
+    assert!(
+        r.device_id.is_empty()
+            && r.mr_aggregated.is_empty()
+            && r.compose_hash.is_empty()
+            && r.os_image_hash.is_empty()
+    );
     assert_eq!(r.key_provider_info, "");
     let mut scratch = vec![0u8; r.tcb_info.len()];
     let t = TcbInfo::parse(r.tcb_info, &mut scratch).unwrap();
@@ -497,49 +820,85 @@ fn info_of_older_agents() {
 
     // Worker listener without public_tcbinfo: tcb_info is "" and cannot be parsed.
     let body = serde_json::to_vec(&json!({"app_id": "aa", "tcb_info": ""})).unwrap();
-    let r = with_scratch(&body, |b, s| InfoResponse::parse(b, s)).unwrap();
+    let r = with_scratch(&body, InfoResponse::parse).unwrap();
     assert_eq!(r.tcb_info, "");
-    assert_eq!(TcbInfo::parse(r.tcb_info, &mut []), Err(Error::MalformedResponse));
+    assert_eq!(
+        TcbInfo::parse(r.tcb_info, &mut []),
+        Err(Error::MalformedResponse)
+    );
     // app_id is required
     let body = serde_json::to_vec(&json!({"tcb_info": ""})).unwrap();
-    assert_eq!(with_scratch(&body, |b, s| InfoResponse::parse(b, s)), Err(Error::MalformedResponse));
+    assert_eq!(
+        with_scratch(&body, InfoResponse::parse),
+        Err(Error::MalformedResponse)
+    );
     // an RTMR of the wrong length
     let bad = tcb03.replace(&"05".repeat(48), &"05".repeat(47));
-    assert_eq!(TcbInfo::parse(&bad, &mut vec![0; bad.len()]), Err(Error::MalformedResponse));
+    assert_eq!(
+        TcbInfo::parse(&bad, &mut vec![0; bad.len()]),
+        Err(Error::MalformedResponse)
+    );
 }
 
 #[test]
 fn sign_verify_version_gpu_emit_responses() {
     let pk = "02818494263695e8839122dbd88e281d7380622999df4e60a14befa0f2d096fc7c";
     let sig = "ab".repeat(64);
-    let chain = [sig.clone(), "cd".repeat(65), appkeys()["k256_signature"].as_str().unwrap().to_string()];
-    let body = serde_json::to_vec(&json!({"signature": sig, "signature_chain": chain, "public_key": pk})).unwrap();
-    let r = with_scratch(&body, |b, s| Sign::parse_response(b, s)).unwrap();
+    let chain = [
+        sig.clone(),
+        "cd".repeat(65),
+        appkeys()["k256_signature"].as_str().unwrap().to_string(),
+    ];
+    let body =
+        serde_json::to_vec(&json!({"signature": sig, "signature_chain": chain, "public_key": pk}))
+            .unwrap();
+    let r = with_scratch(&body, Sign::parse_response).unwrap();
     assert_eq!(r.signature, [0xab; 64]);
     assert_eq!(r.public_key, unhex(pk));
     assert_eq!(r.signature_chain.len(), 3);
     assert_eq!(r.signature_chain[0], r.signature);
     assert_eq!(r.signature_chain[2], unhex(&chain[2]));
 
-    for (b, v) in [(&br#"{"valid":true}"#[..], true), (br#"{"valid":false}"#, false), (b"{}", false)] {
-        assert_eq!(with_scratch(b, |b, s| Verify::parse_response(b, s)).unwrap().valid, v);
+    for (b, v) in [
+        (&br#"{"valid":true}"#[..], true),
+        (br#"{"valid":false}"#, false),
+        (b"{}", false),
+    ] {
+        assert_eq!(with_scratch(b, Verify::parse_response).unwrap().valid, v);
     }
-    assert_eq!(VerifyResponse::parse(br#"{"valid":"yes"}"#), Err(Error::MalformedResponse));
+    assert_eq!(
+        VerifyResponse::parse(br#"{"valid":"yes"}"#),
+        Err(Error::MalformedResponse)
+    );
 
     let body = br#"{"version":"0.6.0","rev":"git:0123456789abcdef0123"}"#;
-    let r = with_scratch(body, |b, s| Version::parse_response(b, s)).unwrap();
+    let r = with_scratch(body, Version::parse_response).unwrap();
     assert_eq!((r.version, r.rev), ("0.6.0", "git:0123456789abcdef0123"));
-    let r = with_scratch(br#"{"version":"0.3.6"}"#, |b, s| TappdVersion::parse_response(b, s)).unwrap();
+    let r = with_scratch(br#"{"version":"0.3.6"}"#, TappdVersion::parse_response).unwrap();
     assert_eq!((r.version, r.rev), ("0.3.6", ""));
 
-    let gpu = serde_json::to_string(&json!({"evidence": [{"arch": "HOPPER", "nonce": "00"}], "ok": true})).unwrap();
+    let gpu = serde_json::to_string(
+        &json!({"evidence": [{"arch": "HOPPER", "nonce": "00"}], "ok": true}),
+    )
+    .unwrap();
     let body = serde_json::to_vec(&json!({"attestation": gpu})).unwrap();
-    let r = with_scratch(&body, |b, s| GpuInfo::parse_response(b, s)).unwrap();
+    let r = with_scratch(&body, GpuInfo::parse_response).unwrap();
     assert_eq!(r.attestation, gpu);
-    assert_eq!(with_scratch(br#"{"attestation":""}"#, |b, s| GpuInfoResponse::parse(b, s)).unwrap().attestation, "");
+    assert_eq!(
+        with_scratch(br#"{"attestation":""}"#, GpuInfoResponse::parse)
+            .unwrap()
+            .attestation,
+        ""
+    );
 
-    assert_eq!(with_scratch(b"{}", |b, s| EmitEvent::parse_response(b, s)), Ok(EmitEventResponse));
-    assert_eq!(EmitEventResponse::parse(b"[]"), Err(Error::MalformedResponse));
+    assert_eq!(
+        with_scratch(b"{}", EmitEvent::parse_response),
+        Ok(EmitEventResponse)
+    );
+    assert_eq!(
+        EmitEventResponse::parse(b"[]"),
+        Err(Error::MalformedResponse)
+    );
 }
 
 #[test]
@@ -549,28 +908,44 @@ fn tdx_quote_response() {
         "quote": fix["quote"], "event_log": fix["event_log"], "hash_algorithm": "sha512", "prefix": "app-data"
     }))
     .unwrap();
-    let r = with_scratch(&body, |b, s| TdxQuote::parse_response(b, s)).unwrap();
+    let r = with_scratch(&body, TdxQuote::parse_response).unwrap();
     assert_eq!(r.quote, unhex(fix["quote"].as_str().unwrap()));
     assert_eq!(r.event_log, fix["event_log"].as_str().unwrap());
     assert_eq!((r.hash_algorithm, r.prefix), ("sha512", "app-data"));
-    let raw = serde_json::to_vec(&json!({"quote": "00", "event_log": "[]", "hash_algorithm": "raw", "prefix": ""})).unwrap();
-    let r = with_scratch(&raw, |b, s| RawQuote::parse_response(b, s)).unwrap();
+    let raw = serde_json::to_vec(
+        &json!({"quote": "00", "event_log": "[]", "hash_algorithm": "raw", "prefix": ""}),
+    )
+    .unwrap();
+    let r = with_scratch(&raw, RawQuote::parse_response).unwrap();
     assert_eq!((r.hash_algorithm, r.prefix), ("raw", ""));
 }
 
 #[test]
 fn escaped_hex_and_strings_are_decoded() {
     // Valid JSON may escape any character; the views must see through it.
-    let body = br#"{"quote":"\u0030\u0031ff","event_log":"[{\"a\":\"\u00e9\\n\"}]","vm_config":"x\/y"}"#;
-    let r = with_scratch(body, |b, s| GetQuoteResponse::parse(b, s)).unwrap();
+    let body =
+        br#"{"quote":"\u0030\u0031ff","event_log":"[{\"a\":\"\u00e9\\n\"}]","vm_config":"x\/y"}"#;
+    let r = with_scratch(body, GetQuoteResponse::parse).unwrap();
     assert_eq!(r.quote, [0x01, 0xff]);
     assert_eq!(r.event_log, "[{\"a\":\"é\\n\"}]");
     assert_eq!(r.vm_config, "x/y");
     // hex with a 0x prefix is accepted
-    let r = with_scratch(br#"{"quote":"0xABCD","event_log":"[]"}"#, |b, s| GetQuoteResponse::parse(b, s)).unwrap();
+    let r = with_scratch(
+        br#"{"quote":"0xABCD","event_log":"[]"}"#,
+        GetQuoteResponse::parse,
+    )
+    .unwrap();
     assert_eq!(r.quote, [0xab, 0xcd]);
-    let key = format!(r#"{{"key":"\u0030{}","signature_chain":[]}}"#, "0".repeat(63));
-    assert_eq!(with_scratch(key.as_bytes(), |b, s| GetKeyResponse::parse(b, s)).unwrap().key, [0; 32]);
+    let key = format!(
+        r#"{{"key":"\u0030{}","signature_chain":[]}}"#,
+        "0".repeat(63)
+    );
+    assert_eq!(
+        with_scratch(key.as_bytes(), GetKeyResponse::parse)
+            .unwrap()
+            .key,
+        [0; 32]
+    );
 }
 
 // ----------------------------------------------------------------------------------
@@ -583,7 +958,10 @@ fn agent_errors() {
     let body = b"{\n  \"error\": \"Report data is too long\"\n}";
     assert_eq!(check_response(400, body), Err(Error::Agent));
     let mut scratch = vec![0u8; body.len()];
-    assert_eq!(agent_error_message(body, &mut scratch), Some("Report data is too long"));
+    assert_eq!(
+        agent_error_message(body, &mut scratch),
+        Some("Report data is too long")
+    );
 
     let msg = "Invalid character 'z' at position 0 at line 1 column 20: \"quoted\" \\ é\n";
     let body = serde_json::to_vec_pretty(&json!({ "error": msg })).unwrap();
@@ -591,20 +969,37 @@ fn agent_errors() {
     let mut scratch = vec![0u8; body.len()];
     assert_eq!(agent_error_message(&body, &mut scratch), Some(msg));
 
-    let body = serde_json::to_vec_pretty(&json!({"error": "Service not found: DstackGuest.GetKey"})).unwrap();
+    let body =
+        serde_json::to_vec_pretty(&json!({"error": "Service not found: DstackGuest.GetKey"}))
+            .unwrap();
     assert_eq!(check_response(400, &body), Err(Error::Agent));
     // a 200 carrying an error object is still the agent's error
-    assert_eq!(check_response(200, br#"{"error":"boom"}"#), Err(Error::Agent));
+    assert_eq!(
+        check_response(200, br#"{"error":"boom"}"#),
+        Err(Error::Agent)
+    );
 
     // not agent errors
     assert_eq!(check_response(200, br#"{"valid":true}"#), Ok(()));
     assert_eq!(check_response(200, b"{}"), Ok(()));
-    assert_eq!(check_response(500, b"Internal Server Error"), Err(Error::HttpStatus(500)));
-    assert_eq!(check_response(400, br#"{"error": 5}"#), Err(Error::HttpStatus(400)));
-    assert_eq!(check_response(400, br#"{"error": "x""#), Err(Error::HttpStatus(400)));
+    assert_eq!(
+        check_response(500, b"Internal Server Error"),
+        Err(Error::HttpStatus(500))
+    );
+    assert_eq!(
+        check_response(400, br#"{"error": 5}"#),
+        Err(Error::HttpStatus(400))
+    );
+    assert_eq!(
+        check_response(400, br#"{"error": "x""#),
+        Err(Error::HttpStatus(400))
+    );
     assert_eq!(check_response(502, b""), Err(Error::HttpStatus(502)));
     assert_eq!(agent_error_message(b"<html>404</html>", &mut [0; 64]), None);
-    assert_eq!(agent_error_message(br#"{"message":"x"}"#, &mut [0; 64]), None);
+    assert_eq!(
+        agent_error_message(br#"{"message":"x"}"#, &mut [0; 64]),
+        None
+    );
 }
 
 /// The whole client path for GetQuote with a real fixture: write the request, parse a
@@ -612,13 +1007,20 @@ fn agent_errors() {
 #[test]
 fn end_to_end_get_quote_over_chunked_http() {
     let fix = fixture("verifier_fixture_tdx-lite-getquote.json");
-    let rpc = GetQuote { report_data: &unhex(fix["report_data"].as_str().unwrap()) };
+    let rpc = GetQuote {
+        report_data: &unhex(fix["report_data"].as_str().unwrap()),
+    };
     let mut req = [0u8; 1024];
     let n = write_request(&rpc, "localhost", "", &mut req).unwrap();
-    assert!(std::str::from_utf8(&req[..n]).unwrap().ends_with(&format!("{{\"report_data\":\"{}\"}}", fix["report_data"].as_str().unwrap())));
+    assert!(std::str::from_utf8(&req[..n]).unwrap().ends_with(&format!(
+        "{{\"report_data\":\"{}\"}}",
+        fix["report_data"].as_str().unwrap()
+    )));
 
     let body = quote_body(&fix, true);
-    let mut wire = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n".to_vec();
+    let mut wire =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec();
     for part in body.chunks(4096) {
         wire.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
         wire.extend_from_slice(part);
