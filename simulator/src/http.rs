@@ -243,7 +243,8 @@ fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let hdr_len = match req.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Complete(n)) if n <= HEADER_LIMIT => n,
+        Ok(httparse::Status::Complete(_)) => return Framing::Fatal(error_page(431)),
         Ok(httparse::Status::Partial) => {
             return if buf.len() > HEADER_LIMIT { Framing::Fatal(error_page(431)) } else { Framing::NeedMore };
         }
