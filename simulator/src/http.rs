@@ -248,12 +248,20 @@ fn find_subslice(h: &[u8], n: &[u8]) -> Option<usize> {
     h.windows(n.len()).position(|w| w == n)
 }
 
-/// Decodes a chunked body from `buf`; Ok(None) = incomplete.
-fn dechunk(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Response> {
-    let mut body = Vec::new();
-    let mut pos = 0;
+/// Progress through a chunked body, kept between reads so each byte is decoded once.
+#[derive(Default)]
+struct Chunked {
+    /// Offset (from the end of the headers) of the next chunk-size line.
+    pos: usize,
+    body: Vec<u8>,
+}
+
+/// Continues decoding a chunked body in `buf` (which starts after the headers);
+/// Ok(Some(n)) = complete after `n` bytes, Ok(None) = incomplete.
+fn dechunk(buf: &[u8], st: &mut Chunked) -> Result<Option<usize>, Response> {
     loop {
-        let Some(eol) = find_subslice(&buf[pos..], b"\r\n") else {
+        let pos = st.pos;
+        let Some(eol) = find_subslice(&buf[pos..buf.len().min(pos + 1026)], b"\r\n") else {
             return if buf.len() - pos > 1024 {
                 Err(error_page(400))
             } else {
@@ -263,33 +271,39 @@ fn dechunk(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Response> {
         let line = std::str::from_utf8(&buf[pos..pos + eol]).map_err(|_| error_page(400))?;
         let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
             .map_err(|_| error_page(400))?;
-        pos += eol + 2;
+        let data = pos + eol + 2;
         if size == 0 {
-            // Trailers end with an empty line.
-            let Some(end) = find_subslice(&buf[pos..], b"\r\n") else {
-                return Ok(None);
-            };
-            if end == 0 {
-                return Ok(Some((body, pos + 2)));
+            // Trailer lines, then an empty line.
+            let mut t = data;
+            loop {
+                let Some(end) = find_subslice(&buf[t..buf.len().min(t + 8194)], b"\r\n") else {
+                    return if buf.len() - t > 8192 {
+                        Err(error_page(431))
+                    } else {
+                        Ok(None)
+                    };
+                };
+                if end == 0 {
+                    return Ok(Some(t + 2));
+                }
+                t += end + 2;
             }
-            pos += end + 2;
-            continue;
         }
-        if body.len() + size > BODY_LIMIT {
+        if st.body.len().saturating_add(size) > BODY_LIMIT {
             return Err(error_page(413));
         }
-        if buf.len() < pos + size + 2 {
+        if buf.len() < data + size + 2 {
             return Ok(None);
         }
-        body.extend_from_slice(&buf[pos..pos + size]);
-        if &buf[pos + size..pos + size + 2] != b"\r\n" {
+        if &buf[data + size..data + size + 2] != b"\r\n" {
             return Err(error_page(400));
         }
-        pos += size + 2;
+        st.body.extend_from_slice(&buf[data..data + size]);
+        st.pos = data + size + 2;
     }
 }
 
-fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
+fn frame(agent: &Agent, service: Service, buf: &[u8], chunked_state: &mut Chunked) -> Framing {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let hdr_len = match req.parse(buf) {
@@ -340,8 +354,8 @@ fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
         if content_length.is_some() {
             return Framing::Fatal(error_page(400));
         }
-        match dechunk(&buf[hdr_len..]) {
-            Ok(Some((b, n))) => (b, hdr_len + n),
+        match dechunk(&buf[hdr_len..], chunked_state) {
+            Ok(Some(n)) => (std::mem::take(&mut chunked_state.body), hdr_len + n),
             Ok(None) => return Framing::NeedMore,
             Err(r) => return Framing::Fatal(r),
         }
@@ -370,10 +384,11 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
     c.set_timeouts(IDLE_TIMEOUT);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 16 * 1024];
+    let mut chunked = Chunked::default();
     loop {
         // Process every complete request already buffered (pipelining) before reading more.
         loop {
-            match frame(agent, service, &buf) {
+            match frame(agent, service, &buf, &mut chunked) {
                 Framing::Request {
                     consumed,
                     response,
@@ -381,6 +396,7 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
                     head,
                 } => {
                     buf.drain(..consumed);
+                    chunked = Chunked::default();
                     if write_response(&mut c, &response, keep_alive, head).is_err() || !keep_alive {
                         return;
                     }
@@ -451,11 +467,20 @@ mod tests {
 
     #[test]
     fn chunked() {
-        let (b, n) = dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\nNEXT")
+        let mut st = Chunked::default();
+        let n = dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\nNEXT", &mut st)
             .unwrap()
             .unwrap();
-        assert_eq!(b, b"abcde");
+        assert_eq!(st.body, b"abcde");
         assert_eq!(n, 24);
-        assert!(dechunk(b"3\r\nab").unwrap().is_none());
+        // Resumes where it stopped: feeding the same bytes in pieces gives the same result.
+        let full = b"3\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n";
+        let mut st = Chunked::default();
+        for end in 0..full.len() {
+            assert!(dechunk(&full[..end], &mut st).unwrap().is_none());
+        }
+        assert_eq!(dechunk(full, &mut st).unwrap(), Some(full.len()));
+        assert_eq!(st.body, b"abcde");
+        assert!(dechunk(b"zz\r\n", &mut Chunked::default()).is_err());
     }
 }

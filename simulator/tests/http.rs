@@ -227,6 +227,24 @@ fn malformed_and_oversized_requests_do_not_hurt() {
     let r = raw(&p, &req);
     assert_eq!(r.status, 400);
     assert!(r.json()["error"].is_string());
+    // A large chunked body in many small chunks is decoded (once) and served.
+    let body = format!(
+        r#"{{"path":"{}","purpose":"p"}}"#,
+        "a".repeat(4 * 1024 * 1024)
+    );
+    let mut req = b"POST /GetKey HTTP/1.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n".to_vec();
+    for c in body.as_bytes().chunks(1000) {
+        req.extend_from_slice(format!("{:x}\r\n", c.len()).as_bytes());
+        req.extend_from_slice(c);
+        req.extend_from_slice(b"\r\n");
+    }
+    req.extend_from_slice(b"0\r\n\r\n");
+    let r = raw(&p, &req);
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        r.json(),
+        sim.call("GetKey", serde_json::from_str(&body).unwrap())
+    );
     // Still serving.
     assert_eq!(sim.call("GpuInfo", json!({})), json!({"attestation": ""}));
 }
