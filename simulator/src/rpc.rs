@@ -403,7 +403,7 @@ pub fn tappd_report_data(
         "keccak256" => keccak256(&[&msg]).to_vec(),
         "keccak384" => sha3::Keccak384::digest(&msg).to_vec(),
         "keccak512" => sha3::Keccak512::digest(&msg).to_vec(),
-        other => return Err(format!("Unsupported hash algorithm: {other}")),
+        _ => return Err("invalid hash algorithm".into()),
     };
     let mut rd = [0u8; 64];
     rd[..h.len()].copy_from_slice(&h);
@@ -517,7 +517,7 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
             V::B(&mr_system),
             V::B(&mr_aggregated),
             V::B(&agent.os_image_hash),
-            V::S(&agent.key_provider_info),
+            V::B(agent.key_provider_info.as_bytes()),
             V::A(vec![]),
         ]));
         exts.push(cert::extension(

@@ -219,9 +219,10 @@ fn get_tls_key_certificate() {
         info["os_image_hash"].as_str().unwrap()
     );
     assert_eq!(
-        fields[7],
-        Mp::S(info["key_provider_info"].as_str().unwrap().into())
+        fields[7].bytes(),
+        info["key_provider_info"].as_str().unwrap().as_bytes()
     );
+    assert_eq!(fields[8], Mp::A(vec![]), "no init scripts measured");
     // mr_system = SHA-256(MRTD ‖ RTMR0..2 ‖ SHA-256(key-provider payload)).
     let mr_system = sha256(
         &[

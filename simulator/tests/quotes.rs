@@ -412,12 +412,14 @@ fn tappd_tdx_quote_hash_algorithms() {
         r#"{"report_data":"0102","hash_algorithm":"raw"}"#,
     );
     assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"], "invalid content length");
     let r = post_json(
         &sim.tappd(),
         "/prpc/Tappd.TdxQuote",
         r#"{"report_data":"0102","hash_algorithm":"md5"}"#,
     );
     assert_eq!(r.status, 400);
+    assert_eq!(r.json()["error"], "invalid hash algorithm");
     let r = sim.tappd_call("RawQuote", json!({"report_data": hex(&raw)}));
     assert_eq!(
         QuoteView(&unhex(r["quote"].as_str().unwrap())).report_data(),
