@@ -1,0 +1,14 @@
+# The two commands of the README. Everything else is in scripts/.
+.PHONY: demo test build bench
+
+demo:
+	bash scripts/demo.sh
+
+test:
+	bash scripts/test.sh
+
+build:
+	cargo build --release --locked -p dstack-ffi -p dstack-simulator
+
+bench:
+	bash scripts/bench.sh
