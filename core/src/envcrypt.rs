@@ -57,8 +57,10 @@ pub fn encrypted_env_len(envs: &[(&str, &str)]) -> usize {
 /// Parses the recipient's X25519 public key from hex (optional `0x`/`0X`).
 pub fn parse_x25519_public_key(public_key_hex: &str) -> Result<[u8; 32]> {
     let hex = crate::hex::strip_0x(public_key_hex.as_bytes());
+    if hex.len() % 2 != 0 || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return Err(Error::InvalidHex);
+    }
     if hex.len() != 64 {
-        crate::hex::decoded_len(hex)?;
         return Err(Error::InvalidArgument("X25519 public key must be 32 bytes"));
     }
     crate::hex::decode_array::<32>(hex)

@@ -109,7 +109,9 @@ pub fn as_uint8array(pem: &str, max_length: Option<usize>, out: &mut [u8]) -> Re
     let mut at = 0;
     pem_der_stream(pem, |c| {
         let take = c.len().min(n.saturating_sub(at));
-        out[at..at + take].copy_from_slice(&c[..take]);
+        if take > 0 {
+            out[at..at + take].copy_from_slice(&c[..take]);
+        }
         at += c.len();
     })?;
     Ok(n)
