@@ -301,7 +301,7 @@ fn attest_rpc(agent: &Agent, args: &Args) -> Result<Value, String> {
     let rd = pad64(&args.bytes("report_data")?)?;
     let td = agent.td();
     let quote = attest::quote(&td, &agent.qk, &rd);
-    let att = attest::versioned_attestation(&quote, &td.events, &rd, &agent.vm_config);
+    let att = attest::versioned_attestation(&quote, &td.events, &rd, &agent.vm_config)?;
     Ok(json!({"attestation": hex(&att)}))
 }
 
@@ -497,7 +497,7 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
             })
             .map(Event::stripped)
             .collect();
-        let att = attest::versioned_attestation(&quote, &events, &rd, &agent.vm_config);
+        let att = attest::versioned_attestation(&quote, &events, &rd, &agent.vm_config)?;
         exts.push(cert::extension(
             "1.3.6.1.4.1.62397.1.8",
             false,
@@ -505,21 +505,21 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
         ));
     }
     if req.app_info {
-        use attest::msgpack::V;
+        use attest::mp_bin;
         let kp = agent.key_provider_info.as_bytes();
         let device_id = sha256(&[b""]);
         let (mr_system, mr_aggregated) = (td.mr_system(kp), td.mr_aggregated());
-        let info = attest::msgpack::encode(&V::A(vec![
-            V::B(&agent.app_id),
-            V::B(&agent.compose_hash),
-            V::B(&agent.instance_id),
-            V::B(&device_id),
-            V::B(&mr_system),
-            V::B(&mr_aggregated),
-            V::B(&agent.os_image_hash),
-            V::B(agent.key_provider_info.as_bytes()),
-            V::A(vec![]),
-        ]));
+        let info = attest::msgpack(&rmpv::Value::Array(vec![
+            mp_bin(&agent.app_id),
+            mp_bin(&agent.compose_hash),
+            mp_bin(&agent.instance_id),
+            mp_bin(&device_id),
+            mp_bin(&mr_system),
+            mp_bin(&mr_aggregated),
+            mp_bin(&agent.os_image_hash),
+            mp_bin(kp),
+            rmpv::Value::Array(vec![]),
+        ]))?;
         exts.push(cert::extension(
             "1.3.6.1.4.1.62397.1.9",
             false,
