@@ -1,6 +1,7 @@
 //! The simulated TD: a boot event log, runtime events in RTMR3, synthetic TDX v4 quotes whose
 //! registers are the replay of that log, and the attestation encodings (PROTOCOL §5, §7).
 
+use crate::cert;
 use crate::util::{hex, sha256, sha384};
 use serde_json::{json, Value};
 
@@ -220,20 +221,26 @@ impl QuotingKeys {
         };
         let att_key = k(b":quote-attestation-key");
         let pck_key = k(b":quote-pck-key");
-        let subject =
-            crate::cert::name(Some("dstack-simulator"), "Mock PCK Certificate (not Intel)");
-        let der = crate::cert::build(
-            &crate::cert::CertSpec {
+        // Shaped like a PCK leaf: KeyUsage digitalSignature + nonRepudiation, not a CA.
+        let der = cert::build(
+            cert::CertSpec {
                 serial: &[1],
-                issuer: &subject,
-                subject: &subject,
+                issuer: None,
+                subject: cert::name(Some("dstack-simulator"), "Mock PCK Certificate (not Intel)")?,
                 not_before: 1735689600,
                 not_after: 2082758400,
-                spki: &crate::cert::spki_der(&pck_key),
-                extensions: vec![],
+                key: pck_key.verifying_key(),
             },
             &pck_key,
-        );
+            |b| {
+                use cert::KeyUsages as U;
+                b.add_extension(&cert::KeyUsage(U::DigitalSignature | U::NonRepudiation))?;
+                b.add_extension(&cert::BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
+                })
+            },
+        )?;
         Ok(QuotingKeys {
             att_key,
             pck_key,

@@ -137,8 +137,12 @@ fn get_tls_key_certificate() {
             "ip:00000000000000000000000000000001"
         ]
     );
-    let eku = leaf.extended_key_usage().unwrap().unwrap().value;
-    assert!(eku.server_auth && eku.client_auth);
+    let eku = leaf.extended_key_usage().unwrap().unwrap();
+    assert!(eku.value.server_auth && eku.value.client_auth);
+    // Only KeyUsage is critical; SAN, EKU and the custom extensions are not.
+    for e in leaf.extensions() {
+        assert_eq!(e.critical, e.oid.to_id_string() == "2.5.29.15", "{}", e.oid);
+    }
     let ku = leaf.key_usage().unwrap().unwrap();
     assert!(ku.critical && ku.value.digital_signature());
     // Key: PKCS#8 P-256 matching the certificate.
