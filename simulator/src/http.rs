@@ -379,8 +379,9 @@ fn frame(agent: &Agent, service: Service, buf: &[u8], chunked_state: &mut Chunke
     }
 }
 
-/// Serves one connection until it closes, errs, idles out or asks to close.
-pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
+/// Serves one connection until it closes, errs, idles out or asks to close. The caller closes
+/// the connection (drops `c`) afterwards.
+pub fn serve(agent: &Agent, service: Service, c: &mut impl Conn) {
     c.set_timeouts(IDLE_TIMEOUT);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 16 * 1024];
@@ -397,12 +398,12 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
                 } => {
                     buf.drain(..consumed);
                     chunked = Chunked::default();
-                    if write_response(&mut c, &response, keep_alive, head).is_err() || !keep_alive {
+                    if write_response(c, &response, keep_alive, head).is_err() || !keep_alive {
                         return;
                     }
                 }
                 Framing::Fatal(r) => {
-                    let _ = write_response(&mut c, &r, false, false);
+                    let _ = write_response(c, &r, false, false);
                     return;
                 }
                 Framing::NeedMore => break,
@@ -416,13 +417,16 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
         if buf.len() > BODY_LIMIT + HEADER_LIMIT + 64 * 1024 {
-            let _ = write_response(&mut c, &error_page(413), false, false);
+            let _ = write_response(c, &error_page(413), false, false);
             return;
         }
     }
 }
 
 /// Runs `serve` on its own thread, or turns the client away when too many are open.
+///
+/// A slot is released before its connection is closed, so a client that has seen the server
+/// close its connection (EOF) knows the slot is free for the next connection accepted.
 pub fn spawn(agent: &'static Agent, service: Service, mut c: impl Conn) {
     if OPEN.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
         OPEN.fetch_sub(1, Ordering::SeqCst);
@@ -433,8 +437,9 @@ pub fn spawn(agent: &'static Agent, service: Service, mut c: impl Conn) {
     let r = std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(move || {
-            serve(agent, service, c);
+            serve(agent, service, &mut c);
             OPEN.fetch_sub(1, Ordering::SeqCst);
+            drop(c);
         });
     if r.is_err() {
         OPEN.fetch_sub(1, Ordering::SeqCst);
