@@ -326,8 +326,8 @@ fn attest_carries_the_full_log() {
     let sim = Sim::start(&[]);
     let r = sim.call("Attest", json!({"report_data": "0102"}));
     let att = mp_decode(&unhex(r["attestation"].as_str().unwrap()));
-    assert_eq!(att.get("version"), &Mp::U(1));
-    assert_eq!(att.get("platform").get("kind"), &Mp::S("tdx".into()));
+    assert_eq!(att.get("version").as_u64(), Some(1));
+    assert_eq!(att.get("platform").get("kind").as_str(), Some("tdx"));
     let quote = att
         .get("platform")
         .get("data")
@@ -338,14 +338,12 @@ fn attest_carries_the_full_log() {
     rd.resize(64, 0);
     assert_eq!(QuoteView(&quote).report_data(), rd.as_slice());
     let stack = att.get("stack");
-    assert_eq!(stack.get("kind"), &Mp::S("dstack".into()));
+    assert_eq!(stack.get("kind").as_str(), Some("dstack"));
     assert_eq!(stack.get("data").get("report_data").bytes(), rd.as_slice());
-    let Mp::A(log) = att.get("platform").get("data").get("event_log") else {
-        panic!()
-    };
+    let log = att.get("platform").get("data").get("event_log").array();
     let mut rtmr3 = vec![0u8; 48];
     for e in log {
-        if e.get("imr") == &Mp::U(3) {
+        if e.get("imr").as_u64() == Some(3) {
             assert!(!e.get("digest").bytes().is_empty(), "unstripped");
             rtmr3 = sha384(&[rtmr3.as_slice(), e.get("digest").bytes()].concat());
         }
