@@ -113,6 +113,16 @@ typedef struct dstack_error dstack_error;
 typedef struct dstack_response dstack_response;
 
 /**
+ * A client of the legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.*`).
+ *
+ * Created by `dstack_tappd_client_new`, freed by `dstack_tappd_client_free`.
+ *
+ * Thread safety: may be shared by any number of threads and used concurrently; each
+ * call takes its own pooled connection. Free it only when no other thread uses it.
+ */
+typedef struct dstack_tappd_client dstack_tappd_client;
+
+/**
  * The result of every fallible libdstack function: `DSTACK_STATUS_OK` (0) or one of the
  * `DSTACK_STATUS_*` failure codes. Values are never renumbered and retired values are
  * never reused.
@@ -719,6 +729,128 @@ void dstack_response_free(struct dstack_response *response);
  * Thread-safe.
  */
 const char *dstack_status_message(dstack_status status);
+
+/**
+ * Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
+ * `TAPPD_SIMULATOR_ENDPOINT`, then `/var/run/tappd.sock`, `/run/tappd.sock`,
+ * `/var/run/dstack/tappd.sock`, `/run/dstack/tappd.sock`, else `/var/run/tappd.sock`.
+ * On success `*out_client` owns a new client (free with `dstack_tappd_client_free`).
+ * `out_client` must not be NULL.
+ */
+dstack_status dstack_tappd_client_new(const uint8_t *endpoint,
+                                      size_t endpoint_len,
+                                      struct dstack_tappd_client **out_client,
+                                      struct dstack_error **out_error);
+
+/**
+ * Sets the default timeout for calls that pass `timeout_ms` 0 (0 here restores 3000 ms).
+ * `client` must not be NULL.
+ */
+dstack_status dstack_tappd_client_set_timeout_ms(struct dstack_tappd_client *client,
+                                                 uint32_t timeout_ms,
+                                                 struct dstack_error **out_error);
+
+/**
+ * The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
+ * freed. `{NULL, 0}` if `client` is NULL.
+ */
+struct dstack_slice dstack_tappd_client_endpoint(const struct dstack_tappd_client *client);
+
+/**
+ * Frees a tappd client. NULL is accepted and ignored.
+ */
+void dstack_tappd_client_free(struct dstack_tappd_client *client);
+
+/**
+ * `DeriveKey`: a P-256 key derived from `path` (random with `DSTACK_TAPPD_RANDOM_SEED`)
+ * and its certificate chain. `subject` empty = `path`. `alt_names`: `alt_names_count`
+ * UTF-8 slices (NULL if 0). `flags`: `DSTACK_TLS_USAGE_*` and `DSTACK_TAPPD_RANDOM_SEED`
+ * (other bits are `DSTACK_STATUS_INVALID_ARGUMENT`). Response fields: `KEY` (PEM,
+ * secret), `CERTIFICATE_CHAIN`. `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_derive_key(const struct dstack_tappd_client *client,
+                                             const uint8_t *path,
+                                             size_t path_len,
+                                             const uint8_t *subject,
+                                             size_t subject_len,
+                                             const struct dstack_slice *alt_names,
+                                             size_t alt_names_count,
+                                             uint32_t flags,
+                                             uint32_t timeout_ms,
+                                             struct dstack_response **out_response,
+                                             struct dstack_error **out_error);
+
+/**
+ * `DeriveK256Key`: the tappd form of GetKey (secp256k1). Response fields: `KEY` (32
+ * bytes, secret), `SIGNATURE_CHAIN`, `PURPOSE`, `ALGORITHM` ("secp256k1"). `client` and
+ * `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_derive_k256_key(const struct dstack_tappd_client *client,
+                                                  const uint8_t *path,
+                                                  size_t path_len,
+                                                  const uint8_t *purpose,
+                                                  size_t purpose_len,
+                                                  uint32_t timeout_ms,
+                                                  struct dstack_response **out_response,
+                                                  struct dstack_error **out_error);
+
+/**
+ * `TdxQuote`: a quote whose report data is `H(prefix ":" report_data)` (see
+ * `dstack_tappd_report_data`). `hash_algorithm` (UTF-8): `""` (agent default sha512),
+ * `sha256`, `sha384`, `sha512`, `sha3-256`, `sha3-384`, `sha3-512`, `keccak256`,
+ * `keccak384`, `keccak512`, or `raw` (report data passed through; must be exactly 64
+ * bytes). `prefix` empty = `app-data`. Other values are `DSTACK_STATUS_INVALID_ARGUMENT`
+ * before sending. Response fields: `QUOTE`, `EVENT_LOG`, `HASH_ALGORITHM`, `PREFIX`.
+ * `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_tdx_quote(const struct dstack_tappd_client *client,
+                                            const uint8_t *report_data,
+                                            size_t report_data_len,
+                                            const uint8_t *hash_algorithm,
+                                            size_t hash_algorithm_len,
+                                            const uint8_t *prefix,
+                                            size_t prefix_len,
+                                            uint32_t timeout_ms,
+                                            struct dstack_response **out_response,
+                                            struct dstack_error **out_error);
+
+/**
+ * `RawQuote`: a quote over exactly 64 bytes of report data (other lengths are
+ * `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for TdxQuote.
+ * `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_raw_quote(const struct dstack_tappd_client *client,
+                                            const uint8_t *report_data,
+                                            size_t report_data_len,
+                                            uint32_t timeout_ms,
+                                            struct dstack_response **out_response,
+                                            struct dstack_error **out_error);
+
+/**
+ * Tappd `Info`: as `dstack_client_info`. `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_info(const struct dstack_tappd_client *client,
+                                       uint32_t timeout_ms,
+                                       struct dstack_response **out_response,
+                                       struct dstack_error **out_error);
+
+/**
+ * Tappd `Version`. Response fields: `VERSION`, `REV`. `client` and `out_response` must
+ * not be NULL.
+ */
+dstack_status dstack_tappd_client_version(const struct dstack_tappd_client *client,
+                                          uint32_t timeout_ms,
+                                          struct dstack_response **out_response,
+                                          struct dstack_error **out_error);
+
+/**
+ * Whether the tappd agent answers `Info` within `timeout_ms` (0 = 500 ms); failures are
+ * `false`, not errors. `client` and `out_reachable` must not be NULL.
+ */
+dstack_status dstack_tappd_client_is_reachable(const struct dstack_tappd_client *client,
+                                               uint32_t timeout_ms,
+                                               bool *out_reachable,
+                                               struct dstack_error **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"
