@@ -92,13 +92,13 @@ args=("$work/sim" "$work/legacy" "$work/fake" "$work/vectors.txt")
 # 5. sanitizers (the library is Rust; ASan/UBSan instrument the C side and catch misuse of
 # what the library hands out, e.g. reads past a returned slice)
 "$CC" -std=c99 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -I"$inc" "${srcs[@]}" \
-    -L"$lib" -ldstack -Wl,-rpath,"$lib" -o "$work/test_asan"
+    -pthread -L"$lib" -ldstack -Wl,-rpath,"$lib" -o "$work/test_asan"
 run_asan() { ASAN_OPTIONS=detect_leaks=1 "$work/test_asan" "${args[@]}" | tee "$work/asan.out"; tail -n1 "$work/asan.out" | grep -q ' 0 failed$'; }
 step "C tests under ASan+UBSan" run_asan
 grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/asan.out" | sed 's/^/  asan: /' || true
 
 # 6. valgrind
-"$CC" -std=c99 -g -O0 -Wall -Wextra -Werror -I"$inc" "${srcs[@]}" -L"$lib" -ldstack -Wl,-rpath,"$lib" -o "$work/test_plain"
+"$CC" -std=c99 -g -O0 -Wall -Wextra -Werror -I"$inc" "${srcs[@]}" -pthread -L"$lib" -ldstack -Wl,-rpath,"$lib" -o "$work/test_plain"
 run_valgrind() {
     valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all \
         "$work/test_plain" "${args[@]}" >"$work/vg.out" 2>"$work/vg.err" || { tail -n 60 "$work/vg.err"; cat "$work/vg.out"; return 1; }
@@ -115,6 +115,26 @@ if [ -f "$root/examples/c/Makefile" ]; then
             make -s -C "$root/examples/c" LIBDIR="$lib" INCDIR="$inc" OUT="$work/examples" run
     }
     step "C examples build and run against the simulator" run_examples
+fi
+
+# 8. install: pkg-config and CMake consumers
+install_works() {
+    local p="$work/prefix"
+    SKIP_BUILD=1 "$root/bindings/c/install.sh" "$p" &&
+        PKG_CONFIG_PATH="$p/lib/pkgconfig" "$CC" "$root/examples/c/compose.c" \
+            $(PKG_CONFIG_PATH="$p/lib/pkgconfig" pkg-config --cflags --libs dstack) -o "$work/compose_pc" &&
+        "$work/compose_pc" | grep -q '^compose hash (raw file' &&
+        mkdir -p "$work/cmake" &&
+        printf 'cmake_minimum_required(VERSION 3.10)\nproject(app C)\nfind_package(dstack %s REQUIRED)\nadd_executable(app %s)\ntarget_link_libraries(app PRIVATE dstack::dstack_static)\n' \
+            "$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)" "$root/examples/c/compose.c" >"$work/cmake/CMakeLists.txt" &&
+        cmake -S "$work/cmake" -B "$work/cmake/b" -DCMAKE_PREFIX_PATH="$p" &&
+        cmake --build "$work/cmake/b" &&
+        "$work/cmake/b/app" | grep -q '^compose hash (raw file'
+}
+if command -v pkg-config >/dev/null && command -v cmake >/dev/null; then
+    step "install.sh: pkg-config and CMake (dstack::dstack_static) consumers build and run" install_works
+else
+    step "install.sh: pkg-config and CMake are available" false
 fi
 
 echo "$passed passed, $failed failed"

@@ -7,6 +7,7 @@
  * Prints one line per failure and finally "N passed, M failed"; exits non-zero on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -946,6 +947,43 @@ static void test_key_helpers(void) {
     EXPECT(dstack_tls_key_as_uint8array(NULL, 0, -1, buf, sizeof buf, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
 }
 
+/* One client shared by several threads (the header's thread-safety promise). */
+struct worker {
+    dstack_client *c;
+    int ok, bad;
+};
+static void *worker_main(void *arg) {
+    struct worker *w = arg;
+    for (int i = 0; i < 25; i++) {
+        dstack_response *r = NULL;
+        char path[16];
+        snprintf(path, sizeof path, "%s", (i % 2) ? "a" : "b");
+        dstack_status s = dstack_client_get_key(w->c, u8(path), 1, u8("p"), 1, NULL, 0, 0, &r, NULL);
+        if (s == DSTACK_STATUS_OK && (i % 2 == 0 || slice_eq_hex(field(r, DSTACK_FIELD_KEY), KEY_A_P)))
+            w->ok++;
+        else
+            w->bad++;
+        dstack_response_free(r);
+        if (i % 5 == 0) dstack_client_set_timeout_ms(w->c, 3000, NULL);
+    }
+    return NULL;
+}
+static void test_threads(void) {
+    dstack_client *c = new_client(sock(SIM, "dstack.sock"));
+    struct worker w[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        w[i].c = c;
+        w[i].ok = w[i].bad = 0;
+        CHECK(pthread_create(&t[i], NULL, worker_main, &w[i]) == 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CHECK(w[i].ok == 25 && w[i].bad == 0);
+    }
+    dstack_client_free(c);
+}
+
 int run_vector_tests(const char *path); /* test_vectors.c */
 int vec_passed, vec_failed;
 
@@ -974,6 +1012,7 @@ int main(int argc, char **argv) {
         dstack_client_free(c);
     }
     test_tappd(SIM);
+    test_threads();
     test_legacy_agent();
     test_hostile();
     run_vector_tests(argv[4]);
