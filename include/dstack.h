@@ -395,6 +395,11 @@ typedef struct dstack_event {
 #define DSTACK_STATUS_OK 0
 
 /**
+ * Alias of `DSTACK_STATUS_OK` (the short name ffi/ABI.md uses).
+ */
+#define DSTACK_OK 0
+
+/**
  * A required pointer argument was NULL (or a byte input was NULL with a non-zero length).
  */
 #define DSTACK_STATUS_NULL_ARGUMENT 1

@@ -14,6 +14,8 @@ pub type dstack_status = u32;
 
 /// Success.
 pub const DSTACK_STATUS_OK: dstack_status = 0;
+/// Alias of `DSTACK_STATUS_OK` (the short name ffi/ABI.md uses).
+pub const DSTACK_OK: dstack_status = 0;
 /// A required pointer argument was NULL (or a byte input was NULL with a non-zero length).
 pub const DSTACK_STATUS_NULL_ARGUMENT: dstack_status = 1;
 /// An argument breaks a documented rule (report data over 64 bytes, unknown algorithm,
