@@ -68,7 +68,8 @@ impl Agent {
         };
         // The request may carry secrets (data to sign, event payloads): wipe it after use.
         let mut request = Secret(vec![0u8; needed]);
-        let n = rpc::write_request(req, &host, prefix, &mut request.0).map_err(|e| Failure::core("", e))?;
+        let n = rpc::write_request(req, &host, prefix, &mut request.0)
+            .map_err(|e| Failure::core("", e))?;
         let resp = self.transport.call(&request.0[..n], timeout)?;
         let body = Secret(resp.body);
         if let Err(e) = rpc::check_response(resp.status, &body.0) {
@@ -77,7 +78,13 @@ impl Agent {
         Ok(body)
     }
 
-    fn answer_failure(&self, e: dstack_core::Error, status: u16, body: &[u8], path: &str) -> Failure {
+    fn answer_failure(
+        &self,
+        e: dstack_core::Error,
+        status: u16,
+        body: &[u8],
+        path: &str,
+    ) -> Failure {
         let ep = self.endpoint_text();
         match e {
             dstack_core::Error::Agent => {
@@ -94,7 +101,11 @@ impl Agent {
                     .collect();
                 Failure::new(
                     DSTACK_STATUS_HTTP_STATUS,
-                    format!("{ep} answered HTTP {status} to {}: {}", self.rpc_path(path), snippet.trim()),
+                    format!(
+                        "{ep} answered HTTP {status} to {}: {}",
+                        self.rpc_path(path),
+                        snippet.trim()
+                    ),
                 )
             }
             other => Failure::core(&format!("answer from {ep}"), other),
@@ -110,7 +121,11 @@ impl Agent {
 
     /// Parses the body of a successful answer with the RPC's view; any failure is
     /// `MALFORMED_RESPONSE`-class with the endpoint named.
-    pub(crate) fn parse<'b, R: Rpc>(&self, body: &'b [u8], scratch: &'b mut [u8]) -> Result<R::Response<'b>> {
+    pub(crate) fn parse<'b, R: Rpc>(
+        &self,
+        body: &'b [u8],
+        scratch: &'b mut [u8],
+    ) -> Result<R::Response<'b>> {
         R::parse_response(body, scratch).map_err(|e| {
             let e = match e {
                 // A view that needs more scratch than the body is a core bug; report it as
@@ -118,18 +133,30 @@ impl Agent {
                 dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
                 other => other,
             };
-            Failure::core(&format!("answer from {} to {}", self.endpoint_text(), R::PATH), e)
+            Failure::core(
+                &format!("answer from {} to {}", self.endpoint_text(), R::PATH),
+                e,
+            )
         })
     }
 
     /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
-    pub(crate) fn has_version(&self, timeout_ms: u32, version_rpc: impl FnOnce(u32) -> Result<Secret>) -> Result<bool> {
+    pub(crate) fn has_version(
+        &self,
+        timeout_ms: u32,
+        version_rpc: impl FnOnce(u32) -> Result<Secret>,
+    ) -> Result<bool> {
         if let Some(v) = *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) {
             return Ok(v);
         }
         let known = match version_rpc(timeout_ms) {
             Ok(_) => true,
-            Err(f) if f.status == DSTACK_STATUS_AGENT_ERROR || f.status == DSTACK_STATUS_HTTP_STATUS => false,
+            Err(f)
+                if f.status == DSTACK_STATUS_AGENT_ERROR
+                    || f.status == DSTACK_STATUS_HTTP_STATUS =>
+            {
+                false
+            }
             Err(f) => return Err(f),
         };
         *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) = Some(known);
@@ -137,7 +164,12 @@ impl Agent {
     }
 
     /// Fails with `UNSUPPORTED` naming `feature` unless the agent has `Version`.
-    pub(crate) fn require_version(&self, feature: &str, timeout_ms: u32, version_rpc: impl FnOnce(u32) -> Result<Secret>) -> Result<()> {
+    pub(crate) fn require_version(
+        &self,
+        feature: &str,
+        timeout_ms: u32,
+        version_rpc: impl FnOnce(u32) -> Result<Secret>,
+    ) -> Result<()> {
         if self.has_version(timeout_ms, version_rpc)? {
             Ok(())
         } else {
@@ -150,8 +182,16 @@ impl Agent {
 
     /// `Info` with a short timeout: true when it answers a well-formed Info, false for
     /// transport failures, error answers and malformed answers (the agent is not usable).
-    pub(crate) fn is_reachable(&self, timeout_ms: u32, info_rpc: impl FnOnce(u32) -> Result<()>) -> bool {
-        let t = if timeout_ms == 0 { REACHABLE_TIMEOUT_MS } else { timeout_ms };
+    pub(crate) fn is_reachable(
+        &self,
+        timeout_ms: u32,
+        info_rpc: impl FnOnce(u32) -> Result<()>,
+    ) -> bool {
+        let t = if timeout_ms == 0 {
+            REACHABLE_TIMEOUT_MS
+        } else {
+            timeout_ms
+        };
         info_rpc(t).is_ok()
     }
 

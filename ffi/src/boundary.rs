@@ -29,7 +29,10 @@ where
         Ok(Err(f)) => f,
         Err(payload) => Failure::new(
             DSTACK_STATUS_PANIC,
-            format!("internal error in libdstack: {}", panic_text(payload.as_ref())),
+            format!(
+                "internal error in libdstack: {}",
+                panic_text(payload.as_ref())
+            ),
         ),
     };
     let status = outcome.status;
@@ -49,4 +52,40 @@ where
     F: FnOnce() -> T,
 {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_becomes_status_and_error() {
+        let mut err: *mut dstack_error = std::ptr::null_mut();
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let s = run(&mut err, || -> Result<()> { panic!("boom") });
+        std::panic::set_hook(prev);
+        assert_eq!(s, DSTACK_STATUS_PANIC);
+        assert!(!err.is_null());
+        // SAFETY: err was just created by `run`.
+        unsafe {
+            assert_eq!(crate::error::dstack_error_status(err), DSTACK_STATUS_PANIC);
+            let m = crate::error::dstack_error_message(err);
+            let text = std::str::from_utf8(std::slice::from_raw_parts(m.ptr, m.len)).unwrap_or("");
+            assert!(text.contains("boom"));
+            crate::error::dstack_error_free(err);
+        }
+        // A NULL out_error is fine, and success clears a stale pointer.
+        assert_eq!(
+            run(std::ptr::null_mut(), || -> Result<()> {
+                Err(Failure::null("x"))
+            }),
+            DSTACK_STATUS_NULL_ARGUMENT
+        );
+        let mut stale = std::ptr::dangling_mut::<dstack_error>();
+        assert_eq!(run(&mut stale, || Ok(())), DSTACK_STATUS_OK);
+        assert!(stale.is_null());
+        assert_eq!(guard(7, || -> i32 { panic!("quiet") }), 7);
+    }
 }

@@ -37,7 +37,9 @@ pub struct dstack_client {
 /// `c` is NULL or a live client.
 unsafe fn client<'a>(c: *const dstack_client) -> Result<&'a Agent> {
     // SAFETY: caller contract.
-    unsafe { c.as_ref() }.map(|c| &c.agent).ok_or_else(|| Failure::null("client"))
+    unsafe { c.as_ref() }
+        .map(|c| &c.agent)
+        .ok_or_else(|| Failure::null("client"))
 }
 
 /// Writes a finished response to a checked out-pointer.
@@ -49,18 +51,39 @@ pub(crate) fn give(out: &mut *mut dstack_response, b: Builder) -> Result<()> {
 pub(crate) fn info_response(parsed: &InfoResponse<'_>) -> Builder {
     let mut b = Builder::new(Vec::new());
     b.set(r::DSTACK_FIELD_APP_ID, Value::bytes(parsed.app_id))
-        .set(r::DSTACK_FIELD_INSTANCE_ID, Value::bytes(parsed.instance_id))
+        .set(
+            r::DSTACK_FIELD_INSTANCE_ID,
+            Value::bytes(parsed.instance_id),
+        )
         .set(r::DSTACK_FIELD_APP_CERT, Value::text(parsed.app_cert))
         .set(r::DSTACK_FIELD_TCB_INFO, Value::text(parsed.tcb_info))
         .set(r::DSTACK_FIELD_APP_NAME, Value::text(parsed.app_name))
         .set(r::DSTACK_FIELD_DEVICE_ID, Value::bytes(parsed.device_id))
-        .set(r::DSTACK_FIELD_MR_AGGREGATED, Value::bytes(parsed.mr_aggregated))
-        .set(r::DSTACK_FIELD_OS_IMAGE_HASH, Value::bytes(parsed.os_image_hash))
-        .set(r::DSTACK_FIELD_KEY_PROVIDER_INFO, Value::text(parsed.key_provider_info))
-        .set(r::DSTACK_FIELD_COMPOSE_HASH, Value::bytes(parsed.compose_hash))
+        .set(
+            r::DSTACK_FIELD_MR_AGGREGATED,
+            Value::bytes(parsed.mr_aggregated),
+        )
+        .set(
+            r::DSTACK_FIELD_OS_IMAGE_HASH,
+            Value::bytes(parsed.os_image_hash),
+        )
+        .set(
+            r::DSTACK_FIELD_KEY_PROVIDER_INFO,
+            Value::text(parsed.key_provider_info),
+        )
+        .set(
+            r::DSTACK_FIELD_COMPOSE_HASH,
+            Value::bytes(parsed.compose_hash),
+        )
         .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(parsed.vm_config))
-        .set(r::DSTACK_FIELD_CLOUD_VENDOR, Value::text(parsed.cloud_vendor))
-        .set(r::DSTACK_FIELD_CLOUD_PRODUCT, Value::text(parsed.cloud_product));
+        .set(
+            r::DSTACK_FIELD_CLOUD_VENDOR,
+            Value::text(parsed.cloud_vendor),
+        )
+        .set(
+            r::DSTACK_FIELD_CLOUD_PRODUCT,
+            Value::text(parsed.cloud_product),
+        );
     // tcb_info is empty when the app does not publish it; then its fields are absent.
     if !parsed.tcb_info.is_empty() {
         let mut scratch = vec![0u8; parsed.tcb_info.len()];
@@ -181,7 +204,11 @@ pub unsafe extern "C" fn dstack_client_get_key(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::GetKey { path, purpose, algorithm };
+        let req = api::GetKey {
+            path,
+            purpose,
+            algorithm,
+        };
         dstack_core::rpc::Rpc::validate(&req).map_err(|e| Failure::core("GetKey", e))?;
         if !matches!(algorithm, "" | "secp256k1" | "k256") {
             a.require(&format!("GetKey algorithm {algorithm:?}"), timeout_ms)?;
@@ -191,9 +218,15 @@ pub unsafe extern "C" fn dstack_client_get_key(
         let v = a.parse::<api::GetKey>(&body.0, &mut scratch.0)?;
         let mut b = Builder::new(Vec::new());
         b.set(r::DSTACK_FIELD_KEY, Value::bytes(v.key))
-            .set(r::DSTACK_FIELD_SIGNATURE_CHAIN, Value::list(v.signature_chain.iter().map(|s| s.to_vec())))
+            .set(
+                r::DSTACK_FIELD_SIGNATURE_CHAIN,
+                Value::list(v.signature_chain.iter().map(|s| s.to_vec())),
+            )
             .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
-            .set(r::DSTACK_FIELD_ALGORITHM, Value::text(req.effective_algorithm()));
+            .set(
+                r::DSTACK_FIELD_ALGORITHM,
+                Value::text(req.effective_algorithm()),
+            );
         let mut key = v.key;
         zeroize::Zeroize::zeroize(&mut key);
         give(out, b.with_body(body))
@@ -319,9 +352,15 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let known = DSTACK_TLS_USAGE_RA_TLS | DSTACK_TLS_USAGE_SERVER_AUTH | DSTACK_TLS_USAGE_CLIENT_AUTH | DSTACK_TLS_WITH_APP_INFO;
+        let known = DSTACK_TLS_USAGE_RA_TLS
+            | DSTACK_TLS_USAGE_SERVER_AUTH
+            | DSTACK_TLS_USAGE_CLIENT_AUTH
+            | DSTACK_TLS_WITH_APP_INFO;
         if flags & !known != 0 {
-            return Err(Failure::invalid(format!("unknown GetTlsKey flags 0x{:x}", flags & !known)));
+            return Err(Failure::invalid(format!(
+                "unknown GetTlsKey flags 0x{:x}",
+                flags & !known
+            )));
         }
         let req = api::GetTlsKey {
             subject,
@@ -345,14 +384,19 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
             newer.push("with_app_info");
         }
         if !newer.is_empty() {
-            a.require(&format!("TLS key options [{}]", newer.join(", ")), timeout_ms)?;
+            a.require(
+                &format!("TLS key options [{}]", newer.join(", ")),
+                timeout_ms,
+            )?;
         }
         let body = a.call(&req, timeout_ms)?;
         let mut scratch = Secret(vec![0u8; body.0.len()]);
         let v = a.parse::<api::GetTlsKey>(&body.0, &mut scratch.0)?;
         let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key))
-            .set(r::DSTACK_FIELD_CERTIFICATE_CHAIN, Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())));
+        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key)).set(
+            r::DSTACK_FIELD_CERTIFICATE_CHAIN,
+            Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())),
+        );
         drop(v);
         give(out, b.with_body(body))
     })
@@ -372,12 +416,16 @@ pub unsafe extern "C" fn dstack_client_info(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
         let body = a.call(&api::Info, timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::Info>(&body.0, &mut scratch)?;
         let b = info_response(&v);
-        drop(v);
         give(out, b.with_body(body))
     })
 }
@@ -394,12 +442,18 @@ pub unsafe extern "C" fn dstack_client_version(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
         let body = a.version_body(timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::Version>(&body.0, &mut scratch)?;
         let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version)).set(r::DSTACK_FIELD_REV, Value::text(v.rev));
+        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
+            .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
         give(out, b.with_body(body))
     })
 }
@@ -415,7 +469,12 @@ pub unsafe extern "C" fn dstack_client_gpu_info(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
         let body = a.call(&api::GpuInfo, timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::GpuInfo>(&body.0, &mut scratch)?;
@@ -467,7 +526,10 @@ pub unsafe extern "C" fn dstack_client_sign(
         let v = a.parse::<api::Sign>(&body.0, &mut scratch)?;
         let mut b = Builder::new(Vec::new());
         b.set(r::DSTACK_FIELD_SIGNATURE, Value::bytes(v.signature))
-            .set(r::DSTACK_FIELD_SIGNATURE_CHAIN, Value::list(v.signature_chain.iter().map(|s| s.to_vec())))
+            .set(
+                r::DSTACK_FIELD_SIGNATURE_CHAIN,
+                Value::list(v.signature_chain.iter().map(|s| s.to_vec())),
+            )
             .set(r::DSTACK_FIELD_PUBLIC_KEY, Value::bytes(v.public_key))
             .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
             .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
@@ -508,7 +570,12 @@ pub unsafe extern "C" fn dstack_client_verify(
                 slice::out(out_valid, "out_valid")?,
             )
         };
-        let req = api::Verify { algorithm, data, signature, public_key };
+        let req = api::Verify {
+            algorithm,
+            data,
+            signature,
+            public_key,
+        };
         let body = a.call(&req, timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::Verify>(&body.0, &mut scratch)?;
@@ -561,7 +628,12 @@ pub unsafe extern "C" fn dstack_client_is_reachable(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_reachable, "out_reachable")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_reachable, "out_reachable")?,
+            )
+        };
         *out = a.is_reachable(timeout_ms, |t| {
             let body = a.call(&api::Info, t)?;
             let mut scratch = vec![0u8; body.0.len()];

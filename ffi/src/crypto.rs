@@ -10,16 +10,24 @@ use dstack_core::{chain, envcrypt, keys, kms, report};
 use zeroize::Zeroize;
 
 fn sig65<'a>(s: &'a [u8], what: &str) -> Result<&'a [u8; 65]> {
-    s.try_into().map_err(|_| Failure::invalid(format!("{what} must be 65 bytes (r||s||v), got {}", s.len())))
+    s.try_into().map_err(|_| {
+        Failure::invalid(format!(
+            "{what} must be 65 bytes (r||s||v), got {}",
+            s.len()
+        ))
+    })
 }
 
-fn trusted_key<'a>(ptr: *const u8, t: &'a [u8]) -> Result<Option<&'a [u8; 33]>> {
+fn trusted_key(ptr: *const u8, t: &[u8]) -> Result<Option<&[u8; 33]>> {
     if ptr.is_null() || t.is_empty() {
         return Ok(None);
     }
-    t.try_into()
-        .map(Some)
-        .map_err(|_| Failure::invalid(format!("trusted_kms_key must be a 33-byte compressed secp256k1 key, got {} bytes", t.len())))
+    t.try_into().map(Some).map_err(|_| {
+        Failure::invalid(format!(
+            "trusted_kms_key must be a 33-byte compressed secp256k1 key, got {} bytes",
+            t.len()
+        ))
+    })
 }
 
 fn chain_failure(e: dstack_core::Error) -> Failure {
@@ -116,25 +124,57 @@ pub unsafe extern "C" fn dstack_response_verify_signature_chain(
                 slice::out_array::<33>(out_kms_key, "out_kms_key")?,
             )
         };
-        let missing = || Failure::new(DSTACK_STATUS_NOT_FOUND, "this response carries no signature chain (use a GetKey, DeriveK256Key or Sign response)");
-        let chain_items = resp.list_of(r::DSTACK_FIELD_SIGNATURE_CHAIN).ok_or_else(missing)?;
+        let missing = || {
+            Failure::new(DSTACK_STATUS_NOT_FOUND, "this response carries no signature chain (use a GetKey, DeriveK256Key or Sign response)")
+        };
+        let chain_items = resp
+            .list_of(r::DSTACK_FIELD_SIGNATURE_CHAIN)
+            .ok_or_else(missing)?;
         let purpose = resp.bytes_of(r::DSTACK_FIELD_PURPOSE).ok_or_else(missing)?;
         let purpose = std::str::from_utf8(purpose).map_err(|_| missing())?;
         let trusted = trusted_key(trusted_kms_key, trusted)?;
         let info = if let Some(pk) = resp.bytes_of(r::DSTACK_FIELD_PUBLIC_KEY) {
             // Sign: [signature over data, app signature, KMS signature].
             if chain_items.len() != 3 {
-                return Err(Failure::new(DSTACK_STATUS_MALFORMED_RESPONSE, format!("a Sign chain has 3 entries, this one {}", chain_items.len())));
+                return Err(Failure::new(
+                    DSTACK_STATUS_MALFORMED_RESPONSE,
+                    format!("a Sign chain has 3 entries, this one {}", chain_items.len()),
+                ));
             }
-            chain::verify_signature_chain(pk, purpose, sig65(&chain_items[1].0, "chain[1]")?, sig65(&chain_items[2].0, "chain[2]")?, app_id, trusted)
+            chain::verify_signature_chain(
+                pk,
+                purpose,
+                sig65(&chain_items[1].0, "chain[1]")?,
+                sig65(&chain_items[2].0, "chain[2]")?,
+                app_id,
+                trusted,
+            )
         } else {
             let key = resp.bytes_of(r::DSTACK_FIELD_KEY).ok_or_else(missing)?;
-            let alg = resp.bytes_of(r::DSTACK_FIELD_ALGORITHM).and_then(|a| std::str::from_utf8(a).ok()).unwrap_or("");
-            let alg = keys::KeyAlgorithm::parse(alg).map_err(|e| Failure::core("signature chain", e))?;
+            let alg = resp
+                .bytes_of(r::DSTACK_FIELD_ALGORITHM)
+                .and_then(|a| std::str::from_utf8(a).ok())
+                .unwrap_or("");
+            let alg =
+                keys::KeyAlgorithm::parse(alg).map_err(|e| Failure::core("signature chain", e))?;
             if chain_items.len() != 2 {
-                return Err(Failure::new(DSTACK_STATUS_MALFORMED_RESPONSE, format!("a GetKey chain has 2 entries, this one {}", chain_items.len())));
+                return Err(Failure::new(
+                    DSTACK_STATUS_MALFORMED_RESPONSE,
+                    format!(
+                        "a GetKey chain has 2 entries, this one {}",
+                        chain_items.len()
+                    ),
+                ));
             }
-            chain::verify_getkey_chain(key, alg, purpose, sig65(&chain_items[0].0, "chain[0]")?, sig65(&chain_items[1].0, "chain[1]")?, app_id, trusted)
+            chain::verify_getkey_chain(
+                key,
+                alg,
+                purpose,
+                sig65(&chain_items[0].0, "chain[0]")?,
+                sig65(&chain_items[1].0, "chain[1]")?,
+                app_id,
+                trusted,
+            )
         }
         .map_err(chain_failure)?;
         *oa = info.app_key;
@@ -173,7 +213,8 @@ pub unsafe extern "C" fn dstack_encrypt_env_vars(
                 OutBuf::new(out_hex, out_cap, out_len)?,
             )
         };
-        envcrypt::parse_x25519_public_key(pk).map_err(|e| Failure::core("env encryption public key", e))?;
+        envcrypt::parse_x25519_public_key(pk)
+            .map_err(|e| Failure::core("env encryption public key", e))?;
         let envs: Vec<(&str, &str)> = ks.into_iter().zip(vs).collect();
         let needed = envcrypt::encrypted_env_len(&envs);
         out.check(needed)?;
@@ -181,7 +222,12 @@ pub unsafe extern "C" fn dstack_encrypt_env_vars(
         let mut iv = [0u8; 12];
         getrandom::getrandom(&mut eph)
             .and_then(|_| getrandom::getrandom(&mut iv))
-            .map_err(|e| Failure::new(DSTACK_STATUS_RNG, format!("the operating system's RNG failed: {e}")))?;
+            .map_err(|e| {
+                Failure::new(
+                    DSTACK_STATUS_RNG,
+                    format!("the operating system's RNG failed: {e}"),
+                )
+            })?;
         let mut buf = Secret(vec![0u8; needed]);
         let res = envcrypt::encrypt_env_vars(&envs, pk, eph, iv, &mut buf.0);
         eph.zeroize();
@@ -193,24 +239,38 @@ pub unsafe extern "C" fn dstack_encrypt_env_vars(
 fn trusted_list(ptr: *const u8, count: usize) -> Result<Vec<[u8; 33]>> {
     if ptr.is_null() || count == 0 {
         if ptr.is_null() && count != 0 {
-            return Err(Failure::new(DSTACK_STATUS_NULL_ARGUMENT, format!("trusted_keys is NULL but its count is {count}")));
+            return Err(Failure::new(
+                DSTACK_STATUS_NULL_ARGUMENT,
+                format!("trusted_keys is NULL but its count is {count}"),
+            ));
         }
         return Ok(Vec::new());
     }
-    let len = count.checked_mul(33).ok_or_else(|| Failure::invalid("trusted_keys_count is too large"))?;
+    let len = count
+        .checked_mul(33)
+        .ok_or_else(|| Failure::invalid("trusted_keys_count is too large"))?;
     // SAFETY: the caller guarantees count x 33 readable bytes.
     let raw = unsafe { slice::bytes(ptr, len, "trusted_keys")? };
-    Ok(raw.chunks_exact(33).map(|c| {
-        let mut k = [0u8; 33];
-        k.copy_from_slice(c);
-        k
-    }).collect())
+    Ok(raw
+        .chunks_exact(33)
+        .map(|c| {
+            let mut k = [0u8; 33];
+            k.copy_from_slice(c);
+            k
+        })
+        .collect())
 }
 
 fn kms_failure(e: dstack_core::Error) -> Failure {
     match e {
-        dstack_core::Error::VerificationFailed => Failure::new(DSTACK_STATUS_VERIFICATION_FAILED, "the signer is not one of the trusted KMS keys, or the signature does not recover"),
-        dstack_core::Error::Expired => Failure::new(DSTACK_STATUS_EXPIRED, "the timestamp is outside the accepted window (max age, 60 s future skew)"),
+        dstack_core::Error::VerificationFailed => Failure::new(
+            DSTACK_STATUS_VERIFICATION_FAILED,
+            "the signer is not one of the trusted KMS keys, or the signature does not recover",
+        ),
+        dstack_core::Error::Expired => Failure::new(
+            DSTACK_STATUS_EXPIRED,
+            "the timestamp is outside the accepted window (max age, 60 s future skew)",
+        ),
         other => Failure::core("KMS signature", other),
     }
 }
@@ -255,7 +315,15 @@ pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key(
         *out = if trusted.is_empty() {
             kms::verify_env_encrypt_public_key(pk, sig, app, timestamp, now, max_age_seconds)
         } else {
-            kms::verify_env_encrypt_public_key_trusted(pk, sig, app, timestamp, now, max_age_seconds, &trusted)
+            kms::verify_env_encrypt_public_key_trusted(
+                pk,
+                sig,
+                app,
+                timestamp,
+                now,
+                max_age_seconds,
+                &trusted,
+            )
         }
         .map_err(kms_failure)?;
         Ok(())
@@ -317,11 +385,19 @@ pub unsafe extern "C" fn dstack_tls_key_as_uint8array(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (pem, buf) = unsafe { (slice::text(pem, pem_len, "pem")?, OutBuf::new(out, out_cap, out_len)?) };
+        let (pem, buf) = unsafe {
+            (
+                slice::text(pem, pem_len, "pem")?,
+                OutBuf::new(out, out_cap, out_len)?,
+            )
+        };
         let max = if max_length < 0 {
             None
         } else {
-            Some(usize::try_from(max_length).map_err(|_| Failure::invalid("max_length is too large"))?)
+            Some(
+                usize::try_from(max_length)
+                    .map_err(|_| Failure::invalid("max_length is too large"))?,
+            )
         };
         let needed = match keys::as_uint8array(pem, max, &mut []) {
             Ok(n) => n,
@@ -329,10 +405,14 @@ pub unsafe extern "C" fn dstack_tls_key_as_uint8array(
             Err(e) => return Err(Failure::core("TLS key", e)),
         };
         if needed > (1 << 24) {
-            return Err(Failure::new(DSTACK_STATUS_LIMIT_EXCEEDED, format!("max_length {needed} exceeds 16 MiB")));
+            return Err(Failure::new(
+                DSTACK_STATUS_LIMIT_EXCEEDED,
+                format!("max_length {needed} exceeds 16 MiB"),
+            ));
         }
         let mut tmp = Secret(vec![0u8; needed]);
-        let n = keys::as_uint8array(pem, max, &mut tmp.0).map_err(|e| Failure::core("TLS key", e))?;
+        let n =
+            keys::as_uint8array(pem, max, &mut tmp.0).map_err(|e| Failure::core("TLS key", e))?;
         buf.write(&tmp.0[..n])
     })
 }
@@ -349,7 +429,12 @@ pub unsafe extern "C" fn dstack_tls_key_secure_seed(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (pem, out) = unsafe { (slice::text(pem, pem_len, "pem")?, slice::out_array::<32>(out_seed, "out_seed")?) };
+        let (pem, out) = unsafe {
+            (
+                slice::text(pem, pem_len, "pem")?,
+                slice::out_array::<32>(out_seed, "out_seed")?,
+            )
+        };
         *out = keys::tls_secure_seed(pem).map_err(|e| Failure::core("TLS key", e))?;
         Ok(())
     })
@@ -367,8 +452,14 @@ pub unsafe extern "C" fn dstack_ethereum_address(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (sk, out) = unsafe { (slice::array::<32>(secret_key, "secret_key")?, slice::out_array::<42>(out_address, "out_address")?) };
-        *out = keys::ethereum_account_from_key(sk).map_err(|e| Failure::core("secp256k1 key", e))?;
+        let (sk, out) = unsafe {
+            (
+                slice::array::<32>(secret_key, "secret_key")?,
+                slice::out_array::<42>(out_address, "out_address")?,
+            )
+        };
+        *out =
+            keys::ethereum_account_from_key(sk).map_err(|e| Failure::core("secp256k1 key", e))?;
         Ok(())
     })
 }
@@ -386,11 +477,21 @@ pub unsafe extern "C" fn dstack_secp256k1_public_key(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (sk, buf) = unsafe { (slice::array::<32>(secret_key, "secret_key")?, OutBuf::new(out, out_cap, out_len)?) };
+        let (sk, buf) = unsafe {
+            (
+                slice::array::<32>(secret_key, "secret_key")?,
+                OutBuf::new(out, out_cap, out_len)?,
+            )
+        };
         if compressed {
-            buf.write(&keys::secp256k1_public_key(sk).map_err(|e| Failure::core("secp256k1 key", e))?)
+            buf.write(
+                &keys::secp256k1_public_key(sk).map_err(|e| Failure::core("secp256k1 key", e))?,
+            )
         } else {
-            buf.write(&keys::secp256k1_public_key_uncompressed(sk).map_err(|e| Failure::core("secp256k1 key", e))?)
+            buf.write(
+                &keys::secp256k1_public_key_uncompressed(sk)
+                    .map_err(|e| Failure::core("secp256k1 key", e))?,
+            )
         }
     })
 }
@@ -414,7 +515,8 @@ pub unsafe extern "C" fn dstack_secp256k1_sign_prehash(
                 slice::out_array::<65>(out_signature, "out_signature")?,
             )
         };
-        *out = keys::secp256k1_sign_prehash(sk, h).map_err(|e| Failure::core("secp256k1 sign", e))?;
+        *out =
+            keys::secp256k1_sign_prehash(sk, h).map_err(|e| Failure::core("secp256k1 sign", e))?;
         Ok(())
     })
 }
@@ -443,7 +545,9 @@ pub unsafe extern "C" fn dstack_solana_keypair(
         };
         let kp = keys::solana_keypair(seed).map_err(|e| Failure::core("ed25519 seed", e))?;
         let mut b58 = [0u8; 44];
-        let text = kp.public_base58(&mut b58).map_err(|e| Failure::core("base58", e))?;
+        let text = kp
+            .public_base58(&mut b58)
+            .map_err(|e| Failure::core("base58", e))?;
         buf.write(text.as_bytes())?;
         *sk = kp.secret;
         Ok(())
@@ -531,7 +635,8 @@ pub unsafe extern "C" fn dstack_tappd_report_data(
                 slice::out_array::<64>(out_report_data, "out_report_data")?,
             )
         };
-        *out = report::tappd_report_data(rd, alg, prefix).map_err(|e| Failure::core("tappd report data", e))?;
+        *out = report::tappd_report_data(rd, alg, prefix)
+            .map_err(|e| Failure::core("tappd report data", e))?;
         Ok(())
     })
 }

@@ -98,7 +98,8 @@ pub(crate) fn parse(text: &str) -> Result<Endpoint> {
         }
         let (host, port) = split_host_port(authority)
             .ok_or_else(|| Failure::invalid(format!("endpoint {text}: bad host or port")))?;
-        if path.contains('?') || path.contains('#') || path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        if path.contains('?') || path.contains('#') || path.bytes().any(|b| b <= b' ' || b == 0x7f)
+        {
             return Err(Failure::invalid(format!("endpoint {text}: the base path may not hold a query, fragment, space or control character")));
         }
         return Ok(Endpoint::Tcp {
@@ -153,22 +154,46 @@ mod tests {
 
     #[test]
     fn parses_forms() {
-        assert_eq!(parse("/tmp/x.sock"), Ok(Endpoint::Unix("/tmp/x.sock".into())));
+        assert_eq!(
+            parse("/tmp/x.sock"),
+            Ok(Endpoint::Unix("/tmp/x.sock".into()))
+        );
         assert_eq!(parse("rel.sock"), Ok(Endpoint::Unix("rel.sock".into())));
         assert_eq!(
             parse("http://127.0.0.1:8090/api/"),
-            Ok(Endpoint::Tcp { host: "127.0.0.1".into(), port: 8090, base: "/api".into() })
+            Ok(Endpoint::Tcp {
+                host: "127.0.0.1".into(),
+                port: 8090,
+                base: "/api".into()
+            })
         );
         assert_eq!(
             parse("http://localhost"),
-            Ok(Endpoint::Tcp { host: "localhost".into(), port: 80, base: "".into() })
+            Ok(Endpoint::Tcp {
+                host: "localhost".into(),
+                port: 80,
+                base: "".into()
+            })
         );
         assert_eq!(
             parse("http://[::1]:9"),
-            Ok(Endpoint::Tcp { host: "[::1]".into(), port: 9, base: "".into() })
+            Ok(Endpoint::Tcp {
+                host: "[::1]".into(),
+                port: 9,
+                base: "".into()
+            })
         );
-        assert_eq!(parse("https://x").map_err(|e| e.status), Err(DSTACK_STATUS_UNSUPPORTED));
-        assert_eq!(parse("http://h:99999").map_err(|e| e.status), Err(DSTACK_STATUS_INVALID_ARGUMENT));
-        assert_eq!(parse("http://").map_err(|e| e.status), Err(DSTACK_STATUS_INVALID_ARGUMENT));
+        assert_eq!(
+            parse("https://x").map_err(|e| e.status),
+            Err(DSTACK_STATUS_UNSUPPORTED)
+        );
+        assert_eq!(
+            parse("http://h:99999").map_err(|e| e.status),
+            Err(DSTACK_STATUS_INVALID_ARGUMENT)
+        );
+        assert_eq!(
+            parse("http://").map_err(|e| e.status),
+            Err(DSTACK_STATUS_INVALID_ARGUMENT)
+        );
     }
 }

@@ -27,7 +27,10 @@ pub struct Failure {
 
 impl Failure {
     pub(crate) fn new(status: dstack_status, message: impl Into<String>) -> Self {
-        Failure { status, message: message.into() }
+        Failure {
+            status,
+            message: message.into(),
+        }
     }
     pub(crate) fn null(what: &str) -> Self {
         Failure::new(DSTACK_STATUS_NULL_ARGUMENT, format!("{what} is NULL"))
@@ -52,7 +55,11 @@ impl Failure {
             E::Crypto => DSTACK_STATUS_CRYPTO,
             E::LimitExceeded => DSTACK_STATUS_LIMIT_EXCEEDED,
         };
-        let message = if context.is_empty() { e.to_string() } else { format!("{context}: {e}") };
+        let message = if context.is_empty() {
+            e.to_string()
+        } else {
+            format!("{context}: {e}")
+        };
         Failure { status, message }
     }
 }
@@ -68,7 +75,10 @@ pub type Result<T> = std::result::Result<T, Failure>;
 
 impl dstack_error {
     pub(crate) fn boxed(f: Failure) -> *mut dstack_error {
-        Box::into_raw(Box::new(dstack_error { status: f.status, message: f.message }))
+        Box::into_raw(Box::new(dstack_error {
+            status: f.status,
+            message: f.message,
+        }))
     }
 }
 

@@ -142,7 +142,12 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub(crate) fn new(body: Vec<u8>) -> Builder {
-        Builder { resp: dstack_response { body: Secret(body), fields: Vec::new() } }
+        Builder {
+            resp: dstack_response {
+                body: Secret(body),
+                fields: Vec::new(),
+            },
+        }
     }
     pub(crate) fn set(&mut self, field: dstack_field, v: Value) -> &mut Self {
         self.resp.fields.push((field, v));
@@ -177,7 +182,10 @@ impl dstack_response {
 }
 
 fn not_found(f: dstack_field, kind: &str) -> Failure {
-    Failure::new(DSTACK_STATUS_NOT_FOUND, format!("this response has no {kind} field {f}"))
+    Failure::new(
+        DSTACK_STATUS_NOT_FOUND,
+        format!("this response has no {kind} field {f}"),
+    )
 }
 
 /// # Safety
@@ -203,7 +211,9 @@ pub unsafe extern "C" fn dstack_response_get(
         let r = unsafe { handle(response)? };
         // SAFETY: caller contract.
         let out = unsafe { slice::out(out_value, "out_value")? };
-        let v = r.bytes_of(field).ok_or_else(|| not_found(field, "bytes or text"))?;
+        let v = r
+            .bytes_of(field)
+            .ok_or_else(|| not_found(field, "bytes or text"))?;
         *out = dstack_slice::of(v);
         Ok(())
     })
@@ -223,7 +233,10 @@ pub unsafe extern "C" fn dstack_response_count(
         let r = unsafe { handle(response)? };
         // SAFETY: caller contract.
         let out = unsafe { slice::out(out_count, "out_count")? };
-        *out = r.list_of(field).ok_or_else(|| not_found(field, "list"))?.len();
+        *out = r
+            .list_of(field)
+            .ok_or_else(|| not_found(field, "list"))?
+            .len();
         Ok(())
     })
 }
@@ -248,7 +261,10 @@ pub unsafe extern "C" fn dstack_response_item(
         let item = list.get(index).ok_or_else(|| {
             Failure::new(
                 DSTACK_STATUS_NOT_FOUND,
-                format!("index {index} is out of range: field {field} has {} items", list.len()),
+                format!(
+                    "index {index} is out of range: field {field} has {} items",
+                    list.len()
+                ),
             )
         })?;
         *out = dstack_slice::of(&item.0);

@@ -18,9 +18,15 @@ pub struct dstack_slice {
 }
 
 impl dstack_slice {
-    pub(crate) const EMPTY: dstack_slice = dstack_slice { ptr: std::ptr::null(), len: 0 };
+    pub(crate) const EMPTY: dstack_slice = dstack_slice {
+        ptr: std::ptr::null(),
+        len: 0,
+    };
     pub(crate) fn of(bytes: &[u8]) -> dstack_slice {
-        dstack_slice { ptr: bytes.as_ptr(), len: bytes.len() }
+        dstack_slice {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+        }
     }
 }
 
@@ -40,7 +46,9 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result
         ));
     }
     if len > isize::MAX as usize {
-        return Err(Failure::invalid(format!("{what}: length {len} is not a valid size")));
+        return Err(Failure::invalid(format!(
+            "{what}: length {len} is not a valid size"
+        )));
     }
     // SAFETY: the caller guarantees `len` readable bytes at non-NULL `ptr`.
     Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
@@ -72,7 +80,11 @@ pub(crate) unsafe fn array<'a, const N: usize>(ptr: *const u8, what: &str) -> Re
 ///
 /// # Safety
 /// A non-NULL `ptr` must point to `count` `dstack_slice`s, each valid as for [`bytes`].
-pub(crate) unsafe fn slices<'a>(ptr: *const dstack_slice, count: usize, what: &str) -> Result<Vec<&'a [u8]>> {
+pub(crate) unsafe fn slices<'a>(
+    ptr: *const dstack_slice,
+    count: usize,
+    what: &str,
+) -> Result<Vec<&'a [u8]>> {
     if ptr.is_null() {
         if count == 0 {
             return Ok(Vec::new());
@@ -83,7 +95,9 @@ pub(crate) unsafe fn slices<'a>(ptr: *const dstack_slice, count: usize, what: &s
         ));
     }
     if count > isize::MAX as usize / std::mem::size_of::<dstack_slice>() {
-        return Err(Failure::invalid(format!("{what}: count {count} is not a valid size")));
+        return Err(Failure::invalid(format!(
+            "{what}: count {count} is not a valid size"
+        )));
     }
     // SAFETY: the caller guarantees `count` readable slices at `ptr`.
     let items = unsafe { std::slice::from_raw_parts(ptr, count) };
@@ -99,7 +113,11 @@ pub(crate) unsafe fn slices<'a>(ptr: *const dstack_slice, count: usize, what: &s
 ///
 /// # Safety
 /// As for [`slices`].
-pub(crate) unsafe fn texts<'a>(ptr: *const dstack_slice, count: usize, what: &str) -> Result<Vec<&'a str>> {
+pub(crate) unsafe fn texts<'a>(
+    ptr: *const dstack_slice,
+    count: usize,
+    what: &str,
+) -> Result<Vec<&'a str>> {
     // SAFETY: forwarded contract.
     let raw = unsafe { slices(ptr, count, what)? };
     raw.into_iter()
@@ -124,7 +142,10 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
 ///
 /// # Safety
 /// A non-NULL `ptr` must be valid for writing `N` bytes.
-pub(crate) unsafe fn out_array<'a, const N: usize>(ptr: *mut u8, what: &str) -> Result<&'a mut [u8; N]> {
+pub(crate) unsafe fn out_array<'a, const N: usize>(
+    ptr: *mut u8,
+    what: &str,
+) -> Result<&'a mut [u8; N]> {
     if ptr.is_null() {
         return Err(Failure::null(what));
     }
@@ -163,7 +184,10 @@ impl OutBuf {
             unsafe { *self.len = needed };
             return Err(Failure::new(
                 DSTACK_STATUS_BUFFER_TOO_SMALL,
-                format!("output buffer too small: {needed} bytes needed, out_cap is {}", self.cap),
+                format!(
+                    "output buffer too small: {needed} bytes needed, out_cap is {}",
+                    self.cap
+                ),
             ));
         }
         Ok(())
@@ -176,7 +200,11 @@ impl OutBuf {
         if data.len() > self.cap {
             return Err(Failure::new(
                 DSTACK_STATUS_BUFFER_TOO_SMALL,
-                format!("output buffer too small: {} bytes needed, out_cap is {}", data.len(), self.cap),
+                format!(
+                    "output buffer too small: {} bytes needed, out_cap is {}",
+                    data.len(),
+                    self.cap
+                ),
             ));
         }
         if !data.is_empty() {

@@ -1,7 +1,10 @@
 //! `dstack_tappd_client`: the legacy tappd API on `tappd.sock` (PROTOCOL.md §2.2).
 
 use crate::agent::Agent;
-use crate::client::{give, info_response, DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH, DSTACK_TLS_USAGE_RA_TLS, DSTACK_TLS_USAGE_SERVER_AUTH};
+use crate::client::{
+    give, info_response, DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH,
+    DSTACK_TLS_USAGE_RA_TLS, DSTACK_TLS_USAGE_SERVER_AUTH,
+};
 use crate::endpoint::Api;
 use crate::error::{dstack_error, Failure, Result};
 use crate::response::{self as r, dstack_response, Builder, Secret, Value};
@@ -24,7 +27,9 @@ pub struct dstack_tappd_client {
 /// `c` is NULL or a live tappd client.
 unsafe fn client<'a>(c: *const dstack_tappd_client) -> Result<&'a Agent> {
     // SAFETY: caller contract.
-    unsafe { c.as_ref() }.map(|c| &c.agent).ok_or_else(|| Failure::null("client"))
+    unsafe { c.as_ref() }
+        .map(|c| &c.agent)
+        .ok_or_else(|| Failure::null("client"))
 }
 
 /// Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
@@ -68,7 +73,9 @@ pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
 /// freed. `{NULL, 0}` if `client` is NULL.
 #[no_mangle]
-pub unsafe extern "C" fn dstack_tappd_client_endpoint(client: *const dstack_tappd_client) -> dstack_slice {
+pub unsafe extern "C" fn dstack_tappd_client_endpoint(
+    client: *const dstack_tappd_client,
+) -> dstack_slice {
     crate::boundary::guard(dstack_slice::EMPTY, || {
         // SAFETY: caller contract.
         match unsafe { client.as_ref() } {
@@ -119,9 +126,15 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let known = DSTACK_TLS_USAGE_RA_TLS | DSTACK_TLS_USAGE_SERVER_AUTH | DSTACK_TLS_USAGE_CLIENT_AUTH | DSTACK_TAPPD_RANDOM_SEED;
+        let known = DSTACK_TLS_USAGE_RA_TLS
+            | DSTACK_TLS_USAGE_SERVER_AUTH
+            | DSTACK_TLS_USAGE_CLIENT_AUTH
+            | DSTACK_TAPPD_RANDOM_SEED;
         if flags & !known != 0 {
-            return Err(Failure::invalid(format!("unknown DeriveKey flags 0x{:x}", flags & !known)));
+            return Err(Failure::invalid(format!(
+                "unknown DeriveKey flags 0x{:x}",
+                flags & !known
+            )));
         }
         let req = api::DeriveKey {
             path,
@@ -136,8 +149,10 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
         let mut scratch = Secret(vec![0u8; body.0.len()]);
         let v = a.parse::<api::DeriveKey>(&body.0, &mut scratch.0)?;
         let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key))
-            .set(r::DSTACK_FIELD_CERTIFICATE_CHAIN, Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())));
+        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key)).set(
+            r::DSTACK_FIELD_CERTIFICATE_CHAIN,
+            Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())),
+        );
         drop(v);
         give(out, b.with_body(body))
     })
@@ -173,7 +188,10 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
         let v = a.parse::<api::DeriveK256Key>(&body.0, &mut scratch.0)?;
         let mut b = Builder::new(Vec::new());
         b.set(r::DSTACK_FIELD_KEY, Value::bytes(v.k256_key))
-            .set(r::DSTACK_FIELD_SIGNATURE_CHAIN, Value::list(v.k256_signature_chain.iter().map(|s| s.to_vec())))
+            .set(
+                r::DSTACK_FIELD_SIGNATURE_CHAIN,
+                Value::list(v.k256_signature_chain.iter().map(|s| s.to_vec())),
+            )
             .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
             .set(r::DSTACK_FIELD_ALGORITHM, Value::text("secp256k1"));
         let mut key = v.k256_key;
@@ -182,20 +200,23 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
     })
 }
 
-fn quote_response<R: Rpc>(a: &Agent, req: &R, timeout_ms: u32) -> Result<Builder>
+fn quote_response<R>(a: &Agent, req: &R, timeout_ms: u32) -> Result<Builder>
 where
     for<'b> R: Rpc<Response<'b> = api::TdxQuoteResponse<'b>>,
 {
-    req.validate().map_err(|e| Failure::core(R::PATH.trim_start_matches("/prpc/Tappd."), e))?;
+    req.validate()
+        .map_err(|e| Failure::core(R::PATH.trim_start_matches("/prpc/Tappd."), e))?;
     let body = a.call(req, timeout_ms)?;
     let mut scratch = vec![0u8; body.0.len()];
     let v = a.parse::<R>(&body.0, &mut scratch)?;
     let mut b = Builder::new(Vec::new());
     b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
         .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
-        .set(r::DSTACK_FIELD_HASH_ALGORITHM, Value::text(v.hash_algorithm))
+        .set(
+            r::DSTACK_FIELD_HASH_ALGORITHM,
+            Value::text(v.hash_algorithm),
+        )
         .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix));
-    drop(v);
     Ok(b.with_body(body))
 }
 
@@ -230,7 +251,11 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::TdxQuote { report_data, hash_algorithm, prefix };
+        let req = api::TdxQuote {
+            report_data,
+            hash_algorithm,
+            prefix,
+        };
         give(out, quote_response(a, &req, timeout_ms)?)
     })
 }
@@ -271,12 +296,16 @@ pub unsafe extern "C" fn dstack_tappd_client_info(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
         let body = a.call(&api::TappdInfo, timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::TappdInfo>(&body.0, &mut scratch)?;
         let b = info_response(&v);
-        drop(v);
         give(out, b.with_body(body))
     })
 }
@@ -292,13 +321,18 @@ pub unsafe extern "C" fn dstack_tappd_client_version(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
         let body = a.call(&api::TappdVersion, timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::TappdVersion>(&body.0, &mut scratch)?;
         let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version)).set(r::DSTACK_FIELD_REV, Value::text(v.rev));
-        drop(v);
+        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
+            .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
         give(out, b.with_body(body))
     })
 }
@@ -314,7 +348,12 @@ pub unsafe extern "C" fn dstack_tappd_client_is_reachable(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (self::client(client)?, slice::out(out_reachable, "out_reachable")?) };
+        let (a, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::out(out_reachable, "out_reachable")?,
+            )
+        };
         *out = a.is_reachable(timeout_ms, |t| {
             let body = a.call(&api::TappdInfo, t)?;
             let mut scratch = vec![0u8; body.0.len()];

@@ -93,7 +93,10 @@ fn remaining(deadline: Instant, timeout_ms: u32) -> Result<Duration> {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 fn is_closed(e: &io::Error) -> bool {
@@ -108,7 +111,11 @@ fn is_closed(e: &io::Error) -> bool {
 
 impl Transport {
     pub(crate) fn new(endpoint: Endpoint, endpoint_text: String) -> Transport {
-        Transport { endpoint, endpoint_text, idle: Mutex::new(Vec::new()) }
+        Transport {
+            endpoint,
+            endpoint_text,
+            idle: Mutex::new(Vec::new()),
+        }
     }
 
     pub(crate) fn endpoint(&self) -> &Endpoint {
@@ -136,11 +143,16 @@ impl Transport {
                 remaining(deadline, timeout_ms)?;
                 UnixStream::connect(path).map(Stream::Unix).map_err(|e| {
                     let status = match e.kind() {
-                        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => DSTACK_STATUS_NO_AGENT,
+                        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
+                            DSTACK_STATUS_NO_AGENT
+                        }
                         _ if is_timeout(&e) => DSTACK_STATUS_TIMEOUT,
                         _ => DSTACK_STATUS_IO,
                     };
-                    Failure::new(status, format!("connect {}: {}", path.display(), os_text(&e)))
+                    Failure::new(
+                        status,
+                        format!("connect {}: {}", path.display(), os_text(&e)),
+                    )
                 })
             }
             Endpoint::Tcp { host, port, .. } => {
@@ -148,10 +160,16 @@ impl Transport {
                 let addrs: Vec<_> = (name, *port)
                     .to_socket_addrs()
                     .map_err(|e| {
-                        Failure::new(DSTACK_STATUS_NO_AGENT, format!("resolve {host}:{port}: {}", os_text(&e)))
+                        Failure::new(
+                            DSTACK_STATUS_NO_AGENT,
+                            format!("resolve {host}:{port}: {}", os_text(&e)),
+                        )
                     })?
                     .collect();
-                let mut last = Failure::new(DSTACK_STATUS_NO_AGENT, format!("resolve {host}:{port}: no address"));
+                let mut last = Failure::new(
+                    DSTACK_STATUS_NO_AGENT,
+                    format!("resolve {host}:{port}: no address"),
+                );
                 for a in addrs {
                     let left = remaining(deadline, timeout_ms)?;
                     match TcpStream::connect_timeout(&a, left) {
@@ -201,24 +219,48 @@ impl Transport {
         }
     }
 
-    fn exchange(&self, mut s: Stream, request: &[u8], deadline: Instant, timeout_ms: u32) -> std::result::Result<HttpResponse, Attempt> {
+    fn exchange(
+        &self,
+        mut s: Stream,
+        request: &[u8],
+        deadline: Instant,
+        timeout_ms: u32,
+    ) -> std::result::Result<HttpResponse, Attempt> {
         let ep = &self.endpoint_text;
         let timeout_failure = |what: &str| {
-            Failure::new(DSTACK_STATUS_TIMEOUT, format!("{what} {ep}: no progress within {timeout_ms} ms"))
+            Failure::new(
+                DSTACK_STATUS_TIMEOUT,
+                format!("{what} {ep}: no progress within {timeout_ms} ms"),
+            )
         };
         let left = remaining(deadline, timeout_ms).map_err(Attempt::Fatal)?;
-        s.set_timeouts(left)
-            .map_err(|e| Attempt::Fatal(Failure::new(DSTACK_STATUS_IO, format!("configure socket {ep}: {}", os_text(&e)))))?;
+        s.set_timeouts(left).map_err(|e| {
+            Attempt::Fatal(Failure::new(
+                DSTACK_STATUS_IO,
+                format!("configure socket {ep}: {}", os_text(&e)),
+            ))
+        })?;
         if let Err(e) = s.write_all(request) {
             return Err(if is_timeout(&e) {
                 Attempt::Fatal(timeout_failure("write to"))
             } else if is_closed(&e) {
-                Attempt::Stale(Failure::new(DSTACK_STATUS_IO, format!("write to {ep}: {}", os_text(&e))))
+                Attempt::Stale(Failure::new(
+                    DSTACK_STATUS_IO,
+                    format!("write to {ep}: {}", os_text(&e)),
+                ))
             } else {
-                Attempt::Fatal(Failure::new(DSTACK_STATUS_IO, format!("write to {ep}: {}", os_text(&e))))
+                Attempt::Fatal(Failure::new(
+                    DSTACK_STATUS_IO,
+                    format!("write to {ep}: {}", os_text(&e)),
+                ))
             });
         }
-        let mut reader = Reader { s: &mut s, deadline, timeout_ms, received: 0 };
+        let mut reader = Reader {
+            s: &mut s,
+            deadline,
+            timeout_ms,
+            received: 0,
+        };
         let outcome = crate::wire::read_response(&mut reader, MAX_RESPONSE);
         match outcome {
             Ok((resp, reusable)) => {
@@ -230,10 +272,14 @@ impl Transport {
             Err(ReadFailure::Io(e, received)) => {
                 let f = if is_timeout(&e) {
                     timeout_failure("read from")
-                } else if received == 0 && (is_closed(&e) || e.kind() == io::ErrorKind::UnexpectedEof) {
+                } else if received == 0
+                    && (is_closed(&e) || e.kind() == io::ErrorKind::UnexpectedEof)
+                {
                     return Err(Attempt::Stale(Failure::new(
                         DSTACK_STATUS_IO,
-                        format!("read from {ep}: the agent closed the connection without answering"),
+                        format!(
+                            "read from {ep}: the agent closed the connection without answering"
+                        ),
                     )));
                 } else if e.kind() == io::ErrorKind::UnexpectedEof {
                     Failure::new(
@@ -276,7 +322,9 @@ impl Reader<'_> {
     /// Reads some bytes into `buf`; 0 means the peer closed the connection.
     pub(crate) fn read_eof(&mut self, buf: &mut [u8]) -> std::result::Result<usize, ReadFailure> {
         let left = remaining(self.deadline, self.timeout_ms).map_err(|_| ReadFailure::Deadline)?;
-        self.s.set_timeouts(left).map_err(|e| ReadFailure::Io(e, self.received))?;
+        self.s
+            .set_timeouts(left)
+            .map_err(|e| ReadFailure::Io(e, self.received))?;
         loop {
             match self.s.read(buf) {
                 Ok(n) => {

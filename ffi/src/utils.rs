@@ -19,16 +19,35 @@ pub unsafe extern "C" fn dstack_quote_parse(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (q, out) = unsafe { (slice::bytes(quote, quote_len, "quote")?, slice::out(out_response, "out_response")?) };
+        let (q, out) = unsafe {
+            (
+                slice::bytes(quote, quote_len, "quote")?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
         let p = Quote::parse(q).map_err(|e| Failure::core("quote", e))?;
         let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_QUOTE_VERSION, Value::U64(u64::from(p.version())))
-            .set(r::DSTACK_FIELD_TEE_TYPE, Value::U64(u64::from(p.tee_type())))
-            .set(r::DSTACK_FIELD_MRTD, Value::bytes(*p.mrtd()))
-            .set(r::DSTACK_FIELD_REPORT_DATA, Value::bytes(*p.report_data()))
-            .set(r::DSTACK_FIELD_QUOTE, Value::bytes(q));
+        b.set(
+            r::DSTACK_FIELD_QUOTE_VERSION,
+            Value::U64(u64::from(p.version())),
+        )
+        .set(
+            r::DSTACK_FIELD_TEE_TYPE,
+            Value::U64(u64::from(p.tee_type())),
+        )
+        .set(r::DSTACK_FIELD_MRTD, Value::bytes(*p.mrtd()))
+        .set(r::DSTACK_FIELD_REPORT_DATA, Value::bytes(*p.report_data()))
+        .set(r::DSTACK_FIELD_QUOTE, Value::bytes(q));
         let rtmrs = p.rtmrs();
-        for (i, f) in [r::DSTACK_FIELD_RTMR0, r::DSTACK_FIELD_RTMR1, r::DSTACK_FIELD_RTMR2, r::DSTACK_FIELD_RTMR3].into_iter().enumerate() {
+        for (i, f) in [
+            r::DSTACK_FIELD_RTMR0,
+            r::DSTACK_FIELD_RTMR1,
+            r::DSTACK_FIELD_RTMR2,
+            r::DSTACK_FIELD_RTMR3,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             b.set(f, Value::bytes(rtmrs[i]));
         }
         r::give(out, b.finish());
@@ -96,7 +115,15 @@ fn decode_event(ev: &eventlog::Event<'_>) -> dstack_core::Result<OwnedEvent> {
         }
         None => None,
     };
-    Ok(OwnedEvent { imr: ev.imr(), event_type: ev.event_type(), version: ev.version(), digest, name, payload, preimage })
+    Ok(OwnedEvent {
+        imr: ev.imr(),
+        event_type: ev.event_type(),
+        version: ev.version(),
+        digest,
+        name,
+        payload,
+        preimage,
+    })
 }
 
 /// Parses an event log (UTF-8 JSON array). Each event needs `imr` 0..3, `event_type`,
@@ -113,11 +140,19 @@ pub unsafe extern "C" fn dstack_event_log_parse(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (j, out) = unsafe { (slice::bytes(json, json_len, "json")?, slice::out(out_log, "out_log")?) };
+        let (j, out) = unsafe {
+            (
+                slice::bytes(json, json_len, "json")?,
+                slice::out(out_log, "out_log")?,
+            )
+        };
         let mut events = Vec::new();
         for (i, ev) in eventlog::events(j).enumerate() {
             let ev = ev.map_err(|e| Failure::core(&format!("event log, event {i}"), e))?;
-            events.push(decode_event(&ev).map_err(|e| Failure::core(&format!("event log, event {i}"), e))?);
+            events.push(
+                decode_event(&ev)
+                    .map_err(|e| Failure::core(&format!("event log, event {i}"), e))?,
+            );
         }
         *out = Box::into_raw(Box::new(dstack_event_log { events }));
         Ok(())
@@ -149,7 +184,13 @@ pub unsafe extern "C" fn dstack_event_log_get(
         // SAFETY: caller contract.
         let out = unsafe { slice::out(out_event, "out_event")? };
         let e = l.events.get(index).ok_or_else(|| {
-            Failure::new(DSTACK_STATUS_NOT_FOUND, format!("event index {index} is out of range: the log has {} events", l.events.len()))
+            Failure::new(
+                DSTACK_STATUS_NOT_FOUND,
+                format!(
+                    "event index {index} is out of range: the log has {} events",
+                    l.events.len()
+                ),
+            )
         })?;
         *out = dstack_event {
             imr: e.imr,
@@ -158,7 +199,10 @@ pub unsafe extern "C" fn dstack_event_log_get(
             digest: dstack_slice::of(&e.digest),
             event: dstack_slice::of(e.name.as_bytes()),
             event_payload: dstack_slice::of(&e.payload.0),
-            preimage: e.preimage.as_deref().map_or(dstack_slice::EMPTY, dstack_slice::of),
+            preimage: e
+                .preimage
+                .as_deref()
+                .map_or(dstack_slice::EMPTY, dstack_slice::of),
         };
         Ok(())
     })
@@ -194,7 +238,12 @@ pub unsafe extern "C" fn dstack_replay_rtmrs(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (j, out) = unsafe { (slice::bytes(event_log_json, len, "event_log_json")?, slice::out_array::<192>(out_rtmrs, "out_rtmrs")?) };
+        let (j, out) = unsafe {
+            (
+                slice::bytes(event_log_json, len, "event_log_json")?,
+                slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
+            )
+        };
         let mrs = eventlog::replay_sound(j).map_err(|e| Failure::core("event log replay", e))?;
         write_rtmrs(out, &mrs);
         Ok(())
@@ -214,8 +263,14 @@ pub unsafe extern "C" fn dstack_replay_rtmrs_from_digests(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (j, out) = unsafe { (slice::bytes(event_log_json, len, "event_log_json")?, slice::out_array::<192>(out_rtmrs, "out_rtmrs")?) };
-        let mrs = eventlog::replay_from_digests(j).map_err(|e| Failure::core("event log replay", e))?;
+        let (j, out) = unsafe {
+            (
+                slice::bytes(event_log_json, len, "event_log_json")?,
+                slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
+            )
+        };
+        let mrs =
+            eventlog::replay_from_digests(j).map_err(|e| Failure::core("event log replay", e))?;
         write_rtmrs(out, &mrs);
         Ok(())
     })
@@ -241,14 +296,21 @@ pub unsafe extern "C" fn dstack_verify_event_log(
             (
                 slice::bytes(quote, quote_len, "quote")?,
                 slice::bytes(event_log_json, len, "event_log_json")?,
-                slice::bytes(expected_report_data, expected_report_data_len, "expected_report_data")?,
+                slice::bytes(
+                    expected_report_data,
+                    expected_report_data_len,
+                    "expected_report_data",
+                )?,
             )
         };
         let rd: Option<&[u8; 64]> = if expected_report_data.is_null() {
             None
         } else {
             Some(rd.try_into().map_err(|_| {
-                Failure::invalid(format!("expected_report_data must be 64 bytes, got {}", rd.len()))
+                Failure::invalid(format!(
+                    "expected_report_data must be 64 bytes, got {}",
+                    rd.len()
+                ))
             })?)
         };
         eventlog::verify_against_quote(q, j, rd).map_err(|e| match e {
@@ -281,7 +343,8 @@ fn canonical(input: &[u8], normalize: bool) -> Result<Vec<u8>> {
         Err(e) => return Err(Failure::core("app compose", e)),
     };
     let mut out = vec![0u8; needed];
-    let n = compose::compose_canonical_json(input, normalize, &mut scratch, &mut out).map_err(|e| Failure::core("app compose", e))?;
+    let n = compose::compose_canonical_json(input, normalize, &mut scratch, &mut out)
+        .map_err(|e| Failure::core("app compose", e))?;
     out.truncate(n);
     Ok(out)
 }
@@ -301,10 +364,16 @@ pub unsafe extern "C" fn dstack_compose_hash(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (j, out) = unsafe { (slice::bytes(app_compose_json, len, "app_compose_json")?, slice::out_array::<32>(out_hash, "out_hash")?) };
+        let (j, out) = unsafe {
+            (
+                slice::bytes(app_compose_json, len, "app_compose_json")?,
+                slice::out_array::<32>(out_hash, "out_hash")?,
+            )
+        };
         let n = compose::compose_scratch_len(j).map_err(|e| Failure::core("app compose", e))?;
         let mut scratch = vec![0u8; n];
-        *out = compose::compose_hash(j, normalize, &mut scratch).map_err(|e| Failure::core("app compose", e))?;
+        *out = compose::compose_hash(j, normalize, &mut scratch)
+            .map_err(|e| Failure::core("app compose", e))?;
         Ok(())
     })
 }
@@ -324,7 +393,12 @@ pub unsafe extern "C" fn dstack_compose_canonical_json(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (j, buf) = unsafe { (slice::bytes(app_compose_json, len, "app_compose_json")?, OutBuf::new(out, out_cap, out_len)?) };
+        let (j, buf) = unsafe {
+            (
+                slice::bytes(app_compose_json, len, "app_compose_json")?,
+                OutBuf::new(out, out_cap, out_len)?,
+            )
+        };
         buf.write(&canonical(j, normalize)?)
     })
 }
@@ -340,7 +414,12 @@ pub unsafe extern "C" fn dstack_compose_hash_raw(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (b, out) = unsafe { (slice::bytes(app_compose_bytes, len, "app_compose_bytes")?, slice::out_array::<32>(out_hash, "out_hash")?) };
+        let (b, out) = unsafe {
+            (
+                slice::bytes(app_compose_bytes, len, "app_compose_bytes")?,
+                slice::out_array::<32>(out_hash, "out_hash")?,
+            )
+        };
         *out = compose::compose_hash_raw(b);
         Ok(())
     })

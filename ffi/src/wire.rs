@@ -34,13 +34,19 @@ pub(crate) fn read_response(r: &mut Reader<'_>, cap: usize) -> R<(HttpResponse, 
                 let n = r.read_eof(&mut chunk)?;
                 if n == 0 {
                     if buf.is_empty() {
-                        return Err(ReadFailure::Io(io::Error::from(io::ErrorKind::UnexpectedEof), 0));
+                        return Err(ReadFailure::Io(
+                            io::Error::from(io::ErrorKind::UnexpectedEof),
+                            0,
+                        ));
                     }
                     match parser.finish_at_eof(&mut buf) {
                         Ok(resp) => Some((resp, true)),
                         // Truncated: the agent hung up mid-response.
                         Err(dstack_core::Error::MalformedHttp) => {
-                            return Err(ReadFailure::Io(io::Error::from(io::ErrorKind::UnexpectedEof), buf.len()))
+                            return Err(ReadFailure::Io(
+                                io::Error::from(io::ErrorKind::UnexpectedEof),
+                                buf.len(),
+                            ))
                         }
                         Err(e) => return Err(protocol(e, cap)),
                     }
@@ -56,7 +62,13 @@ pub(crate) fn read_response(r: &mut Reader<'_>, cap: usize) -> R<(HttpResponse, 
             let reusable = !at_eof && resp.keep_alive && resp.consumed == buf.len();
             buf.truncate(resp.body.end);
             buf.drain(..resp.body.start);
-            return Ok((HttpResponse { status: resp.status, body: buf }, reusable));
+            return Ok((
+                HttpResponse {
+                    status: resp.status,
+                    body: buf,
+                },
+                reusable,
+            ));
         }
     }
 }

@@ -9,16 +9,40 @@ use dstack::{dstack_slice, status::DSTACK_STATUS_BUFFER_TOO_SMALL, status::DSTAC
 use x25519_dalek::{PublicKey, StaticSecret};
 
 fn unhex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
+    (0..s.len() / 2)
+        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+        .collect()
 }
 
 fn encrypt(envs: &[(String, String)], pubkey: &str) -> Result<Vec<u8>, u32> {
-    let keys: Vec<dstack_slice> = envs.iter().map(|(k, _)| dstack_slice { ptr: k.as_ptr(), len: k.len() }).collect();
-    let values: Vec<dstack_slice> = envs.iter().map(|(_, v)| dstack_slice { ptr: v.as_ptr(), len: v.len() }).collect();
+    let keys: Vec<dstack_slice> = envs
+        .iter()
+        .map(|(k, _)| dstack_slice {
+            ptr: k.as_ptr(),
+            len: k.len(),
+        })
+        .collect();
+    let values: Vec<dstack_slice> = envs
+        .iter()
+        .map(|(_, v)| dstack_slice {
+            ptr: v.as_ptr(),
+            len: v.len(),
+        })
+        .collect();
     let mut need = 0usize;
     // SAFETY: all pointers are valid for the call.
     let s = unsafe {
-        dstack::crypto::dstack_encrypt_env_vars(keys.as_ptr(), values.as_ptr(), envs.len(), pubkey.as_ptr(), pubkey.len(), std::ptr::null_mut(), 0, &mut need, std::ptr::null_mut())
+        dstack::crypto::dstack_encrypt_env_vars(
+            keys.as_ptr(),
+            values.as_ptr(),
+            envs.len(),
+            pubkey.as_ptr(),
+            pubkey.len(),
+            std::ptr::null_mut(),
+            0,
+            &mut need,
+            std::ptr::null_mut(),
+        )
     };
     if s != DSTACK_STATUS_BUFFER_TOO_SMALL {
         return Err(s);
@@ -27,7 +51,17 @@ fn encrypt(envs: &[(String, String)], pubkey: &str) -> Result<Vec<u8>, u32> {
     let mut len = 0usize;
     // SAFETY: as above; `out` has `need` bytes.
     let s = unsafe {
-        dstack::crypto::dstack_encrypt_env_vars(keys.as_ptr(), values.as_ptr(), envs.len(), pubkey.as_ptr(), pubkey.len(), out.as_mut_ptr(), out.len(), &mut len, std::ptr::null_mut())
+        dstack::crypto::dstack_encrypt_env_vars(
+            keys.as_ptr(),
+            values.as_ptr(),
+            envs.len(),
+            pubkey.as_ptr(),
+            pubkey.len(),
+            out.as_mut_ptr(),
+            out.len(),
+            &mut len,
+            std::ptr::null_mut(),
+        )
     };
     assert_eq!(s, DSTACK_STATUS_OK);
     assert_eq!(len, need);
@@ -42,21 +76,32 @@ fn decrypt(hex: &[u8], private_key: &[u8]) -> Vec<u8> {
     let cipher = Aes256Gcm::new(shared.as_bytes().into());
     let mut body = raw[44..raw.len() - 16].to_vec();
     let tag = Tag::from_slice(&raw[raw.len() - 16..]);
-    cipher.decrypt_in_place_detached(Nonce::from_slice(&raw[32..44]), b"", &mut body, tag).expect("decrypts");
+    cipher
+        .decrypt_in_place_detached(Nonce::from_slice(&raw[32..44]), b"", &mut body, tag)
+        .expect("decrypts");
     body
 }
 
 #[test]
 fn env_vectors_round_trip() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/env_encrypt.json");
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("shared vectors")).unwrap();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/vectors/env_encrypt.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("shared vectors")).unwrap();
     let mut checked = 0;
     for c in v["cases"].as_array().unwrap() {
         let envs: Option<Vec<(String, String)>> = c["envs"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|e| Some((e["key"].as_str()?.to_string(), e["value"].as_str()?.to_string())))
+            .map(|e| {
+                Some((
+                    e["key"].as_str()?.to_string(),
+                    e["value"].as_str()?.to_string(),
+                ))
+            })
             .collect();
         let Some(envs) = envs else { continue }; // values that are not UTF-8 text
         let pubkey = c["public_key_hex_argument"].as_str().unwrap();
@@ -71,7 +116,12 @@ fn env_vectors_round_trip() {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|e| (e["key"].as_str().unwrap().to_string(), e["value"].as_str().unwrap().to_string()))
+                    .map(|e| {
+                        (
+                            e["key"].as_str().unwrap().to_string(),
+                            e["value"].as_str().unwrap().to_string(),
+                        )
+                    })
                     .collect();
                 assert_eq!(got, envs, "{}", c["id"]);
                 assert_eq!(parsed.as_object().unwrap().len(), 1);
