@@ -3,8 +3,7 @@
 //!   cargo bench -p dstack-core --bench core
 //!
 //! Groups: `crypto` (env encryption, compose hash, sound replay, quote parse, chain
-//! verification) and `protocol` (GetKey/GetQuote request building and response parsing,
-//! owned by the protocol half of the crate: see `protocol_benches` below).
+//! verification) and `protocol` (GetKey/GetQuote request building and response parsing).
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dstack_core::{chain, compose, envcrypt, eventlog, keys, quote};
@@ -96,9 +95,73 @@ fn crypto_benches(c: &mut Criterion) {
 }
 
 // ---- protocol group -------------------------------------------------------------
-// GetKey/GetQuote request building and response parsing live in `http`/`rpc` (the
-// protocol half). Their benchmarks join this file when that API is merged; until then
-// this group measures nothing and is not registered below.
+// GetKey/GetQuote request building and response parsing (`http` + `rpc`), on a
+// simulator-shaped GetKey answer and the real tdx-lite GetQuote fixture body.
 
-criterion_group!(benches, crypto_benches);
+fn protocol_benches(c: &mut Criterion) {
+    use dstack_core::http::{ResponseParser, Status};
+    use dstack_core::rpc::{
+        self, dstack::GetKey, dstack::GetKeyResponse, dstack::GetQuote, dstack::GetQuoteResponse,
+    };
+
+    let mut g = c.benchmark_group("protocol");
+    let mut req = vec![0u8; 1024];
+    let get_key = GetKey {
+        path: "a",
+        purpose: "signing",
+        algorithm: "",
+    };
+    g.bench_function("getkey_request", |b| {
+        b.iter(|| rpc::write_request(black_box(&get_key), "localhost", "", &mut req).unwrap())
+    });
+    let get_quote = GetQuote {
+        report_data: &[0x42; 64],
+    };
+    g.bench_function("getquote_request", |b| {
+        b.iter(|| rpc::write_request(black_box(&get_quote), "localhost", "", &mut req).unwrap())
+    });
+
+    let key_body = format!(
+        "{{\"key\":\"{}\",\"signature_chain\":[\"{}\",\"{}\"]}}",
+        "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94",
+        "11".repeat(65),
+        "22".repeat(65)
+    );
+    let key_response = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{key_body}",
+        key_body.len()
+    );
+    let mut buf = key_response.clone().into_bytes();
+    let mut scratch = vec![0u8; key_response.len()];
+    g.bench_function("getkey_response_parse", |b| {
+        b.iter(|| {
+            buf.copy_from_slice(key_response.as_bytes());
+            let mut p = ResponseParser::new(1 << 20);
+            let Status::Complete(r) = p.parse(&mut buf).unwrap() else {
+                panic!("partial")
+            };
+            rpc::check_response(r.status, &buf[r.body.clone()]).unwrap();
+            GetKeyResponse::parse(&buf[r.body], &mut scratch)
+                .unwrap()
+                .key
+        })
+    });
+
+    let text = std::fs::read_to_string(shared(
+        "reference/fixtures/verifier_fixture_tdx-lite-getquote.json",
+    ))
+    .unwrap();
+    let mut scratch = vec![0u8; text.len()];
+    g.bench_function("getquote_body_parse_tdx_lite", |b| {
+        b.iter(|| {
+            GetQuoteResponse::parse(black_box(text.as_bytes()), &mut scratch)
+                .unwrap()
+                .quote
+                .len()
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, crypto_benches, protocol_benches);
 criterion_main!(benches);

@@ -6,7 +6,7 @@
 use core::hint::black_box;
 use core::panic::PanicInfo;
 
-use dstack_core::{chain, compose, envcrypt, eventlog, keys, kms, quote, report};
+use dstack_core::{chain, compose, envcrypt, eventlog, http, keys, kms, quote, report, rpc};
 
 // The C runtime (crt1.o's `_start` → `__libc_start_main` → `main`) and the mem* functions
 // core relies on come from libc; nothing from Rust's std.
@@ -72,6 +72,24 @@ fn run() -> i32 {
 
     // report
     check(report::tappd_report_data(black_box(b"x"), "sha3-256", "").is_ok());
+
+    // protocol: request writing, response parsing, RPC views
+    let mut req = [0u8; 512];
+    let get_key = rpc::dstack::GetKey {
+        path: "a",
+        purpose: "p",
+        algorithm: "",
+    };
+    check(rpc::write_request(black_box(&get_key), "localhost", "", &mut req).is_ok());
+    let mut resp = *b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+    let mut parser = http::ResponseParser::new(1024);
+    check(matches!(
+        parser.parse(black_box(&mut resp)),
+        Ok(http::Status::Complete(_))
+    ));
+    let mut scratch = [0u8; 64];
+    check(rpc::dstack::GetKeyResponse::parse(black_box(b"{}"), &mut scratch).is_err());
+    check(rpc::check_response(400, br#"{"error":"x"}"#).is_err());
 
     failures
 }
