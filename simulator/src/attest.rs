@@ -1,6 +1,7 @@
 //! The simulated TD: a boot event log, runtime events in RTMR3, synthetic TDX v4 quotes whose
 //! registers are the replay of that log, and the attestation encodings (PROTOCOL §5, §7).
 
+use crate::cert;
 use crate::util::{hex, sha256, sha384};
 use serde_json::{json, Value};
 
@@ -220,20 +221,26 @@ impl QuotingKeys {
         };
         let att_key = k(b":quote-attestation-key");
         let pck_key = k(b":quote-pck-key");
-        let subject =
-            crate::cert::name(Some("dstack-simulator"), "Mock PCK Certificate (not Intel)");
-        let der = crate::cert::build(
-            &crate::cert::CertSpec {
+        // Shaped like a PCK leaf: KeyUsage digitalSignature + nonRepudiation, not a CA.
+        let der = cert::build(
+            cert::CertSpec {
                 serial: &[1],
-                issuer: &subject,
-                subject: &subject,
+                issuer: None,
+                subject: cert::name(Some("dstack-simulator"), "Mock PCK Certificate (not Intel)")?,
                 not_before: 1735689600,
                 not_after: 2082758400,
-                spki: &crate::cert::spki_der(&pck_key),
-                extensions: vec![],
+                key: pck_key.verifying_key(),
             },
             &pck_key,
-        );
+            |b| {
+                use cert::KeyUsages as U;
+                b.add_extension(&cert::KeyUsage(U::DigitalSignature | U::NonRepudiation))?;
+                b.add_extension(&cert::BasicConstraints {
+                    ca: false,
+                    path_len_constraint: None,
+                })
+            },
+        )?;
         Ok(QuotingKeys {
             att_key,
             pck_key,
@@ -297,85 +304,22 @@ pub fn quote(td: &Td, qk: &QuotingKeys, report_data: &[u8; 64]) -> Vec<u8> {
     q
 }
 
-/// Minimal MessagePack writer for the attestation and app-info encodings.
-pub mod msgpack {
-    pub enum V<'a> {
-        U(u64),
-        S(&'a str),
-        B(&'a [u8]),
-        A(Vec<V<'a>>),
-        M(Vec<(&'a str, V<'a>)>),
-    }
+/// MessagePack encoding of a value tree (`rmpv`): maps keep their order, integers take the
+/// smallest encoding, byte fields are `bin`.
+pub fn msgpack(v: &rmpv::Value) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    rmpv::encode::write_value(&mut out, v).map_err(|e| format!("msgpack: {e}"))?;
+    Ok(out)
+}
 
-    fn len_prefix(
-        out: &mut Vec<u8>,
-        n: usize,
-        fix: Option<(u8, usize)>,
-        m8: Option<u8>,
-        m16: u8,
-        m32: u8,
-    ) {
-        match (fix, m8) {
-            (Some((base, max)), _) if n <= max => out.push(base | n as u8),
-            (_, Some(t)) if n <= 0xff => out.extend_from_slice(&[t, n as u8]),
-            _ if n <= 0xffff => {
-                out.push(m16);
-                out.extend_from_slice(&(n as u16).to_be_bytes());
-            }
-            _ => {
-                out.push(m32);
-                out.extend_from_slice(&(n as u32).to_be_bytes());
-            }
-        }
-    }
+/// A msgpack map with string keys, in the given order.
+pub fn mp_map(entries: Vec<(&str, rmpv::Value)>) -> rmpv::Value {
+    rmpv::Value::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+}
 
-    pub fn write(out: &mut Vec<u8>, v: &V) {
-        match v {
-            V::U(n) => match *n {
-                0..=0x7f => out.push(*n as u8),
-                0x80..=0xff => out.extend_from_slice(&[0xcc, *n as u8]),
-                0x100..=0xffff => {
-                    out.push(0xcd);
-                    out.extend_from_slice(&(*n as u16).to_be_bytes())
-                }
-                0x1_0000..=0xffff_ffff => {
-                    out.push(0xce);
-                    out.extend_from_slice(&(*n as u32).to_be_bytes())
-                }
-                _ => {
-                    out.push(0xcf);
-                    out.extend_from_slice(&n.to_be_bytes())
-                }
-            },
-            V::S(s) => {
-                len_prefix(out, s.len(), Some((0xa0, 31)), Some(0xd9), 0xda, 0xdb);
-                out.extend_from_slice(s.as_bytes());
-            }
-            V::B(b) => {
-                len_prefix(out, b.len(), None, Some(0xc4), 0xc5, 0xc6);
-                out.extend_from_slice(b);
-            }
-            V::A(items) => {
-                len_prefix(out, items.len(), Some((0x90, 15)), None, 0xdc, 0xdd);
-                for i in items {
-                    write(out, i);
-                }
-            }
-            V::M(items) => {
-                len_prefix(out, items.len(), Some((0x80, 15)), None, 0xde, 0xdf);
-                for (k, val) in items {
-                    write(out, &V::S(k));
-                    write(out, val);
-                }
-            }
-        }
-    }
-
-    pub fn encode(v: &V) -> Vec<u8> {
-        let mut out = Vec::new();
-        write(&mut out, v);
-        out
-    }
+/// A msgpack `bin`.
+pub fn mp_bin(b: &[u8]) -> rmpv::Value {
+    rmpv::Value::Binary(b.to_vec())
 }
 
 /// `VersionedAttestation` V1 (§7.3): msgpack map `{version, platform{kind:"tdx", data{quote,
@@ -385,17 +329,17 @@ pub fn versioned_attestation(
     events: &[Event],
     report_data: &[u8; 64],
     config: &str,
-) -> Vec<u8> {
-    use msgpack::V;
+) -> Result<Vec<u8>, String> {
+    use rmpv::Value as V;
     let log: Vec<V> = events
         .iter()
         .map(|e| {
-            V::M(vec![
-                ("imr", V::U(e.imr as u64)),
-                ("event_type", V::U(e.event_type as u64)),
-                ("digest", V::B(&e.digest)),
-                ("event", V::S(&e.event)),
-                ("event_payload", V::B(&e.payload)),
+            mp_map(vec![
+                ("imr", e.imr.into()),
+                ("event_type", e.event_type.into()),
+                ("digest", mp_bin(&e.digest)),
+                ("event", e.event.as_str().into()),
+                ("event_payload", mp_bin(&e.payload)),
             ])
         })
         .collect();
@@ -403,34 +347,34 @@ pub fn versioned_attestation(
         .iter()
         .filter(|e| e.event_type == RUNTIME_EVENT_TYPE)
         .map(|e| {
-            V::M(vec![
-                ("event", V::S(&e.event)),
-                ("payload", V::B(&e.payload)),
+            mp_map(vec![
+                ("event", e.event.as_str().into()),
+                ("payload", mp_bin(&e.payload)),
             ])
         })
         .collect();
-    msgpack::encode(&V::M(vec![
-        ("version", V::U(1)),
+    msgpack(&mp_map(vec![
+        ("version", 1u8.into()),
         (
             "platform",
-            V::M(vec![
-                ("kind", V::S("tdx")),
+            mp_map(vec![
+                ("kind", "tdx".into()),
                 (
                     "data",
-                    V::M(vec![("quote", V::B(quote)), ("event_log", V::A(log))]),
+                    mp_map(vec![("quote", mp_bin(quote)), ("event_log", V::Array(log))]),
                 ),
             ]),
         ),
         (
             "stack",
-            V::M(vec![
-                ("kind", V::S("dstack")),
+            mp_map(vec![
+                ("kind", "dstack".into()),
                 (
                     "data",
-                    V::M(vec![
-                        ("report_data", V::B(report_data)),
-                        ("runtime_events", V::A(runtime)),
-                        ("config", V::S(config)),
+                    mp_map(vec![
+                        ("report_data", mp_bin(report_data)),
+                        ("runtime_events", V::Array(runtime)),
+                        ("config", config.into()),
                     ]),
                 ),
             ]),
@@ -452,12 +396,17 @@ mod tests {
     }
 
     #[test]
-    fn msgpack_headers() {
-        use msgpack::V;
-        assert_eq!(msgpack::encode(&V::A((0..9).map(V::U).collect()))[0], 0x99);
-        assert_eq!(msgpack::encode(&V::B(&[0; 300]))[..3], [0xc5, 1, 44]);
-        assert_eq!(msgpack::encode(&V::S(&"x".repeat(40)))[..2], [0xd9, 40]);
-        assert_eq!(msgpack::encode(&V::U(300)), [0xcd, 1, 44]);
+    fn msgpack_shapes() {
+        // Headers from the MessagePack spec: fixarray, bin16, str8, uint16, fixmap + fixstr.
+        let arr = rmpv::Value::Array((0..9u8).map(Into::into).collect());
+        assert_eq!(msgpack(&arr).unwrap()[0], 0x99);
+        assert_eq!(msgpack(&mp_bin(&[0; 300])).unwrap()[..3], [0xc5, 1, 44]);
+        assert_eq!(msgpack(&"x".repeat(40).into()).unwrap()[..2], [0xd9, 40]);
+        assert_eq!(msgpack(&300u32.into()).unwrap(), [0xcd, 1, 44]);
+        assert_eq!(
+            msgpack(&mp_map(vec![("b", 1u8.into()), ("a", 2u8.into())])).unwrap(),
+            [0x82, 0xa1, b'b', 1, 0xa1, b'a', 2]
+        );
     }
 
     #[test]

@@ -117,36 +117,12 @@ fn proto_error(msg: &str) -> Response {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
-                {
-                    Ok(v) => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// serde_qs-style query: `k=v`, `k[]=v` / `k[0]=v` build lists; values stay text.
+/// serde_qs-style query: `k=v`, `k[]=v` / `k[0]=v` build lists; values stay text. Pairs are
+/// split and percent/`+`-decoded as `application/x-www-form-urlencoded` (`form_urlencoded`).
 fn parse_query(q: &str) -> Map<String, Value> {
     let mut map = Map::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (k, v) = (percent_decode(k), percent_decode(v));
+    for (k, v) in form_urlencoded::parse(q.as_bytes()) {
+        let v = v.into_owned();
         if let Some(base) = k.find('[').map(|i| &k[..i]).filter(|_| k.ends_with(']')) {
             let entry = map
                 .entry(base.to_string())
@@ -155,7 +131,7 @@ fn parse_query(q: &str) -> Map<String, Value> {
                 a.push(Value::String(v));
             }
         } else {
-            map.insert(k, Value::String(v));
+            map.insert(k.into_owned(), Value::String(v));
         }
     }
     map
@@ -200,7 +176,9 @@ fn route(
             .map(|m| m.strip_prefix("Tappd.").unwrap_or(m)),
     };
     let rpc_name = match rpc_name {
-        Some(m) if !m.is_empty() && !m.contains('/') => percent_decode(m),
+        Some(m) if !m.is_empty() && !m.contains('/') => percent_encoding::percent_decode_str(m)
+            .decode_utf8_lossy()
+            .into_owned(),
         _ => return error_page(404),
     };
     if !is_json_mode(query, ct, method) {
@@ -244,10 +222,6 @@ enum Framing {
     NeedMore,
 }
 
-fn find_subslice(h: &[u8], n: &[u8]) -> Option<usize> {
-    h.windows(n.len()).position(|w| w == n)
-}
-
 /// Progress through a chunked body, kept between reads so each byte is decoded once.
 #[derive(Default)]
 struct Chunked {
@@ -259,36 +233,29 @@ struct Chunked {
 /// Continues decoding a chunked body in `buf` (which starts after the headers);
 /// Ok(Some(n)) = complete after `n` bytes, Ok(None) = incomplete.
 fn dechunk(buf: &[u8], st: &mut Chunked) -> Result<Option<usize>, Response> {
+    use httparse::Status;
     loop {
         let pos = st.pos;
-        let Some(eol) = find_subslice(&buf[pos..buf.len().min(pos + 1026)], b"\r\n") else {
-            return if buf.len() - pos > 1024 {
-                Err(error_page(400))
-            } else {
-                Ok(None)
-            };
+        let (data, size) = match httparse::parse_chunk_size(&buf[pos..]) {
+            // chunk-size is 1*HEXDIG at the start of the line (httparse takes "" as 0).
+            _ if buf.len() > pos && !buf[pos].is_ascii_hexdigit() => return Err(error_page(400)),
+            Ok(Status::Complete((n, size))) => (pos + n, size),
+            Ok(Status::Partial) if buf.len() - pos > 1024 => return Err(error_page(400)),
+            Ok(Status::Partial) => return Ok(None),
+            Err(_) => return Err(error_page(400)),
         };
-        let line = std::str::from_utf8(&buf[pos..pos + eol]).map_err(|_| error_page(400))?;
-        let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
-            .map_err(|_| error_page(400))?;
-        let data = pos + eol + 2;
         if size == 0 {
-            // Trailer lines, then an empty line.
-            let mut t = data;
-            loop {
-                let Some(end) = find_subslice(&buf[t..buf.len().min(t + 8194)], b"\r\n") else {
-                    return if buf.len() - t > 8192 {
-                        Err(error_page(431))
-                    } else {
-                        Ok(None)
-                    };
-                };
-                if end == 0 {
-                    return Ok(Some(t + 2));
-                }
-                t += end + 2;
-            }
+            // Trailer fields, then an empty line.
+            let mut trailers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+            return match httparse::parse_headers(&buf[data..], &mut trailers) {
+                Ok(Status::Complete((n, _))) => Ok(Some(data + n)),
+                Ok(Status::Partial) if buf.len() - data > 8192 => Err(error_page(431)),
+                Ok(Status::Partial) => Ok(None),
+                Err(httparse::Error::TooManyHeaders) => Err(error_page(431)),
+                Err(_) => Err(error_page(400)),
+            };
         }
+        let size = usize::try_from(size).map_err(|_| error_page(413))?;
         if st.body.len().saturating_add(size) > BODY_LIMIT {
             return Err(error_page(413));
         }
@@ -379,8 +346,9 @@ fn frame(agent: &Agent, service: Service, buf: &[u8], chunked_state: &mut Chunke
     }
 }
 
-/// Serves one connection until it closes, errs, idles out or asks to close.
-pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
+/// Serves one connection until it closes, errs, idles out or asks to close. The caller closes
+/// the connection (drops `c`) afterwards.
+pub fn serve(agent: &Agent, service: Service, c: &mut impl Conn) {
     c.set_timeouts(IDLE_TIMEOUT);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 16 * 1024];
@@ -397,12 +365,12 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
                 } => {
                     buf.drain(..consumed);
                     chunked = Chunked::default();
-                    if write_response(&mut c, &response, keep_alive, head).is_err() || !keep_alive {
+                    if write_response(c, &response, keep_alive, head).is_err() || !keep_alive {
                         return;
                     }
                 }
                 Framing::Fatal(r) => {
-                    let _ = write_response(&mut c, &r, false, false);
+                    let _ = write_response(c, &r, false, false);
                     return;
                 }
                 Framing::NeedMore => break,
@@ -416,13 +384,16 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
         if buf.len() > BODY_LIMIT + HEADER_LIMIT + 64 * 1024 {
-            let _ = write_response(&mut c, &error_page(413), false, false);
+            let _ = write_response(c, &error_page(413), false, false);
             return;
         }
     }
 }
 
 /// Runs `serve` on its own thread, or turns the client away when too many are open.
+///
+/// A slot is released before its connection is closed, so a client that has seen the server
+/// close its connection (EOF) knows the slot is free for the next connection accepted.
 pub fn spawn(agent: &'static Agent, service: Service, mut c: impl Conn) {
     if OPEN.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
         OPEN.fetch_sub(1, Ordering::SeqCst);
@@ -433,8 +404,9 @@ pub fn spawn(agent: &'static Agent, service: Service, mut c: impl Conn) {
     let r = std::thread::Builder::new()
         .stack_size(256 * 1024)
         .spawn(move || {
-            serve(agent, service, c);
+            serve(agent, service, &mut c);
             OPEN.fetch_sub(1, Ordering::SeqCst);
+            drop(c);
         });
     if r.is_err() {
         OPEN.fetch_sub(1, Ordering::SeqCst);
@@ -451,6 +423,10 @@ mod tests {
         assert_eq!(m["path"], "a/b");
         assert_eq!(m["purpose"], "p q");
         assert_eq!(m["alt_names"], serde_json::json!(["x", "y"]));
+        let m = parse_query("a=%zz&b=%C3%A9&&c");
+        assert_eq!(m["a"], "%zz", "an invalid escape stays as it is");
+        assert_eq!(m["b"], "é");
+        assert_eq!(m["c"], "");
     }
 
     #[test]
@@ -482,5 +458,25 @@ mod tests {
         assert_eq!(dechunk(full, &mut st).unwrap(), Some(full.len()));
         assert_eq!(st.body, b"abcde");
         assert!(dechunk(b"zz\r\n", &mut Chunked::default()).is_err());
+        assert!(
+            dechunk(b"\r\n", &mut Chunked::default()).is_err(),
+            "empty size"
+        );
+        assert!(
+            dechunk(b";x\r\n", &mut Chunked::default()).is_err(),
+            "no digits"
+        );
+        assert!(
+            dechunk(b"1\r\nab\r\n", &mut Chunked::default()).is_err(),
+            "overlong"
+        );
+        // Trailer fields are header fields: malformed ones are rejected, too many are 431.
+        assert!(dechunk(b"0\r\nbad trailer\r\n\r\n", &mut Chunked::default()).is_err());
+        let many: String = (0..100).map(|i| format!("T{i}: v\r\n")).collect();
+        let r = dechunk(
+            format!("0\r\n{many}\r\n").as_bytes(),
+            &mut Chunked::default(),
+        );
+        assert_eq!(r.err().map(|e| e.status), Some(431));
     }
 }

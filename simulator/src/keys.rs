@@ -3,6 +3,7 @@
 
 use crate::cert;
 use crate::util::{hex, keccak256, ratls_kdf, sha256, unhex, unpem};
+use der::asn1::OctetString;
 use p256::pkcs8::DecodePrivateKey;
 use serde_json::Value;
 
@@ -12,8 +13,9 @@ pub struct AppKeys {
     /// KMS root signature over the app key (`k256_signature`), 65 B r‖s‖v.
     pub k256_signature: [u8; 65],
     pub ca_key: p256::ecdsa::SigningKey,
-    pub ca_cert_der: Vec<u8>,
     pub ca_cert_pem: String,
+    /// The CA certificate's subject, issuer of the leaves.
+    pub ca_subject: x509_cert::name::Name,
     /// The KMS root public key when the simulator made the key set itself (documented so
     /// users can pin it); unknown for a loaded file.
     pub kms_root_pub: Option<[u8; 33]>,
@@ -70,7 +72,8 @@ impl AppKeys {
             .map_err(|_| "app keys: k256_signature must be 65 bytes")?;
         let ca_cert_pem = field("ca_cert")?.to_string();
         let ca_cert_der = unpem("CERTIFICATE", &ca_cert_pem)?;
-        cert::subject_of(&ca_cert_der).map_err(|e| format!("app keys: ca_cert: {e}"))?;
+        let ca_subject =
+            cert::subject_of(&ca_cert_der).map_err(|e| format!("app keys: ca_cert: {e}"))?;
         let kp = v
             .get("key_provider")
             .and_then(Value::as_object)
@@ -86,8 +89,8 @@ impl AppKeys {
             k256_key,
             k256_signature,
             ca_key,
-            ca_cert_der,
             ca_cert_pem,
+            ca_subject,
             kms_root_pub: None,
         })
     }
@@ -106,30 +109,30 @@ impl AppKeys {
         let ca_secret = sha256(&[DEV_SEED, b":ca-p256"]);
         let ca_key =
             p256::ecdsa::SigningKey::from_bytes((&ca_secret).into()).map_err(|e| e.to_string())?;
-        let subject = cert::name(Some("Dstack"), "Dstack KMS CA");
-        let spki = cert::spki_der(&ca_key);
-        let ski = &sha256(&[&spki])[..20];
-        let exts = vec![
-            cert::extension("2.5.29.15", true, &cert::tlv(0x03, &[0x01, 0x86])),
-            cert::extension("2.5.29.14", false, &cert::octets(ski)),
-            cert::extension(
-                "2.5.29.19",
-                true,
-                &cert::seq(&[&cert::tlv(0x01, &[0xff]), &cert::uint(&[1])]),
-            ),
-        ];
+        let ca_subject = cert::name(Some("Dstack"), "Dstack KMS CA")?;
+        let ski = sha256(&[&cert::spki_der(&ca_key)?]);
         let ca_cert_der = cert::build(
-            &cert::CertSpec {
+            cert::CertSpec {
                 serial: &sha256(&[DEV_SEED, b":ca-serial"])[..16],
-                issuer: &subject,
-                subject: &subject,
+                issuer: None,
+                subject: ca_subject.clone(),
                 not_before: 1735689600, // 2025-01-01
                 not_after: 2082758400,  // 2036-01-01
-                spki: &spki,
-                extensions: exts,
+                key: ca_key.verifying_key(),
             },
             &ca_key,
-        );
+            |b| {
+                use cert::KeyUsages as U;
+                b.add_extension(&cert::KeyUsage(
+                    U::DigitalSignature | U::KeyCertSign | U::CRLSign,
+                ))?;
+                b.add_extension(&cert::SubjectKeyIdentifier(OctetString::new(&ski[..20])?))?;
+                b.add_extension(&cert::BasicConstraints {
+                    ca: true,
+                    path_len_constraint: Some(1),
+                })
+            },
+        )?;
         let ca_cert_pem = crate::util::pem("CERTIFICATE", &ca_cert_der)?;
         let mut root_pub = [0u8; 33];
         root_pub.copy_from_slice(root.verifying_key().to_encoded_point(true).as_bytes());
@@ -137,8 +140,8 @@ impl AppKeys {
             k256_key,
             k256_signature,
             ca_key,
-            ca_cert_der,
             ca_cert_pem,
+            ca_subject,
             kms_root_pub: Some(root_pub),
         })
     }
@@ -148,7 +151,7 @@ impl AppKeys {
     }
 
     /// SPKI DER of the CA key, the `id` of the `key-provider` event.
-    pub fn ca_spki(&self) -> Vec<u8> {
+    pub fn ca_spki(&self) -> Result<Vec<u8>, String> {
         cert::spki_der(&self.ca_key)
     }
 }

@@ -4,6 +4,7 @@ use crate::attest::{self, Event, QuotingKeys, Td};
 use crate::cert;
 use crate::keys::{self, Algo, AppKeys};
 use crate::util::{hex, keccak256, random32, ratls_kdf, sha256, sha384, sha512};
+use der::asn1::OctetString;
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
@@ -60,7 +61,7 @@ impl Agent {
         };
         let os_image_hash = sha256(&[b"dstack-simulator os image v1"]);
         let key_provider_info =
-            serde_json::to_string(&json!({"name": "kms", "id": hex(&keys.ca_spki())}))
+            serde_json::to_string(&json!({"name": "kms", "id": hex(&keys.ca_spki()?)}))
                 .map_err(|e| e.to_string())?;
         let vm_config = serde_json::to_string(&json!({
             "os_image_hash": hex(&os_image_hash),
@@ -301,7 +302,7 @@ fn attest_rpc(agent: &Agent, args: &Args) -> Result<Value, String> {
     let rd = pad64(&args.bytes("report_data")?)?;
     let td = agent.td();
     let quote = attest::quote(&td, &agent.qk, &rd);
-    let att = attest::versioned_attestation(&quote, &td.events, &rd, &agent.vm_config);
+    let att = attest::versioned_attestation(&quote, &td.events, &rd, &agent.vm_config)?;
     Ok(json!({"attestation": hex(&att)}))
 }
 
@@ -446,46 +447,21 @@ const TEN_YEARS: u64 = 3650 * 86400;
 /// Issues `[leaf, CA]` for `key` (§6.4); returns (PKCS#8 PEM, chain PEMs).
 fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Result<Value, String> {
     use p256::pkcs8::EncodePrivateKey;
-    let spki = cert::spki_der(key);
-    let mut exts = vec![cert::extension(
-        "2.5.29.15",
-        true,
-        &cert::tlv(0x03, &[0x07, 0x80]),
-    )];
+    let spki = cert::spki_der(key)?;
     let mut eku = Vec::new();
     if req.server_auth {
-        eku.extend(cert::oid("1.3.6.1.5.5.7.3.1"));
+        eku.push(cert::OID_SERVER_AUTH);
     }
     if req.client_auth {
-        eku.extend(cert::oid("1.3.6.1.5.5.7.3.2"));
+        eku.push(cert::OID_CLIENT_AUTH);
     }
-    if !eku.is_empty() {
-        exts.push(cert::extension("2.5.29.37", false, &cert::tlv(0x30, &eku)));
-    }
-    if !req.alt_names.is_empty() {
-        let names: Vec<u8> = req
-            .alt_names
-            .iter()
-            .flat_map(|a| cert::general_name(a))
-            .collect();
-        exts.push(cert::extension(
-            "2.5.29.17",
-            false,
-            &cert::tlv(0x30, &names),
-        ));
-    }
-    exts.push(cert::extension(
-        "1.3.6.1.4.1.62397.1.3",
-        false,
-        &cert::octets(&agent.app_id),
-    ));
-    exts.push(cert::extension(
-        "1.3.6.1.4.1.62397.1.4",
-        false,
-        &cert::octets(b"app:custom"),
-    ));
+    let alt_names = req
+        .alt_names
+        .iter()
+        .map(|a| cert::general_name(a))
+        .collect::<Result<Vec<_>, _>>()?;
     let td = agent.td();
-    if req.ra_tls {
+    let attestation = if req.ra_tls {
         let rd = sha512(&[b"ratls-cert:", &spki]);
         let quote = attest::quote(&td, &agent.qk, &rd);
         // Certificates carry only what RTMR3 replay and the ACPI rule need (§5.3).
@@ -497,35 +473,34 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
             })
             .map(Event::stripped)
             .collect();
-        let att = attest::versioned_attestation(&quote, &events, &rd, &agent.vm_config);
-        exts.push(cert::extension(
-            "1.3.6.1.4.1.62397.1.8",
-            false,
-            &cert::octets(&att),
-        ));
-    }
-    if req.app_info {
-        use attest::msgpack::V;
+        Some(attest::versioned_attestation(
+            &quote,
+            &events,
+            &rd,
+            &agent.vm_config,
+        )?)
+    } else {
+        None
+    };
+    let app_info = if req.app_info {
+        use attest::mp_bin;
         let kp = agent.key_provider_info.as_bytes();
         let device_id = sha256(&[b""]);
         let (mr_system, mr_aggregated) = (td.mr_system(kp), td.mr_aggregated());
-        let info = attest::msgpack::encode(&V::A(vec![
-            V::B(&agent.app_id),
-            V::B(&agent.compose_hash),
-            V::B(&agent.instance_id),
-            V::B(&device_id),
-            V::B(&mr_system),
-            V::B(&mr_aggregated),
-            V::B(&agent.os_image_hash),
-            V::B(agent.key_provider_info.as_bytes()),
-            V::A(vec![]),
-        ]));
-        exts.push(cert::extension(
-            "1.3.6.1.4.1.62397.1.9",
-            false,
-            &cert::octets(&info),
-        ));
-    }
+        Some(attest::msgpack(&rmpv::Value::Array(vec![
+            mp_bin(&agent.app_id),
+            mp_bin(&agent.compose_hash),
+            mp_bin(&agent.instance_id),
+            mp_bin(&device_id),
+            mp_bin(&mr_system),
+            mp_bin(&mr_aggregated),
+            mp_bin(&agent.os_image_hash),
+            mp_bin(kp),
+            rmpv::Value::Array(vec![]),
+        ]))?)
+    } else {
+        None
+    };
     drop(td);
     let t = now();
     let not_before = req.not_before.unwrap_or(t);
@@ -535,17 +510,36 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
     let mut serial = random32();
     serial[0] &= 0x7f;
     let leaf = cert::build(
-        &cert::CertSpec {
+        cert::CertSpec {
             serial: &serial[..16],
-            issuer: &cert::subject_of(&agent.keys.ca_cert_der)?,
-            subject: &cert::name(None, &req.subject),
+            issuer: Some(agent.keys.ca_subject.clone()),
+            subject: cert::name(None, &req.subject)?,
             not_before,
             not_after,
-            spki: &spki,
-            extensions: exts,
+            key: key.verifying_key(),
         },
         &agent.keys.ca_key,
-    );
+        |b| {
+            b.add_extension(&cert::KeyUsage(cert::KeyUsages::DigitalSignature.into()))?;
+            if !eku.is_empty() {
+                b.add_extension(&cert::ExtKeyUsage(cert::ExtendedKeyUsage(eku)))?;
+            }
+            if !alt_names.is_empty() {
+                b.add_extension(&cert::SubjectAltName(alt_names))?;
+            }
+            b.add_extension(&cert::AppIdExt(OctetString::new(agent.app_id.as_slice())?))?;
+            b.add_extension(&cert::CertUsageExt(OctetString::new(
+                b"app:custom".as_slice(),
+            )?))?;
+            if let Some(att) = &attestation {
+                b.add_extension(&cert::AttestationExt(OctetString::new(att.as_slice())?))?;
+            }
+            if let Some(info) = &app_info {
+                b.add_extension(&cert::AppInfoExt(OctetString::new(info.as_slice())?))?;
+            }
+            Ok(())
+        },
+    )?;
     let secret = p256::SecretKey::from(key);
     let key_pem = secret
         .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)

@@ -1,5 +1,5 @@
 //! Test harness: runs the simulator binary in a temporary directory and speaks raw HTTP/1.1
-//! to it over its Unix sockets, plus small independent decoders (hex, msgpack) for checks.
+//! to it over its Unix sockets, plus helpers for the checks (hex, msgpack decoding, replay).
 #![allow(dead_code)]
 
 use serde_json::Value;
@@ -203,15 +203,11 @@ pub fn get(sock: &Path, target: &str) -> Resp {
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len() % 2 == 0, "odd hex {s}");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
-        .collect()
+    ::hex::decode(s).unwrap_or_else(|e| panic!("hex {s:?}: {e}"))
 }
 
 pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    ::hex::encode(b)
 }
 
 pub fn sha256(b: &[u8]) -> Vec<u8> {
@@ -237,86 +233,44 @@ pub fn recover(digest: &[u8; 32], sig65: &[u8]) -> Vec<u8> {
     vk.to_encoded_point(true).as_bytes().to_vec()
 }
 
-/// A decoded MessagePack value (only what the simulator's encodings use).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mp {
-    U(u64),
-    S(String),
-    B(Vec<u8>),
-    A(Vec<Mp>),
-    M(Vec<(Mp, Mp)>),
+/// A decoded MessagePack value.
+pub use rmpv::Value as Mp;
+
+/// Field access on decoded msgpack that fails loudly.
+pub trait MpExt {
+    fn get(&self, key: &str) -> &Mp;
+    fn bytes(&self) -> &[u8];
+    fn array(&self) -> &[Mp];
 }
 
-impl Mp {
-    pub fn get(&self, key: &str) -> &Mp {
-        match self {
-            Mp::M(kv) => {
-                &kv.iter()
-                    .find(|(k, _)| *k == Mp::S(key.into()))
-                    .unwrap_or_else(|| panic!("no key {key}"))
-                    .1
-            }
-            _ => panic!("not a map"),
-        }
+impl MpExt for Mp {
+    fn get(&self, key: &str) -> &Mp {
+        let map = self
+            .as_map()
+            .unwrap_or_else(|| panic!("not a map: {self:?}"));
+        &map.iter()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .unwrap_or_else(|| panic!("no key {key}"))
+            .1
     }
-    pub fn bytes(&self) -> &[u8] {
+    fn bytes(&self) -> &[u8] {
         match self {
-            Mp::B(b) => b,
+            Mp::Binary(b) => b,
             other => panic!("not bin: {other:?}"),
         }
     }
-}
-
-pub fn mp_decode(b: &[u8]) -> Mp {
-    let mut pos = 0;
-    let v = mp_read(b, &mut pos);
-    assert_eq!(pos, b.len(), "trailing bytes after msgpack value");
-    v
-}
-
-fn take<'a>(b: &'a [u8], pos: &mut usize, n: usize) -> &'a [u8] {
-    let s = &b[*pos..*pos + n];
-    *pos += n;
-    s
-}
-
-fn be(b: &[u8]) -> usize {
-    b.iter().fold(0usize, |a, &x| (a << 8) | x as usize)
-}
-
-fn mp_read(b: &[u8], pos: &mut usize) -> Mp {
-    let t = take(b, pos, 1)[0];
-    let coll = |n: usize, pos: &mut usize, map: bool| {
-        if map {
-            Mp::M((0..n).map(|_| (mp_read(b, pos), mp_read(b, pos))).collect())
-        } else {
-            Mp::A((0..n).map(|_| mp_read(b, pos)).collect())
-        }
-    };
-    match t {
-        0x00..=0x7f => Mp::U(t as u64),
-        0x80..=0x8f => coll((t & 15) as usize, pos, true),
-        0x90..=0x9f => coll((t & 15) as usize, pos, false),
-        0xa0..=0xbf => Mp::S(String::from_utf8(take(b, pos, (t & 31) as usize).to_vec()).unwrap()),
-        0xc4..=0xc6 => {
-            let n = be(take(b, pos, 1 << (t - 0xc4)));
-            Mp::B(take(b, pos, n).to_vec())
-        }
-        0xcc..=0xcf => Mp::U(be(take(b, pos, 1 << (t - 0xcc))) as u64),
-        0xd9..=0xdb => {
-            let n = be(take(b, pos, 1 << (t - 0xd9)));
-            Mp::S(String::from_utf8(take(b, pos, n).to_vec()).unwrap())
-        }
-        0xdc | 0xdd => {
-            let n = be(take(b, pos, 2 << (t - 0xdc)));
-            coll(n, pos, false)
-        }
-        0xde | 0xdf => {
-            let n = be(take(b, pos, 2 << (t - 0xde)));
-            coll(n, pos, true)
-        }
-        other => panic!("unexpected msgpack byte {other:#x}"),
+    fn array(&self) -> &[Mp] {
+        self.as_array()
+            .unwrap_or_else(|| panic!("not an array: {self:?}"))
     }
+}
+
+/// Decodes exactly one msgpack value (rmpv's reader).
+pub fn mp_decode(b: &[u8]) -> Mp {
+    let mut rest = b;
+    let v = rmpv::decode::read_value(&mut rest).expect("msgpack");
+    assert!(rest.is_empty(), "trailing bytes after msgpack value");
+    v
 }
 
 /// Replays an event log (JSON array) into RTMR0–3: RTMR = SHA-384(RTMR ‖ digest).
