@@ -49,7 +49,8 @@ start_sim() { # dir, extra args...
     for _ in $(seq 100); do grep -q '^ready' "$dir/out.txt" 2>/dev/null && return 0; sleep 0.05; done
     echo "simulator did not start: $(cat "$dir/err.txt")" >&2; return 1
 }
-start_sim "$work/sim"
+start_sim "$work/sim" --listen 127.0.0.1:0
+http_ep="http://$(sed -n 's/^http: //p' "$work/sim/out.txt")"
 start_sim "$work/legacy" --legacy
 mkdir -p "$work/fake"
 python3 "$root/tests/c/fake_agent.py" "$work/fake" >"$work/fake/out.txt" 2>"$work/fake/err.txt" &
@@ -87,7 +88,7 @@ version_matches() {
 step "header version macros match the crate version ($(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1))" version_matches
 
 srcs=("$root/tests/c/test_dstack.c" "$root/tests/c/test_vectors.c")
-args=("$work/sim" "$work/legacy" "$work/fake" "$work/vectors.txt")
+args=("$work/sim" "$work/legacy" "$work/fake" "$work/vectors.txt" "$http_ep")
 
 # 5. sanitizers (the library is Rust; ASan/UBSan instrument the C side and catch misuse of
 # what the library hands out, e.g. reads past a returned slice)

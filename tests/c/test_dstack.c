@@ -3,7 +3,7 @@
  * simulator (a normal and a --legacy instance), a hostile fake agent, and the shared test
  * vectors (flattened to text by run-tests.sh).
  *
- * usage: test_dstack SIM_DIR LEGACY_DIR FAKE_DIR VECTORS_TXT
+ * usage: test_dstack SIM_DIR LEGACY_DIR FAKE_DIR VECTORS_TXT HTTP_ENDPOINT
  * Prints one line per failure and finally "N passed, M failed"; exits non-zero on failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -984,12 +984,39 @@ static void test_threads(void) {
     dstack_client_free(c);
 }
 
+/* The same API over http://host:port (the simulator's TCP listener). */
+static void test_http(const char *ep) {
+    dstack_client *c = new_client(ep);
+    CHECK(slice_eq_str(dstack_client_endpoint(c), ep));
+    for (int i = 0; i < 3; i++) { /* the connection is reused */
+        dstack_response *r = NULL;
+        EXPECT(dstack_client_get_key(c, u8("a"), 1, u8("p"), 1, NULL, 0, 0, &r, &e_), DSTACK_STATUS_OK);
+        if (r) CHECK(slice_eq_hex(field(r, DSTACK_FIELD_KEY), KEY_A_P));
+        dstack_response_free(r);
+    }
+    bool ok = false;
+    EXPECT(dstack_client_is_reachable(c, 0, &ok, &e_), DSTACK_STATUS_OK);
+    CHECK(ok);
+    dstack_client_free(c);
+    /* a base path the agent does not serve: its 4xx comes through */
+    char based[512];
+    snprintf(based, sizeof based, "%s/nope/", ep);
+    c = new_client(based);
+    dstack_response *r = NULL;
+    dstack_error *e = NULL;
+    dstack_status s = dstack_client_info(c, 0, &r, &e);
+    CHECK(s == DSTACK_STATUS_HTTP_STATUS || s == DSTACK_STATUS_AGENT_ERROR);
+    CHECK(message_contains(e, "nope") || message_contains(e, "not found") || message_contains(e, "Not Found"));
+    dstack_error_free(e);
+    dstack_client_free(c);
+}
+
 int run_vector_tests(const char *path); /* test_vectors.c */
 int vec_passed, vec_failed;
 
 int main(int argc, char **argv) {
-    if (argc != 5) {
-        fprintf(stderr, "usage: %s SIM_DIR LEGACY_DIR FAKE_DIR VECTORS_TXT\n", argv[0]);
+    if (argc != 6) {
+        fprintf(stderr, "usage: %s SIM_DIR LEGACY_DIR FAKE_DIR VECTORS_TXT HTTP_ENDPOINT\n", argv[0]);
         return 2;
     }
     SIM = argv[1];
@@ -1013,6 +1040,7 @@ int main(int argc, char **argv) {
     }
     test_tappd(SIM);
     test_threads();
+    test_http(argv[5]);
     test_legacy_agent();
     test_hostile();
     run_vector_tests(argv[4]);
