@@ -24,14 +24,20 @@ fn protocol(e: dstack_core::Error, cap: usize) -> ReadFailure {
 
 /// Reads one response. Returns it with whether the connection may be reused.
 pub(crate) fn read_response(r: &mut Reader<'_>, cap: usize) -> R<(HttpResponse, bool)> {
+    // The read chunk holds copies of answers that may carry keys: wipe it on every exit.
+    let mut chunk = zeroize::Zeroizing::new([0u8; 16384]);
+    read_into(r, cap, &mut chunk[..])
+}
+
+fn read_into(r: &mut Reader<'_>, cap: usize, chunk: &mut [u8]) -> R<(HttpResponse, bool)> {
     let mut parser = ResponseParser::new(cap);
+    // Large enough for every key-carrying answer, so no reallocation leaves copies behind.
     let mut buf: Vec<u8> = Vec::with_capacity(8192);
-    let mut chunk = [0u8; 16384];
     loop {
         let done = match parser.parse(&mut buf).map_err(|e| protocol(e, cap))? {
             Status::Complete(resp) => Some((resp, false)),
             Status::Partial => {
-                let n = r.read_eof(&mut chunk)?;
+                let n = r.read_eof(chunk)?;
                 if n == 0 {
                     if buf.is_empty() {
                         return Err(ReadFailure::Io(
