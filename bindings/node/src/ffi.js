@@ -24,7 +24,13 @@ const EMPTY = Buffer.alloc(0)
  */
 function bytes(value, what = 'argument') {
   if (value === undefined || value === null) return EMPTY
-  if (typeof value === 'string') return Buffer.from(value, 'utf8')
+  if (typeof value === 'string') {
+    // A lone UTF-16 surrogate has no UTF-8 form; encoding would silently turn it into U+FFFD.
+    if (typeof value.isWellFormed === 'function' && !value.isWellFormed()) {
+      throw new DstackError(Status.INVALID_ARGUMENT, `${what} contains a lone UTF-16 surrogate (not valid Unicode)`)
+    }
+    return Buffer.from(value, 'utf8')
+  }
   if (Buffer.isBuffer(value)) return value
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)

@@ -2,8 +2,12 @@
 // Solana keypairs from dstack keys (optional peer dependency `@solana/web3.js`).
 
 const { tlsKeyAsUint8Array, tlsKeySecureSeed } = require('./keys')
+const { DstackError, Status } = require('./errors')
 
 function fromSeed(seed) {
+  if (!seed || seed.length !== 32) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `key must be 32 bytes, got ${seed ? seed.length : 0}`)
+  }
   let web3
   try {
     web3 = require('@solana/web3.js')

@@ -2,8 +2,12 @@
 // viem accounts from dstack keys (optional peer dependency `viem`).
 
 const { tlsKeyAsUint8Array, tlsKeySecureSeed } = require('./keys')
+const { DstackError, Status } = require('./errors')
 
 function privateKeyToAccount(bytes32) {
+  if (!bytes32 || bytes32.length !== 32) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `key must be 32 bytes, got ${bytes32 ? bytes32.length : 0}`)
+  }
   let accounts
   try {
     accounts = require('viem/accounts')
