@@ -122,8 +122,25 @@ function declare(koffi, lib) {
     dstack_tappd_report_data: `uint32_t dstack_tappd_report_data(${B('report_data')}, ${B('hash_algorithm')}, ${B('prefix')}, uint8_t *out_report_data, ${E})`,
   }
   const fns = {}
-  for (const [name, sig] of Object.entries(sigs)) fns[name] = lib.func(sig)
-  return { types: T, fns }
+  const missing = []
+  for (const [name, sig] of Object.entries(sigs)) {
+    try {
+      fns[name] = lib.func(sig)
+    } catch (e) {
+      // An older libdstack without this export: only the calls that need it fail, clearly.
+      missing.push(name)
+      const fail = () => {
+        const { DstackError, Status } = require('./errors')
+        throw new DstackError(Status.UNSUPPORTED, `the loaded libdstack has no ${name} (${e.message})`)
+      }
+      fail.async = (...args) => {
+        const cb = args[args.length - 1]
+        try { fail() } catch (err) { setImmediate(() => cb(err)) }
+      }
+      fns[name] = fail
+    }
+  }
+  return { types: T, fns, missing }
 }
 
 /**
@@ -145,8 +162,8 @@ function native() {
     err.cause = e
     throw err
   }
-  const { types, fns } = declare(koffi, lib)
-  cached = { koffi, fns, types, path: libPath, lib }
+  const { types, fns, missing } = declare(koffi, lib)
+  cached = { koffi, fns, types, missing, path: libPath, lib }
   return cached
 }
 
