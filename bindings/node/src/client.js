@@ -130,6 +130,18 @@ function parseTcbInfo(text) {
   }
 }
 
+/**
+ * Tappd `raw` quotes take exactly 64 bytes; shorter data is right-padded with zeros, as
+ * GetQuote does (the official JS TappdClient left-padded). Longer data is left for
+ * libdstack to reject.
+ */
+function rightPad64(b) {
+  if (b.length >= 64) return b
+  const out = Buffer.alloc(64)
+  b.copy(out)
+  return out
+}
+
 class BaseClient {
   constructor(kind, endpoint, options) {
     const { fns } = native()
@@ -343,7 +355,7 @@ class TappdClient extends BaseClient {
    * `app-data`), or `reportData` itself for `raw` (≤ 64 bytes, right-padded with zeros).
    */
   async tdxQuote(reportData, hashAlgorithm = '', prefix = '') {
-    const rd = bytes(reportData, 'report data')
+    const rd = hashAlgorithm === 'raw' ? rightPad64(bytes(reportData, 'report data')) : bytes(reportData, 'report data')
     const h = bytes(hashAlgorithm || '', 'hash algorithm')
     const px = bytes(prefix || '', 'prefix')
     // What the agent puts in the quote, computed only if verifyEventLog() is asked to check it.
@@ -358,7 +370,7 @@ class TappdClient extends BaseClient {
 
   /** Quote over exactly the given report data (≤ 64 bytes, right-padded with zeros). */
   async rawQuote(reportData) {
-    const rd = bytes(reportData, 'report data')
+    const rd = rightPad64(bytes(reportData, 'report data'))
     return this._rpc('raw_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
   }
 }
