@@ -1,0 +1,378 @@
+'use strict'
+// DstackClient and TappdClient: the @phala/dstack-sdk 0.5.8 surface over libdstack.
+// Every RPC runs on a koffi worker thread; results are copied out of the response handle
+// and the handle is freed before the Promise resolves.
+
+const fs = require('node:fs')
+const crypto = require('node:crypto')
+const { native } = require('./loader')
+const { DstackError, Status } = require('./errors')
+const { Field, bytes, hexOrBytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
+const { NativeHandle } = require('./handle')
+const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, ed25519Verify } = require('./keys')
+const verify = require('./verify')
+
+const TLS_USAGE_RA_TLS = 1
+const TLS_USAGE_SERVER_AUTH = 2
+const TLS_USAGE_CLIENT_AUTH = 4
+const TLS_WITH_APP_INFO = 8
+
+/** Upstream's default: 30 s per request (libdstack's own default is 3 s). */
+const DEFAULT_TIMEOUT_MS = 30000
+
+/** `to_hex` as exported by the official SDK: strings are UTF-8 encoded, never hex-decoded. */
+function to_hex(data) {
+  return bytes(data).toString('hex')
+}
+
+/** Attach a non-enumerable method, so object keys and JSON shapes stay upstream's. */
+function method(obj, name, fn) {
+  Object.defineProperty(obj, name, { value: fn, enumerable: false })
+  return obj
+}
+
+function freeze(obj) {
+  return Object.freeze(obj)
+}
+
+function timeoutOf(options) {
+  const t = options && options.timeoutMs !== undefined ? options.timeoutMs : DEFAULT_TIMEOUT_MS
+  if (!Number.isInteger(t) || t <= 0 || t > 0xffffffff) {
+    throw new DstackError(Status.INVALID_ARGUMENT, 'timeoutMs must be a positive integer (milliseconds)')
+  }
+  return t
+}
+
+function checkSocketExists(endpoint) {
+  // Same rule as the official SDK: an absolute path must exist when the client is made.
+  if (endpoint.startsWith('/') && !fs.existsSync(endpoint)) {
+    throw new DstackError(Status.NO_AGENT, `Unix socket file ${endpoint} does not exist`)
+  }
+}
+
+function makeTlsKeyResponse(key, chain) {
+  const res = {
+    key,
+    certificate_chain: chain,
+    asUint8Array: (maxLength) => tlsKeyAsUint8Array(key, maxLength),
+    __name__: 'GetTlsKeyResponse',
+  }
+  return freeze(res)
+}
+
+function readGetKey(r) {
+  return {
+    key: r.bytes(Field.KEY),
+    chain: r.list(Field.SIGNATURE_CHAIN) || [],
+    purpose: r.text(Field.PURPOSE),
+    algorithm: r.text(Field.ALGORITHM),
+  }
+}
+
+function normalizeAlgorithm(alg) {
+  return alg === 'ed25519' ? 'ed25519' : 'secp256k1'
+}
+
+function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
+  const res = { key, signature_chain: chain, __name__: 'GetKeyResponse' }
+  method(res, 'verifySignatureChain', (appId, trustedKmsKey) => {
+    if (chain.length < 2) {
+      throw new DstackError(Status.VERIFICATION_FAILED, `signature chain has ${chain.length} entries, expected 2`)
+    }
+    const publicKey = normalizeAlgorithm(algorithm) === 'ed25519' ? ed25519PublicKey(key) : secp256k1PublicKey(key)
+    const keys = verify.verifySignatureChain(publicKey, purpose, chain[0], chain[1], appId, trustedKmsKey)
+    return freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
+  })
+  return freeze(res)
+}
+
+function secp256k1VerifySha256(publicKey, data, signature) {
+  const unc = crypto.ECDH.convertKey(Buffer.from(publicKey), 'secp256k1', undefined, undefined, 'uncompressed')
+  const key = crypto.createPublicKey({
+    format: 'jwk',
+    key: { kty: 'EC', crv: 'secp256k1', x: unc.subarray(1, 33).toString('base64url'), y: unc.subarray(33).toString('base64url') },
+  })
+  return crypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature))
+}
+
+function makeSignResponse(signature, chain, publicKey, algorithm, data) {
+  const res = { signature, signature_chain: chain, public_key: publicKey, __name__: 'SignResponse' }
+  method(res, 'verifySignatureChain', (appId, trustedKmsKey) => {
+    if (chain.length < 3) {
+      throw new DstackError(Status.VERIFICATION_FAILED, `signature chain has ${chain.length} entries, expected 3`)
+    }
+    // The signature over the data first (PROTOCOL.md §6.2); the prehashed form is chain-only.
+    let ok = true
+    if (algorithm === 'ed25519') ok = ed25519Verify(publicKey, data, signature)
+    else if (algorithm === 'secp256k1' || algorithm === 'k256') ok = secp256k1VerifySha256(publicKey, data, signature)
+    if (!ok) throw new DstackError(Status.VERIFICATION_FAILED, 'signature does not verify with public_key')
+    return verify.verifySignatureChain(publicKey, 'signing', chain[1], chain[2], appId, trustedKmsKey)
+  })
+  return freeze(res)
+}
+
+/** Attach sound replay and the quote check to a GetQuote/TdxQuote result. */
+function withQuoteChecks(res, expectedReportData) {
+  method(res, 'replayRtmrs', () => verify.replayRtmrs(res.event_log))
+  method(res, 'verifyEventLog', (reportData) =>
+    verify.verifyEventLog(res.quote, res.event_log, reportData === undefined ? expectedReportData() : reportData))
+  method(res, 'decodeQuote', () => verify.parseQuote(res.quote))
+  method(res, 'decodeEventLog', () => verify.parseEventLog(res.event_log))
+  return freeze(res)
+}
+
+function parseTcbInfo(text) {
+  if (typeof text !== 'string' || text === '') return null
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new DstackError(Status.MALFORMED_RESPONSE, `tcb_info is not JSON: ${e.message}`)
+  }
+}
+
+/**
+ * Tappd `raw` quotes take exactly 64 bytes; shorter data is right-padded with zeros, as
+ * GetQuote does (the official JS TappdClient left-padded). Longer data is left for
+ * libdstack to reject.
+ */
+function rightPad64(b) {
+  if (b.length >= 64) return b
+  const out = Buffer.alloc(64)
+  b.copy(out)
+  return out
+}
+
+class BaseClient {
+  constructor(kind, endpoint, options) {
+    const { fns } = native()
+    const timeout = timeoutOf(options)
+    const ep = endpoint === undefined || endpoint === null ? Buffer.alloc(0) : bytes(endpoint, 'endpoint')
+    if (endpoint !== undefined && endpoint !== null) checkSocketExists(String(endpoint))
+    const out = [null]
+    callSync(`dstack_${kind}_new`, ep, ep.length, out)
+    this._kind = kind
+    this._h = new NativeHandle(out[0], `dstack_${kind}_free`, this)
+    try {
+      callSync(`dstack_${kind}_set_timeout_ms`, out[0], timeout)
+      this.endpoint = sliceText(fns[`dstack_${kind}_endpoint`](out[0]))
+      if (endpoint === undefined || endpoint === null) checkSocketExists(this.endpoint)
+    } catch (e) {
+      this._h.close()
+      throw e
+    }
+  }
+
+  /** Release the native client. Idempotent; calls still running finish first. */
+  close() {
+    this._h.close()
+  }
+
+  /** Run an RPC that yields a response handle; `read` copies what it needs out of it. */
+  _rpc(fn, args, read) {
+    return this._h.use(async (ptr) => {
+      const out = [null]
+      await callAsync(`dstack_${this._kind}_${fn}`, ptr, ...args, 0, out)
+      return withResponse(out[0], read)
+    })
+  }
+
+  async isReachable() {
+    return this._h.use(async (ptr) => {
+      const out = [false]
+      await callAsync(`dstack_${this._kind}_is_reachable`, ptr, 0, out)
+      return !!out[0]
+    })
+  }
+
+  async info() {
+    return this._rpc('info', [], (r) => {
+      const body = r.json()
+      return freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
+    })
+  }
+
+  async version() {
+    return this._rpc('version', [], (r) =>
+      freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' }))
+  }
+}
+
+/**
+ * Client for the dstack guest agent (`/var/run/dstack.sock`).
+ * `new DstackClient(endpoint?, { timeoutMs }?)`: endpoint undefined → DSTACK_SIMULATOR_ENDPOINT,
+ * then the standard socket paths; `http://host:port` also works.
+ */
+class DstackClient extends BaseClient {
+  constructor(endpoint = undefined, options = undefined) {
+    super('client', endpoint, options)
+  }
+
+  async getKey(path = '', purpose = '', algorithm = 'secp256k1') {
+    const p = bytes(path, 'path')
+    const u = bytes(purpose, 'purpose')
+    const a = bytes(algorithm, 'algorithm')
+    return this._rpc('get_key', [p, p.length, u, u.length, a, a.length], (r) => {
+      const k = readGetKey(r)
+      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? String(purpose), algorithm: k.algorithm ?? String(algorithm) })
+    })
+  }
+
+  async getTlsKey(options = {}) {
+    const {
+      subject = '',
+      altNames = [],
+      usageRaTls = false,
+      usageServerAuth = true,
+      usageClientAuth = false,
+      notBefore,
+      notAfter,
+      withAppInfo,
+    } = options
+    const s = bytes(subject, 'subject')
+    const keep = []
+    const names = sliceArray(altNames || [], keep, 'alt name')
+    let flags = 0
+    if (usageRaTls) flags |= TLS_USAGE_RA_TLS
+    if (usageServerAuth) flags |= TLS_USAGE_SERVER_AUTH
+    if (usageClientAuth) flags |= TLS_USAGE_CLIENT_AUTH
+    if (withAppInfo) flags |= TLS_WITH_APP_INFO
+    const u64 = (v, what) => {
+      if (v === undefined || v === null) return null
+      if (!(Number.isInteger(v) || typeof v === 'bigint') || v < 0) {
+        throw new DstackError(Status.INVALID_ARGUMENT, `${what} must be a non-negative integer (seconds since the epoch)`)
+      }
+      return BigUint64Array.of(BigInt(v))
+    }
+    const nb = u64(notBefore, 'notBefore')
+    const na = u64(notAfter, 'notAfter')
+    return this._rpc('get_tls_key', [s, s.length, names.length ? names : null, names.length, flags, nb, na], (r) => {
+      void keep
+      return makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])
+    })
+  }
+
+  /**
+   * TDX quote over `reportData` (≤ 64 bytes, right-padded with zeros by the agent).
+   * The result also has `replayRtmrs()`, `verifyEventLog(expectedReportData?)`,
+   * `decodeQuote()` and `decodeEventLog()` (non-enumerable).
+   */
+  async getQuote(reportData) {
+    const rd = bytes(reportData, 'report data')
+    return this._rpc('get_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+  }
+
+  async attest(reportData) {
+    const rd = bytes(reportData, 'report data')
+    return this._rpc('attest', [rd, rd.length], (r) =>
+      freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
+  }
+
+  async gpuInfo() {
+    return this._rpc('gpu_info', [], (r) =>
+      freeze({ attestation: r.text(Field.ATTESTATION) ?? '', __name__: 'GpuInfoResponse' }))
+  }
+
+  async sign(algorithm, data) {
+    const a = bytes(algorithm, 'algorithm')
+    const d = Buffer.from(bytes(data, 'data')) // kept for verifySignatureChain
+    return this._rpc('sign', [a, a.length, d, d.length], (r) =>
+      makeSignResponse(r.bytes(Field.SIGNATURE), r.list(Field.SIGNATURE_CHAIN) || [], r.bytes(Field.PUBLIC_KEY), String(algorithm), d))
+  }
+
+  async verify(algorithm, data, signature, publicKey) {
+    const a = bytes(algorithm, 'algorithm')
+    const d = bytes(data, 'data')
+    const s = bytes(signature, 'signature')
+    const k = bytes(publicKey, 'public key')
+    return this._h.use(async (ptr) => {
+      const out = [false]
+      await callAsync('dstack_client_verify', ptr, a, a.length, d, d.length, s, s.length, k, k.length, 0, out)
+      return freeze({ valid: !!out[0], __name__: 'VerifyResponse' })
+    })
+  }
+
+  async emitEvent(event, payload) {
+    if (!event) throw new DstackError(Status.INVALID_ARGUMENT, 'Event name cannot be empty')
+    const e = bytes(event, 'event')
+    const p = bytes(payload, 'payload')
+    return this._h.use(async (ptr) => {
+      await callAsync('dstack_client_emit_event', ptr, e, e.length, p, p.length, 0)
+    })
+  }
+
+  /** @deprecated as upstream: use getKey. Always throws. */
+  async deriveKey() {
+    throw new DstackError(Status.UNSUPPORTED, 'deriveKey is deprecated, please use getKey instead.')
+  }
+
+  /** @deprecated as upstream: only `raw`, which is getQuote. */
+  async tdxQuote(reportData, hashAlgorithm) {
+    if (hashAlgorithm !== 'raw') {
+      throw new DstackError(Status.UNSUPPORTED, 'tdxQuote only supports raw hash algorithm.')
+    }
+    return this.getQuote(reportData)
+  }
+}
+
+/**
+ * Client for the legacy tappd agent (`/var/run/tappd.sock`, `/prpc/Tappd.*`).
+ * Endpoint undefined → TAPPD_SIMULATOR_ENDPOINT, then the standard tappd socket paths.
+ */
+class TappdClient extends BaseClient {
+  constructor(endpoint = undefined, options = undefined) {
+    super('tappd_client', endpoint, options)
+  }
+
+  /** P-256 TLS key derived from `path` (deterministic), with a certificate chain. */
+  async deriveKey(path, subject, altNames, options = {}) {
+    const p = bytes(path || '', 'path')
+    const s = bytes(subject || path || '', 'subject')
+    const keep = []
+    const names = sliceArray(altNames || [], keep, 'alt name')
+    let flags = 0
+    if (options.usageRaTls) flags |= TLS_USAGE_RA_TLS
+    if (options.usageServerAuth) flags |= TLS_USAGE_SERVER_AUTH
+    if (options.usageClientAuth) flags |= TLS_USAGE_CLIENT_AUTH
+    if (options.randomSeed) flags |= 16
+    return this._rpc('derive_key', [p, p.length, s, s.length, names.length ? names : null, names.length, flags], (r) => {
+      void keep
+      return makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])
+    })
+  }
+
+  /** GetKey over tappd (`DeriveK256Key`): same shape as DstackClient.getKey. */
+  async getKey(path = '', purpose = '') {
+    const p = bytes(path, 'path')
+    const u = bytes(purpose, 'purpose')
+    return this._rpc('derive_k256_key', [p, p.length, u, u.length], (r) => {
+      const k = readGetKey(r)
+      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? String(purpose), algorithm: 'secp256k1' })
+    })
+  }
+
+  /**
+   * Quote whose report data is `hash(prefix ":" reportData)` (default sha512, prefix
+   * `app-data`), or `reportData` itself for `raw` (≤ 64 bytes, right-padded with zeros).
+   */
+  async tdxQuote(reportData, hashAlgorithm = '', prefix = '') {
+    const rd = hashAlgorithm === 'raw' ? rightPad64(bytes(reportData, 'report data')) : bytes(reportData, 'report data')
+    const h = bytes(hashAlgorithm || '', 'hash algorithm')
+    const px = bytes(prefix || '', 'prefix')
+    // What the agent puts in the quote, computed only if verifyEventLog() is asked to check it.
+    const expected = () => {
+      const out = Buffer.alloc(64)
+      callSync('dstack_tappd_report_data', rd, rd.length, h, h.length, px, px.length, out)
+      return out
+    }
+    return this._rpc('tdx_quote', [rd, rd.length, h, h.length, px, px.length], (r) =>
+      withQuoteChecks({ ...r.json() }, expected))
+  }
+
+  /** Quote over exactly the given report data (≤ 64 bytes, right-padded with zeros). */
+  async rawQuote(reportData) {
+    const rd = rightPad64(bytes(reportData, 'report data'))
+    return this._rpc('raw_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+  }
+}
+
+module.exports = { DstackClient, TappdClient, to_hex, DEFAULT_TIMEOUT_MS }

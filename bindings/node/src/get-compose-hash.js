@@ -1,0 +1,48 @@
+'use strict'
+// compose_hash of an app-compose manifest (PROTOCOL.md §4.3), computed by libdstack.
+
+const { DstackError, Status } = require('./errors')
+const { bytes, callSync, callWithBuffer } = require('./ffi')
+
+function manifestJson(appCompose) {
+  if (typeof appCompose === 'string') return Buffer.from(appCompose, 'utf8')
+  if (appCompose === null || typeof appCompose !== 'object') {
+    throw new DstackError(Status.INVALID_ARGUMENT, 'app compose must be an object or JSON text')
+  }
+  // JSON.stringify applies the JS rules the deployment tools rely on (undefined dropped,
+  // NaN/Infinity → null, ECMAScript numbers); libdstack then sorts keys and hashes.
+  return Buffer.from(JSON.stringify(appCompose), 'utf8')
+}
+
+/**
+ * Lowercase hex SHA-256 of the deterministic JSON of `appCompose` (an object, or JSON text),
+ * byte-equal to what @phala/dstack-sdk computes. `normalize` drops the fields the runner
+ * ignores (bash → docker_compose_file; compose runners → bash_script; empty pre_launch_script).
+ */
+function getComposeHash(appCompose, normalize = false) {
+  const json = manifestJson(appCompose)
+  const out = Buffer.alloc(32)
+  callSync('dstack_compose_hash', json, json.length, !!normalize, out)
+  return out.toString('hex')
+}
+
+/** The exact text `getComposeHash` hashes. */
+function getComposeCanonicalJson(appCompose, normalize = false) {
+  const json = manifestJson(appCompose)
+  return callWithBuffer('dstack_compose_canonical_json', [json, json.length, !!normalize], [], json.length + 64).toString('utf8')
+}
+
+/**
+ * SHA-256 of the raw bytes of an app-compose.json file: what the guest actually measures
+ * as compose_hash. Use this when you have the deployed file.
+ */
+function getComposeHashFromFileBytes(fileBytes) {
+  const b = bytes(fileBytes, 'app-compose bytes')
+  const out = Buffer.alloc(32)
+  callSync('dstack_compose_hash_raw', b, b.length, out)
+  return out.toString('hex')
+}
+
+exports.getComposeHash = getComposeHash
+exports.getComposeCanonicalJson = getComposeCanonicalJson
+exports.getComposeHashFromFileBytes = getComposeHashFromFileBytes

@@ -1,0 +1,74 @@
+'use strict'
+// Key helpers over libdstack: TLS key bytes, Ethereum/Solana identities, ed25519/secp256k1.
+
+const { DstackError, Status } = require('./errors')
+const { bytes, hexOrBytes, callSync, callWithBuffer } = require('./ffi')
+
+/**
+ * PKCS#8 DER of a PEM private key. `maxLength` undefined/null → the whole DER; otherwise
+ * exactly `maxLength` bytes, truncated or zero-padded (0 → empty). A SEC1 ("EC PRIVATE KEY")
+ * PEM is an error.
+ */
+function tlsKeyAsUint8Array(pem, maxLength) {
+  const p = bytes(pem, 'PEM')
+  let max = -1
+  if (maxLength !== undefined && maxLength !== null) {
+    if (!Number.isInteger(maxLength) || maxLength < 0) {
+      throw new DstackError(Status.INVALID_ARGUMENT, 'maxLength must be a non-negative integer')
+    }
+    max = maxLength
+  }
+  const out = callWithBuffer('dstack_tls_key_as_uint8array', [p, p.length, max], [], max >= 0 ? Math.max(max, 1) : 256)
+  return new Uint8Array(out)
+}
+
+/** sha256 of the PKCS#8 DER: the seed the `*Secure` helpers use for TLS keys. */
+function tlsKeySecureSeed(pem) {
+  const p = bytes(pem, 'PEM')
+  const out = Buffer.alloc(32)
+  callSync('dstack_tls_key_secure_seed', p, p.length, out)
+  return new Uint8Array(out)
+}
+
+/** EIP-55 checksummed address of a 32-byte secp256k1 secret key. */
+function ethereumAddress(secretKey) {
+  const sk = hexOrBytes(secretKey, 'secret key', 32)
+  const out = Buffer.alloc(42)
+  callSync('dstack_ethereum_address', sk, out)
+  return out.toString('utf8')
+}
+
+/** SEC1 public key (33-byte compressed by default) of a 32-byte secp256k1 secret key. */
+function secp256k1PublicKey(secretKey, compressed = true) {
+  const sk = hexOrBytes(secretKey, 'secret key', 32)
+  return new Uint8Array(callWithBuffer('dstack_secp256k1_public_key', [sk, !!compressed], [], 65))
+}
+
+/** Solana keypair from a 32-byte ed25519 seed: `{ secretKey (64 B), publicKey (32 B), publicKeyBase58 }`. */
+function solanaKeypair(seed) {
+  const s = hexOrBytes(seed, 'seed', 32)
+  const sk = Buffer.alloc(64)
+  const b58 = callWithBuffer('dstack_solana_keypair', [s, sk], [], 64)
+  return Object.freeze({
+    secretKey: new Uint8Array(sk),
+    publicKey: new Uint8Array(sk.subarray(32)),
+    publicKeyBase58: b58.toString('utf8'),
+  })
+}
+
+/** ed25519 public key (32 B) of a 32-byte seed. */
+function ed25519PublicKey(seed) {
+  return solanaKeypair(seed).publicKey
+}
+
+/** Verify an ed25519 signature; returns a boolean, throws only on malformed input. */
+function ed25519Verify(publicKey, message, signature) {
+  const pk = hexOrBytes(publicKey, 'public key', 32)
+  const m = bytes(message, 'message')
+  const sig = hexOrBytes(signature, 'signature', 64)
+  const out = [false]
+  callSync('dstack_ed25519_verify', pk, m, m.length, sig, out)
+  return !!out[0]
+}
+
+module.exports = { tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }
