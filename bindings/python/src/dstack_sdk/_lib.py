@@ -266,8 +266,8 @@ class _Library:
                     raise errors.LibraryNotFoundError(f"cannot load LIBDSTACK_PATH={path}: {exc}") from exc
                 tried.append(f"{origin}: {path} ({exc})")
                 continue
-            _declare(cdll)
             self.path = str(path)
+            _declare(cdll)
             return cdll
         raise errors.LibraryNotFoundError(
             "libdstack not found; set LIBDSTACK_PATH or build it with "
@@ -275,18 +275,32 @@ class _Library:
         )
 
 
+MISSING: set = set()
+
+
 def _declare(cdll: ctypes.CDLL) -> None:
-    missing = []
     for name, (restype, argtypes) in _PROTOTYPES.items():
         try:
             fn = getattr(cdll, name)
         except AttributeError:
-            missing.append(name)
+            # An older libdstack: fail only when that function is used.
+            MISSING.add(name)
             continue
         fn.restype = restype
         fn.argtypes = argtypes
-    if missing:
-        raise errors.LibraryNotFoundError("libdstack lacks symbols: " + ", ".join(missing))
+    for required in ("dstack_error_status", "dstack_error_message", "dstack_error_free", "dstack_status_message"):
+        if required in MISSING:
+            raise errors.LibraryNotFoundError(f"{LIB.path or 'libdstack'} is not libdstack (no {required})")
+
+
+def function(name: str) -> Any:
+    """The declared C function ``name``; a clear error if this libdstack lacks it."""
+    L = lib()
+    if name in MISSING:
+        raise errors.UnsupportedError(
+            errors.UNSUPPORTED, f"the loaded libdstack ({LIB.path}) has no {name}; update libdstack"
+        )
+    return getattr(L, name)
 
 
 LIB = _Library()
@@ -325,8 +339,9 @@ def _raise(status: int, err: c_void_p) -> None:
 def call(name: str, *args: Any) -> None:
     """Call a fallible ABI function (``out_error`` appended) and raise on failure."""
     L = lib()
+    fn = function(name)
     err = c_void_p()
-    status = getattr(L, name)(*args, byref(err))
+    status = fn(*args, byref(err))
     if status != errors.OK:
         _raise(status, err)
     elif err.value:  # defensive: never leak an error handle
@@ -336,12 +351,13 @@ def call(name: str, *args: Any) -> None:
 def call_buffer(name: str, *args: Any, initial: int = 256) -> bytes:
     """Call a function with a trailing ``out, out_cap, out_len`` buffer triple."""
     L = lib()
+    fn = function(name)
     cap = initial
     for _ in range(3):
         buf = ctypes.create_string_buffer(max(cap, 1))
         out_len = c_size_t(0)
         err = c_void_p()
-        status = getattr(L, name)(*args, buf, c_size_t(cap), byref(out_len), byref(err))
+        status = fn(*args, buf, c_size_t(cap), byref(out_len), byref(err))
         if status == errors.OK:
             if err.value:
                 L.dstack_error_free(err)
@@ -391,7 +407,7 @@ class Handle:
 
     def __init__(self, ptr: c_void_p, free_name: str) -> None:
         self._ptr = ptr
-        self._free: Callable[[Any], None] = getattr(lib(), free_name)
+        self._free: Callable[[Any], None] = function(free_name)
 
     @property
     def ptr(self) -> c_void_p:

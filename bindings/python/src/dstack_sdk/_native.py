@@ -163,7 +163,7 @@ def encrypt_env_vars(pairs: Sequence[Tuple[str, str]], public_key_hex: str) -> s
 
 
 def unix_time() -> int:
-    return int(_lib.lib().dstack_unix_time())
+    return int(_lib.function("dstack_unix_time")())
 
 
 def verify_env_encrypt_public_key(

@@ -175,7 +175,7 @@ class _NativeClient:
         return self._handle.ptr
 
     def endpoint(self) -> str:
-        return getattr(_lib.lib(), f"{self._PREFIX}_endpoint")(self.ptr).tobytes().decode("utf-8")
+        return _lib.function(f"{self._PREFIX}_endpoint")(self.ptr).tobytes().decode("utf-8")
 
     def close(self) -> None:
         self._handle.close()
