@@ -234,6 +234,14 @@ class GetQuoteResponse:
         """
         return _native.replay_rtmrs(self.event_log)
 
+    def replay_rtmrs_from_digests(self) -> Dict[int, str]:
+        """The official SDKs' replay: logged digests only, short ones zero-padded.
+
+        Kept for compatibility; it cannot reproduce RTMR3 from the stripped
+        logs real agents return.  Prefer :meth:`replay_rtmrs`.
+        """
+        return _native.replay_rtmrs_from_digests(self.event_log)
+
     def verify_event_log(self, report_data: Optional[bytes] = None) -> Dict[int, str]:
         """Replay the log soundly and check RTMR0-3 and report data against the quote.
 

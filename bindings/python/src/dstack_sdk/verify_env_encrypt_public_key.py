@@ -13,7 +13,7 @@ import warnings
 from typing import Iterable, List, Optional, Union
 
 from . import _native
-from .errors import DstackError
+from .errors import CryptoError, InvalidArgumentError, NotFoundError, VerificationError
 
 DEFAULT_MAX_AGE_SECONDS = 300
 
@@ -88,8 +88,9 @@ def _recover(
             max_age_seconds,
             trusted,
         )
-    except (DstackError, ValueError):
-        # As upstream: any failure (bad length, bad app id, recovery, window, trust) is None.
+    except (VerificationError, CryptoError, InvalidArgumentError, NotFoundError, ValueError):
+        # As upstream: a failed check (bad length, bad app id, recovery, window, trust) is None.
+        # Transport-free library failures (missing library, panic) still raise.
         return None
     return RecoveredKey("0x" + signer.hex())
 
