@@ -31,6 +31,11 @@ def _pairs(env_vars: Sequence[EnvLike]) -> List[tuple]:
             key, value = item[0], item[1]
         if not isinstance(key, str) or not isinstance(value, str):
             raise TypeError("env var key and value must be str")
+        for text in (key, value):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ValueError(f"env var {key!r} is not valid UTF-8 text (lone surrogate?): {exc}") from None
         pairs.append((key, value))
     return pairs
 
