@@ -700,6 +700,220 @@ dstack_status dstack_client_is_reachable(const struct dstack_client *client,
                                          struct dstack_error **out_error);
 
 /**
+ * Verifies a GetKey/Sign signature chain (PROTOCOL.md §6.2): `app_signature` (65 bytes)
+ * by the app key over `keccak256(purpose ":" hex(public_key))`, and `kms_signature` (65
+ * bytes) by the KMS root over `keccak256("dstack-kms-issued:" app_id app_key)`.
+ * `public_key`: 33-byte compressed secp256k1 or 32-byte ed25519. `purpose` is UTF-8.
+ * `trusted_kms_key`: NULL (length 0) = no trust check, else 33 bytes that the
+ * recovered KMS key must equal (`DSTACK_STATUS_VERIFICATION_FAILED` otherwise).
+ * Writes the recovered app key and KMS key (33 bytes each, compressed) to
+ * `out_app_key[33]` and `out_kms_key[33]`, which must not be NULL. Without a trusted key
+ * the caller must compare `out_kms_key` with a key it trusts; `app_id` must itself be
+ * trusted (e.g. from a verified quote's `app-id` event).
+ */
+dstack_status dstack_verify_signature_chain(const uint8_t *public_key,
+                                            size_t public_key_len,
+                                            const uint8_t *purpose,
+                                            size_t purpose_len,
+                                            const uint8_t *app_signature,
+                                            size_t app_signature_len,
+                                            const uint8_t *kms_signature,
+                                            size_t kms_signature_len,
+                                            const uint8_t *app_id,
+                                            size_t app_id_len,
+                                            const uint8_t *trusted_kms_key,
+                                            size_t trusted_kms_key_len,
+                                            uint8_t *out_app_key,
+                                            uint8_t *out_kms_key,
+                                            struct dstack_error **out_error);
+
+/**
+ * `dstack_verify_signature_chain` for a GetKey, DeriveK256Key or Sign response: the
+ * public key (derived from `KEY` with `ALGORITHM`, or Sign's `PUBLIC_KEY`), the purpose
+ * (`PURPOSE`) and the chain are taken from `response`. For Sign only the chain is
+ * checked, not the signature over the data. `response`, `out_app_key[33]` and
+ * `out_kms_key[33]` must not be NULL; other responses give `DSTACK_STATUS_NOT_FOUND`.
+ */
+dstack_status dstack_response_verify_signature_chain(const struct dstack_response *response,
+                                                     const uint8_t *app_id,
+                                                     size_t app_id_len,
+                                                     const uint8_t *trusted_kms_key,
+                                                     size_t trusted_kms_key_len,
+                                                     uint8_t *out_app_key,
+                                                     uint8_t *out_kms_key,
+                                                     struct dstack_error **out_error);
+
+/**
+ * Encrypts environment variables for a deployment (PROTOCOL.md §4.1): X25519 with a
+ * fresh ephemeral key, AES-256-GCM with a fresh IV (both from the operating system's
+ * RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys` and `values` point to
+ * `count` UTF-8 slices each (NULL if `count` is 0). `public_key_hex` is the app's
+ * X25519 key as hex (optional `0x`). Writes lowercase hex of
+ * `ephemeral_pub(32) || iv(12) || ciphertext || tag(16)` to `out_hex` (`out_cap`
+ * bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in `*out_len`). A bad key
+ * is `DSTACK_STATUS_INVALID_HEX` or `_INVALID_ARGUMENT`; RNG failure `DSTACK_STATUS_RNG`.
+ */
+dstack_status dstack_encrypt_env_vars(const struct dstack_slice *keys,
+                                      const struct dstack_slice *values,
+                                      size_t count,
+                                      const uint8_t *public_key_hex,
+                                      size_t public_key_hex_len,
+                                      uint8_t *out_hex,
+                                      size_t out_cap,
+                                      size_t *out_len,
+                                      struct dstack_error **out_error);
+
+/**
+ * Verifies the KMS signature on an app's env-encryption public key, timestamped form
+ * (PROTOCOL.md §4.2): recovers the signer of
+ * `keccak256("dstack-env-encrypt-pubkey:" app_id timestamp_be public_key)`.
+ * `app_id_hex`: UTF-8 hex, optional `0x`/`0X`. `now`: the caller's clock
+ * (`dstack_unix_time()`); `max_age_seconds` 0 = 300; accepted iff
+ * `-60 <= now - timestamp <= max_age` (else `DSTACK_STATUS_EXPIRED`). `trusted_keys`:
+ * `trusted_keys_count` x 33-byte compressed keys; NULL/0 = no trust check (then the caller
+ * MUST compare the signer with a key it trusts); else a signer not among them is
+ * `DSTACK_STATUS_VERIFICATION_FAILED`. Writes the signer (33 bytes) to `out_signer[33]`,
+ * which must not be NULL.
+ */
+dstack_status dstack_verify_env_encrypt_public_key(const uint8_t *public_key,
+                                                   size_t public_key_len,
+                                                   const uint8_t *signature,
+                                                   size_t signature_len,
+                                                   const uint8_t *app_id_hex,
+                                                   size_t app_id_hex_len,
+                                                   uint64_t timestamp,
+                                                   uint64_t now,
+                                                   uint64_t max_age_seconds,
+                                                   const uint8_t *trusted_keys,
+                                                   size_t trusted_keys_count,
+                                                   uint8_t *out_signer,
+                                                   struct dstack_error **out_error);
+
+/**
+ * The legacy (untimestamped) form of `dstack_verify_env_encrypt_public_key`: message
+ * `"dstack-env-encrypt-pubkey:" app_id public_key`. Same arguments without the time
+ * window. Prefer the timestamped form: a legacy signature never expires.
+ */
+dstack_status dstack_verify_env_encrypt_public_key_legacy(const uint8_t *public_key,
+                                                          size_t public_key_len,
+                                                          const uint8_t *signature,
+                                                          size_t signature_len,
+                                                          const uint8_t *app_id_hex,
+                                                          size_t app_id_hex_len,
+                                                          const uint8_t *trusted_keys,
+                                                          size_t trusted_keys_count,
+                                                          uint8_t *out_signer,
+                                                          struct dstack_error **out_error);
+
+/**
+ * The PKCS#8 DER bytes of a TLS key PEM (`KEY` of GetTlsKey/DeriveKey; UTF-8):
+ * `max_length < 0` gives the whole DER, else exactly `max_length` bytes (truncated or
+ * zero-padded), as the official Python SDK's `as_uint8array`. Note that the first 32
+ * bytes of a P-256 PKCS#8 DER are a constant header: derive secrets with
+ * `dstack_tls_key_secure_seed` instead. A SEC1 `EC PRIVATE KEY` PEM is
+ * `DSTACK_STATUS_INVALID_ARGUMENT`. Output: `out` (`out_cap` bytes) and `*out_len`.
+ */
+dstack_status dstack_tls_key_as_uint8array(const uint8_t *pem,
+                                           size_t pem_len,
+                                           int64_t max_length,
+                                           uint8_t *out,
+                                           size_t out_cap,
+                                           size_t *out_len,
+                                           struct dstack_error **out_error);
+
+/**
+ * SHA-256 of the PKCS#8 DER of a TLS key PEM: the seed the official SDKs'
+ * `to_account_secure` / `to_keypair_secure` use for TLS keys. Writes 32 bytes to
+ * `out_seed[32]`, which must not be NULL.
+ */
+dstack_status dstack_tls_key_secure_seed(const uint8_t *pem,
+                                         size_t pem_len,
+                                         uint8_t *out_seed,
+                                         struct dstack_error **out_error);
+
+/**
+ * The EIP-55 checksummed Ethereum address ("0x" + 40 hex characters, not
+ * NUL-terminated) of a secp256k1 secret key (`secret_key[32]`, e.g. GetKey's `KEY`).
+ * Writes 42 bytes to `out_address[42]`. An invalid scalar (zero, >= n) is
+ * `DSTACK_STATUS_CRYPTO`.
+ */
+dstack_status dstack_ethereum_address(const uint8_t *secret_key,
+                                      uint8_t *out_address,
+                                      struct dstack_error **out_error);
+
+/**
+ * The secp256k1 public key of `secret_key[32]`: 33 bytes compressed or 65 bytes
+ * uncompressed (`04 || x || y`), into `out` (`out_cap` bytes) and `*out_len`.
+ */
+dstack_status dstack_secp256k1_public_key(const uint8_t *secret_key,
+                                          bool compressed,
+                                          uint8_t *out,
+                                          size_t out_cap,
+                                          size_t *out_len,
+                                          struct dstack_error **out_error);
+
+/**
+ * Signs a 32-byte prehash (`hash[32]`) with `secret_key[32]`: deterministic (RFC 6979)
+ * ECDSA, low-S, 65 bytes `r || s || v` with `v` in {0, 1}, written to
+ * `out_signature[65]`.
+ */
+dstack_status dstack_secp256k1_sign_prehash(const uint8_t *secret_key,
+                                            const uint8_t *hash,
+                                            uint8_t *out_signature,
+                                            struct dstack_error **out_error);
+
+/**
+ * The Solana keypair of an ed25519 `seed[32]` (GetKey's `KEY`, or a TLS seed): writes the
+ * 64-byte secret (`seed || public key`) to `out_secret_key[64]` and the base58 public key
+ * (at most 44 characters, not NUL-terminated) to `out_public_key_b58` (`out_cap` bytes)
+ * and `*out_len`.
+ */
+dstack_status dstack_solana_keypair(const uint8_t *seed,
+                                    uint8_t *out_secret_key,
+                                    uint8_t *out_public_key_b58,
+                                    size_t out_cap,
+                                    size_t *out_len,
+                                    struct dstack_error **out_error);
+
+/**
+ * Signs `message` with the ed25519 key of `seed[32]` (RFC 8032); writes 64 bytes to
+ * `out_signature[64]`.
+ */
+dstack_status dstack_ed25519_sign(const uint8_t *seed,
+                                  const uint8_t *message,
+                                  size_t message_len,
+                                  uint8_t *out_signature,
+                                  struct dstack_error **out_error);
+
+/**
+ * Verifies an ed25519 `signature[64]` by `public_key[32]` over `message`; writes the
+ * answer to `*out_valid` (a wrong signature is `false`, not an error). A public key that
+ * is not a curve point is `DSTACK_STATUS_INVALID_ARGUMENT`.
+ */
+dstack_status dstack_ed25519_verify(const uint8_t *public_key,
+                                    const uint8_t *message,
+                                    size_t message_len,
+                                    const uint8_t *signature,
+                                    bool *out_valid,
+                                    struct dstack_error **out_error);
+
+/**
+ * The report data the legacy tappd `TdxQuote` binds: `H(tag ":" report_data)`
+ * zero-padded to 64 bytes, tag = `prefix` or `app-data` when empty, `H` per
+ * `hash_algorithm` (`""` = sha512, sha256, sha384, sha512, sha3-256, sha3-384,
+ * sha3-512, keccak256, keccak384, keccak512, or `raw` = exactly 64 bytes passed
+ * through). Writes 64 bytes to `out_report_data[64]`.
+ */
+dstack_status dstack_tappd_report_data(const uint8_t *report_data,
+                                       size_t len,
+                                       const uint8_t *hash_algorithm,
+                                       size_t hash_algorithm_len,
+                                       const uint8_t *prefix,
+                                       size_t prefix_len,
+                                       uint8_t *out_report_data,
+                                       struct dstack_error **out_error);
+
+/**
  * The status of the failed call `error` describes. Returns `DSTACK_STATUS_NULL_ARGUMENT`
  * if `error` is NULL. Thread-safe.
  */

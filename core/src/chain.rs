@@ -65,7 +65,11 @@ pub fn verify_signature_chain(
                 .map_err(|_| Error::InvalidArgument("bad secp256k1 public key"))?;
         }
         32 => {}
-        _ => return Err(Error::InvalidArgument("public key must be 33 (secp256k1) or 32 (ed25519) bytes")),
+        _ => {
+            return Err(Error::InvalidArgument(
+                "public key must be 33 (secp256k1) or 32 (ed25519) bytes",
+            ))
+        }
     }
     let app_key = secp256k1_recover_prehash(&key_message_hash(purpose, public_key), app_sig)?;
     let kms_key = secp256k1_recover_prehash(&app_key_message_hash(app_id, &app_key), kms_sig)?;
@@ -89,5 +93,12 @@ pub fn verify_getkey_chain(
     trusted_kms: Option<&[u8; 33]>,
 ) -> Result<ChainInfo> {
     let pk = crate::keys::getkey_public_key(key, algorithm)?;
-    verify_signature_chain(pk.as_bytes(), purpose, app_sig, kms_sig, app_id, trusted_kms)
+    verify_signature_chain(
+        pk.as_bytes(),
+        purpose,
+        app_sig,
+        kms_sig,
+        app_id,
+        trusted_kms,
+    )
 }

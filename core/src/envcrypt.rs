@@ -96,7 +96,10 @@ pub fn encrypt_env_vars(
     out[..32].copy_from_slice(eph_pub.as_bytes());
     out[32..HEADER].copy_from_slice(&iv);
     {
-        let mut sink = BufSink { out: &mut out[HEADER..HEADER + pt_len], len: 0 };
+        let mut sink = BufSink {
+            out: &mut out[HEADER..HEADER + pt_len],
+            len: 0,
+        };
         write_plaintext(envs, &mut sink);
     }
     let body = &mut out[HEADER..HEADER + pt_len];

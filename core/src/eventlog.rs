@@ -53,7 +53,11 @@ impl Bytes<'_> {
     }
 }
 
-fn v1_digest(event_type: u32, name: impl Iterator<Item = char>, payload: Bytes<'_>) -> Result<[u8; 48]> {
+fn v1_digest(
+    event_type: u32,
+    name: impl Iterator<Item = char>,
+    payload: Bytes<'_>,
+) -> Result<[u8; 48]> {
     let mut h = Sha384::new();
     h.update(event_type.to_le_bytes());
     h.update(b":");
@@ -67,7 +71,11 @@ fn v1_digest(event_type: u32, name: impl Iterator<Item = char>, payload: Bytes<'
 }
 
 /// Streams the canonical (RFC 8785) V2 pre-image into `sink`.
-fn v2_preimage(name: impl Iterator<Item = CodePoint>, payload: Bytes<'_>, sink: &mut impl Sink) -> Result<()> {
+fn v2_preimage(
+    name: impl Iterator<Item = CodePoint>,
+    payload: Bytes<'_>,
+    sink: &mut impl Sink,
+) -> Result<()> {
     sink.put(b"{\"name\":");
     write_js_string(name, sink);
     sink.put(b",\"payload\":\"");
@@ -104,14 +112,22 @@ pub fn runtime_event_digest_v2(name: &str, payload: &[u8]) -> [u8; 48] {
 pub fn runtime_event_preimage_v2_len(name: &str, payload: &[u8]) -> usize {
     let mut c = Counter(0);
     // Raw bytes never fail to stream.
-    let _ = v2_preimage(name.chars().map(CodePoint::Char), Bytes::Raw(payload), &mut c);
+    let _ = v2_preimage(
+        name.chars().map(CodePoint::Char),
+        Bytes::Raw(payload),
+        &mut c,
+    );
     c.0
 }
 
 /// Writes the canonical V2 pre-image of (`name`, `payload`) into `out`.
 pub fn runtime_event_preimage_v2(name: &str, payload: &[u8], out: &mut [u8]) -> Result<usize> {
     let mut s = crate::compose::json::BufSink { out, len: 0 };
-    v2_preimage(name.chars().map(CodePoint::Char), Bytes::Raw(payload), &mut s)?;
+    v2_preimage(
+        name.chars().map(CodePoint::Char),
+        Bytes::Raw(payload),
+        &mut s,
+    )?;
     if s.len > s.out.len() {
         return Err(Error::BufferTooSmall { needed: s.len });
     }
@@ -271,11 +287,17 @@ impl<'a> Event<'a> {
     /// JCS encoding of (name, payload), hence hash to the event's digest. Events without
     /// a preimage, and V1 events, pass.
     pub fn check_preimage(&self) -> Result<()> {
-        let Some(pre) = self.preimage else { return Ok(()) };
+        let Some(pre) = self.preimage else {
+            return Ok(());
+        };
         if !self.is_runtime() || self.version != 2 {
             return Ok(());
         }
-        let mut cmp = HexCompare { hex: pre.as_bytes(), at: 0, equal: true };
+        let mut cmp = HexCompare {
+            hex: pre.as_bytes(),
+            at: 0,
+            equal: true,
+        };
         v2_preimage(self.name.code_points(), Bytes::Hex(self.payload), &mut cmp)?;
         if cmp.equal && 2 * cmp.at == pre.len() {
             Ok(())
@@ -297,7 +319,15 @@ struct RawEvent<'a> {
     preimage: Option<Value<'a>>,
 }
 
-const KNOWN_KEYS: [&str; 7] = ["imr", "event_type", "digest", "event", "event_payload", "version", "preimage"];
+const KNOWN_KEYS: [&str; 7] = [
+    "imr",
+    "event_type",
+    "digest",
+    "event",
+    "event_payload",
+    "version",
+    "preimage",
+];
 
 fn parse_raw_event<'a>(p: &mut Parser<'a>) -> Result<RawEvent<'a>> {
     let mut e = RawEvent::default();
@@ -372,7 +402,15 @@ impl<'a> RawEvent<'a> {
             None | Some(Value::Null) => None,
             v => Some(hex_text(v)?),
         };
-        Ok(Event { imr, event_type, digest, name, payload, version, preimage })
+        Ok(Event {
+            imr,
+            event_type,
+            digest,
+            name,
+            payload,
+            version,
+            preimage,
+        })
     }
 }
 
@@ -389,7 +427,11 @@ pub struct Events<'a> {
 /// hex, `event` a string, `version` absent, 1 or 2. Anything else is
 /// `Error::MalformedResponse`. No allocation and no limit on the number of events.
 pub fn events(json: &[u8]) -> Events<'_> {
-    Events { p: Parser::new(json), started: false, done: false }
+    Events {
+        p: Parser::new(json),
+        started: false,
+        done: false,
+    }
 }
 
 impl<'a> Events<'a> {
@@ -465,7 +507,11 @@ pub fn replay_sound(json: &[u8]) -> Result<[[u8; 48]; 4]> {
 /// use [`replay_sound`] to verify.
 pub fn replay_from_digests(json: &[u8]) -> Result<[[u8; 48]; 4]> {
     let mut mrs = [[0u8; 48]; 4];
-    let mut it = Events { p: Parser::new(json), started: false, done: false };
+    let mut it = Events {
+        p: Parser::new(json),
+        started: false,
+        done: false,
+    };
     while let Some(raw) = it.next_raw() {
         let raw = raw?;
         let idx = match raw.imr {
@@ -507,7 +553,11 @@ pub fn check_preimages(json: &[u8]) -> Result<()> {
 /// of `quote` (binary) and, if given, the quote's report_data must equal
 /// `expected_report_data`; V2 preimages present in the log must be canonical. Mismatch
 /// is `Error::VerificationFailed`. The quote's own signature is **not** checked here.
-pub fn verify_against_quote(quote: &[u8], json: &[u8], expected_report_data: Option<&[u8; 64]>) -> Result<()> {
+pub fn verify_against_quote(
+    quote: &[u8],
+    json: &[u8],
+    expected_report_data: Option<&[u8; 64]>,
+) -> Result<()> {
     let q = Quote::parse(quote)?;
     let replayed = replay_sound(json)?;
     check_preimages(json)?;

@@ -56,7 +56,10 @@ pub fn write_post(
     if host.is_empty() {
         return Err(Error::InvalidArgument("host is empty"));
     }
-    check_token(path_prefix, "path prefix contains a space or a control character")?;
+    check_token(
+        path_prefix,
+        "path prefix contains a space or a control character",
+    )?;
     check_token(path, "path contains a space or a control character")?;
     if !path.starts_with('/') {
         return Err(Error::InvalidArgument("path must start with '/'"));
@@ -98,7 +101,9 @@ pub fn write_post(
     let mut w = JsonWriter::new(&mut out[head_len..total]);
     body(&mut w);
     if w.len() != body_len {
-        return Err(Error::InvalidArgument("request body changed between the counting and the writing pass"));
+        return Err(Error::InvalidArgument(
+            "request body changed between the counting and the writing pass",
+        ));
     }
     Ok(total)
 }
@@ -145,9 +150,21 @@ enum State {
     /// Looking for the end of the head; `scanned` bytes after `start` hold no terminator.
     Head { start: usize, scanned: usize },
     /// Body of known length.
-    Length { status: u16, body_start: usize, len: usize, keep_alive: bool },
+    Length {
+        status: u16,
+        body_start: usize,
+        len: usize,
+        keep_alive: bool,
+    },
     /// Chunked body: `read` = next undecoded byte, `write` = end of decoded body.
-    Chunked { status: u16, keep_alive: bool, body_start: usize, read: usize, write: usize, chunk: ChunkState },
+    Chunked {
+        status: u16,
+        keep_alive: bool,
+        body_start: usize,
+        read: usize,
+        write: usize,
+        chunk: ChunkState,
+    },
     /// Body delimited by the connection closing.
     UntilEof { status: u16, body_start: usize },
     /// Done; the answer is repeated if asked again.
@@ -195,7 +212,7 @@ fn find_head_end(buf: &[u8], start: usize, from: usize) -> Option<usize> {
     let mut i = from.max(start);
     while i < buf.len() {
         if buf[i] == b'\n' {
-            if i >= start + 1 && buf[i - 1] == b'\n' {
+            if i > start && buf[i - 1] == b'\n' {
                 return Some(i + 1);
             }
             if i >= start + 2 && buf[i - 1] == b'\r' && buf[i - 2] == b'\n' {
@@ -221,12 +238,21 @@ impl ResponseParser {
     /// A parser that refuses bodies larger than `max_body` bytes (`ResponseTooLarge`),
     /// judged from `Content-Length` or each chunk size before the body is read.
     pub fn new(max_body: usize) -> Self {
-        ResponseParser { max_body, state: State::Head { start: 0, scanned: 0 } }
+        ResponseParser {
+            max_body,
+            state: State::Head {
+                start: 0,
+                scanned: 0,
+            },
+        }
     }
 
     /// Prepares for the next response on the same connection.
     pub fn reset(&mut self) {
-        self.state = State::Head { start: 0, scanned: 0 };
+        self.state = State::Head {
+            start: 0,
+            scanned: 0,
+        };
     }
 
     /// Feeds the bytes received so far (the whole response buffer, not just the new ones).
@@ -246,7 +272,10 @@ impl ResponseParser {
                             if len > MAX_HEAD_LEN {
                                 return Err(Error::ResponseTooLarge);
                             }
-                            self.state = State::Head { start, scanned: len };
+                            self.state = State::Head {
+                                start,
+                                scanned: len,
+                            };
                             return Ok(Status::Partial);
                         }
                     };
@@ -255,11 +284,21 @@ impl ResponseParser {
                     }
                     self.state = self.parse_head(&buf[start..end], start)?;
                 }
-                State::Length { status, body_start, len, keep_alive } => {
+                State::Length {
+                    status,
+                    body_start,
+                    len,
+                    keep_alive,
+                } => {
                     if buf.len() - body_start < len {
                         return Ok(Status::Partial);
                     }
-                    let r = Response { status, body: body_start..body_start + len, keep_alive, consumed: body_start + len };
+                    let r = Response {
+                        status,
+                        body: body_start..body_start + len,
+                        keep_alive,
+                        consumed: body_start + len,
+                    };
                     self.state = State::Done(r.clone());
                     return Ok(Status::Complete(r));
                 }
@@ -284,7 +323,12 @@ impl ResponseParser {
         }
         match self.state {
             State::UntilEof { status, body_start } => {
-                let r = Response { status, body: body_start..buf.len(), keep_alive: false, consumed: buf.len() };
+                let r = Response {
+                    status,
+                    body: body_start..buf.len(),
+                    keep_alive: false,
+                    consumed: buf.len(),
+                };
                 self.state = State::Done(r.clone());
                 Ok(r)
             }
@@ -305,7 +349,10 @@ impl ResponseParser {
 
         // 1xx are interim responses: skip them and parse the real one that follows.
         if (100..200).contains(&status) {
-            return Ok(State::Head { start: body_start, scanned: 0 });
+            return Ok(State::Head {
+                start: body_start,
+                scanned: 0,
+            });
         }
 
         let mut content_length: Option<usize> = None;
@@ -336,10 +383,19 @@ impl ResponseParser {
         if chunked && content_length.is_some() {
             return Err(Error::MalformedHttp);
         }
-        let keep_alive = if version >= 1 { !close } else { keep_alive_token && !close };
+        let keep_alive = if version >= 1 {
+            !close
+        } else {
+            keep_alive_token && !close
+        };
 
         if status == 204 || status == 304 {
-            return Ok(State::Length { status, body_start, len: 0, keep_alive });
+            return Ok(State::Length {
+                status,
+                body_start,
+                len: 0,
+                keep_alive,
+            });
         }
         if chunked {
             return Ok(State::Chunked {
@@ -355,13 +411,26 @@ impl ResponseParser {
             if len > self.max_body {
                 return Err(Error::ResponseTooLarge);
             }
-            return Ok(State::Length { status, body_start, len, keep_alive });
+            return Ok(State::Length {
+                status,
+                body_start,
+                len,
+                keep_alive,
+            });
         }
         Ok(State::UntilEof { status, body_start })
     }
 
     fn parse_chunked(&mut self, buf: &mut [u8]) -> Result<Status<Response>> {
-        let State::Chunked { status, keep_alive, body_start, mut read, mut write, mut chunk } = self.state else {
+        let State::Chunked {
+            status,
+            keep_alive,
+            body_start,
+            mut read,
+            mut write,
+            mut chunk,
+        } = self.state
+        else {
             return Err(Error::MalformedHttp);
         };
         // Raw framing may outgrow the decoded body (long chunk extensions, tiny chunks);
@@ -383,7 +452,11 @@ impl ResponseParser {
                         return Err(Error::MalformedHttp);
                     }
                     // Chunk extensions after ';' are ignored.
-                    let size_text = line.split(|&b| b == b';').next().unwrap_or(&[]).trim_ascii();
+                    let size_text = line
+                        .split(|&b| b == b';')
+                        .next()
+                        .unwrap_or(&[])
+                        .trim_ascii();
                     if size_text.is_empty() || size_text.len() > 16 {
                         return Err(Error::MalformedHttp);
                     }
@@ -401,7 +474,11 @@ impl ResponseParser {
                         return Err(Error::ResponseTooLarge);
                     }
                     read = next;
-                    chunk = if size == 0 { ChunkState::Trailer } else { ChunkState::Data(size) };
+                    chunk = if size == 0 {
+                        ChunkState::Trailer
+                    } else {
+                        ChunkState::Data(size)
+                    };
                 }
                 ChunkState::Data(left) => {
                     let avail = (buf.len() - read).min(left);
@@ -440,7 +517,12 @@ impl ResponseParser {
                     }
                     read = next;
                     if line.is_empty() {
-                        let r = Response { status, body: body_start..write, keep_alive, consumed: read };
+                        let r = Response {
+                            status,
+                            body: body_start..write,
+                            keep_alive,
+                            consumed: read,
+                        };
                         self.state = State::Done(r.clone());
                         return Ok(Status::Complete(r));
                     }
@@ -450,7 +532,14 @@ impl ResponseParser {
                 }
             }
         };
-        self.state = State::Chunked { status, keep_alive, body_start, read, write, chunk };
+        self.state = State::Chunked {
+            status,
+            keep_alive,
+            body_start,
+            read,
+            write,
+            chunk,
+        };
         Ok(result)
     }
 }
@@ -464,6 +553,9 @@ mod tests {
         assert_eq!(find_head_end(b"HTTP/1.1 200 OK\r\n\r\nx", 0, 0), Some(19));
         assert_eq!(find_head_end(b"HTTP/1.1 200 OK\n\nx", 0, 0), Some(17));
         assert_eq!(find_head_end(b"HTTP/1.1 200 OK\r\n\r", 0, 0), None);
-        assert_eq!(find_head_end(b"\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", 4, 4), Some(23));
+        assert_eq!(
+            find_head_end(b"\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", 4, 4),
+            Some(23)
+        );
     }
 }

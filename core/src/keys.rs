@@ -14,13 +14,17 @@ use sha3::Keccak256;
 use crate::error::{Error, Result};
 
 /// Error for a SEC1 (`-----BEGIN EC PRIVATE KEY-----`) PEM.
-pub const ERR_SEC1_PEM: Error = Error::InvalidArgument("SEC1 'EC PRIVATE KEY' PEM is not supported: expected PKCS#8 'PRIVATE KEY'");
+pub const ERR_SEC1_PEM: Error = Error::InvalidArgument(
+    "SEC1 'EC PRIVATE KEY' PEM is not supported: expected PKCS#8 'PRIVATE KEY'",
+);
 const ERR_PEM: Error = Error::InvalidArgument("not a PKCS#8 'PRIVATE KEY' PEM");
 
 /// Locates the base64 body of a PKCS#8 PEM (or accepts bare base64).
 fn pem_body(pem: &str) -> Result<&str> {
     const BEGIN: &str = "-----BEGIN ";
-    let Some(at) = pem.find(BEGIN) else { return Ok(pem) };
+    let Some(at) = pem.find(BEGIN) else {
+        return Ok(pem);
+    };
     let rest = &pem[at + BEGIN.len()..];
     let label_end = rest.find("-----").ok_or(ERR_PEM)?;
     match &rest[..label_end] {
@@ -138,7 +142,9 @@ pub fn tls_secure_seed(pem: &str) -> Result<[u8; 32]> {
 
 fn signing_key(secret: &[u8]) -> Result<SigningKey> {
     if secret.len() != 32 {
-        return Err(Error::InvalidArgument("secp256k1 private key must be 32 bytes"));
+        return Err(Error::InvalidArgument(
+            "secp256k1 private key must be 32 bytes",
+        ));
     }
     SigningKey::from_slice(secret).map_err(|_| Error::Crypto)
 }
@@ -160,9 +166,14 @@ pub fn secp256k1_public_key_uncompressed(secret: &[u8]) -> Result<[u8; 65]> {
 /// Signs a 32-byte prehash: 65 bytes `r‖s‖v`, low-S, `v ∈ {0,1}` (the agent's format).
 pub fn secp256k1_sign_prehash(secret: &[u8], prehash: &[u8; 32]) -> Result<[u8; 65]> {
     let sk = signing_key(secret)?;
-    let (sig, recid) = sk.sign_prehash_recoverable(prehash).map_err(|_| Error::Crypto)?;
+    let (sig, recid) = sk
+        .sign_prehash_recoverable(prehash)
+        .map_err(|_| Error::Crypto)?;
     let (sig, recid) = match sig.normalize_s() {
-        Some(low) => (low, RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced())),
+        Some(low) => (
+            low,
+            RecoveryId::new(!recid.is_y_odd(), recid.is_x_reduced()),
+        ),
         None => (sig, recid),
     };
     let mut out = [0u8; 65];
@@ -176,7 +187,9 @@ pub fn secp256k1_sign_prehash(secret: &[u8], prehash: &[u8; 32]) -> Result<[u8; 
 /// signature is normalized first (same signer). Failure is `VerificationFailed`.
 pub fn secp256k1_recover_prehash(prehash: &[u8; 32], signature: &[u8]) -> Result<[u8; 33]> {
     if signature.len() != 65 {
-        return Err(Error::InvalidArgument("recoverable signature must be 65 bytes"));
+        return Err(Error::InvalidArgument(
+            "recoverable signature must be 65 bytes",
+        ));
     }
     let v = signature[64];
     if v > 1 {
@@ -191,17 +204,27 @@ pub fn secp256k1_recover_prehash(prehash: &[u8; 32], signature: &[u8]) -> Result
         }
         None => sig,
     };
-    let vk = VerifyingKey::recover_from_prehash(prehash, &sig, recid).map_err(|_| Error::VerificationFailed)?;
-    vk.to_encoded_point(true).as_bytes().try_into().map_err(|_| Error::VerificationFailed)
+    let vk = VerifyingKey::recover_from_prehash(prehash, &sig, recid)
+        .map_err(|_| Error::VerificationFailed)?;
+    vk.to_encoded_point(true)
+        .as_bytes()
+        .try_into()
+        .map_err(|_| Error::VerificationFailed)
 }
 
 /// Verifies a 64-byte `r‖s` ECDSA signature over a 32-byte prehash with a SEC1 public key
 /// (33 or 65 bytes). High-S signatures are rejected.
-pub fn secp256k1_verify_prehash(public_key: &[u8], prehash: &[u8; 32], signature: &[u8]) -> Result<()> {
+pub fn secp256k1_verify_prehash(
+    public_key: &[u8],
+    prehash: &[u8; 32],
+    signature: &[u8],
+) -> Result<()> {
     use k256::ecdsa::signature::hazmat::PrehashVerifier;
-    let vk = VerifyingKey::from_sec1_bytes(public_key).map_err(|_| Error::InvalidArgument("bad secp256k1 public key"))?;
+    let vk = VerifyingKey::from_sec1_bytes(public_key)
+        .map_err(|_| Error::InvalidArgument("bad secp256k1 public key"))?;
     let sig = Signature::from_slice(signature).map_err(|_| Error::VerificationFailed)?;
-    vk.verify_prehash(prehash, &sig).map_err(|_| Error::VerificationFailed)
+    vk.verify_prehash(prehash, &sig)
+        .map_err(|_| Error::VerificationFailed)
 }
 
 /// Keccak-256.
@@ -214,20 +237,28 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
 
 /// ed25519 public key of a 32-byte seed.
 pub fn ed25519_public_key(seed: &[u8; 32]) -> [u8; 32] {
-    ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes()
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .verifying_key()
+        .to_bytes()
 }
 
 /// ed25519 signature of `msg` with the key of `seed`.
 pub fn ed25519_sign(seed: &[u8; 32], msg: &[u8]) -> [u8; 64] {
     use ed25519_dalek::Signer;
-    ed25519_dalek::SigningKey::from_bytes(seed).sign(msg).to_bytes()
+    ed25519_dalek::SigningKey::from_bytes(seed)
+        .sign(msg)
+        .to_bytes()
 }
 
 /// Verifies an ed25519 signature (RFC 8032 cofactorless, as the agent's `Verify` did).
 pub fn ed25519_verify(public_key: &[u8], msg: &[u8], signature: &[u8]) -> Result<()> {
-    let pk: &[u8; 32] = public_key.try_into().map_err(|_| Error::InvalidArgument("ed25519 public key must be 32 bytes"))?;
-    let vk = ed25519_dalek::VerifyingKey::from_bytes(pk).map_err(|_| Error::InvalidArgument("bad ed25519 public key"))?;
-    let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|_| Error::VerificationFailed)?;
+    let pk: &[u8; 32] = public_key
+        .try_into()
+        .map_err(|_| Error::InvalidArgument("ed25519 public key must be 32 bytes"))?;
+    let vk = ed25519_dalek::VerifyingKey::from_bytes(pk)
+        .map_err(|_| Error::InvalidArgument("bad ed25519 public key"))?;
+    let sig =
+        ed25519_dalek::Signature::from_slice(signature).map_err(|_| Error::VerificationFailed)?;
     use ed25519_dalek::Verifier;
     vk.verify(msg, &sig).map_err(|_| Error::VerificationFailed)
 }
@@ -278,7 +309,9 @@ pub fn getkey_public_key(key: &[u8], algorithm: KeyAlgorithm) -> Result<PublicKe
             Ok(PublicKey { bytes, len: 33 })
         }
         KeyAlgorithm::Ed25519 => {
-            let seed: &[u8; 32] = key.try_into().map_err(|_| Error::InvalidArgument("ed25519 seed must be 32 bytes"))?;
+            let seed: &[u8; 32] = key
+                .try_into()
+                .map_err(|_| Error::InvalidArgument("ed25519 seed must be 32 bytes"))?;
             bytes[..32].copy_from_slice(&ed25519_public_key(seed));
             Ok(PublicKey { bytes, len: 32 })
         }
@@ -308,7 +341,11 @@ pub fn ethereum_checksum(address: &[u8; 20]) -> [u8; 42] {
     out[1] = b'x';
     for (i, &c) in lower.iter().enumerate() {
         let nib = (h[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0xf;
-        out[2 + i] = if c.is_ascii_alphabetic() && nib >= 8 { c.to_ascii_uppercase() } else { c };
+        out[2 + i] = if c.is_ascii_alphabetic() && nib >= 8 {
+            c.to_ascii_uppercase()
+        } else {
+            c
+        };
     }
     out
 }
@@ -322,7 +359,11 @@ pub fn ethereum_account_from_key(key: &[u8]) -> Result<[u8; 42]> {
 /// `to_account` (legacy, `secure = false`: first 32 DER bytes — a constant for P-256
 /// keys, avoid) or `to_account_secure` (`secure = true`: `SHA-256(DER)`) for a TLS key PEM.
 pub fn ethereum_account_from_tls(pem: &str, secure: bool) -> Result<[u8; 42]> {
-    let seed = if secure { tls_secure_seed(pem)? } else { tls_seed(pem)? };
+    let seed = if secure {
+        tls_secure_seed(pem)?
+    } else {
+        tls_seed(pem)?
+    };
     ethereum_account_from_key(&seed)
 }
 
@@ -348,14 +389,18 @@ impl Drop for SolanaKeypair {
 impl SolanaKeypair {
     /// Base58 of the public key into `out` (at most 44 characters); returns the text.
     pub fn public_base58<'o>(&self, out: &'o mut [u8; 44]) -> Result<&'o str> {
-        let n = bs58::encode(&self.public).onto(&mut out[..]).map_err(|_| Error::BufferTooSmall { needed: 44 })?;
+        let n = bs58::encode(&self.public)
+            .onto(&mut out[..])
+            .map_err(|_| Error::BufferTooSmall { needed: 44 })?;
         core::str::from_utf8(&out[..n]).map_err(|_| Error::Crypto)
     }
 }
 
 /// `to_keypair` / `to_keypair_secure` for a GetKey key: ed25519 keypair from the 32-byte seed.
 pub fn solana_keypair(seed: &[u8]) -> Result<SolanaKeypair> {
-    let seed: &[u8; 32] = seed.try_into().map_err(|_| Error::InvalidArgument("ed25519 seed must be 32 bytes"))?;
+    let seed: &[u8; 32] = seed
+        .try_into()
+        .map_err(|_| Error::InvalidArgument("ed25519 seed must be 32 bytes"))?;
     let public = ed25519_public_key(seed);
     let mut secret = [0u8; 64];
     secret[..32].copy_from_slice(seed);
@@ -366,6 +411,10 @@ pub fn solana_keypair(seed: &[u8]) -> Result<SolanaKeypair> {
 /// `to_keypair` (`secure = false`, first 32 DER bytes) or `to_keypair_secure`
 /// (`SHA-256(DER)`) for a TLS key PEM.
 pub fn solana_keypair_from_tls(pem: &str, secure: bool) -> Result<SolanaKeypair> {
-    let seed = if secure { tls_secure_seed(pem)? } else { tls_seed(pem)? };
+    let seed = if secure {
+        tls_secure_seed(pem)?
+    } else {
+        tls_seed(pem)?
+    };
     solana_keypair(&seed)
 }

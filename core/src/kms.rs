@@ -42,8 +42,14 @@ fn message_hash(public_key: &[u8], app_id_hex: &str, timestamp: Option<u64>) -> 
 
 /// Checks `-FUTURE_SKEW <= now - timestamp <= max_age` (`max_age` 0 → 300).
 pub fn check_timestamp(timestamp: u64, now: u64, max_age: u64) -> Result<()> {
-    let max_age = if max_age == 0 { DEFAULT_MAX_AGE_SECONDS } else { max_age };
-    if timestamp > now.saturating_add(FUTURE_SKEW_SECONDS) || now.saturating_sub(timestamp) > max_age {
+    let max_age = if max_age == 0 {
+        DEFAULT_MAX_AGE_SECONDS
+    } else {
+        max_age
+    };
+    if timestamp > now.saturating_add(FUTURE_SKEW_SECONDS)
+        || now.saturating_sub(timestamp) > max_age
+    {
         return Err(Error::Expired);
     }
     Ok(())
@@ -67,7 +73,11 @@ pub fn verify_env_encrypt_public_key(
 }
 
 /// Verifies a legacy (untimestamped) signature and returns the recovered signer.
-pub fn verify_env_encrypt_public_key_legacy(public_key: &[u8], signature: &[u8], app_id_hex: &str) -> Result<[u8; 33]> {
+pub fn verify_env_encrypt_public_key_legacy(
+    public_key: &[u8],
+    signature: &[u8],
+    app_id_hex: &str,
+) -> Result<[u8; 33]> {
     let m = message_hash(public_key, app_id_hex, None)?;
     secp256k1_recover_prehash(&m, signature)
 }
@@ -90,7 +100,10 @@ pub fn verify_env_encrypt_public_key_trusted(
     max_age: u64,
     trusted_keys: &[[u8; 33]],
 ) -> Result<[u8; 33]> {
-    trusted(verify_env_encrypt_public_key(public_key, signature, app_id_hex, timestamp, now, max_age)?, trusted_keys)
+    trusted(
+        verify_env_encrypt_public_key(public_key, signature, app_id_hex, timestamp, now, max_age)?,
+        trusted_keys,
+    )
 }
 
 /// [`verify_env_encrypt_public_key_legacy`] and require the signer to be one of `trusted_keys`.
@@ -100,5 +113,8 @@ pub fn verify_env_encrypt_public_key_legacy_trusted(
     app_id_hex: &str,
     trusted_keys: &[[u8; 33]],
 ) -> Result<[u8; 33]> {
-    trusted(verify_env_encrypt_public_key_legacy(public_key, signature, app_id_hex)?, trusted_keys)
+    trusted(
+        verify_env_encrypt_public_key_legacy(public_key, signature, app_id_hex)?,
+        trusted_keys,
+    )
 }

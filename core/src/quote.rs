@@ -82,11 +82,19 @@ impl<'a> Quote<'a> {
         let auth_len_off = body_offset + body_len;
         let auth_len = u32_at(bytes, auth_len_off)? as usize;
         let auth_start = auth_len_off + 4;
-        let auth_end = auth_start.checked_add(auth_len).ok_or(Error::MalformedResponse)?;
+        let auth_end = auth_start
+            .checked_add(auth_len)
+            .ok_or(Error::MalformedResponse)?;
         if auth_end > bytes.len() {
             return Err(Error::MalformedResponse);
         }
-        Ok(Quote { bytes, version, body_type, body_offset, auth_data: &bytes[auth_start..auth_end] })
+        Ok(Quote {
+            bytes,
+            version,
+            body_type,
+            body_offset,
+            auth_data: &bytes[auth_start..auth_end],
+        })
     }
 
     fn body_field<const N: usize>(&self, off_in_body: usize) -> &'a [u8; N] {
@@ -190,11 +198,18 @@ impl<'a> Quote<'a> {
             return None;
         }
         let start = self.body_offset + 328 + 48 * index;
-        self.bytes.get(start..start + 48).and_then(|s| s.try_into().ok())
+        self.bytes
+            .get(start..start + 48)
+            .and_then(|s| s.try_into().ok())
     }
     /// RTMR0..RTMR3 copied out.
     pub fn rtmrs(&self) -> [[u8; 48]; 4] {
-        [*self.body_field(328), *self.body_field(376), *self.body_field(424), *self.body_field(472)]
+        [
+            *self.body_field(328),
+            *self.body_field(376),
+            *self.body_field(424),
+            *self.body_field(472),
+        ]
     }
     /// REPORTDATA (64 bytes).
     pub fn report_data(&self) -> &'a [u8; 64] {

@@ -29,18 +29,28 @@ fn hashed<D: Digest>(tag: &str, data: &[u8]) -> [u8; 64] {
 pub fn effective_algorithm(hash_algorithm: &str) -> Result<&str> {
     match hash_algorithm {
         "" => Ok("sha512"),
-        "sha256" | "sha384" | "sha512" | "sha3-256" | "sha3-384" | "sha3-512" | "keccak256" | "keccak384"
-        | "keccak512" | "raw" => Ok(hash_algorithm),
+        "sha256" | "sha384" | "sha512" | "sha3-256" | "sha3-384" | "sha3-512" | "keccak256"
+        | "keccak384" | "keccak512" | "raw" => Ok(hash_algorithm),
         _ => Err(Error::InvalidArgument("unsupported hash algorithm")),
     }
 }
 
 /// Computes the 64-byte report data the legacy tappd `TdxQuote` puts in the quote.
 /// `raw` requires exactly 64 bytes (`InvalidArgument` otherwise).
-pub fn tappd_report_data(report_data: &[u8], hash_algorithm: &str, prefix: &str) -> Result<[u8; 64]> {
-    let tag = if prefix.is_empty() { DEFAULT_TAG } else { prefix };
+pub fn tappd_report_data(
+    report_data: &[u8],
+    hash_algorithm: &str,
+    prefix: &str,
+) -> Result<[u8; 64]> {
+    let tag = if prefix.is_empty() {
+        DEFAULT_TAG
+    } else {
+        prefix
+    };
     Ok(match effective_algorithm(hash_algorithm)? {
-        "raw" => report_data.try_into().map_err(|_| Error::InvalidArgument("raw report data must be exactly 64 bytes"))?,
+        "raw" => report_data
+            .try_into()
+            .map_err(|_| Error::InvalidArgument("raw report data must be exactly 64 bytes"))?,
         "sha256" => hashed::<Sha256>(tag, report_data),
         "sha384" => hashed::<Sha384>(tag, report_data),
         "sha3-256" => hashed::<Sha3_256>(tag, report_data),

@@ -42,7 +42,12 @@ fn parse_request(bytes: &[u8]) -> (String, Vec<(String, String)>, Vec<u8>) {
     let hs = req
         .headers
         .iter()
-        .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8(h.value.to_vec()).unwrap()))
+        .map(|h| {
+            (
+                h.name.to_ascii_lowercase(),
+                String::from_utf8(h.value.to_vec()).unwrap(),
+            )
+        })
         .collect();
     (req.path.unwrap().to_string(), hs, bytes[head..].to_vec())
 }
@@ -63,11 +68,17 @@ fn content_length_counts_bytes_for_non_ascii() {
     let n = write_post(&mut out, "localhost", "", "/GetTlsKey", &body).unwrap();
     let (path, hs, b) = parse_request(&out[..n]);
     assert_eq!(path, "/GetTlsKey");
-    assert_eq!(header(&hs, "content-length").parse::<usize>().unwrap(), b.len());
+    assert_eq!(
+        header(&hs, "content-length").parse::<usize>().unwrap(),
+        b.len()
+    );
     assert_eq!(header(&hs, "content-type"), "application/json");
     assert_eq!(header(&hs, "host"), "localhost");
     assert_eq!(header(&hs, "connection"), "keep-alive");
-    assert_eq!(header(&hs, "user-agent"), format!("libdstack/{}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        header(&hs, "user-agent"),
+        format!("libdstack/{}", env!("CARGO_PKG_VERSION"))
+    );
     let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
     assert_eq!(v["subject"], subject);
     // non-ASCII is raw UTF-8, control characters are \u00XX
@@ -88,7 +99,10 @@ fn buffer_too_small_reports_exact_size() {
         );
     }
     let mut exact = vec![0u8; full];
-    assert_eq!(write_post(&mut exact, "dstack", "", "/GetKey", &body_get_key), Ok(full));
+    assert_eq!(
+        write_post(&mut exact, "dstack", "", "/GetKey", &body_get_key),
+        Ok(full)
+    );
     assert_eq!(&exact[..], &big[..full]);
 }
 
@@ -120,7 +134,10 @@ fn header_injection_is_refused() {
         ("h", "", "/Get Key"),
     ] {
         assert!(
-            matches!(write_post(&mut out, host, prefix, path, &body_get_key), Err(Error::InvalidArgument(_))),
+            matches!(
+                write_post(&mut out, host, prefix, path, &body_get_key),
+                Err(Error::InvalidArgument(_))
+            ),
             "{host:?} {prefix:?} {path:?}"
         );
     }
@@ -171,8 +188,12 @@ fn content_length_response() {
 
 #[test]
 fn content_length_fed_byte_by_byte() {
-    let body: String = std::iter::repeat("abcdefghij").take(500).collect();
-    let wire = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}", body.len(), body);
+    let body: String = "abcdefghij".repeat(500);
+    let wire = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        body
+    );
     let cuts: Vec<usize> = (1..wire.len()).collect();
     let (r, buf) = feed_split(wire.as_bytes(), &cuts, MAX).unwrap();
     assert_eq!(&buf[r.body], body.as_bytes());
@@ -180,7 +201,9 @@ fn content_length_fed_byte_by_byte() {
 }
 
 fn chunked_wire(body: &[u8], chunk: usize, ext: bool, trailer: bool) -> Vec<u8> {
-    let mut w = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n".to_vec();
+    let mut w =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+            .to_vec();
     for part in body.chunks(chunk) {
         w.extend_from_slice(format!("{:X}", part.len()).as_bytes());
         if ext {
@@ -201,7 +224,12 @@ fn chunked_wire(body: &[u8], chunk: usize, ext: bool, trailer: bool) -> Vec<u8> 
 #[test]
 fn chunked_split_at_every_position() {
     let body = br#"{"key":"-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n","certificate_chain":["x","y"]}"#;
-    for (chunk, ext, trailer) in [(7, false, false), (16, true, true), (1, false, true), (200, true, false)] {
+    for (chunk, ext, trailer) in [
+        (7, false, false),
+        (16, true, true),
+        (1, false, true),
+        (200, true, false),
+    ] {
         let wire = chunked_wire(body, chunk, ext, trailer);
         for cut in 0..=wire.len() {
             let (r, buf) = feed_split(&wire, &[cut], MAX).unwrap();
@@ -234,11 +262,23 @@ fn chunked_five_kilobytes_one_byte_at_a_time() {
 fn keep_alive_rules() {
     let cases: [(&str, bool); 6] = [
         ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}", true),
-        ("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}", false),
-        ("HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\n{}", false),
+        (
+            "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}",
+            false,
+        ),
+        (
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive, Close\r\nContent-Length: 2\r\n\r\n{}",
+            false,
+        ),
         ("HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\n{}", false),
-        ("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\n{}", true),
-        ("HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\n{}", true),
+        (
+            "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\n{}",
+            true,
+        ),
+        (
+            "HTTP/1.1 400 Bad Request\r\nContent-Length: 2\r\n\r\n{}",
+            true,
+        ),
     ];
     for (wire, ka) in cases {
         let mut buf = wire.as_bytes().to_vec();
@@ -270,7 +310,11 @@ fn truncated_responses_fail_at_eof() {
         let mut buf = full.as_bytes()[..cut].to_vec();
         let mut p = ResponseParser::new(MAX);
         assert_eq!(p.parse(&mut buf).unwrap(), Status::Partial, "cut {cut}");
-        assert_eq!(p.finish_at_eof(&mut buf), Err(Error::MalformedHttp), "cut {cut}");
+        assert_eq!(
+            p.finish_at_eof(&mut buf),
+            Err(Error::MalformedHttp),
+            "cut {cut}"
+        );
     }
     let wire = chunked_wire(b"hello world", 4, false, false);
     for cut in 0..wire.len() {
@@ -309,32 +353,56 @@ fn garbage_is_malformed() {
     // same content length twice is fine
     let mut buf = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}".to_vec();
     let n = buf.len();
-    assert_eq!(complete(&mut ResponseParser::new(MAX), &mut buf).body, n - 2..n);
+    assert_eq!(
+        complete(&mut ResponseParser::new(MAX), &mut buf).body,
+        n - 2..n
+    );
 }
 
 #[test]
 fn oversize_is_refused_before_the_body() {
     // 100 MB declared: refused from the head alone.
     let mut buf = b"HTTP/1.1 200 OK\r\nContent-Length: 104857600\r\n\r\n".to_vec();
-    assert_eq!(ResponseParser::new(16 << 20).parse(&mut buf), Err(Error::ResponseTooLarge));
+    assert_eq!(
+        ResponseParser::new(16 << 20).parse(&mut buf),
+        Err(Error::ResponseTooLarge)
+    );
     let mut buf = b"HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999999\r\n\r\n".to_vec();
-    assert_eq!(ResponseParser::new(16 << 20).parse(&mut buf), Err(Error::ResponseTooLarge));
+    assert_eq!(
+        ResponseParser::new(16 << 20).parse(&mut buf),
+        Err(Error::ResponseTooLarge)
+    );
     // A chunk over the limit, and chunks summing over it.
     let mut buf = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n6400000\r\n".to_vec();
-    assert_eq!(ResponseParser::new(16 << 20).parse(&mut buf), Err(Error::ResponseTooLarge));
+    assert_eq!(
+        ResponseParser::new(16 << 20).parse(&mut buf),
+        Err(Error::ResponseTooLarge)
+    );
     let wire = chunked_wire(&[b'x'; 100], 10, false, false);
     let mut buf = wire.clone();
-    assert_eq!(ResponseParser::new(95).parse(&mut buf), Err(Error::ResponseTooLarge));
+    assert_eq!(
+        ResponseParser::new(95).parse(&mut buf),
+        Err(Error::ResponseTooLarge)
+    );
     let mut buf = wire;
-    assert!(matches!(ResponseParser::new(100).parse(&mut buf), Ok(Status::Complete(_))));
+    assert!(matches!(
+        ResponseParser::new(100).parse(&mut buf),
+        Ok(Status::Complete(_))
+    ));
     // A head that never ends.
     let mut buf = b"HTTP/1.1 200 OK\r\n".to_vec();
-    buf.extend(std::iter::repeat(b'a').take(MAX_HEAD_LEN));
-    assert_eq!(ResponseParser::new(MAX).parse(&mut buf), Err(Error::ResponseTooLarge));
+    buf.extend(std::iter::repeat_n(b'a', MAX_HEAD_LEN));
+    assert_eq!(
+        ResponseParser::new(MAX).parse(&mut buf),
+        Err(Error::ResponseTooLarge)
+    );
     // Endless chunk extensions.
     let mut buf = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;".to_vec();
-    buf.extend(std::iter::repeat(b'a').take(5000));
-    assert_eq!(ResponseParser::new(MAX).parse(&mut buf), Err(Error::MalformedHttp));
+    buf.extend(std::iter::repeat_n(b'a', 5000));
+    assert_eq!(
+        ResponseParser::new(MAX).parse(&mut buf),
+        Err(Error::MalformedHttp)
+    );
 }
 
 #[test]
@@ -345,7 +413,10 @@ fn not_found_html_page() {
     let r = complete(&mut ResponseParser::new(MAX), &mut buf);
     assert_eq!(r.status, 404);
     assert_eq!(&buf[r.body.clone()], html.as_bytes());
-    assert_eq!(dstack_core::rpc::check_response(r.status, &buf[r.body]), Err(Error::HttpStatus(404)));
+    assert_eq!(
+        dstack_core::rpc::check_response(r.status, &buf[r.body]),
+        Err(Error::HttpStatus(404))
+    );
 }
 
 #[test]

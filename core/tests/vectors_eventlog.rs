@@ -9,7 +9,11 @@ use dstack_core::Error;
 use sha2::{Digest, Sha384};
 
 fn hexes(v: &serde_json::Value) -> Vec<String> {
-    v.as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_string()).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -23,7 +27,8 @@ fn rtmr_replay_vectors() {
         let got = replay_from_digests(log.as_bytes());
         // README: malformed digests and non-integer imr are errors even where Python
         // happened to return something (imr as bool).
-        let must_fail = expected.get("error").is_some() || id == "imr_as_bool" || id == "imr_as_string";
+        let must_fail =
+            expected.get("error").is_some() || id == "imr_as_bool" || id == "imr_as_string";
         if must_fail {
             assert!(got.is_err(), "{id}: expected an error, got {got:?}");
         } else {
@@ -34,9 +39,16 @@ fn rtmr_replay_vectors() {
         }
         if let Some(q) = case.get("quote_rtmrs") {
             // Real fixtures: the sound replay matches the quote on all four RTMRs.
-            let sound: Vec<String> = replay_sound(log.as_bytes()).unwrap().iter().map(|r| tohex(r)).collect();
+            let sound: Vec<String> = replay_sound(log.as_bytes())
+                .unwrap()
+                .iter()
+                .map(|r| tohex(r))
+                .collect();
             assert_eq!(sound, hexes(q), "{id} sound replay");
-            assert_eq!(case["recomputed_replay_matches_quote"], serde_json::json!([true, true, true, true]));
+            assert_eq!(
+                case["recomputed_replay_matches_quote"],
+                serde_json::json!([true, true, true, true])
+            );
         }
         checked += 1;
     }
@@ -64,7 +76,10 @@ fn rtmrs_at_offsets(q: &[u8], body: usize) -> [[u8; 48]; 4] {
 
 #[test]
 fn fixtures_replay_soundly_and_verify() {
-    for name in ["verifier_fixture_quote-report.json", "verifier_fixture_tdx-lite-getquote.json"] {
+    for name in [
+        "verifier_fixture_quote-report.json",
+        "verifier_fixture_tdx-lite-getquote.json",
+    ] {
         let (quote, log, rd) = fixture(name);
         let q = Quote::parse(&quote).unwrap();
         assert_eq!(q.version(), 4);
@@ -85,12 +100,22 @@ fn fixtures_replay_soundly_and_verify() {
         verify_against_quote(&quote, log.as_bytes(), None).unwrap();
         let mut wrong = rd;
         wrong[0] ^= 1;
-        assert_eq!(verify_against_quote(&quote, log.as_bytes(), Some(&wrong)), Err(Error::VerificationFailed));
+        assert_eq!(
+            verify_against_quote(&quote, log.as_bytes(), Some(&wrong)),
+            Err(Error::VerificationFailed)
+        );
 
         // Tampering with a runtime event's payload breaks RTMR3.
-        let tampered = log.replacen("\"event\":\"app-id\",\"event_payload\":\"", "\"event\":\"app-id\",\"event_payload\":\"00", 1);
+        let tampered = log.replacen(
+            "\"event\":\"app-id\",\"event_payload\":\"",
+            "\"event\":\"app-id\",\"event_payload\":\"00",
+            1,
+        );
         assert_ne!(tampered, log);
-        assert_eq!(verify_against_quote(&quote, tampered.as_bytes(), None), Err(Error::VerificationFailed));
+        assert_eq!(
+            verify_against_quote(&quote, tampered.as_bytes(), None),
+            Err(Error::VerificationFailed)
+        );
     }
 }
 
@@ -104,8 +129,14 @@ fn forged_runtime_digest_is_not_trusted() {
     let mut forged = events.clone();
     forged[idx]["digest"] = serde_json::Value::String("11".repeat(48));
     let forged = serde_json::to_string(&forged).unwrap();
-    assert_eq!(replay_sound(forged.as_bytes()).unwrap(), replay_sound(log.as_bytes()).unwrap());
-    assert_ne!(replay_from_digests(forged.as_bytes()).unwrap(), replay_from_digests(log.as_bytes()).unwrap());
+    assert_eq!(
+        replay_sound(forged.as_bytes()).unwrap(),
+        replay_sound(log.as_bytes()).unwrap()
+    );
+    assert_ne!(
+        replay_from_digests(forged.as_bytes()).unwrap(),
+        replay_from_digests(log.as_bytes()).unwrap()
+    );
     verify_against_quote(&quote, forged.as_bytes(), None).unwrap();
 }
 
@@ -116,20 +147,32 @@ fn runtime_digests_match_hand_built_preimages() {
     pre.extend_from_slice(&0x0800_0001u32.to_le_bytes());
     pre.extend_from_slice(b":app-id:");
     pre.extend_from_slice(&payload);
-    assert_eq!(eventlog::runtime_event_digest_v1(0x0800_0001, "app-id", &payload)[..], Sha384::digest(&pre)[..]);
+    assert_eq!(
+        eventlog::runtime_event_digest_v1(0x0800_0001, "app-id", &payload)[..],
+        Sha384::digest(&pre)[..]
+    );
 
     // V2: RFC 8785 text built by hand, with the escapes of §5.2.
     let name = "a\"b\\c\n\u{1}é\u{7f}";
-    let text = "{\"name\":\"a\\\"b\\\\c\\n\\u0001é\u{7f}\",\"payload\":\"deadbeef\",\"type\":134217729}";
-    assert_eq!(eventlog::runtime_event_digest_v2(name, &payload)[..], Sha384::digest(text.as_bytes())[..]);
+    let text =
+        "{\"name\":\"a\\\"b\\\\c\\n\\u0001é\u{7f}\",\"payload\":\"deadbeef\",\"type\":134217729}";
+    assert_eq!(
+        eventlog::runtime_event_digest_v2(name, &payload)[..],
+        Sha384::digest(text.as_bytes())[..]
+    );
     let mut out = [0u8; 128];
     let n = eventlog::runtime_event_preimage_v2(name, &payload, &mut out).unwrap();
     assert_eq!(&out[..n], text.as_bytes());
-    assert_eq!(eventlog::runtime_event_preimage_v2_len(name, &payload), text.len());
+    assert_eq!(
+        eventlog::runtime_event_preimage_v2_len(name, &payload),
+        text.len()
+    );
 }
 
 fn v2_log(preimage: Option<&str>, payload_hex: &str) -> String {
-    let pre = preimage.map(|p| format!(",\"preimage\":\"{p}\"")).unwrap_or_default();
+    let pre = preimage
+        .map(|p| format!(",\"preimage\":\"{p}\""))
+        .unwrap_or_default();
     format!(
         "[{{\"imr\":3,\"event_type\":134217729,\"digest\":\"\",\"event\":\"my-ev\",\"event_payload\":\"{payload_hex}\",\"version\":2{pre},\"extra\":[1,{{\"x\":null}}]}}]"
     )
@@ -141,7 +184,10 @@ fn v2_events_and_preimages() {
     let log = v2_log(Some(&tohex(canonical.as_bytes())), "0A0B");
     let ev = eventlog::events(log.as_bytes()).next().unwrap().unwrap();
     assert_eq!(ev.version(), 2);
-    assert_eq!(ev.runtime_digest().unwrap()[..], Sha384::digest(canonical.as_bytes())[..]);
+    assert_eq!(
+        ev.runtime_digest().unwrap()[..],
+        Sha384::digest(canonical.as_bytes())[..]
+    );
     ev.check_preimage().unwrap();
     let mut expect = [[0u8; 48]; 4];
     let mut h = Sha384::new();
@@ -154,10 +200,16 @@ fn v2_events_and_preimages() {
     // Non-canonical preimage (extra space) with the same meaning is rejected.
     let spaced = "{\"name\": \"my-ev\",\"payload\":\"0a0b\",\"type\":134217729}";
     let bad = v2_log(Some(&tohex(spaced.as_bytes())), "0a0b");
-    assert_eq!(eventlog::check_preimages(bad.as_bytes()), Err(Error::VerificationFailed));
+    assert_eq!(
+        eventlog::check_preimages(bad.as_bytes()),
+        Err(Error::VerificationFailed)
+    );
     // Truncated preimage.
     let short = v2_log(Some(&tohex(&canonical.as_bytes()[..10])), "0a0b");
-    assert_eq!(eventlog::check_preimages(short.as_bytes()), Err(Error::VerificationFailed));
+    assert_eq!(
+        eventlog::check_preimages(short.as_bytes()),
+        Err(Error::VerificationFailed)
+    );
     // Absent preimage passes.
     eventlog::check_preimages(v2_log(None, "0a0b").as_bytes()).unwrap();
 }
@@ -174,7 +226,10 @@ fn event_accessors() {
     assert_eq!(ev.payload(&mut buf).unwrap(), &[0xff, 0]);
     assert_eq!(ev.version(), 1);
     assert_eq!(ev.preimage_hex(), None);
-    assert_eq!(ev.name(&mut [0u8; 2]), Err(Error::BufferTooSmall { needed: 4 }));
+    assert_eq!(
+        ev.name(&mut [0u8; 2]),
+        Err(Error::BufferTooSmall { needed: 4 })
+    );
 }
 
 #[test]
@@ -248,7 +303,10 @@ fn v5_quotes_parse_at_shifted_offsets() {
     }
     // The fixture quotes carry zero padding after the auth data (4300 B auth data).
     let q4 = Quote::parse(&v4).unwrap();
-    assert_eq!(q4.auth_data().len(), u32::from_le_bytes(v4[632..636].try_into().unwrap()) as usize);
+    assert_eq!(
+        q4.auth_data().len(),
+        u32::from_le_bytes(v4[632..636].try_into().unwrap()) as usize
+    );
     assert_eq!(q4.trailing().len(), v4.len() - 636 - q4.auth_data().len());
     assert!(q4.trailing().iter().all(|&b| b == 0));
     // An auth-data length pointing past the end is malformed.
@@ -257,5 +315,8 @@ fn v5_quotes_parse_at_shifted_offsets() {
     assert_eq!(Quote::parse(&over).unwrap_err(), Error::MalformedResponse);
     let mut sgx_tee = v4.clone();
     sgx_tee[4] = 0;
-    assert!(matches!(Quote::parse(&sgx_tee), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        Quote::parse(&sgx_tee),
+        Err(Error::InvalidArgument(_))
+    ));
 }

@@ -148,9 +148,9 @@ impl Agent {
         }
     }
 
-    /// `Info` with a short timeout: true on any successful answer, false for transport
-    /// failures and error answers (the agent is not usable).
-    pub(crate) fn is_reachable(&self, timeout_ms: u32, info_rpc: impl FnOnce(u32) -> Result<Secret>) -> bool {
+    /// `Info` with a short timeout: true when it answers a well-formed Info, false for
+    /// transport failures, error answers and malformed answers (the agent is not usable).
+    pub(crate) fn is_reachable(&self, timeout_ms: u32, info_rpc: impl FnOnce(u32) -> Result<()>) -> bool {
         let t = if timeout_ms == 0 { REACHABLE_TIMEOUT_MS } else { timeout_ms };
         info_rpc(t).is_ok()
     }

@@ -14,6 +14,7 @@
 pub mod agent;
 pub mod boundary;
 pub mod client;
+pub mod crypto;
 pub mod endpoint;
 pub mod error;
 pub mod response;

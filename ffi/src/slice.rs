@@ -156,6 +156,19 @@ impl OutBuf {
         Ok(OutBuf { ptr, cap, len })
     }
 
+    /// Reports `BUFFER_TOO_SMALL` if `needed` bytes do not fit (writing `*out_len`).
+    pub(crate) fn check(&self, needed: usize) -> Result<()> {
+        if needed > self.cap {
+            // SAFETY: `len` was checked non-NULL and valid in `new`.
+            unsafe { *self.len = needed };
+            return Err(Failure::new(
+                DSTACK_STATUS_BUFFER_TOO_SMALL,
+                format!("output buffer too small: {needed} bytes needed, out_cap is {}", self.cap),
+            ));
+        }
+        Ok(())
+    }
+
     /// Copies `data` out, or reports `BUFFER_TOO_SMALL` with the needed length in `*out_len`.
     pub(crate) fn write(&self, data: &[u8]) -> Result<()> {
         // SAFETY: `len` was checked non-NULL and valid in `new`.

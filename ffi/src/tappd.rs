@@ -315,7 +315,12 @@ pub unsafe extern "C" fn dstack_tappd_client_is_reachable(
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (a, out) = unsafe { (self::client(client)?, slice::out(out_reachable, "out_reachable")?) };
-        *out = a.is_reachable(timeout_ms, |t| a.call(&api::TappdInfo, t));
+        *out = a.is_reachable(timeout_ms, |t| {
+            let body = a.call(&api::TappdInfo, t)?;
+            let mut scratch = vec![0u8; body.0.len()];
+            a.parse::<api::TappdInfo>(&body.0, &mut scratch)?;
+            Ok(())
+        });
         Ok(())
     })
 }

@@ -210,7 +210,7 @@ pub struct QuotingKeys {
 }
 
 impl QuotingKeys {
-    pub fn new() -> QuotingKeys {
+    pub fn new() -> Result<QuotingKeys, String> {
         let k = |label: &[u8]| {
             let s = sha256(&[crate::keys::DEV_SEED, label]);
             p256::ecdsa::SigningKey::from_bytes((&s).into()).unwrap_or_else(|_| {
@@ -234,11 +234,11 @@ impl QuotingKeys {
             },
             &pck_key,
         );
-        QuotingKeys {
+        Ok(QuotingKeys {
             att_key,
             pck_key,
-            pck_cert_pem: crate::util::pem("CERTIFICATE", &der),
-        }
+            pck_cert_pem: crate::util::pem("CERTIFICATE", &der)?,
+        })
     }
 }
 

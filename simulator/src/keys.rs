@@ -130,7 +130,7 @@ impl AppKeys {
             },
             &ca_key,
         );
-        let ca_cert_pem = crate::util::pem("CERTIFICATE", &ca_cert_der);
+        let ca_cert_pem = crate::util::pem("CERTIFICATE", &ca_cert_der)?;
         let mut root_pub = [0u8; 33];
         root_pub.copy_from_slice(root.verifying_key().to_encoded_point(true).as_bytes());
         Ok(AppKeys {

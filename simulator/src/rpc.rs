@@ -91,7 +91,7 @@ impl Agent {
                 .unwrap_or_default()
                 .to_string(),
             keys,
-            qk: QuotingKeys::new(),
+            qk: QuotingKeys::new()?,
             td: Mutex::new(Td::new(events)),
             app_id,
             instance_id,
@@ -552,7 +552,7 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
         .map_err(|e| e.to_string())?;
     Ok(json!({
         "key": key_pem.as_str(),
-        "certificate_chain": [crate::util::pem("CERTIFICATE", &leaf), agent.keys.ca_cert_pem],
+        "certificate_chain": [crate::util::pem("CERTIFICATE", &leaf)?, agent.keys.ca_cert_pem],
     }))
 }
 

@@ -1,113 +1,40 @@
-//! Small encoders the agent needs: hex (with the agent's lenient `0x` rule), base64 for PEM,
-//! and the hash helpers.
+//! Small helpers: hex (with the agent's lenient `0x` rule) and PEM over the `hex` and
+//! `pem-rfc7468` crates, and the hash, KDF and randomness helpers.
 
 use sha2::{Digest, Sha256, Sha384, Sha512};
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
-
 /// Lowercase hex, as the agent writes every `bytes` field.
 pub fn hex(data: &[u8]) -> String {
-    let mut s = String::with_capacity(data.len() * 2);
-    for b in data {
-        s.push(HEX[(b >> 4) as usize] as char);
-        s.push(HEX[(b & 15) as usize] as char);
-    }
-    s
+    hex::encode(data)
 }
 
 /// Decodes a hex `bytes` field the way prpc does: every leading `0x` is stripped
-/// (`trim_start_matches`), then upper or lower case digits. Messages follow the `hex` crate.
+/// (`trim_start_matches`), then the `hex` crate decodes upper or lower case digits, so the
+/// error messages are the agent's (`Invalid character 'z' at position 0`, `Odd number of digits`).
 pub fn unhex(s: &str) -> Result<Vec<u8>, String> {
-    let s = s.trim_start_matches("0x");
-    let b = s.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        if !c.is_ascii_hexdigit() {
-            let ch = s[i..].chars().next().unwrap_or('?');
-            return Err(format!("Invalid character {ch:?} at position {i}"));
-        }
-    }
-    if b.len() % 2 != 0 {
-        return Err("Odd number of digits".into());
-    }
-    let val = |c: u8| match c {
-        b'0'..=b'9' => c - b'0',
-        b'a'..=b'f' => c - b'a' + 10,
-        _ => c - b'A' + 10,
-    };
-    Ok(b.chunks(2).map(|p| (val(p[0]) << 4) | val(p[1])).collect())
+    hex::decode(s.trim_start_matches("0x")).map_err(|e| e.to_string())
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-pub fn base64(data: &[u8]) -> String {
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let n = (chunk[0] as u32) << 16
-            | (*chunk.get(1).unwrap_or(&0) as u32) << 8
-            | *chunk.get(2).unwrap_or(&0) as u32;
-        out.push(B64[(n >> 18) as usize & 63] as char);
-        out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            B64[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            B64[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+/// PEM armour (RFC 7468, 64-column lines, LF).
+pub fn pem(label: &str, der: &[u8]) -> Result<String, String> {
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der)
+        .map_err(|e| format!("PEM encoding: {e}"))
 }
 
-pub fn unbase64(s: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(s.len() * 3 / 4);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in s.bytes() {
-        let v = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' | b'\r' | b'\n' | b' ' | b'\t' => continue,
-            _ => return Err(format!("invalid base64 character {:?}", c as char)),
-        };
-        acc = (acc << 6) | v as u32;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    Ok(out)
-}
-
-/// PEM armour with 64-column lines.
-pub fn pem(label: &str, der: &[u8]) -> String {
-    let b = base64(der);
-    let mut s = format!("-----BEGIN {label}-----\n");
-    for line in b.as_bytes().chunks(64) {
-        s.push_str(std::str::from_utf8(line).unwrap_or_default());
-        s.push('\n');
-    }
-    s.push_str(&format!("-----END {label}-----\n"));
-    s
-}
-
-/// The DER inside the first PEM block with this label.
+/// The DER inside the first PEM block with this label; text around the block is ignored.
 pub fn unpem(label: &str, text: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
     let start = text
         .find(&begin)
-        .ok_or_else(|| format!("no {label} PEM block"))?
-        + begin.len();
+        .ok_or_else(|| format!("no {label} PEM block"))?;
     let stop = text[start..]
         .find(&end)
         .ok_or_else(|| format!("unterminated {label} PEM block"))?;
-    unbase64(&text[start..start + stop])
+    let block = &text[start..start + stop + end.len()];
+    let (_, der) =
+        pem_rfc7468::decode_vec(block.as_bytes()).map_err(|e| format!("{label} PEM: {e}"))?;
+    Ok(der)
 }
 
 pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
@@ -185,12 +112,19 @@ mod tests {
     }
 
     #[test]
-    fn base64_round_trip() {
-        for n in 0..10 {
-            let d: Vec<u8> = (0..n as u8).collect();
-            assert_eq!(unbase64(&base64(&d)).unwrap(), d);
-        }
-        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
-        assert_eq!(base64(b"fo"), "Zm8=");
+    fn pem_round_trip() {
+        // RFC 7468 §5.1 layout: 64-column lines, LF, label lines.
+        let der: Vec<u8> = (0..100u8).collect();
+        let p = pem("CERTIFICATE", &der).unwrap();
+        let lines: Vec<&str> = p.lines().collect();
+        assert_eq!(lines[0], "-----BEGIN CERTIFICATE-----");
+        assert_eq!(lines[1].len(), 64);
+        assert_eq!(lines.last(), Some(&"-----END CERTIFICATE-----"));
+        let framed = format!("junk before\n{p}junk after");
+        assert_eq!(unpem("CERTIFICATE", &framed).unwrap(), der);
+        assert!(unpem("PRIVATE KEY", &p)
+            .unwrap_err()
+            .contains("no PRIVATE KEY"));
+        assert!(unpem("CERTIFICATE", &p.replacen("AAEC", "AA*C", 1)).is_err());
     }
 }

@@ -58,18 +58,22 @@ def main():
                          f"{h(bytes.fromhex(c['signature_hex']))} {h(app)} {want}")
 
     def val(v):
-        return "ERR" if v is None or isinstance(v, dict) else v
+        return "ERR" if v is None or (isinstance(v, dict) and "error" in v) else v
+
+    def hv(v):
+        v = val(v)
+        return v if v == "ERR" else h(v)
 
     for c in load(d, "ethereum.json"):
         e = c["expected"]
         if c["source"] == "GetKeyResponse":
             if len(c["key_hex"]) != 64:
                 continue  # the C API takes exactly 32 bytes by type
-            lines.append(f"eth_key {c['id']} {c['key_hex']} {h(val(e['to_account']))}")
+            lines.append(f"eth_key {c['id']} {c['key_hex']} {hv(e['to_account'])}")
         else:
             sec1 = "EC PRIVATE KEY" in c["pem"]
             lines.append(f"eth_tls {c['id']} {h(c['pem'])} "
-                         f"{'ERR' if sec1 else h(val(e['to_account']))} {'ERR' if sec1 else h(val(e['to_account_secure']))}")
+                         f"{'ERR' if sec1 else hv(e['to_account'])} {'ERR' if sec1 else hv(e['to_account_secure'])}")
 
     for c in load(d, "solana.json"):
         e = c["expected"]
@@ -97,7 +101,11 @@ def main():
     for c in load(d, "rtmr_replay.json"):
         log = c["event_log_json"].encode("utf-8")
         e = c["expected"]
-        want = "ERR" if isinstance(e, dict) else "".join(e)
+        # README: a non-integer imr is a clear error (the SDKs silently skipped it).
+        events = json.loads(c["event_log_json"]) if c["event_log_json"].strip().startswith("[") else []
+        bad_imr = any(isinstance(ev, dict) and "imr" in ev and (isinstance(ev["imr"], (bool, str)) or
+                      (isinstance(ev["imr"], float) and not ev["imr"].is_integer())) for ev in events)
+        want = "ERR" if isinstance(e, dict) or bad_imr else "".join(e)
         lines.append(f"replay_sdk {c['id']} {h(log)} {want}")
         if c.get("quote_rtmrs") and c.get("recomputed_replay_matches_quote") and all(c["recomputed_replay_matches_quote"]):
             lines.append(f"replay_sound {c['id']} {h(log)} {''.join(c['quote_rtmrs'])}")

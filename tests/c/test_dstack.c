@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dstack.h"
@@ -103,10 +104,6 @@ static int unhex(const char *h, uint8_t *out, size_t cap, size_t *len) {
     }
     *len = n / 2;
     return 1;
-}
-static void tohex(const uint8_t *p, size_t n, char *out) {
-    for (size_t i = 0; i < n; i++) sprintf(out + 2 * i, "%02x", p[i]);
-    out[2 * n] = 0;
 }
 static int slice_eq_hex(dstack_slice s, const char *hex) {
     uint8_t buf[4096];
@@ -308,6 +305,7 @@ static void test_get_key(dstack_client *c) {
         kms[5] ^= 1;
         EXPECT(dstack_response_verify_signature_chain(r, app_id, 20, kms, 33, app_key, kms_key, &e_),
                DSTACK_STATUS_VERIFICATION_FAILED);
+        kms[5] ^= 1;
         /* without a trusted key: the recovered KMS key is returned for the caller to check */
         EXPECT(dstack_response_verify_signature_chain(r, app_id, 20, NULL, 0, app_key, kms_key, &e_), DSTACK_STATUS_OK);
         CHECK(slice_eq_hex(kk, KMS_PUB));
@@ -813,7 +811,7 @@ static void test_hostile(void) {
             EXPECT(dstack_client_version(c, 1000, &r, &e_), DSTACK_STATUS_OK);
             if (r) CHECK(slice_eq_str(field(r, DSTACK_FIELD_VERSION), "0.5.8"));
             dstack_response_free(r);
-            if (k == 1) usleep(20000); /* let the agent's close arrive */
+            if (k == 1) nanosleep(&(struct timespec){0, 20000000}, NULL); /* let the agent's close arrive */
         }
         dstack_client_free(c);
     }
@@ -847,6 +845,107 @@ static void test_hostile(void) {
     }
 }
 
+/* Key helpers against PROTOCOL.md facts, and their error paths. */
+static void test_key_helpers(void) {
+    uint8_t sk[32], pub[65], sig[65], sig2[65], h[32];
+    size_t l = 0;
+    unhex(APP_K256, sk, sizeof sk, &l);
+    EXPECT(dstack_secp256k1_public_key(sk, true, pub, sizeof pub, &l, &e_), DSTACK_STATUS_OK);
+    CHECK(l == 33 && slice_eq_hex((dstack_slice){pub, l}, APP_PUB));
+    EXPECT(dstack_secp256k1_public_key(sk, false, pub, sizeof pub, &l, &e_), DSTACK_STATUS_OK);
+    CHECK(l == 65 && pub[0] == 0x04);
+    l = 0;
+    EXPECT(dstack_secp256k1_public_key(sk, true, pub, 32, &l, &e_), DSTACK_STATUS_BUFFER_TOO_SMALL);
+    CHECK(l == 33);
+    EXPECT(dstack_secp256k1_public_key(sk, true, NULL, 0, &l, &e_), DSTACK_STATUS_BUFFER_TOO_SMALL);
+    EXPECT(dstack_secp256k1_public_key(sk, true, NULL, 33, &l, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_secp256k1_public_key(sk, true, pub, 33, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_secp256k1_public_key(NULL, true, pub, 33, &l, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    uint8_t zero[32] = {0};
+    EXPECT(dstack_secp256k1_public_key(zero, true, pub, 33, &l, &e_), DSTACK_STATUS_CRYPTO);
+    for (int i = 0; i < 32; i++) h[i] = (uint8_t)(0xa0 + i);
+    EXPECT(dstack_secp256k1_sign_prehash(sk, h, sig, &e_), DSTACK_STATUS_OK);
+    EXPECT(dstack_secp256k1_sign_prehash(sk, h, sig2, &e_), DSTACK_STATUS_OK);
+    CHECK(memcmp(sig, sig2, 65) == 0); /* RFC 6979: deterministic */
+    CHECK(sig[64] <= 1);
+    /* low-S: s <= n/2 */
+    static const uint8_t half_n[32] = {0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                       0xff, 0xff, 0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4,
+                                       0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0};
+    CHECK(memcmp(sig + 32, half_n, 32) <= 0);
+    EXPECT(dstack_secp256k1_sign_prehash(sk, NULL, sig, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_secp256k1_sign_prehash(sk, h, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_secp256k1_sign_prehash(zero, h, sig, &e_), DSTACK_STATUS_CRYPTO);
+    uint8_t addr[42];
+    EXPECT(dstack_ethereum_address(NULL, addr, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_ethereum_address(sk, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_ethereum_address(sk, addr, &e_), DSTACK_STATUS_OK);
+    CHECK(addr[0] == '0' && addr[1] == 'x');
+    uint8_t esig[64], secret[64], b58[44];
+    bool valid = true;
+    EXPECT(dstack_ed25519_sign(sk, NULL, 0, esig, &e_), DSTACK_STATUS_OK);
+    EXPECT(dstack_solana_keypair(sk, secret, b58, sizeof b58, &l, &e_), DSTACK_STATUS_OK);
+    EXPECT(dstack_ed25519_verify(secret + 32, NULL, 0, esig, &valid, &e_), DSTACK_STATUS_OK);
+    CHECK(valid);
+    esig[0] ^= 1;
+    EXPECT(dstack_ed25519_verify(secret + 32, NULL, 0, esig, &valid, &e_), DSTACK_STATUS_OK);
+    CHECK(!valid);
+    EXPECT(dstack_ed25519_verify(secret + 32, NULL, 0, esig, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_ed25519_verify(NULL, NULL, 0, esig, &valid, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_ed25519_sign(NULL, NULL, 0, esig, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_ed25519_sign(sk, NULL, 5, esig, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_solana_keypair(sk, NULL, b58, sizeof b58, &l, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_solana_keypair(sk, secret, b58, sizeof b58, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+
+    /* tappd report data: raw passes 64 bytes through; errors before any hashing */
+    uint8_t rd[64], out[64];
+    for (int i = 0; i < 64; i++) rd[i] = (uint8_t)i;
+    EXPECT(dstack_tappd_report_data(rd, 64, u8("raw"), 3, NULL, 0, out, &e_), DSTACK_STATUS_OK);
+    CHECK(memcmp(rd, out, 64) == 0);
+    EXPECT(dstack_tappd_report_data(rd, 63, u8("raw"), 3, NULL, 0, out, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_tappd_report_data(rd, 3, u8("md5"), 3, NULL, 0, out, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_tappd_report_data(rd, 3, NULL, 0, NULL, 0, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    /* sha256 leaves the upper 32 bytes zero */
+    EXPECT(dstack_tappd_report_data(rd, 3, u8("sha256"), 6, u8("p"), 1, out, &e_), DSTACK_STATUS_OK);
+    CHECK(memcmp(out + 32, zero, 32) == 0);
+
+    /* compose */
+    uint8_t hash[32], buf[8];
+    size_t need = 0;
+    EXPECT(dstack_compose_hash(u8("{nope"), 5, false, hash, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_compose_hash(u8("{}"), 2, false, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_compose_canonical_json(u8("{\"b\":1,\"a\":2}"), 13, false, buf, sizeof buf, &need, &e_),
+           DSTACK_STATUS_BUFFER_TOO_SMALL);
+    CHECK(need == 13);
+    EXPECT(dstack_compose_canonical_json(u8("{}"), 2, false, buf, sizeof buf, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_compose_hash_raw(NULL, 0, hash, &e_), DSTACK_STATUS_OK);
+    CHECK(slice_eq_hex((dstack_slice){hash, 32}, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+    EXPECT(dstack_compose_hash_raw(NULL, 1, hash, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+
+    /* env encryption argument checks */
+    dstack_slice k[1] = {{u8("A"), 1}}, v[1] = {{u8("b"), 1}};
+    char hexout[512];
+    EXPECT(dstack_encrypt_env_vars(k, v, 1, u8("zz"), 2, (uint8_t *)hexout, sizeof hexout, &need, &e_), DSTACK_STATUS_INVALID_HEX);
+    EXPECT(dstack_encrypt_env_vars(NULL, v, 1, u8("00"), 2, (uint8_t *)hexout, sizeof hexout, &need, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_encrypt_env_vars(k, v, 1, u8("00"), 2, (uint8_t *)hexout, sizeof hexout, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    dstack_slice badk[1] = {{u8("\xff"), 1}};
+    EXPECT(dstack_encrypt_env_vars(badk, v, 1, u8(KMS_PUB + 2), 64, (uint8_t *)hexout, sizeof hexout, &need, &e_),
+           DSTACK_STATUS_INVALID_ARGUMENT);
+
+    /* KMS key verification and chain: NULL and length checks */
+    uint8_t signer[33], a33[33], k33[33];
+    EXPECT(dstack_verify_env_encrypt_public_key(sk, 32, sig, 65, u8("00"), 2, 1, 1, 0, NULL, 0, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_verify_env_encrypt_public_key(sk, 32, sig, 65, u8("00"), 2, 1, 1, 0, NULL, 2, signer, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_verify_env_encrypt_public_key(sk, 32, sig, 65, u8("00"), 2, 1, 1000, 0, NULL, 0, signer, &e_), DSTACK_STATUS_EXPIRED);
+    EXPECT(dstack_verify_env_encrypt_public_key_legacy(sk, 32, sig, 65, u8("zz"), 2, NULL, 0, signer, &e_), DSTACK_STATUS_INVALID_HEX);
+    EXPECT(dstack_verify_env_encrypt_public_key_legacy(NULL, 32, sig, 65, u8("00"), 2, NULL, 0, signer, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_verify_signature_chain(pub, 33, NULL, 0, sig, 65, sig, 65, NULL, 0, NULL, 0, NULL, k33, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+    EXPECT(dstack_verify_signature_chain(pub, 33, NULL, 0, sig, 65, sig, 65, NULL, 0, pub, 5, a33, k33, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_verify_signature_chain(pub, 3, NULL, 0, sig, 65, sig, 65, NULL, 0, NULL, 0, a33, k33, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_tls_key_as_uint8array(u8("garbage"), 7, -1, buf, sizeof buf, &need, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_tls_key_as_uint8array(NULL, 0, -1, buf, sizeof buf, NULL, &e_), DSTACK_STATUS_NULL_ARGUMENT);
+}
+
 int run_vector_tests(const char *path); /* test_vectors.c */
 int vec_passed, vec_failed;
 
@@ -861,6 +960,7 @@ int main(int argc, char **argv) {
     test_version_and_status();
     test_client_new();
     test_no_agent();
+    test_key_helpers();
     {
         char ep[4200];
         snprintf(ep, sizeof ep, "%s", sock(SIM, "dstack.sock"));

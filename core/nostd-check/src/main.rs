@@ -18,7 +18,8 @@ fn panic(_: &PanicInfo) -> ! {
     loop {}
 }
 
-const LOG: &[u8] = br#"[{"imr":3,"event_type":134217729,"digest":"","event":"app-id","event_payload":"00"}]"#;
+const LOG: &[u8] =
+    br#"[{"imr":3,"event_type":134217729,"digest":"","event":"app-id","event_payload":"00"}]"#;
 const COMPOSE: &[u8] = br#"{"runner":"bash","name":"x","n":[1.5,1e21,null]}"#;
 const PEM: &str = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIC6qQcNqm8tl05b/76kT70HZb/bIZZD0esAA4xxt1ioV\n-----END PRIVATE KEY-----\n";
 
@@ -44,7 +45,9 @@ fn run() -> i32 {
     // compose
     let mut scratch = [0u8; 256];
     let mut out = [0u8; 256];
-    check(compose::compose_canonical_json(black_box(COMPOSE), true, &mut scratch, &mut out).is_ok());
+    check(
+        compose::compose_canonical_json(black_box(COMPOSE), true, &mut scratch, &mut out).is_ok(),
+    );
     check(compose::compose_hash(black_box(COMPOSE), false, &mut scratch).is_ok());
     let _ = black_box(compose::compose_hash_raw(COMPOSE));
 
@@ -55,7 +58,9 @@ fn run() -> i32 {
     check(envcrypt::encrypt_env_vars(&envs, black_box(pk), [1; 32], [2; 12], &mut enc).is_ok());
 
     // kms, chain, keys
-    check(kms::verify_env_encrypt_public_key_legacy(&[0; 32], black_box(&[0u8; 65]), "00").is_err());
+    check(
+        kms::verify_env_encrypt_public_key_legacy(&[0; 32], black_box(&[0u8; 65]), "00").is_err(),
+    );
     check(chain::verify_signature_chain(&[0; 32], "p", &[0; 65], &[0; 65], &[], None).is_err());
     let mut der = [0u8; 64];
     check(keys::pem_to_der(black_box(PEM), &mut der).is_ok());

@@ -44,7 +44,10 @@ pub struct JsonStr<'a> {
 
 impl<'a> JsonStr<'a> {
     /// The empty string.
-    pub const EMPTY: JsonStr<'static> = JsonStr { raw: "", escaped: false };
+    pub const EMPTY: JsonStr<'static> = JsonStr {
+        raw: "",
+        escaped: false,
+    };
     /// The raw (still escaped) text.
     pub fn raw(&self) -> &'a str {
         self.raw
@@ -59,7 +62,11 @@ impl<'a> JsonStr<'a> {
     }
     /// Decoded code points.
     pub fn code_points(&self) -> CodePoints<'a> {
-        CodePoints { s: self.raw.as_bytes(), i: 0, pending: None }
+        CodePoints {
+            s: self.raw.as_bytes(),
+            i: 0,
+            pending: None,
+        }
     }
     /// Whether the decoded string equals `s`.
     pub fn eq_str(&self, s: &str) -> bool {
@@ -178,7 +185,9 @@ impl<'a> CodePoints<'a> {
             return Some(Some(p));
         }
         let s = self.s;
-        let Some(&b) = s.get(self.i) else { return Some(None) };
+        let Some(&b) = s.get(self.i) else {
+            return Some(None);
+        };
         if b != b'\\' {
             // `s` came from a `&str`, so this is a char boundary.
             let rest = core::str::from_utf8(&s[self.i..]).ok()?;
@@ -206,7 +215,9 @@ impl<'a> CodePoints<'a> {
                         if let Some(lo) = s.get(self.i + 2..).and_then(hex4) {
                             if (0xDC00..0xE000).contains(&lo) {
                                 self.i += 6;
-                                let c = 0x10000 + (((u as u32) - 0xD800) << 10) + ((lo as u32) - 0xDC00);
+                                let c = 0x10000
+                                    + (((u as u32) - 0xD800) << 10)
+                                    + ((lo as u32) - 0xDC00);
                                 return Some(Some(CodePoint::Char(char::from_u32(c)?)));
                             }
                         }
@@ -263,7 +274,11 @@ const BAD: Error = Error::MalformedResponse;
 impl<'a> Parser<'a> {
     /// A parser at the start of `s`.
     pub fn new(s: &'a [u8]) -> Self {
-        Parser { s, pos: 0, allow_nonfinite: false }
+        Parser {
+            s,
+            pos: 0,
+            allow_nonfinite: false,
+        }
     }
     /// Current byte offset.
     pub fn pos(&self) -> usize {
@@ -544,7 +559,14 @@ mod tests {
         assert!(s(r#""a\u0062c""#).eq_str("abc"));
         assert!(s(r#""\ud83d\ude80""#).eq_str("🚀"));
         let v: heapless::Vec<CodePoint, 4> = s(r#""a\ud800b""#).code_points().collect();
-        assert_eq!(v.as_slice(), &[CodePoint::Char('a'), CodePoint::Lone(0xd800), CodePoint::Char('b')]);
+        assert_eq!(
+            v.as_slice(),
+            &[
+                CodePoint::Char('a'),
+                CodePoint::Lone(0xd800),
+                CodePoint::Char('b')
+            ]
+        );
         assert!(Parser::new(b"\"a\x01\"").string().is_err());
         assert!(Parser::new(br#""\x""#).string().is_err());
         assert!(Parser::new(br#""\u12""#).string().is_err());
@@ -557,8 +579,14 @@ mod tests {
     fn utf16_order() {
         // U+FF61 sorts after U+1F680 in code points order but before in UTF-16 order? No:
         // UTF-16 of U+1F680 starts with 0xD83D < 0xFF61.
-        assert_eq!(s("\"\u{1F680}\"").cmp_utf16(&s("\"\u{FF61}\"")), core::cmp::Ordering::Less);
-        assert_eq!(s("\"a\"").cmp_utf16(&s("\"ab\"")), core::cmp::Ordering::Less);
+        assert_eq!(
+            s("\"\u{1F680}\"").cmp_utf16(&s("\"\u{FF61}\"")),
+            core::cmp::Ordering::Less
+        );
+        assert_eq!(
+            s("\"a\"").cmp_utf16(&s("\"ab\"")),
+            core::cmp::Ordering::Less
+        );
     }
 
     #[test]

@@ -27,7 +27,9 @@ use core::cmp::Ordering;
 
 use sha2::{Digest, Sha256};
 
-use json::{write_js_string, BufSink, CodePoint, HashSink, JsonStr, Parser, Sink, Value, MAX_DEPTH};
+use json::{
+    write_js_string, BufSink, CodePoint, HashSink, JsonStr, Parser, Sink, Value, MAX_DEPTH,
+};
 
 use crate::error::{Error, Result};
 
@@ -110,7 +112,12 @@ fn scratch_need(p: &mut Parser<'_>, depth: usize) -> Result<usize> {
 /// Errors: `InvalidArgument` for input that is not JSON, `LimitExceeded` for nesting
 /// deeper than 128 or a too-small `scratch` (see [`compose_scratch_len`]),
 /// `BufferTooSmall { needed }` when `out` is too small (the exact length).
-pub fn compose_canonical_json(input: &[u8], normalize: bool, scratch: &mut [u8], out: &mut [u8]) -> Result<usize> {
+pub fn compose_canonical_json(
+    input: &[u8],
+    normalize: bool,
+    scratch: &mut [u8],
+    out: &mut [u8],
+) -> Result<usize> {
     let mut sink = BufSink { out, len: 0 };
     canonicalize(input, normalize, scratch, &mut sink)?;
     if sink.len > sink.out.len() {
@@ -126,7 +133,12 @@ pub fn compose_hash(input: &[u8], normalize: bool, scratch: &mut [u8]) -> Result
     Ok(sink.0.finalize().into())
 }
 
-fn canonicalize(input: &[u8], normalize: bool, scratch: &mut [u8], sink: &mut impl Sink) -> Result<()> {
+fn canonicalize(
+    input: &[u8],
+    normalize: bool,
+    scratch: &mut [u8],
+    sink: &mut impl Sink,
+) -> Result<()> {
     let mut p = parser(input)?;
     let r = (|| {
         emit_value(&mut p, input, 0, normalize, scratch, sink)?;
@@ -234,7 +246,9 @@ fn array_index(k: &JsonStr<'_>) -> Option<u32> {
     let mut len = 0;
     let mut first = None;
     for cp in k.code_points() {
-        let CodePoint::Char(c @ '0'..='9') = cp else { return None };
+        let CodePoint::Char(c @ '0'..='9') = cp else {
+            return None;
+        };
         if first.is_none() {
             first = Some(c);
         }
@@ -351,10 +365,16 @@ fn emit_object(
 
     // The effective member for a key is the last of its run of equal keys.
     let is_effective = |s: &[u8], i: usize| {
-        i + 1 == n || key_cmp(&key_at(input, entry(s, i).0), &key_at(input, entry(s, i + 1).0)) != Ordering::Equal
+        i + 1 == n
+            || key_cmp(
+                &key_at(input, entry(s, i).0),
+                &key_at(input, entry(s, i + 1).0),
+            ) != Ordering::Equal
     };
     let find = |s: &[u8], name: &str| -> Option<usize> {
-        (0..n).find(|&i| is_effective(s, i) && key_at(input, entry(s, i).0).eq_str(name)).map(|i| entry(s, i).1)
+        (0..n)
+            .find(|&i| is_effective(s, i) && key_at(input, entry(s, i).0).eq_str(name))
+            .map(|i| entry(s, i).1)
     };
 
     let (mut drop_compose, mut drop_bash, mut drop_prelaunch) = (false, false, false);
@@ -412,12 +432,21 @@ mod tests {
 
     #[test]
     fn basics() {
-        assert_eq!(canon(r#"{"b":1,"a":[1.0,2.5e0,-0,1e21]}"#, false), r#"{"a":[1,2.5,0,1e+21],"b":1}"#);
-        assert_eq!(canon(r#"{"10":1,"9":2,"01":3,"x":4}"#, false), r#"{"9":2,"10":1,"01":3,"x":4}"#);
+        assert_eq!(
+            canon(r#"{"b":1,"a":[1.0,2.5e0,-0,1e21]}"#, false),
+            r#"{"a":[1,2.5,0,1e+21],"b":1}"#
+        );
+        assert_eq!(
+            canon(r#"{"10":1,"9":2,"01":3,"x":4}"#, false),
+            r#"{"9":2,"10":1,"01":3,"x":4}"#
+        );
         assert_eq!(canon(r#"{"a":1,"a":2}"#, false), r#"{"a":2}"#);
         assert_eq!(canon(r#"{"a":1,"\u0061":2}"#, false), r#"{"a":2}"#);
         assert_eq!(
-            canon(r#"{"runner":"bash","docker_compose_file":"x","pre_launch_script":0}"#, true),
+            canon(
+                r#"{"runner":"bash","docker_compose_file":"x","pre_launch_script":0}"#,
+                true
+            ),
             r#"{"runner":"bash"}"#
         );
     }
@@ -430,7 +459,10 @@ mod tests {
             compose_canonical_json(b"{\"a\":1", false, &mut scratch, &mut out),
             Err(Error::InvalidArgument("app-compose is not valid JSON"))
         );
-        assert_eq!(compose_canonical_json(b"{\"a\":1,\"b\":2}", false, &mut scratch, &mut out), Err(Error::LimitExceeded));
+        assert_eq!(
+            compose_canonical_json(b"{\"a\":1,\"b\":2}", false, &mut scratch, &mut out),
+            Err(Error::LimitExceeded)
+        );
         assert_eq!(compose_scratch_len(b"{\"a\":1,\"b\":{\"c\":1}}"), Ok(24));
         let mut scratch = [0u8; 24];
         assert_eq!(

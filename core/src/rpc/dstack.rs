@@ -11,7 +11,9 @@ pub const MAX_REPORT_DATA: usize = 64;
 
 fn check_report_data(report_data: &[u8]) -> Result<()> {
     if report_data.len() > MAX_REPORT_DATA {
-        return Err(Error::InvalidArgument("report_data must be at most 64 bytes"));
+        return Err(Error::InvalidArgument(
+            "report_data must be at most 64 bytes",
+        ));
     }
     Ok(())
 }
@@ -69,7 +71,10 @@ impl GetKeyResponse {
         let mut s = Scratch::new(scratch, body.len());
         Ok(GetKeyResponse {
             key: json::as_hex_array::<32>(required(key)?, &mut s)?,
-            signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(required(chain)?, &mut s)?,
+            signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(
+                required(chain)?,
+                &mut s,
+            )?,
         })
     }
 }
@@ -81,7 +86,9 @@ impl Rpc for GetKey<'_> {
     fn validate(&self) -> Result<()> {
         match self.algorithm {
             "" | "secp256k1" | "k256" | "ed25519" => Ok(()),
-            _ => Err(Error::InvalidArgument("algorithm must be one of \"\", secp256k1, k256, ed25519")),
+            _ => Err(Error::InvalidArgument(
+                "algorithm must be one of \"\", secp256k1, k256, ed25519",
+            )),
         }
     }
 
@@ -128,8 +135,16 @@ pub struct GetQuoteResponse<'a> {
 impl<'a> GetQuoteResponse<'a> {
     /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
-        let [quote, event_log, report_data, vm_config, attestation] =
-            json::fields(body, ["quote", "event_log", "report_data", "vm_config", "attestation"])?;
+        let [quote, event_log, report_data, vm_config, attestation] = json::fields(
+            body,
+            [
+                "quote",
+                "event_log",
+                "report_data",
+                "vm_config",
+                "attestation",
+            ],
+        )?;
         let mut s = Scratch::new(scratch, body.len());
         let report_data = match json::optional(report_data) {
             Some(v) => Some(json::as_hex_array::<64>(v, &mut s)?),
@@ -183,7 +198,9 @@ impl<'a> AttestResponse<'a> {
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [attestation] = json::fields(body, ["attestation"])?;
         let mut s = Scratch::new(scratch, body.len());
-        Ok(AttestResponse { attestation: req_hex(attestation, &mut s)? })
+        Ok(AttestResponse {
+            attestation: req_hex(attestation, &mut s)?,
+        })
     }
 }
 
@@ -279,7 +296,9 @@ impl Rpc for GetTlsKey<'_> {
     fn validate(&self) -> Result<()> {
         if let (Some(nb), Some(na)) = (self.not_before, self.not_after) {
             if nb >= na {
-                return Err(Error::InvalidArgument("not_before must be earlier than not_after"));
+                return Err(Error::InvalidArgument(
+                    "not_before must be earlier than not_after",
+                ));
             }
         }
         Ok(())
@@ -351,7 +370,10 @@ impl<'a> VersionResponse<'a> {
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [version, rev] = json::fields(body, ["version", "rev"])?;
         let mut s = Scratch::new(scratch, body.len());
-        Ok(VersionResponse { version: req_str(version, &mut s)?, rev: opt_str(rev, &mut s)? })
+        Ok(VersionResponse {
+            version: req_str(version, &mut s)?,
+            rev: opt_str(rev, &mut s)?,
+        })
     }
 }
 
@@ -385,7 +407,9 @@ impl<'a> GpuInfoResponse<'a> {
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [attestation] = json::fields(body, ["attestation"])?;
         let mut s = Scratch::new(scratch, body.len());
-        Ok(GpuInfoResponse { attestation: opt_str(attestation, &mut s)? })
+        Ok(GpuInfoResponse {
+            attestation: opt_str(attestation, &mut s)?,
+        })
     }
 }
 
@@ -487,7 +511,8 @@ pub struct SignResponse<'a> {
 impl<'a> SignResponse<'a> {
     /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
     pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
-        let [signature, chain, public_key] = json::fields(body, ["signature", "signature_chain", "public_key"])?;
+        let [signature, chain, public_key] =
+            json::fields(body, ["signature", "signature_chain", "public_key"])?;
         let mut s = Scratch::new(scratch, body.len());
         Ok(SignResponse {
             signature: req_hex(signature, &mut s)?,

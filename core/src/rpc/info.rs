@@ -140,7 +140,9 @@ impl<'a> TcbInfo<'a> {
                 ],
             )?;
         let mut s = Scratch::new(scratch, body.len());
-        let mr = |v: Option<Value<'a>>, s: &mut Scratch<'a>| json::as_hex_array::<48>(json::required(v)?, s);
+        let mr = |v: Option<Value<'a>>, s: &mut Scratch<'a>| {
+            json::as_hex_array::<48>(json::required(v)?, s)
+        };
         let event_log = match json::required(event_log)? {
             // The array text is a slice of `text` between ASCII brackets: valid UTF-8.
             Value::Arr(raw) => core::str::from_utf8(raw).map_err(|_| Error::MalformedResponse)?,

@@ -41,12 +41,20 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 impl<'b> JsonWriter<'b> {
     /// A writer into `buf`.
     pub fn new(buf: &'b mut [u8]) -> Self {
-        JsonWriter { buf, len: 0, needs_comma: false }
+        JsonWriter {
+            buf,
+            len: 0,
+            needs_comma: false,
+        }
     }
 
     /// A writer that only counts.
     pub fn counting() -> JsonWriter<'static> {
-        JsonWriter { buf: &mut [], len: 0, needs_comma: false }
+        JsonWriter {
+            buf: &mut [],
+            len: 0,
+            needs_comma: false,
+        }
     }
 
     /// Bytes produced so far (written or counted).
@@ -279,9 +287,14 @@ impl<'a> Cursor<'a> {
                 b'\\' => {
                     has_escape = true;
                     match self.s.get(self.pos + 1) {
-                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.pos += 2,
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 2
+                        }
                         Some(b'u') => {
-                            let hex = self.s.get(self.pos + 2..self.pos + 6).ok_or(Error::MalformedResponse)?;
+                            let hex = self
+                                .s
+                                .get(self.pos + 2..self.pos + 6)
+                                .ok_or(Error::MalformedResponse)?;
                             if !hex.iter().all(u8::is_ascii_hexdigit) {
                                 return malformed();
                             }
@@ -504,7 +517,10 @@ fn unescape_into(raw: &[u8], out: &mut [u8]) -> Result<Option<usize>> {
         let b = raw[i];
         if b != b'\\' {
             // Copy the run up to the next backslash in one go.
-            let end = raw[i..].iter().position(|&c| c == b'\\').map_or(raw.len(), |p| i + p);
+            let end = raw[i..]
+                .iter()
+                .position(|&c| c == b'\\')
+                .map_or(raw.len(), |p| i + p);
             put!(&raw[i..end]);
             i = end;
             continue;
@@ -635,7 +651,10 @@ fn decode_hex(text: &[u8], out: &mut [u8]) -> Result<()> {
 
 /// Finds the values of the named members of the top-level object `text`.
 /// A duplicated wanted member is malformed (it would also break the scratch bound).
-pub(crate) fn fields<'a, const N: usize>(text: &'a [u8], names: [&str; N]) -> Result<[Option<Value<'a>>; N]> {
+pub(crate) fn fields<'a, const N: usize>(
+    text: &'a [u8],
+    names: [&str; N],
+) -> Result<[Option<Value<'a>>; N]> {
     let obj = match parse_document(text)? {
         Value::Obj(o) => o,
         _ => return malformed(),
@@ -644,7 +663,10 @@ pub(crate) fn fields<'a, const N: usize>(text: &'a [u8], names: [&str; N]) -> Re
 }
 
 /// Like [`fields`] for an already validated object text.
-pub(crate) fn object_fields<'a, const N: usize>(obj: &'a [u8], names: [&str; N]) -> Result<[Option<Value<'a>>; N]> {
+pub(crate) fn object_fields<'a, const N: usize>(
+    obj: &'a [u8],
+    names: [&str; N],
+) -> Result<[Option<Value<'a>>; N]> {
     let mut out = [None; N];
     for m in members(obj) {
         let (k, v) = m?;
@@ -717,7 +739,11 @@ pub(crate) fn as_hex<'a>(v: Value<'a>, scratch: &mut Scratch<'a>) -> Result<&'a 
             // Unescape into a region, then decode in place into its front.
             let region = scratch.take(s.raw.len())?;
             let n = unescape_into(s.raw, region)?.ok_or(Error::MalformedResponse)?;
-            let text_start = if region[..n].starts_with(b"0x") || region[..n].starts_with(b"0X") { 2 } else { 0 };
+            let text_start = if region[..n].starts_with(b"0x") || region[..n].starts_with(b"0X") {
+                2
+            } else {
+                0
+            };
             let len = n - text_start;
             if len % 2 != 0 {
                 return malformed();
@@ -757,7 +783,10 @@ pub(crate) fn opt_hex<'a>(v: Option<Value<'a>>, scratch: &mut Scratch<'a>) -> Re
 }
 
 /// Hex-decodes a string value into exactly `N` bytes.
-pub(crate) fn as_hex_array<'a, const N: usize>(v: Value<'a>, scratch: &mut Scratch<'a>) -> Result<[u8; N]> {
+pub(crate) fn as_hex_array<'a, const N: usize>(
+    v: Value<'a>,
+    scratch: &mut Scratch<'a>,
+) -> Result<[u8; N]> {
     let text = hex_text(v, scratch)?;
     if text.len() != 2 * N {
         return malformed();
@@ -785,7 +814,10 @@ pub(crate) fn hex_array_list<'a, const N: usize, const CAP: usize>(
 }
 
 /// A JSON array of hex strings of any length, at most `CAP` of them.
-pub(crate) fn hex_list<'a, const CAP: usize>(v: Value<'a>, scratch: &mut Scratch<'a>) -> Result<heapless::Vec<&'a [u8], CAP>> {
+pub(crate) fn hex_list<'a, const CAP: usize>(
+    v: Value<'a>,
+    scratch: &mut Scratch<'a>,
+) -> Result<heapless::Vec<&'a [u8], CAP>> {
     let arr = match v {
         Value::Arr(a) => a,
         _ => return malformed(),
@@ -799,7 +831,10 @@ pub(crate) fn hex_list<'a, const CAP: usize>(v: Value<'a>, scratch: &mut Scratch
 }
 
 /// A JSON array of strings, at most `CAP` of them.
-pub(crate) fn str_list<'a, const CAP: usize>(v: Value<'a>, scratch: &mut Scratch<'a>) -> Result<heapless::Vec<&'a str, CAP>> {
+pub(crate) fn str_list<'a, const CAP: usize>(
+    v: Value<'a>,
+    scratch: &mut Scratch<'a>,
+) -> Result<heapless::Vec<&'a str, CAP>> {
     let arr = match v {
         Value::Arr(a) => a,
         _ => return malformed(),
@@ -841,8 +876,22 @@ mod tests {
     #[test]
     fn documents() {
         assert!(parse_document(b" {\"a\": [1, -2.5e3, true, null, {\"b\": \"c\"}]} ").is_ok());
-        for bad in [&b"{"[..], b"{\"a\"}", b"[1,]", b"{\"a\":1,}", b"01", b"1.", b"tru", b"{} x", b"\"\xff\""] {
-            assert!(parse_document(bad).is_err(), "{:?}", core::str::from_utf8(bad));
+        for bad in [
+            &b"{"[..],
+            b"{\"a\"}",
+            b"[1,]",
+            b"{\"a\":1,}",
+            b"01",
+            b"1.",
+            b"tru",
+            b"{} x",
+            b"\"\xff\"",
+        ] {
+            assert!(
+                parse_document(bad).is_err(),
+                "{:?}",
+                core::str::from_utf8(bad)
+            );
         }
         let mut deep = [b'['; 40];
         deep[39] = b']';

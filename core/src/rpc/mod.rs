@@ -53,7 +53,12 @@ pub trait Rpc {
 /// Validates `rpc` and writes the whole HTTP request for it into `out`, returning its
 /// length. `host` and `path_prefix` are as in [`crate::http::write_post`]. A too-small
 /// `out` gives `BufferTooSmall { needed }` with the exact size.
-pub fn write_request<R: Rpc>(rpc: &R, host: &str, path_prefix: &str, out: &mut [u8]) -> Result<usize> {
+pub fn write_request<R: Rpc>(
+    rpc: &R,
+    host: &str,
+    path_prefix: &str,
+    out: &mut [u8],
+) -> Result<usize> {
     rpc.validate()?;
     crate::http::write_post(out, host, path_prefix, R::PATH, &|w| rpc.write_body(w))
 }

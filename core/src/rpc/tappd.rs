@@ -65,7 +65,14 @@ impl Rpc for DeriveKey<'_> {
     fn write_body(&self, w: &mut JsonWriter<'_>) {
         w.begin_object();
         w.field_str("path", self.path);
-        w.field_str("subject", if self.subject.is_empty() { self.path } else { self.subject });
+        w.field_str(
+            "subject",
+            if self.subject.is_empty() {
+                self.path
+            } else {
+                self.subject
+            },
+        );
         if !self.alt_names.is_empty() {
             w.field_str_array("alt_names", self.alt_names);
         }
@@ -112,7 +119,10 @@ impl DeriveK256KeyResponse {
         let mut s = Scratch::new(scratch, body.len());
         Ok(DeriveK256KeyResponse {
             k256_key: json::as_hex_array::<32>(required(key)?, &mut s)?,
-            k256_signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(required(chain)?, &mut s)?,
+            k256_signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(
+                required(chain)?,
+                &mut s,
+            )?,
         })
     }
 }
@@ -195,7 +205,9 @@ impl Rpc for TdxQuote<'_> {
             ));
         }
         if self.hash_algorithm == "raw" && self.report_data.len() != 64 {
-            return Err(Error::InvalidArgument("raw report_data must be exactly 64 bytes"));
+            return Err(Error::InvalidArgument(
+                "raw report_data must be exactly 64 bytes",
+            ));
         }
         Ok(())
     }
@@ -226,7 +238,9 @@ impl Rpc for RawQuote<'_> {
 
     fn validate(&self) -> Result<()> {
         if self.report_data.len() != 64 {
-            return Err(Error::InvalidArgument("raw report_data must be exactly 64 bytes"));
+            return Err(Error::InvalidArgument(
+                "raw report_data must be exactly 64 bytes",
+            ));
         }
         Ok(())
     }

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 
 /// Path of a file under `../shared` (beside the repository root).
 pub fn shared(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(rel)
 }
 
 /// Loads a JSON file under `../shared`.
@@ -19,7 +21,10 @@ pub fn load(rel: &str) -> serde_json::Value {
 pub fn unhex(s: &str) -> Vec<u8> {
     let s = s.strip_prefix("0x").unwrap_or(s);
     assert!(s.len() % 2 == 0, "odd hex {s}");
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 /// Encodes lowercase hex (test side).
