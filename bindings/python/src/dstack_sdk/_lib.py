@@ -1,0 +1,496 @@
+"""Locate libdstack and declare its C ABI for ctypes.
+
+ctypes is in the standard library: nothing to compile at install time and no
+runtime dependency.  ctypes releases the GIL around every foreign call, so
+blocking agent calls in worker threads run concurrently.
+
+Search order for the shared library:
+1. the file named by the environment variable ``LIBDSTACK_PATH``;
+2. a copy bundled into this package at install time (``dstack_sdk/libdstack.so``);
+3. ``target/release/libdstack.so`` of the source checkout this file lives in;
+4. ``ctypes.util.find_library("dstack")`` (system library paths).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import sys
+import threading
+from ctypes import (
+    POINTER,
+    Structure,
+    byref,
+    c_bool,
+    c_char_p,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint32,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from . import errors
+
+if sys.platform == "darwin":
+    _LIB_FILE = "libdstack.dylib"
+elif sys.platform == "win32":
+    _LIB_FILE = "dstack.dll"
+else:
+    _LIB_FILE = "libdstack.so"
+
+
+class Slice(Structure):
+    """``dstack_slice``: a borrowed (pointer, length) view."""
+
+    _fields_ = [("ptr", c_void_p), ("len", c_size_t)]
+
+    def tobytes(self) -> bytes:
+        if not self.len:
+            return b""
+        return ctypes.string_at(self.ptr, self.len)
+
+
+class Event(Structure):
+    """``dstack_event``: one decoded event-log entry (borrowed slices)."""
+
+    _fields_ = [
+        ("imr", c_uint32),
+        ("event_type", c_uint32),
+        ("version", c_uint32),
+        ("digest", Slice),
+        ("event", Slice),
+        ("event_payload", Slice),
+        ("preimage", Slice),
+    ]
+
+
+# Response field ids (dstack_field), never renumbered.
+class Field:
+    KEY = 1
+    SIGNATURE_CHAIN = 2
+    CERTIFICATE_CHAIN = 3
+    QUOTE = 4
+    EVENT_LOG = 5
+    REPORT_DATA = 6
+    VM_CONFIG = 7
+    ATTESTATION = 8
+    APP_ID = 9
+    INSTANCE_ID = 10
+    APP_CERT = 11
+    TCB_INFO = 12
+    APP_NAME = 13
+    DEVICE_ID = 14
+    MR_AGGREGATED = 15
+    OS_IMAGE_HASH = 16
+    KEY_PROVIDER_INFO = 17
+    COMPOSE_HASH = 18
+    CLOUD_VENDOR = 19
+    CLOUD_PRODUCT = 20
+    MRTD = 21
+    RTMR0 = 22
+    RTMR1 = 23
+    RTMR2 = 24
+    RTMR3 = 25
+    APP_COMPOSE = 26
+    TCB_EVENT_LOG = 27
+    SIGNATURE = 28
+    PUBLIC_KEY = 29
+    VALID = 30
+    VERSION = 31
+    REV = 32
+    HASH_ALGORITHM = 33
+    PREFIX = 34
+    QUOTE_VERSION = 35
+    TEE_TYPE = 36
+    PURPOSE = 37
+    ALGORITHM = 38
+
+
+TLS_USAGE_RA_TLS = 1
+TLS_USAGE_SERVER_AUTH = 2
+TLS_USAGE_CLIENT_AUTH = 4
+TLS_WITH_APP_INFO = 8
+TAPPD_RANDOM_SEED = 16
+
+_P = c_void_p  # every pointer argument: bytes objects, None (NULL), or addresses
+_E = POINTER(c_void_p)  # dstack_error **out_error
+_H = POINTER(c_void_p)  # handle ** out parameters
+_U8 = POINTER(c_uint8)
+
+# name: (restype, argtypes).  Mirrors include/dstack.h.
+_PROTOTYPES = {
+    "dstack_version": (c_char_p, []),
+    "dstack_status_message": (c_char_p, [c_uint32]),
+    "dstack_error_status": (c_uint32, [c_void_p]),
+    "dstack_error_message": (Slice, [c_void_p]),
+    "dstack_error_free": (None, [c_void_p]),
+    # client
+    "dstack_client_new": (c_uint32, [_P, c_size_t, _H, _E]),
+    "dstack_client_set_timeout_ms": (c_uint32, [c_void_p, c_uint32, _E]),
+    "dstack_client_endpoint": (Slice, [c_void_p]),
+    "dstack_client_free": (None, [c_void_p]),
+    "dstack_client_get_key": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E]),
+    "dstack_client_get_quote": (c_uint32, [c_void_p, _P, c_size_t, c_uint32, _H, _E]),
+    "dstack_client_attest": (c_uint32, [c_void_p, _P, c_size_t, c_uint32, _H, _E]),
+    "dstack_client_get_tls_key": (
+        c_uint32,
+        [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _P, _P, c_uint32, _H, _E],
+    ),
+    "dstack_client_info": (c_uint32, [c_void_p, c_uint32, _H, _E]),
+    "dstack_client_version": (c_uint32, [c_void_p, c_uint32, _H, _E]),
+    "dstack_client_gpu_info": (c_uint32, [c_void_p, c_uint32, _H, _E]),
+    "dstack_client_sign": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E]),
+    "dstack_client_verify": (
+        c_uint32,
+        [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, POINTER(c_bool), _E],
+    ),
+    "dstack_client_emit_event": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _E]),
+    "dstack_client_is_reachable": (c_uint32, [c_void_p, c_uint32, POINTER(c_bool), _E]),
+    # tappd client
+    "dstack_tappd_client_new": (c_uint32, [_P, c_size_t, _H, _E]),
+    "dstack_tappd_client_set_timeout_ms": (c_uint32, [c_void_p, c_uint32, _E]),
+    "dstack_tappd_client_endpoint": (Slice, [c_void_p]),
+    "dstack_tappd_client_free": (None, [c_void_p]),
+    "dstack_tappd_client_derive_key": (
+        c_uint32,
+        [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, c_uint32, _H, _E],
+    ),
+    "dstack_tappd_client_derive_k256_key": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E]),
+    "dstack_tappd_client_tdx_quote": (
+        c_uint32,
+        [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E],
+    ),
+    "dstack_tappd_client_raw_quote": (c_uint32, [c_void_p, _P, c_size_t, c_uint32, _H, _E]),
+    "dstack_tappd_client_info": (c_uint32, [c_void_p, c_uint32, _H, _E]),
+    "dstack_tappd_client_version": (c_uint32, [c_void_p, c_uint32, _H, _E]),
+    "dstack_tappd_client_is_reachable": (c_uint32, [c_void_p, c_uint32, POINTER(c_bool), _E]),
+    # responses
+    "dstack_response_get": (c_uint32, [c_void_p, c_uint32, POINTER(Slice), _E]),
+    "dstack_response_count": (c_uint32, [c_void_p, c_uint32, POINTER(c_size_t), _E]),
+    "dstack_response_item": (c_uint32, [c_void_p, c_uint32, c_size_t, POINTER(Slice), _E]),
+    "dstack_response_u64": (c_uint32, [c_void_p, c_uint32, POINTER(c_uint64), _E]),
+    "dstack_response_body": (Slice, [c_void_p]),
+    "dstack_response_free": (None, [c_void_p]),
+    # verification and utilities
+    "dstack_quote_parse": (c_uint32, [_P, c_size_t, _H, _E]),
+    "dstack_event_log_parse": (c_uint32, [_P, c_size_t, _H, _E]),
+    "dstack_event_log_count": (c_size_t, [c_void_p]),
+    "dstack_event_log_get": (c_uint32, [c_void_p, c_size_t, POINTER(Event), _E]),
+    "dstack_event_log_free": (None, [c_void_p]),
+    "dstack_replay_rtmrs": (c_uint32, [_P, c_size_t, _P, _E]),
+    "dstack_replay_rtmrs_from_digests": (c_uint32, [_P, c_size_t, _P, _E]),
+    "dstack_verify_event_log": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _E]),
+    "dstack_verify_signature_chain": (
+        c_uint32,
+        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _P, _E],
+    ),
+    "dstack_response_verify_signature_chain": (
+        c_uint32,
+        [c_void_p, _P, c_size_t, _P, c_size_t, _P, _P, _E],
+    ),
+    "dstack_encrypt_env_vars": (
+        c_uint32,
+        [_P, _P, c_size_t, _P, c_size_t, _P, c_size_t, POINTER(c_size_t), _E],
+    ),
+    "dstack_verify_env_encrypt_public_key": (
+        c_uint32,
+        [_P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint64, c_uint64, c_uint64, _P, c_size_t, _P, _E],
+    ),
+    "dstack_verify_env_encrypt_public_key_legacy": (
+        c_uint32,
+        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E],
+    ),
+    "dstack_unix_time": (c_uint64, []),
+    "dstack_compose_hash": (c_uint32, [_P, c_size_t, c_bool, _P, _E]),
+    "dstack_compose_canonical_json": (c_uint32, [_P, c_size_t, c_bool, _P, c_size_t, POINTER(c_size_t), _E]),
+    "dstack_compose_hash_raw": (c_uint32, [_P, c_size_t, _P, _E]),
+    "dstack_tls_key_as_uint8array": (c_uint32, [_P, c_size_t, c_int64, _P, c_size_t, POINTER(c_size_t), _E]),
+    "dstack_tls_key_secure_seed": (c_uint32, [_P, c_size_t, _P, _E]),
+    "dstack_ethereum_address": (c_uint32, [_P, _P, _E]),
+    "dstack_secp256k1_public_key": (c_uint32, [_P, c_bool, _P, c_size_t, POINTER(c_size_t), _E]),
+    "dstack_secp256k1_sign_prehash": (c_uint32, [_P, _P, _P, _E]),
+    "dstack_solana_keypair": (c_uint32, [_P, _P, _P, c_size_t, POINTER(c_size_t), _E]),
+    "dstack_ed25519_sign": (c_uint32, [_P, _P, c_size_t, _P, _E]),
+    "dstack_ed25519_verify": (c_uint32, [_P, _P, c_size_t, _P, POINTER(c_bool), _E]),
+    "dstack_tappd_report_data": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E]),
+}
+
+
+def _candidates() -> List[Tuple[str, Optional[Path]]]:
+    found: List[Tuple[str, Optional[Path]]] = []
+    env = os.environ.get("LIBDSTACK_PATH")
+    if env:
+        found.append(("LIBDSTACK_PATH", Path(env)))
+    here = Path(__file__).resolve().parent
+    found.append(("bundled", here / _LIB_FILE))
+    # bindings/python/src/dstack_sdk/_lib.py -> repository root is four levels up.
+    if len(here.parents) >= 4:
+        found.append(("source tree", here.parents[3] / "target" / "release" / _LIB_FILE))
+    system = ctypes.util.find_library("dstack")
+    if system:
+        found.append(("system", Path(system)))
+    return found
+
+
+class _Library:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cdll: Optional[ctypes.CDLL] = None
+        self.path: Optional[str] = None
+
+    def load(self) -> ctypes.CDLL:
+        if self._cdll is not None:
+            return self._cdll
+        with self._lock:
+            if self._cdll is None:
+                self._cdll = self._open()
+        return self._cdll
+
+    def _open(self) -> ctypes.CDLL:
+        tried: List[str] = []
+        for origin, path in _candidates():
+            if path is None:
+                continue
+            if origin != "system" and not path.is_file():
+                tried.append(f"{origin}: {path} (missing)")
+                continue
+            try:
+                cdll = ctypes.CDLL(str(path))
+            except OSError as exc:
+                if origin == "LIBDSTACK_PATH":
+                    raise errors.LibraryNotFoundError(f"cannot load LIBDSTACK_PATH={path}: {exc}") from exc
+                tried.append(f"{origin}: {path} ({exc})")
+                continue
+            self.path = str(path)
+            _declare(cdll)
+            return cdll
+        raise errors.LibraryNotFoundError(
+            "libdstack not found; set LIBDSTACK_PATH or build it with "
+            "`cargo build --release -p dstack-ffi`. Tried: " + "; ".join(tried)
+        )
+
+
+MISSING: set = set()
+
+
+def _declare(cdll: ctypes.CDLL) -> None:
+    for name, (restype, argtypes) in _PROTOTYPES.items():
+        try:
+            fn = getattr(cdll, name)
+        except AttributeError:
+            # An older libdstack: fail only when that function is used.
+            MISSING.add(name)
+            continue
+        fn.restype = restype
+        fn.argtypes = argtypes
+    for required in ("dstack_error_status", "dstack_error_message", "dstack_error_free", "dstack_status_message"):
+        if required in MISSING:
+            raise errors.LibraryNotFoundError(f"{LIB.path or 'libdstack'} is not libdstack (no {required})")
+
+
+def function(name: str) -> Any:
+    """The declared C function ``name``; a clear error if this libdstack lacks it."""
+    L = lib()
+    if name in MISSING:
+        raise errors.UnsupportedError(
+            errors.UNSUPPORTED, f"the loaded libdstack ({LIB.path}) has no {name}; update libdstack"
+        )
+    return getattr(L, name)
+
+
+LIB = _Library()
+
+
+def lib() -> ctypes.CDLL:
+    return LIB.load()
+
+
+def library_path() -> str:
+    """Path of the loaded libdstack (loads it if needed)."""
+    LIB.load()
+    assert LIB.path is not None
+    return LIB.path
+
+
+def library_version() -> str:
+    return lib().dstack_version().decode()
+
+
+def _raise(status: int, err: c_void_p) -> None:
+    L = lib()
+    message = ""
+    if err.value:
+        try:
+            message = L.dstack_error_message(err).tobytes().decode("utf-8", "replace")
+            status = L.dstack_error_status(err) or status
+        finally:
+            L.dstack_error_free(err)
+    if not message:
+        raw = L.dstack_status_message(status)
+        message = raw.decode("utf-8", "replace") if raw else ""
+    raise errors.error_for_status(status, message)
+
+
+def call(name: str, *args: Any) -> None:
+    """Call a fallible ABI function (``out_error`` appended) and raise on failure."""
+    L = lib()
+    fn = function(name)
+    err = c_void_p()
+    status = fn(*args, byref(err))
+    if status != errors.OK:
+        _raise(status, err)
+    elif err.value:  # defensive: never leak an error handle
+        L.dstack_error_free(err)
+
+
+def call_buffer(name: str, *args: Any, initial: int = 256) -> bytes:
+    """Call a function with a trailing ``out, out_cap, out_len`` buffer triple."""
+    L = lib()
+    fn = function(name)
+    cap = initial
+    for _ in range(3):
+        buf = ctypes.create_string_buffer(max(cap, 1))
+        out_len = c_size_t(0)
+        err = c_void_p()
+        status = fn(*args, buf, c_size_t(cap), byref(out_len), byref(err))
+        if status == errors.OK:
+            if err.value:
+                L.dstack_error_free(err)
+            return buf.raw[: out_len.value]
+        if status == errors.BUFFER_TOO_SMALL and out_len.value > cap:
+            if err.value:
+                L.dstack_error_free(err)
+            cap = out_len.value
+            continue
+        _raise(status, err)
+    raise errors.DstackError(errors.BUFFER_TOO_SMALL, f"{name}: output size kept growing")
+
+
+def new_handle(name: str, *args: Any) -> c_void_p:
+    """Call a constructor-like function whose second-to-last parameter is ``T **out``."""
+    out = c_void_p()
+    call(name, *args, byref(out))
+    return out
+
+
+def byte_arg(data: Optional[bytes]) -> Tuple[Optional[bytes], int]:
+    """``(ptr, len)`` pair for a byte input; None and b"" are both the empty value."""
+    if not data:
+        return None, 0
+    return bytes(data), len(data)
+
+
+def text_arg(text: Optional[str]) -> Tuple[Optional[bytes], int]:
+    return byte_arg(text.encode("utf-8") if text else None)
+
+
+def slices(items: Sequence[bytes]) -> Tuple[Any, List[bytes]]:
+    """Array of ``dstack_slice`` over ``items``; keep the returned list alive during the call."""
+    keep = [bytes(i) for i in items]
+    arr = (Slice * max(len(keep), 1))()
+    for i, item in enumerate(keep):
+        if item:
+            arr[i].ptr = ctypes.cast(ctypes.c_char_p(item), c_void_p).value
+        arr[i].len = len(item)
+    return arr, keep
+
+
+class Handle:
+    """Owns one C handle and frees it exactly once."""
+
+    __slots__ = ("_ptr", "_free", "__weakref__")
+
+    def __init__(self, ptr: c_void_p, free_name: str) -> None:
+        self._ptr = ptr
+        self._free: Callable[[Any], None] = function(free_name)
+
+    @property
+    def ptr(self) -> c_void_p:
+        if not self._ptr or not self._ptr.value:
+            raise errors.DstackError(errors.NULL_ARGUMENT, "handle already closed")
+        return self._ptr
+
+    @property
+    def closed(self) -> bool:
+        return not self._ptr or not self._ptr.value
+
+    def close(self) -> None:
+        ptr, self._ptr = self._ptr, None  # type: ignore[assignment]
+        if ptr is not None and ptr.value:
+            self._free(ptr)
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class Response:
+    """Reads fields of a ``dstack_response`` handle."""
+
+    def __init__(self, ptr: c_void_p) -> None:
+        self.handle = Handle(ptr, "dstack_response_free")
+
+    def raw(self, field: int) -> Optional[bytes]:
+        out = Slice()
+        L = lib()
+        err = c_void_p()
+        status = L.dstack_response_get(self.handle.ptr, field, byref(out), byref(err))
+        if status == errors.NOT_FOUND:
+            if err.value:
+                L.dstack_error_free(err)
+            return None
+        if status != errors.OK:
+            _raise(status, err)
+        return out.tobytes()
+
+    def hex(self, field: int, default: str = "") -> str:
+        value = self.raw(field)
+        return default if value is None else value.hex()
+
+    def text(self, field: int, default: str = "") -> str:
+        value = self.raw(field)
+        return default if value is None else value.decode("utf-8", "replace")
+
+    def items(self, field: int) -> List[bytes]:
+        L = lib()
+        count = c_size_t(0)
+        err = c_void_p()
+        status = L.dstack_response_count(self.handle.ptr, field, byref(count), byref(err))
+        if status == errors.NOT_FOUND:
+            if err.value:
+                L.dstack_error_free(err)
+            return []
+        if status != errors.OK:
+            _raise(status, err)
+        result = []
+        for i in range(count.value):
+            out = Slice()
+            call("dstack_response_item", self.handle.ptr, field, i, byref(out))
+            result.append(out.tobytes())
+        return result
+
+    def u64(self, field: int) -> Optional[int]:
+        L = lib()
+        out = c_uint64(0)
+        err = c_void_p()
+        status = L.dstack_response_u64(self.handle.ptr, field, byref(out), byref(err))
+        if status == errors.NOT_FOUND:
+            if err.value:
+                L.dstack_error_free(err)
+            return None
+        if status != errors.OK:
+            _raise(status, err)
+        return out.value
+
+    def body(self) -> bytes:
+        return lib().dstack_response_body(self.handle.ptr).tobytes()
+
+    def close(self) -> None:
+        self.handle.close()

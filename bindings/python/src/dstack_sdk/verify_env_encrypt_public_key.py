@@ -1,0 +1,137 @@
+"""Check that an env-encrypt public key was signed by a KMS.
+
+The KMS signs ``keccak256("dstack-env-encrypt-pubkey:" || app_id || [timestamp_be64] || public_key)``
+with its root secp256k1 key.  These functions recover the signer.  A recovered
+key alone proves nothing (any well-formed signature recovers *some* key): pass
+``trusted_keys=`` with the KMS keys you trust, or compare the result yourself.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Iterable, List, Optional, Union
+
+from . import _native
+from .errors import CryptoError, InvalidArgumentError, NotFoundError, VerificationError
+
+DEFAULT_MAX_AGE_SECONDS = 300
+
+KeyLike = Union[str, bytes]
+
+
+class RecoveredKey(str):
+    """Recovered compressed secp256k1 key: ``"0x" + 66 hex`` (as upstream).
+
+    ``.hex()`` gives the hex without prefix (as for bytes) and
+    ``.to_bytes()`` the 33 raw bytes, so code written for either return type
+    works.
+    """
+
+    def hex(self) -> str:  # type: ignore[override]
+        return self[2:]
+
+    def to_bytes(self) -> bytes:
+        return bytes.fromhex(self[2:])
+
+
+def _trusted(trusted_keys: Optional[Iterable[KeyLike]]) -> Optional[List[bytes]]:
+    if trusted_keys is None:
+        return None
+    if isinstance(trusted_keys, (str, bytes)):
+        trusted_keys = [trusted_keys]
+    out = []
+    for key in trusted_keys:
+        raw = _native.decode_hex(key, "trusted key") if isinstance(key, str) else bytes(key)
+        if len(raw) != 33:
+            raise ValueError("trusted keys must be 33-byte compressed secp256k1 public keys")
+        out.append(raw)
+    if not out:
+        raise ValueError("trusted_keys is empty")
+    return out
+
+
+def _bytes(value: KeyLike, what: str) -> bytes:
+    if isinstance(value, str):
+        return _native.decode_hex(value, what)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be bytes or hex str")
+
+
+def _recover(
+    public_key: KeyLike,
+    signature: KeyLike,
+    app_id: str,
+    timestamp: Optional[int],
+    max_age_seconds: int,
+    trusted_keys: Optional[Iterable[KeyLike]],
+    now: Optional[int],
+) -> Optional[RecoveredKey]:
+    if not isinstance(app_id, str):
+        raise TypeError("app_id must be a hex str")
+    trusted = _trusted(trusted_keys)
+    if timestamp is not None:
+        if isinstance(timestamp, bool) or not isinstance(timestamp, int):
+            raise TypeError("timestamp must be an int (seconds since the epoch)")
+        if timestamp < 0 or timestamp >= 1 << 64:
+            raise ValueError("timestamp must fit in an unsigned 64-bit integer")
+        if max_age_seconds is None or max_age_seconds <= 0:
+            raise ValueError("max_age_seconds must be positive")
+    try:
+        signer = _native.verify_env_encrypt_public_key(
+            _bytes(public_key, "public_key"),
+            _bytes(signature, "signature"),
+            app_id,
+            timestamp,
+            int(time.time()) if now is None else int(now),
+            max_age_seconds,
+            trusted,
+        )
+    except (VerificationError, CryptoError, InvalidArgumentError, NotFoundError, ValueError):
+        # As upstream: a failed check (bad length, bad app id, recovery, window, trust) is None.
+        # Transport-free library failures (missing library, panic) still raise.
+        return None
+    return RecoveredKey("0x" + signer.hex())
+
+
+def verify_env_encrypt_public_key(
+    public_key: KeyLike,
+    signature: KeyLike,
+    app_id: str,
+    timestamp: Optional[int] = None,
+    *,
+    max_age_seconds: int = DEFAULT_MAX_AGE_SECONDS,
+    trusted_keys: Optional[Iterable[KeyLike]] = None,
+    now: Optional[int] = None,
+) -> Optional[RecoveredKey]:
+    """Recover the KMS key that signed ``public_key`` for ``app_id``.
+
+    With ``timestamp`` (the KMS ``timestamp`` field, ``signature_v1``) the
+    timestamped message is checked and the timestamp must be at most
+    ``max_age_seconds`` old and at most 60 s in the future.  Without it (the
+    three-argument form of the docs) the legacy message is checked; legacy
+    signatures can be replayed, prefer the timestamped form.
+
+    Returns the signer as :class:`RecoveredKey` (``"0x…"``), or None if the
+    signature, window or trust check fails.  ``trusted_keys``: KMS keys
+    (33-byte compressed, bytes or hex) the signer must be one of.
+    """
+    return _recover(public_key, signature, app_id, timestamp, max_age_seconds, trusted_keys, now)
+
+
+def verify_env_encrypt_public_key_legacy(
+    public_key: KeyLike,
+    signature: KeyLike,
+    app_id: str,
+    *,
+    trusted_keys: Optional[Iterable[KeyLike]] = None,
+) -> Optional[RecoveredKey]:
+    """Deprecated legacy (untimestamped) verification; see :func:`verify_env_encrypt_public_key`."""
+    warnings.warn(
+        "verify_env_encrypt_public_key_legacy is deprecated; use verify_env_encrypt_public_key "
+        "with the timestamp from the KMS response",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return _recover(public_key, signature, app_id, None, DEFAULT_MAX_AGE_SECONDS, trusted_keys, None)
