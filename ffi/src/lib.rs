@@ -1,1 +1,36 @@
-//! temp
+//! libdstack: the C ABI of the dstack SDK.
+//!
+//! Every exported symbol starts with `dstack_`. The contract is `ffi/ABI.md`; the C header
+//! `include/dstack.h` is generated from this crate by the pinned cbindgen
+//! (`ffi/gen-header.sh`). Protocol and cryptography live in `dstack-core`; this crate adds
+//! the blocking transport, owned result handles and the panic boundary.
+//!
+//! Module map: [`status`] and [`error`] (how failures cross), [`slice`] (checked pointer
+//! conversions), [`boundary`] (catch_unwind), [`endpoint`] + [`transport`] + [`wire`]
+//! (talking to the agent), [`client`] and [`tappd`] (the RPCs), [`response`] (typed fields).
+#![allow(non_camel_case_types)]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod agent;
+pub mod boundary;
+pub mod client;
+pub mod endpoint;
+pub mod error;
+pub mod response;
+pub mod slice;
+pub mod status;
+pub mod tappd;
+pub mod transport;
+pub mod utils;
+pub mod wire;
+
+pub use error::dstack_error;
+pub use slice::dstack_slice;
+pub use status::dstack_status;
+
+/// NUL-terminated version of this library, e.g. "0.1.0"; equals the `DSTACK_VERSION`
+/// macro of the header it was built with. Static: never free it. Thread-safe.
+#[no_mangle]
+pub extern "C" fn dstack_version() -> *const std::os::raw::c_char {
+    concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
+}

@@ -1,1 +1,0 @@
-//! (protocol helper fills this module)

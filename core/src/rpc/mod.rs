@@ -1,0 +1,111 @@
+//! Request builders and typed response views for every RPC of the guest agent.
+//!
+//! - [`dstack`]: the current API on `dstack.sock` (paths `/<Method>`).
+//! - [`tappd`]: the legacy API on `tappd.sock` (paths `/prpc/Tappd.<Method>`).
+//! - [`info`]: the `Info` response (both APIs) and the `tcb_info` it carries.
+//! - [`json`]: the JSON writer and the allocation-free reader behind the views.
+//!
+//! A request is a plain struct implementing [`Rpc`]; [`write_request`] validates it and
+//! writes the whole HTTP request into a caller buffer. The answer is checked with
+//! [`check_response`] and parsed with [`Rpc::parse_response`] (or the view's own
+//! `parse`) into a view that borrows from the body and from a caller scratch buffer.
+//!
+//! Scratch buffers: views unescape JSON strings and decode variable-length hex into the
+//! scratch buffer. `scratch.len() >= body.len()` always suffices; a shorter buffer that
+//! turns out too small gives `BufferTooSmall { needed: body.len() }`.
+
+pub mod dstack;
+pub mod info;
+pub mod json;
+pub mod tappd;
+
+use crate::error::{Error, Result};
+pub use json::JsonWriter;
+
+/// Most entries of a signature chain a view holds (the agent sends 2 for GetKey and 3
+/// for Sign); more is `LimitExceeded`.
+pub const MAX_SIGNATURE_CHAIN: usize = 8;
+
+/// Most certificates of a certificate chain a view holds (the agent sends 2 or 3); more
+/// is `LimitExceeded`.
+pub const MAX_CERTIFICATE_CHAIN: usize = 8;
+
+/// A GetKey / DeriveK256Key signature chain: 65-byte `r‖s‖v` signatures.
+pub type SignatureChain = heapless::Vec<[u8; 65], MAX_SIGNATURE_CHAIN>;
+
+/// A PEM certificate chain, leaf first.
+pub type CertificateChain<'a> = heapless::Vec<&'a str, MAX_CERTIFICATE_CHAIN>;
+
+/// One RPC: its path, its client-side validation, its JSON body and its response view.
+pub trait Rpc {
+    /// The HTTP path, e.g. `/GetKey` or `/prpc/Tappd.TdxQuote`.
+    const PATH: &'static str;
+    /// The typed view of a successful response.
+    type Response<'a>;
+    /// Checks the arguments before anything is sent (`InvalidArgument`).
+    fn validate(&self) -> Result<()>;
+    /// Writes the JSON body (call only after [`Rpc::validate`] succeeded).
+    fn write_body(&self, w: &mut JsonWriter<'_>);
+    /// Parses the body of a 200 response.
+    fn parse_response<'a>(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self::Response<'a>>;
+}
+
+/// Validates `rpc` and writes the whole HTTP request for it into `out`, returning its
+/// length. `host` and `path_prefix` are as in [`crate::http::write_post`]. A too-small
+/// `out` gives `BufferTooSmall { needed }` with the exact size.
+pub fn write_request<R: Rpc>(rpc: &R, host: &str, path_prefix: &str, out: &mut [u8]) -> Result<usize> {
+    rpc.validate()?;
+    crate::http::write_post(out, host, path_prefix, R::PATH, &|w| rpc.write_body(w))
+}
+
+/// Writes just the JSON body of `rpc` into `out` (validated first), returning its length.
+/// A too-small `out` gives `BufferTooSmall { needed }` with the exact size.
+pub fn write_body<R: Rpc>(rpc: &R, out: &mut [u8]) -> Result<usize> {
+    rpc.validate()?;
+    let mut w = JsonWriter::new(out);
+    rpc.write_body(&mut w);
+    if !w.fits() {
+        return Err(Error::BufferTooSmall { needed: w.len() });
+    }
+    Ok(w.len())
+}
+
+/// The raw (still escaped) `error` member of an `{"error": "…"}` body.
+fn error_member(body: &[u8]) -> Option<json::RawStr<'_>> {
+    let [err] = json::fields(body, ["error"]).ok()?;
+    match err? {
+        json::Value::Str(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Classifies an answer before its body is parsed:
+/// - a JSON object with a string member `error` → `Error::Agent`, whatever the status
+///   (the agent reports every failure as 400 with such a body; a 200 carrying one is
+///   treated the same rather than failing later as a malformed view);
+/// - otherwise 200 → `Ok(())`;
+/// - any other status (e.g. Rocket's 404 HTML page for an unknown path) →
+///   `Error::HttpStatus(status)`.
+///
+/// The message itself comes from [`agent_error_message`].
+pub fn check_response(status: u16, body: &[u8]) -> Result<()> {
+    // Only an object can carry the member; skip the scan for anything else.
+    let looks_like_object = body.trim_ascii_start().first() == Some(&b'{');
+    if looks_like_object && error_member(body).is_some() {
+        return Err(Error::Agent);
+    }
+    if status == 200 {
+        Ok(())
+    } else {
+        Err(Error::HttpStatus(status))
+    }
+}
+
+/// The unescaped message of an `{"error": "…"}` body (pretty-printed or not), or `None`
+/// when the body is not such an object. `scratch.len() >= body.len()` always suffices;
+/// a message that does not fit gives `None`.
+pub fn agent_error_message<'a>(body: &'a [u8], scratch: &'a mut [u8]) -> Option<&'a str> {
+    let raw = error_member(body)?;
+    let mut s = json::Scratch::new(scratch, body.len());
+    raw.unescape(&mut s).ok()
+}

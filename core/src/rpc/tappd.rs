@@ -1,0 +1,279 @@
+//! The legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.<Method>`, PROTOCOL.md §2.2).
+
+use super::dstack::{GetTlsKeyResponse, VersionResponse};
+use super::info::InfoResponse;
+use super::json::{self, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
+use super::{Rpc, SignatureChain, MAX_SIGNATURE_CHAIN};
+use crate::error::{Error, Result};
+
+/// The hash algorithms `TdxQuote` accepts (`""` means the agent's default, `sha512`).
+pub const TDX_QUOTE_HASH_ALGORITHMS: [&str; 11] = [
+    "",
+    "sha256",
+    "sha384",
+    "sha512",
+    "sha3-256",
+    "sha3-384",
+    "sha3-512",
+    "keccak256",
+    "keccak384",
+    "keccak512",
+    "raw",
+];
+
+fn empty_body(w: &mut JsonWriter<'_>) {
+    w.begin_object();
+    w.end_object();
+}
+
+/// `DeriveKey`: a P-256 key derived from `path` (or random with `random_seed`) with a
+/// certificate chain.
+///
+/// Body: `path`, `subject` (the path when empty, as every official SDK does),
+/// `alt_names` when non-empty, and the usage flags and `random_seed` only when true, so
+/// the default request is the one the official SDKs send (0.3.x agents know only
+/// `path`/`subject`/`alt_names`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeriveKey<'a> {
+    /// Derivation path.
+    pub path: &'a str,
+    /// Certificate subject; `""` means `path`.
+    pub subject: &'a str,
+    /// Subject alternative names.
+    pub alt_names: &'a [&'a str],
+    /// RA-TLS extension.
+    pub usage_ra_tls: bool,
+    /// Server-auth usage.
+    pub usage_server_auth: bool,
+    /// Client-auth usage.
+    pub usage_client_auth: bool,
+    /// Use a random key instead of the path-derived one.
+    pub random_seed: bool,
+}
+
+/// The `DeriveKey` answer: a PEM key and its certificate chain.
+pub type DeriveKeyResponse<'a> = GetTlsKeyResponse<'a>;
+
+impl Rpc for DeriveKey<'_> {
+    const PATH: &'static str = "/prpc/Tappd.DeriveKey";
+    type Response<'b> = DeriveKeyResponse<'b>;
+
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        w.begin_object();
+        w.field_str("path", self.path);
+        w.field_str("subject", if self.subject.is_empty() { self.path } else { self.subject });
+        if !self.alt_names.is_empty() {
+            w.field_str_array("alt_names", self.alt_names);
+        }
+        for (name, on) in [
+            ("usage_ra_tls", self.usage_ra_tls),
+            ("usage_server_auth", self.usage_server_auth),
+            ("usage_client_auth", self.usage_client_auth),
+            ("random_seed", self.random_seed),
+        ] {
+            if on {
+                w.field_bool(name, true);
+            }
+        }
+        w.end_object();
+    }
+
+    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<DeriveKeyResponse<'b>> {
+        GetTlsKeyResponse::parse(body, scratch)
+    }
+}
+
+/// `DeriveK256Key`: the tappd name of `GetKey` (secp256k1).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeriveK256Key<'a> {
+    /// Derivation path.
+    pub path: &'a str,
+    /// Purpose, signed into the chain.
+    pub purpose: &'a str,
+}
+
+/// The `DeriveK256Key` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeriveK256KeyResponse {
+    /// The 32-byte secp256k1 secret.
+    pub k256_key: [u8; 32],
+    /// 65-byte chain signatures, as in `GetKey`.
+    pub k256_signature_chain: SignatureChain,
+}
+
+impl DeriveK256KeyResponse {
+    /// Parses a 200 body (`scratch.len() >= body.len()` suffices).
+    pub fn parse(body: &[u8], scratch: &mut [u8]) -> Result<Self> {
+        let [key, chain] = json::fields(body, ["k256_key", "k256_signature_chain"])?;
+        let mut s = Scratch::new(scratch, body.len());
+        Ok(DeriveK256KeyResponse {
+            k256_key: json::as_hex_array::<32>(required(key)?, &mut s)?,
+            k256_signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(required(chain)?, &mut s)?,
+        })
+    }
+}
+
+impl Rpc for DeriveK256Key<'_> {
+    const PATH: &'static str = "/prpc/Tappd.DeriveK256Key";
+    type Response<'b> = DeriveK256KeyResponse;
+
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        w.begin_object();
+        w.field_str("path", self.path);
+        w.field_str("purpose", self.purpose);
+        w.end_object();
+    }
+
+    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<DeriveK256KeyResponse> {
+        DeriveK256KeyResponse::parse(body, scratch)
+    }
+}
+
+/// `TdxQuote`: a quote whose report data the agent computes as
+/// `H(tag ":" report_data)` (tag = `prefix`, or `app-data` when empty), zero-padded.
+///
+/// `hash_algorithm` is one of [`TDX_QUOTE_HASH_ALGORITHMS`]; `""` lets the agent use
+/// `sha512`. With `raw` the data is used as is and must be **exactly 64 bytes**: that is
+/// what the agent accepts (shorter raw data is answered with `invalid content length`),
+/// so this core neither pads (the official tappd clients left-pad, while `GetQuote`
+/// right-pads: PROTOCOL.md §10.2) nor lets a request through that the agent would refuse.
+/// Report data for hashed algorithms may have any length.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TdxQuote<'a> {
+    /// The data hashed into the report data (or the report data itself with `raw`).
+    pub report_data: &'a [u8],
+    /// Hash algorithm name.
+    pub hash_algorithm: &'a str,
+    /// Tag hashed before the data; `""` means `app-data`.
+    pub prefix: &'a str,
+}
+
+/// The `TdxQuote` / `RawQuote` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TdxQuoteResponse<'a> {
+    /// The quote bytes.
+    pub quote: &'a [u8],
+    /// The event log: JSON array text (stripped).
+    pub event_log: &'a str,
+    /// The algorithm the agent used; `""` when absent.
+    pub hash_algorithm: &'a str,
+    /// The tag the agent used (without colon; `""` for raw); `""` when absent.
+    pub prefix: &'a str,
+}
+
+impl<'a> TdxQuoteResponse<'a> {
+    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
+    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+        let [quote, event_log, hash_algorithm, prefix] =
+            json::fields(body, ["quote", "event_log", "hash_algorithm", "prefix"])?;
+        let mut s = Scratch::new(scratch, body.len());
+        Ok(TdxQuoteResponse {
+            quote: req_hex(quote, &mut s)?,
+            event_log: req_str(event_log, &mut s)?,
+            hash_algorithm: opt_str(hash_algorithm, &mut s)?,
+            prefix: opt_str(prefix, &mut s)?,
+        })
+    }
+}
+
+impl Rpc for TdxQuote<'_> {
+    const PATH: &'static str = "/prpc/Tappd.TdxQuote";
+    type Response<'b> = TdxQuoteResponse<'b>;
+
+    fn validate(&self) -> Result<()> {
+        if !TDX_QUOTE_HASH_ALGORITHMS.contains(&self.hash_algorithm) {
+            return Err(Error::InvalidArgument(
+                "hash_algorithm must be one of sha256, sha384, sha512, sha3-256, sha3-384, sha3-512, keccak256, keccak384, keccak512, raw",
+            ));
+        }
+        if self.hash_algorithm == "raw" && self.report_data.len() != 64 {
+            return Err(Error::InvalidArgument("raw report_data must be exactly 64 bytes"));
+        }
+        Ok(())
+    }
+
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        w.begin_object();
+        w.field_hex("report_data", self.report_data);
+        w.field_str("hash_algorithm", self.hash_algorithm);
+        w.field_str("prefix", self.prefix);
+        w.end_object();
+    }
+
+    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<TdxQuoteResponse<'b>> {
+        TdxQuoteResponse::parse(body, scratch)
+    }
+}
+
+/// `RawQuote`: a quote over exactly 64 bytes of report data.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawQuote<'a> {
+    /// Exactly 64 bytes.
+    pub report_data: &'a [u8],
+}
+
+impl Rpc for RawQuote<'_> {
+    const PATH: &'static str = "/prpc/Tappd.RawQuote";
+    type Response<'b> = TdxQuoteResponse<'b>;
+
+    fn validate(&self) -> Result<()> {
+        if self.report_data.len() != 64 {
+            return Err(Error::InvalidArgument("raw report_data must be exactly 64 bytes"));
+        }
+        Ok(())
+    }
+
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        w.begin_object();
+        w.field_hex("report_data", self.report_data);
+        w.end_object();
+    }
+
+    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<TdxQuoteResponse<'b>> {
+        TdxQuoteResponse::parse(body, scratch)
+    }
+}
+
+/// Tappd `Info` (same answer as the current `Info`, or the 0.3.x `WorkerInfo`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TappdInfo;
+
+impl Rpc for TappdInfo {
+    const PATH: &'static str = "/prpc/Tappd.Info";
+    type Response<'b> = InfoResponse<'b>;
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        empty_body(w)
+    }
+    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<InfoResponse<'b>> {
+        InfoResponse::parse(body, scratch)
+    }
+}
+
+/// Tappd `Version`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TappdVersion;
+
+impl Rpc for TappdVersion {
+    const PATH: &'static str = "/prpc/Tappd.Version";
+    type Response<'b> = VersionResponse<'b>;
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        empty_body(w)
+    }
+    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<VersionResponse<'b>> {
+        VersionResponse::parse(body, scratch)
+    }
+}

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Regenerates include/dstack.h with the pinned cbindgen, installed into .tools/ if
+# missing. `ffi/gen-header.sh --check` fails if the committed header differs from what
+# the sources generate (run it in CI).
+set -euo pipefail
+CBINDGEN_VERSION=0.29.0
+root="$(cd "$(dirname "$0")/.." && pwd)"
+tools="$root/.tools"
+cbindgen="$tools/bin/cbindgen"
+
+if [ ! -x "$cbindgen" ] || ! "$cbindgen" --version | grep -qx "cbindgen $CBINDGEN_VERSION"; then
+    echo "installing cbindgen $CBINDGEN_VERSION into $tools" >&2
+    cargo install cbindgen --version "$CBINDGEN_VERSION" --locked --root "$tools" >&2
+fi
+
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)"
+IFS=. read -r major minor patch <<<"$version"
+[ -n "$major" ] && [ -n "$minor" ] && [ -n "$patch" ] || { echo "cannot read the workspace version" >&2; exit 1; }
+
+config="$(mktemp)"
+out="$(mktemp)"
+trap 'rm -f "$config" "$out"' EXIT
+cat > "$config" <<TOML
+after_includes = """
+
+/* Version of the libdstack this header belongs to; dstack_version() gives the library's. */
+#define DSTACK_VERSION_MAJOR $major
+#define DSTACK_VERSION_MINOR $minor
+#define DSTACK_VERSION_PATCH $patch
+#define DSTACK_VERSION "$version"
+"""
+TOML
+cat "$root/ffi/cbindgen.toml" >> "$config"
+
+"$cbindgen" --quiet --config "$config" --crate dstack-ffi --output "$out" "$root/ffi"
+
+if [ "${1:-}" = "--check" ]; then
+    if ! diff -u "$root/include/dstack.h" "$out"; then
+        echo "include/dstack.h is out of date: run ffi/gen-header.sh and commit it" >&2
+        exit 1
+    fi
+    echo "include/dstack.h is up to date"
+else
+    mkdir -p "$root/include"
+    cp "$out" "$root/include/dstack.h"
+    echo "wrote include/dstack.h"
+fi

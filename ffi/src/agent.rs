@@ -1,0 +1,162 @@
+//! What both clients share: endpoint, connection pool, default timeout, the `Version`
+//! probe cache, and one function that performs an RPC and classifies the answer.
+
+use crate::endpoint::{self, Api, Endpoint};
+use crate::error::{Failure, Result};
+use crate::response::Secret;
+use crate::status::*;
+use crate::transport::Transport;
+use dstack_core::rpc::{self, Rpc};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
+
+/// The default per-call timeout.
+pub(crate) const DEFAULT_TIMEOUT_MS: u32 = 3000;
+/// The default timeout of `is_reachable`.
+pub(crate) const REACHABLE_TIMEOUT_MS: u32 = 500;
+
+pub(crate) struct Agent {
+    transport: Transport,
+    api: Api,
+    timeout_ms: AtomicU32,
+    /// `Some(true)` once `Version` answered, `Some(false)` once the agent said it has no
+    /// such method; `None` until probed (transport failures are not cached).
+    has_version: Mutex<Option<bool>>,
+}
+
+impl Agent {
+    pub(crate) fn new(api: Api, explicit: &str) -> Result<Agent> {
+        let text = endpoint::discover(api, explicit);
+        let ep = endpoint::parse(&text)?;
+        Ok(Agent {
+            transport: Transport::new(ep, text),
+            api,
+            timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
+            has_version: Mutex::new(None),
+        })
+    }
+
+    pub(crate) fn endpoint_text(&self) -> &str {
+        self.transport.endpoint_text()
+    }
+
+    pub(crate) fn set_timeout_ms(&self, ms: u32) {
+        let v = if ms == 0 { DEFAULT_TIMEOUT_MS } else { ms };
+        self.timeout_ms.store(v, Ordering::Relaxed);
+    }
+
+    pub(crate) fn timeout(&self, ms: u32) -> u32 {
+        if ms == 0 {
+            self.timeout_ms.load(Ordering::Relaxed)
+        } else {
+            ms
+        }
+    }
+
+    /// Validates and sends `req`, and returns the body of a successful answer. Agent
+    /// errors become `AGENT_ERROR` with the agent's text; other statuses `HTTP_STATUS`.
+    pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<Secret> {
+        let timeout = self.timeout(timeout_ms);
+        let (host, prefix) = match self.transport.endpoint() {
+            Endpoint::Unix(_) => ("localhost".to_string(), ""),
+            Endpoint::Tcp { host, port, base } => (format!("{host}:{port}"), base.as_str()),
+        };
+        let needed = match rpc::write_request(req, &host, prefix, &mut []) {
+            Ok(n) => n,
+            Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
+            Err(e) => return Err(Failure::core("", e)),
+        };
+        // The request may carry secrets (data to sign, event payloads): wipe it after use.
+        let mut request = Secret(vec![0u8; needed]);
+        let n = rpc::write_request(req, &host, prefix, &mut request.0).map_err(|e| Failure::core("", e))?;
+        let resp = self.transport.call(&request.0[..n], timeout)?;
+        let body = Secret(resp.body);
+        if let Err(e) = rpc::check_response(resp.status, &body.0) {
+            return Err(self.answer_failure(e, resp.status, &body.0, R::PATH));
+        }
+        Ok(body)
+    }
+
+    fn answer_failure(&self, e: dstack_core::Error, status: u16, body: &[u8], path: &str) -> Failure {
+        let ep = self.endpoint_text();
+        match e {
+            dstack_core::Error::Agent => {
+                let mut scratch = vec![0u8; body.len()];
+                let msg = rpc::agent_error_message(body, &mut scratch)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+                Failure::new(DSTACK_STATUS_AGENT_ERROR, msg)
+            }
+            dstack_core::Error::HttpStatus(_) => {
+                let snippet: String = String::from_utf8_lossy(&body[..body.len().min(200)])
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                Failure::new(
+                    DSTACK_STATUS_HTTP_STATUS,
+                    format!("{ep} answered HTTP {status} to {}: {}", self.rpc_path(path), snippet.trim()),
+                )
+            }
+            other => Failure::core(&format!("answer from {ep}"), other),
+        }
+    }
+
+    fn rpc_path(&self, path: &str) -> String {
+        match self.transport.endpoint() {
+            Endpoint::Tcp { base, .. } => format!("{base}{path}"),
+            Endpoint::Unix(_) => path.to_string(),
+        }
+    }
+
+    /// Parses the body of a successful answer with the RPC's view; any failure is
+    /// `MALFORMED_RESPONSE`-class with the endpoint named.
+    pub(crate) fn parse<'b, R: Rpc>(&self, body: &'b [u8], scratch: &'b mut [u8]) -> Result<R::Response<'b>> {
+        R::parse_response(body, scratch).map_err(|e| {
+            let e = match e {
+                // A view that needs more scratch than the body is a core bug; report it as
+                // a malformed answer rather than a caller buffer problem.
+                dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
+                other => other,
+            };
+            Failure::core(&format!("answer from {} to {}", self.endpoint_text(), R::PATH), e)
+        })
+    }
+
+    /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
+    pub(crate) fn has_version(&self, timeout_ms: u32, version_rpc: impl FnOnce(u32) -> Result<Secret>) -> Result<bool> {
+        if let Some(v) = *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) {
+            return Ok(v);
+        }
+        let known = match version_rpc(timeout_ms) {
+            Ok(_) => true,
+            Err(f) if f.status == DSTACK_STATUS_AGENT_ERROR || f.status == DSTACK_STATUS_HTTP_STATUS => false,
+            Err(f) => return Err(f),
+        };
+        *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) = Some(known);
+        Ok(known)
+    }
+
+    /// Fails with `UNSUPPORTED` naming `feature` unless the agent has `Version`.
+    pub(crate) fn require_version(&self, feature: &str, timeout_ms: u32, version_rpc: impl FnOnce(u32) -> Result<Secret>) -> Result<()> {
+        if self.has_version(timeout_ms, version_rpc)? {
+            Ok(())
+        } else {
+            Err(Failure::new(
+                DSTACK_STATUS_UNSUPPORTED,
+                format!("{feature} is not supported: the agent at {} is too old (it has no Version RPC)", self.endpoint_text()),
+            ))
+        }
+    }
+
+    /// `Info` with a short timeout: true on any successful answer, false for transport
+    /// failures and error answers (the agent is not usable).
+    pub(crate) fn is_reachable(&self, timeout_ms: u32, info_rpc: impl FnOnce(u32) -> Result<Secret>) -> bool {
+        let t = if timeout_ms == 0 { REACHABLE_TIMEOUT_MS } else { timeout_ms };
+        info_rpc(t).is_ok()
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn api(&self) -> Api {
+        self.api
+    }
+}

@@ -1,0 +1,312 @@
+//! `dstack_response`: one owned, immutable handle for every RPC answer and for parsed
+//! quotes, read through the `dstack_field` enum.
+
+use crate::error::{Failure, Result};
+use crate::slice::{self, dstack_slice};
+use crate::status::*;
+use zeroize::Zeroize;
+
+/// Selects a field of a `dstack_response`. A plain `uint32_t` with explicit values that
+/// are never renumbered; see the `DSTACK_FIELD_*` constants.
+pub type dstack_field = u32;
+
+/// Derived key: 32 raw bytes (GetKey, DeriveK256Key) or PEM text (GetTlsKey, DeriveKey). Secret.
+pub const DSTACK_FIELD_KEY: dstack_field = 1;
+/// List of 65-byte signatures `r||s||v` (GetKey, Sign, DeriveK256Key).
+pub const DSTACK_FIELD_SIGNATURE_CHAIN: dstack_field = 2;
+/// List of PEM certificates, leaf first (GetTlsKey, DeriveKey).
+pub const DSTACK_FIELD_CERTIFICATE_CHAIN: dstack_field = 3;
+/// TDX quote bytes (GetQuote, TdxQuote, RawQuote, quote parse).
+pub const DSTACK_FIELD_QUOTE: dstack_field = 4;
+/// Event log as JSON array text (GetQuote, TdxQuote, RawQuote).
+pub const DSTACK_FIELD_EVENT_LOG: dstack_field = 5;
+/// 64 bytes of report data (GetQuote on agents that send it; quote parse).
+pub const DSTACK_FIELD_REPORT_DATA: dstack_field = 6;
+/// VM configuration JSON text (GetQuote, Info).
+pub const DSTACK_FIELD_VM_CONFIG: dstack_field = 7;
+/// Attestation: bytes (GetQuote, Attest) or text (GpuInfo).
+pub const DSTACK_FIELD_ATTESTATION: dstack_field = 8;
+/// App id bytes (Info).
+pub const DSTACK_FIELD_APP_ID: dstack_field = 9;
+/// Instance id bytes (Info).
+pub const DSTACK_FIELD_INSTANCE_ID: dstack_field = 10;
+/// App certificate PEM text (Info).
+pub const DSTACK_FIELD_APP_CERT: dstack_field = 11;
+/// TCB info JSON text (Info).
+pub const DSTACK_FIELD_TCB_INFO: dstack_field = 12;
+/// App name text (Info).
+pub const DSTACK_FIELD_APP_NAME: dstack_field = 13;
+/// Device id bytes (Info).
+pub const DSTACK_FIELD_DEVICE_ID: dstack_field = 14;
+/// Aggregated measurement bytes (Info).
+pub const DSTACK_FIELD_MR_AGGREGATED: dstack_field = 15;
+/// OS image hash bytes (Info).
+pub const DSTACK_FIELD_OS_IMAGE_HASH: dstack_field = 16;
+/// Key provider info JSON text (Info).
+pub const DSTACK_FIELD_KEY_PROVIDER_INFO: dstack_field = 17;
+/// Compose hash bytes (Info).
+pub const DSTACK_FIELD_COMPOSE_HASH: dstack_field = 18;
+/// Cloud vendor text (Info).
+pub const DSTACK_FIELD_CLOUD_VENDOR: dstack_field = 19;
+/// Cloud product text (Info).
+pub const DSTACK_FIELD_CLOUD_PRODUCT: dstack_field = 20;
+/// MRTD, 48 bytes (Info from tcb_info; quote parse).
+pub const DSTACK_FIELD_MRTD: dstack_field = 21;
+/// RTMR0, 48 bytes (Info from tcb_info; quote parse).
+pub const DSTACK_FIELD_RTMR0: dstack_field = 22;
+/// RTMR1, 48 bytes.
+pub const DSTACK_FIELD_RTMR1: dstack_field = 23;
+/// RTMR2, 48 bytes.
+pub const DSTACK_FIELD_RTMR2: dstack_field = 24;
+/// RTMR3, 48 bytes.
+pub const DSTACK_FIELD_RTMR3: dstack_field = 25;
+/// app-compose.json text (Info from tcb_info).
+pub const DSTACK_FIELD_APP_COMPOSE: dstack_field = 26;
+/// Full event log JSON array text (Info from tcb_info).
+pub const DSTACK_FIELD_TCB_EVENT_LOG: dstack_field = 27;
+/// Signature bytes (Sign).
+pub const DSTACK_FIELD_SIGNATURE: dstack_field = 28;
+/// Public key bytes (Sign).
+pub const DSTACK_FIELD_PUBLIC_KEY: dstack_field = 29;
+/// u64 0/1 (Verify).
+pub const DSTACK_FIELD_VALID: dstack_field = 30;
+/// Agent version text (Version).
+pub const DSTACK_FIELD_VERSION: dstack_field = 31;
+/// Agent source revision text (Version).
+pub const DSTACK_FIELD_REV: dstack_field = 32;
+/// Effective hash algorithm text (TdxQuote, RawQuote).
+pub const DSTACK_FIELD_HASH_ALGORITHM: dstack_field = 33;
+/// Effective prefix text (TdxQuote, RawQuote).
+pub const DSTACK_FIELD_PREFIX: dstack_field = 34;
+/// Quote format version, u64 (quote parse).
+pub const DSTACK_FIELD_QUOTE_VERSION: dstack_field = 35;
+/// TEE type, u64 (quote parse; 0x81 = TDX).
+pub const DSTACK_FIELD_TEE_TYPE: dstack_field = 36;
+/// The request's purpose text, kept for chain verification (GetKey, Sign).
+pub const DSTACK_FIELD_PURPOSE: dstack_field = 37;
+/// The effective algorithm text (GetKey, Sign).
+pub const DSTACK_FIELD_ALGORITHM: dstack_field = 38;
+
+/// Owned bytes that are wiped when dropped: keys and plaintexts are secrets, and wiping
+/// every value costs nothing next to a socket round trip.
+#[derive(Default)]
+pub(crate) struct Secret(pub(crate) Vec<u8>);
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
+/// One decoded field value.
+pub(crate) enum Value {
+    Bytes(Secret),
+    Text(Secret),
+    List(Vec<Secret>),
+    U64(u64),
+}
+
+impl Value {
+    pub(crate) fn bytes(b: impl Into<Vec<u8>>) -> Value {
+        Value::Bytes(Secret(b.into()))
+    }
+    pub(crate) fn text(s: impl Into<String>) -> Value {
+        Value::Text(Secret(s.into().into_bytes()))
+    }
+    pub(crate) fn list<I, T>(items: I) -> Value
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Vec<u8>>,
+    {
+        Value::List(items.into_iter().map(|i| Secret(i.into())).collect())
+    }
+}
+
+/// An agent's answer (or a parsed quote) with decoded, owned field values.
+///
+/// Created by an RPC or `dstack_quote_parse`; the caller owns it and frees it with
+/// `dstack_response_free`, which wipes every value (keys included) from memory. Slices
+/// returned by its accessors stay valid until then.
+///
+/// Thread safety: immutable after creation; may be read from several threads at once.
+/// Free it exactly once, after all reads.
+pub struct dstack_response {
+    body: Secret,
+    fields: Vec<(dstack_field, Value)>,
+}
+
+/// Builds a response handle.
+pub(crate) struct Builder {
+    resp: dstack_response,
+}
+
+impl Builder {
+    pub(crate) fn new(body: Vec<u8>) -> Builder {
+        Builder { resp: dstack_response { body: Secret(body), fields: Vec::new() } }
+    }
+    pub(crate) fn set(&mut self, field: dstack_field, v: Value) -> &mut Self {
+        self.resp.fields.push((field, v));
+        self
+    }
+    /// Keeps the raw body (wiped on free like the fields).
+    pub(crate) fn with_body(mut self, body: Secret) -> Builder {
+        self.resp.body = body;
+        self
+    }
+    pub(crate) fn finish(self) -> Box<dstack_response> {
+        Box::new(self.resp)
+    }
+}
+
+impl dstack_response {
+    pub(crate) fn field(&self, f: dstack_field) -> Option<&Value> {
+        self.fields.iter().find(|(k, _)| *k == f).map(|(_, v)| v)
+    }
+    pub(crate) fn bytes_of(&self, f: dstack_field) -> Option<&[u8]> {
+        match self.field(f)? {
+            Value::Bytes(s) | Value::Text(s) => Some(&s.0),
+            _ => None,
+        }
+    }
+    pub(crate) fn list_of(&self, f: dstack_field) -> Option<&[Secret]> {
+        match self.field(f)? {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+fn not_found(f: dstack_field, kind: &str) -> Failure {
+    Failure::new(DSTACK_STATUS_NOT_FOUND, format!("this response has no {kind} field {f}"))
+}
+
+/// # Safety
+/// `r` is NULL or a live response handle.
+unsafe fn handle<'a>(r: *const dstack_response) -> Result<&'a dstack_response> {
+    // SAFETY: per the contract of every accessor.
+    unsafe { r.as_ref() }.ok_or_else(|| Failure::null("response"))
+}
+
+/// Reads a bytes or text field into `*out_value` (borrowed; valid until the response is
+/// freed). Returns `DSTACK_STATUS_NOT_FOUND` if this response has no such bytes/text
+/// field (list and u64 fields have their own accessors). `response` and `out_value`
+/// must not be NULL. Thread-safe on a shared response.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_response_get(
+    response: *const dstack_response,
+    field: dstack_field,
+    out_value: *mut dstack_slice,
+    out_error: *mut *mut crate::dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let r = unsafe { handle(response)? };
+        // SAFETY: caller contract.
+        let out = unsafe { slice::out(out_value, "out_value")? };
+        let v = r.bytes_of(field).ok_or_else(|| not_found(field, "bytes or text"))?;
+        *out = dstack_slice::of(v);
+        Ok(())
+    })
+}
+
+/// Writes the number of items of a list field to `*out_count`. `DSTACK_STATUS_NOT_FOUND`
+/// if this response has no such list field. `response` and `out_count` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_response_count(
+    response: *const dstack_response,
+    field: dstack_field,
+    out_count: *mut usize,
+    out_error: *mut *mut crate::dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let r = unsafe { handle(response)? };
+        // SAFETY: caller contract.
+        let out = unsafe { slice::out(out_count, "out_count")? };
+        *out = r.list_of(field).ok_or_else(|| not_found(field, "list"))?.len();
+        Ok(())
+    })
+}
+
+/// Reads item `index` of a list field into `*out_value` (borrowed; valid until the
+/// response is freed). `DSTACK_STATUS_NOT_FOUND` if there is no such list field or
+/// `index` is out of range. `response` and `out_value` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_response_item(
+    response: *const dstack_response,
+    field: dstack_field,
+    index: usize,
+    out_value: *mut dstack_slice,
+    out_error: *mut *mut crate::dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let r = unsafe { handle(response)? };
+        // SAFETY: caller contract.
+        let out = unsafe { slice::out(out_value, "out_value")? };
+        let list = r.list_of(field).ok_or_else(|| not_found(field, "list"))?;
+        let item = list.get(index).ok_or_else(|| {
+            Failure::new(
+                DSTACK_STATUS_NOT_FOUND,
+                format!("index {index} is out of range: field {field} has {} items", list.len()),
+            )
+        })?;
+        *out = dstack_slice::of(&item.0);
+        Ok(())
+    })
+}
+
+/// Reads a u64 or boolean (0/1) field into `*out_value`. `DSTACK_STATUS_NOT_FOUND` if
+/// this response has no such integer field. `response` and `out_value` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_response_u64(
+    response: *const dstack_response,
+    field: dstack_field,
+    out_value: *mut u64,
+    out_error: *mut *mut crate::dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let r = unsafe { handle(response)? };
+        // SAFETY: caller contract.
+        let out = unsafe { slice::out(out_value, "out_value")? };
+        match r.field(field) {
+            Some(Value::U64(v)) => {
+                *out = *v;
+                Ok(())
+            }
+            _ => Err(not_found(field, "integer")),
+        }
+    })
+}
+
+/// The raw JSON body as the agent sent it (for `dstack_quote_parse`: empty), borrowed
+/// until the response is freed. `{NULL, 0}` if `response` is NULL. May contain secrets
+/// (GetKey answers hold the key in hex); it is wiped on free like the fields.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_response_body(response: *const dstack_response) -> dstack_slice {
+    crate::boundary::guard(dstack_slice::EMPTY, || {
+        // SAFETY: caller contract: NULL or a live handle.
+        match unsafe { response.as_ref() } {
+            Some(r) => dstack_slice::of(&r.body.0),
+            None => dstack_slice::EMPTY,
+        }
+    })
+}
+
+/// Frees a response, wiping every field value and the body from memory. NULL is
+/// accepted and ignored. Call it exactly once per handle, after all reads.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_response_free(response: *mut dstack_response) {
+    crate::boundary::guard((), || {
+        if !response.is_null() {
+            // SAFETY: a non-NULL handle came from Box::into_raw in this crate; freed once.
+            drop(unsafe { Box::from_raw(response) });
+        }
+    })
+}
+
+/// Hands a response to the caller through `out`.
+pub(crate) fn give(out: &mut *mut dstack_response, r: Box<dstack_response>) {
+    *out = Box::into_raw(r);
+}

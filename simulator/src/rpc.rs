@@ -1,0 +1,514 @@
+//! The RPC handlers of both services (PROTOCOL §2), over JSON values.
+
+use crate::attest::{self, Event, QuotingKeys, Td};
+use crate::cert;
+use crate::keys::{self, Algo, AppKeys};
+use crate::util::{hex, keccak256, ratls_kdf, random32, sha256, sha384, sha512};
+use serde_json::{json, Map, Value};
+use std::sync::Mutex;
+
+pub struct Agent {
+    pub keys: AppKeys,
+    pub qk: QuotingKeys,
+    pub td: Mutex<Td>,
+    pub app_id: Vec<u8>,
+    pub instance_id: Vec<u8>,
+    pub app_compose: String,
+    pub compose_hash: [u8; 32],
+    pub app_name: String,
+    pub os_image_hash: [u8; 32],
+    pub vm_config: String,
+    pub key_provider_info: String,
+    pub legacy: bool,
+    pub cloud_vendor: String,
+    pub cloud_product: String,
+}
+
+pub struct AgentConfig {
+    pub keys: Option<AppKeys>,
+    pub app_compose: String,
+    pub app_id: Option<Vec<u8>>,
+    pub legacy: bool,
+}
+
+fn dmi(name: &str) -> String {
+    std::fs::read_to_string(format!("/sys/class/dmi/id/{name}")).map(|s| s.trim().to_string()).unwrap_or_default()
+}
+
+impl Agent {
+    /// Boots the simulated TD: measures the app the way dstack-util does (§5.1, §6.3).
+    pub fn new(cfg: AgentConfig) -> Result<Agent, String> {
+        let compose: Value =
+            serde_json::from_str(&cfg.app_compose).map_err(|e| format!("app-compose is not JSON: {e}"))?;
+        let compose_hash = sha256(&[cfg.app_compose.as_bytes()]);
+        let app_id = cfg.app_id.unwrap_or_else(|| compose_hash[..20].to_vec());
+        let keys = match cfg.keys {
+            Some(k) => k,
+            None => AppKeys::builtin(&app_id)?,
+        };
+        let no_instance_id = compose.get("no_instance_id").and_then(Value::as_bool).unwrap_or(false);
+        let instance_id = if no_instance_id {
+            Vec::new()
+        } else {
+            let seed = sha256(&[keys::DEV_SEED, b":instance-id-seed"]);
+            sha256(&[&seed[..20], &app_id])[..20].to_vec()
+        };
+        let os_image_hash = sha256(&[b"dstack-simulator os image v1"]);
+        let key_provider_info =
+            serde_json::to_string(&json!({"name": "kms", "id": hex(&keys.ca_spki())})).map_err(|e| e.to_string())?;
+        let vm_config = serde_json::to_string(&json!({
+            "os_image_hash": hex(&os_image_hash),
+            "cpu_count": 2,
+            "memory_size": 2147483648u64,
+            "qemu_version": "8.2.2",
+            "image": "dstack-simulator",
+        }))
+        .map_err(|e| e.to_string())?;
+
+        let mut events = attest::boot_events();
+        events.push(Event::runtime("system-preparing", b""));
+        events.push(Event::runtime("app-id", &app_id));
+        events.push(Event::runtime("compose-hash", &compose_hash));
+        events.push(Event::runtime("instance-id", &instance_id));
+        events.push(Event::runtime("boot-mr-done", b""));
+        events.push(Event::runtime("os-image-hash", &os_image_hash));
+        events.push(Event::runtime("key-provider", key_provider_info.as_bytes()));
+        if let Some(fs) = compose.get("storage_fs").and_then(Value::as_str) {
+            events.push(Event::runtime("storage-fs", fs.as_bytes()));
+        }
+        events.push(Event::runtime("system-ready", b""));
+
+        Ok(Agent {
+            app_name: compose.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            keys,
+            qk: QuotingKeys::new(),
+            td: Mutex::new(Td::new(events)),
+            app_id,
+            instance_id,
+            app_compose: cfg.app_compose,
+            compose_hash,
+            os_image_hash,
+            vm_config,
+            key_provider_info,
+            legacy: cfg.legacy,
+            cloud_vendor: dmi("sys_vendor"),
+            cloud_product: dmi("product_name"),
+        })
+    }
+
+    fn td(&self) -> std::sync::MutexGuard<'_, Td> {
+        // A panic while holding the lock cannot leave the log half-written (extend is two
+        // plain assignments), so a poisoned lock is still consistent.
+        self.td.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Request fields, from a JSON body or a query string (serde_qs: every value is text).
+pub struct Args {
+    map: Map<String, Value>,
+    query: bool,
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => format!("boolean `{b}`"),
+        Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
+        Value::Number(n) if n.is_i64() && n.as_i64().is_some_and(|i| i < 0) => format!("integer `{n}`"),
+        Value::Number(n) => format!("integer `{n}`"),
+        Value::String(s) => format!("string {s:?}"),
+        Value::Array(_) => "sequence".into(),
+        Value::Object(_) => "map".into(),
+    }
+}
+
+impl Args {
+    pub fn from_json(body: &[u8]) -> Result<Args, String> {
+        if body.is_empty() {
+            return Ok(Args { map: Map::new(), query: false });
+        }
+        match serde_json::from_slice::<Value>(body).map_err(|e| e.to_string())? {
+            Value::Object(map) => Ok(Args { map, query: false }),
+            other => Err(format!("invalid type: {}, expected a map", describe(&other))),
+        }
+    }
+
+    pub fn from_query(map: Map<String, Value>) -> Args {
+        Args { map, query: true }
+    }
+
+    fn bad(&self, k: &str, v: &Value, want: &str) -> String {
+        format!("invalid type: {}, expected {want} (field `{k}`)", describe(v))
+    }
+
+    pub fn str(&self, k: &str) -> Result<String, String> {
+        match self.map.get(k) {
+            None => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => Err(self.bad(k, v, "a string")),
+        }
+    }
+
+    pub fn bytes(&self, k: &str) -> Result<Vec<u8>, String> {
+        match self.map.get(k) {
+            None => Ok(Vec::new()),
+            Some(Value::String(s)) => crate::util::unhex(s).map_err(|e| format!("{e} (field `{k}`)")),
+            Some(v) => Err(self.bad(k, v, "a hex string")),
+        }
+    }
+
+    pub fn boolean(&self, k: &str) -> Result<bool, String> {
+        match self.map.get(k) {
+            None => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if self.query => match s.as_str() {
+                "true" => Ok(true),
+                "false" => Ok(false),
+                _ => Err(format!("provided string was not `true` or `false` (field `{k}`)")),
+            },
+            Some(v) => Err(self.bad(k, v, "a boolean")),
+        }
+    }
+
+    pub fn opt_u64(&self, k: &str) -> Result<Option<u64>, String> {
+        match self.map.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+            Some(Value::String(s)) if self.query => {
+                s.parse().map(Some).map_err(|e| format!("{e} (field `{k}`)"))
+            }
+            Some(v) => Err(self.bad(k, v, "u64")),
+        }
+    }
+
+    pub fn str_list(&self, k: &str) -> Result<Vec<String>, String> {
+        match self.map.get(k) {
+            None => Ok(Vec::new()),
+            Some(Value::String(s)) if self.query => Ok(vec![s.clone()]),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    v => Err(self.bad(k, v, "a string")),
+                })
+                .collect(),
+            Some(v) => Err(self.bad(k, v, "a sequence")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Dstack,
+    Tappd,
+}
+
+/// Runs `method` on `service`; `None` means the method does not exist.
+pub fn call(agent: &Agent, service: Service, method: &str, args: &Args) -> Option<Result<Value, String>> {
+    let legacy = agent.legacy;
+    let r = match (service, method) {
+        (Service::Dstack, "GetKey") => get_key(agent, args, false),
+        (Service::Dstack, "GetQuote") => get_quote(agent, args),
+        (Service::Dstack, "Attest") if !legacy => attest_rpc(agent, args),
+        (Service::Dstack, "GetTlsKey") => get_tls_key(agent, args),
+        (Service::Dstack, "Info") | (Service::Tappd, "Info") => Ok(info(agent)),
+        (Service::Dstack, "Sign") if !legacy => sign(agent, args),
+        (Service::Dstack, "Verify") if !legacy => verify(args),
+        (Service::Dstack, "Version") | (Service::Tappd, "Version") if !legacy => Ok(json!({
+            "version": concat!("0.5.11-sim.", env!("CARGO_PKG_VERSION")),
+            "rev": concat!("dstack-simulator-", env!("CARGO_PKG_VERSION")),
+        })),
+        (Service::Dstack, "GpuInfo") if !legacy => Ok(json!({"attestation": ""})),
+        (Service::Dstack, "EmitEvent") => emit_event(agent, args),
+        (Service::Tappd, "DeriveKey") => derive_key(agent, args),
+        (Service::Tappd, "DeriveK256Key") => get_key(agent, args, true),
+        (Service::Tappd, "TdxQuote") => tdx_quote(agent, args, false),
+        (Service::Tappd, "RawQuote") => tdx_quote(agent, args, true),
+        _ => return None,
+    };
+    Some(r)
+}
+
+fn get_key(agent: &Agent, args: &Args, tappd: bool) -> Result<Value, String> {
+    let path = args.str("path")?;
+    let purpose = args.str("purpose")?;
+    // Before v0.5.6 the field did not exist, so any value got secp256k1.
+    let algo = if agent.legacy || tappd { Algo::Secp256k1 } else { Algo::parse_getkey(&args.str("algorithm")?)? };
+    let dk = keys::get_key(&agent.keys, &path, &purpose, algo)?;
+    let chain: Vec<String> = dk.chain.iter().map(|c| hex(c)).collect();
+    Ok(if tappd {
+        json!({"k256_key": hex(&dk.secret), "k256_signature_chain": chain})
+    } else {
+        json!({"key": hex(&dk.secret), "signature_chain": chain})
+    })
+}
+
+fn pad64(data: &[u8]) -> Result<[u8; 64], String> {
+    if data.len() > 64 {
+        return Err("Report data is too long".into());
+    }
+    let mut rd = [0u8; 64];
+    rd[..data.len()].copy_from_slice(data);
+    Ok(rd)
+}
+
+fn get_quote(agent: &Agent, args: &Args) -> Result<Value, String> {
+    let rd = pad64(&args.bytes("report_data")?)?;
+    let td = agent.td();
+    let quote = attest::quote(&td, &agent.qk, &rd);
+    let log = serde_json::to_string(&td.event_log_json(true)).map_err(|e| e.to_string())?;
+    Ok(json!({"quote": hex(&quote), "event_log": log, "report_data": hex(&rd), "vm_config": agent.vm_config}))
+}
+
+fn attest_rpc(agent: &Agent, args: &Args) -> Result<Value, String> {
+    let rd = pad64(&args.bytes("report_data")?)?;
+    let td = agent.td();
+    let quote = attest::quote(&td, &agent.qk, &rd);
+    let att = attest::versioned_attestation(&quote, &td.events, &rd, &agent.vm_config);
+    Ok(json!({"attestation": hex(&att)}))
+}
+
+fn emit_event(agent: &Agent, args: &Args) -> Result<Value, String> {
+    let event = args.str("event")?;
+    let payload = args.bytes("payload")?;
+    if event.is_empty() {
+        return Err("event name must not be empty".into());
+    }
+    agent.td().extend(Event::runtime(&event, &payload));
+    Ok(json!({}))
+}
+
+fn info(agent: &Agent) -> Value {
+    let td = agent.td();
+    let mr_aggregated = td.mr_aggregated();
+    let tcb_info = json!({
+        "mrtd": hex(&td.mrtd),
+        "rtmr0": hex(&td.rtmr[0]),
+        "rtmr1": hex(&td.rtmr[1]),
+        "rtmr2": hex(&td.rtmr[2]),
+        "rtmr3": hex(&td.rtmr[3]),
+        "mr_aggregated": hex(&mr_aggregated),
+        "os_image_hash": hex(&agent.os_image_hash),
+        "compose_hash": hex(&agent.compose_hash),
+        "device_id": hex(&sha256(&[b""])),
+        "event_log": td.event_log_json(false),
+        "app_compose": agent.app_compose,
+    });
+    drop(td);
+    let mut v = json!({
+        "app_id": hex(&agent.app_id),
+        "instance_id": hex(&agent.instance_id),
+        "app_cert": "",
+        "tcb_info": serde_json::to_string_pretty(&tcb_info).unwrap_or_default(),
+        "app_name": agent.app_name,
+        "device_id": hex(&sha256(&[b""])),
+        "mr_aggregated": hex(&mr_aggregated),
+        "os_image_hash": hex(&agent.os_image_hash),
+        "key_provider_info": agent.key_provider_info,
+        "compose_hash": hex(&agent.compose_hash),
+        "vm_config": agent.vm_config,
+    });
+    if !agent.legacy {
+        v["cloud_vendor"] = json!(agent.cloud_vendor);
+        v["cloud_product"] = json!(agent.cloud_product);
+    }
+    v
+}
+
+fn sign(agent: &Agent, args: &Args) -> Result<Value, String> {
+    let algo = Algo::parse_sign(&args.str("algorithm")?)?;
+    let (sig, chain, public) = keys::sign(&agent.keys, algo, &args.bytes("data")?)?;
+    Ok(json!({
+        "signature": hex(&sig),
+        "signature_chain": chain.iter().map(|c| hex(c)).collect::<Vec<_>>(),
+        "public_key": hex(&public),
+    }))
+}
+
+fn verify(args: &Args) -> Result<Value, String> {
+    let algo = Algo::parse_sign(&args.str("algorithm")?)?;
+    let valid = keys::verify(algo, &args.bytes("data")?, &args.bytes("signature")?, &args.bytes("public_key")?)?;
+    Ok(json!({"valid": valid}))
+}
+
+/// The tappd report-data rule (§2.2): `H(tag ":" data)` zero-padded, or raw 64 bytes.
+pub fn tappd_report_data(data: &[u8], algo: &str, prefix: &str) -> Result<([u8; 64], String, String), String> {
+    use sha3::Digest;
+    let algo = if algo.is_empty() { "sha512" } else { algo };
+    if algo == "raw" {
+        let rd: [u8; 64] = data.try_into().map_err(|_| "invalid content length".to_string())?;
+        return Ok((rd, "raw".into(), String::new()));
+    }
+    let tag = if prefix.is_empty() { "app-data" } else { prefix };
+    let msg = [tag.as_bytes(), b":", data].concat();
+    let h: Vec<u8> = match algo {
+        "sha256" => sha256(&[&msg]).to_vec(),
+        "sha384" => sha384(&[&msg]).to_vec(),
+        "sha512" => sha512(&[&msg]).to_vec(),
+        "sha3-256" => sha3::Sha3_256::digest(&msg).to_vec(),
+        "sha3-384" => sha3::Sha3_384::digest(&msg).to_vec(),
+        "sha3-512" => sha3::Sha3_512::digest(&msg).to_vec(),
+        "keccak256" => keccak256(&[&msg]).to_vec(),
+        "keccak384" => sha3::Keccak384::digest(&msg).to_vec(),
+        "keccak512" => sha3::Keccak512::digest(&msg).to_vec(),
+        other => return Err(format!("Unsupported hash algorithm: {other}")),
+    };
+    let mut rd = [0u8; 64];
+    rd[..h.len()].copy_from_slice(&h);
+    Ok((rd, algo.into(), tag.into()))
+}
+
+fn tdx_quote(agent: &Agent, args: &Args, raw: bool) -> Result<Value, String> {
+    let data = args.bytes("report_data")?;
+    let (rd, algo, prefix) = if raw {
+        tappd_report_data(&data, "raw", "")?
+    } else {
+        tappd_report_data(&data, &args.str("hash_algorithm")?, &args.str("prefix")?)?
+    };
+    let td = agent.td();
+    let quote = attest::quote(&td, &agent.qk, &rd);
+    let log = serde_json::to_string(&td.event_log_json(true)).map_err(|e| e.to_string())?;
+    Ok(json!({"quote": hex(&quote), "event_log": log, "hash_algorithm": algo, "prefix": prefix}))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+struct CertRequest {
+    subject: String,
+    alt_names: Vec<String>,
+    ra_tls: bool,
+    server_auth: bool,
+    client_auth: bool,
+    not_before: Option<u64>,
+    not_after: Option<u64>,
+    app_info: bool,
+}
+
+const TEN_YEARS: u64 = 3650 * 86400;
+
+/// Issues `[leaf, CA]` for `key` (§6.4); returns (PKCS#8 PEM, chain PEMs).
+fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Result<Value, String> {
+    use p256::pkcs8::EncodePrivateKey;
+    let spki = cert::spki_der(key);
+    let mut exts = vec![cert::extension("2.5.29.15", true, &cert::tlv(0x03, &[0x07, 0x80]))];
+    let mut eku = Vec::new();
+    if req.server_auth {
+        eku.extend(cert::oid("1.3.6.1.5.5.7.3.1"));
+    }
+    if req.client_auth {
+        eku.extend(cert::oid("1.3.6.1.5.5.7.3.2"));
+    }
+    if !eku.is_empty() {
+        exts.push(cert::extension("2.5.29.37", false, &cert::tlv(0x30, &eku)));
+    }
+    if !req.alt_names.is_empty() {
+        let names: Vec<u8> = req.alt_names.iter().flat_map(|a| cert::general_name(a)).collect();
+        exts.push(cert::extension("2.5.29.17", false, &cert::tlv(0x30, &names)));
+    }
+    exts.push(cert::extension("1.3.6.1.4.1.62397.1.3", false, &cert::octets(&agent.app_id)));
+    exts.push(cert::extension("1.3.6.1.4.1.62397.1.4", false, &cert::octets(b"app:custom")));
+    let td = agent.td();
+    if req.ra_tls {
+        let rd = sha512(&[b"ratls-cert:", &spki]);
+        let quote = attest::quote(&td, &agent.qk, &rd);
+        // Certificates carry only what RTMR3 replay and the ACPI rule need (§5.3).
+        let events: Vec<Event> = td
+            .events
+            .iter()
+            .filter(|e| e.imr == 3 || (e.imr == 0 && e.event_type == 10 && e.payload == b"ACPI DATA"))
+            .map(Event::stripped)
+            .collect();
+        let att = attest::versioned_attestation(&quote, &events, &rd, &agent.vm_config);
+        exts.push(cert::extension("1.3.6.1.4.1.62397.1.8", false, &cert::octets(&att)));
+    }
+    if req.app_info {
+        use attest::msgpack::V;
+        let kp = agent.key_provider_info.as_bytes();
+        let device_id = sha256(&[b""]);
+        let (mr_system, mr_aggregated) = (td.mr_system(kp), td.mr_aggregated());
+        let info = attest::msgpack::encode(&V::A(vec![
+            V::B(&agent.app_id),
+            V::B(&agent.compose_hash),
+            V::B(&agent.instance_id),
+            V::B(&device_id),
+            V::B(&mr_system),
+            V::B(&mr_aggregated),
+            V::B(&agent.os_image_hash),
+            V::S(&agent.key_provider_info),
+            V::A(vec![]),
+        ]));
+        exts.push(cert::extension("1.3.6.1.4.1.62397.1.9", false, &cert::octets(&info)));
+    }
+    drop(td);
+    let t = now();
+    let not_before = req.not_before.unwrap_or(t);
+    let not_after = req.not_after.unwrap_or(not_before.saturating_add(TEN_YEARS));
+    let mut serial = random32();
+    serial[0] &= 0x7f;
+    let leaf = cert::build(
+        &cert::CertSpec {
+            serial: &serial[..16],
+            issuer: &cert::subject_of(&agent.keys.ca_cert_der)?,
+            subject: &cert::name(None, &req.subject),
+            not_before,
+            not_after,
+            spki: &spki,
+            extensions: exts,
+        },
+        &agent.keys.ca_key,
+    );
+    let secret = p256::SecretKey::from(key);
+    let key_pem = secret.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).map_err(|e| e.to_string())?;
+    Ok(json!({
+        "key": key_pem.as_str(),
+        "certificate_chain": [crate::util::pem("CERTIFICATE", &leaf), agent.keys.ca_cert_pem],
+    }))
+}
+
+fn p256_from_seed(seed: &[u8; 32], info: &[u8]) -> Result<p256::ecdsa::SigningKey, String> {
+    let d = ratls_kdf(seed, &[info]);
+    p256::ecdsa::SigningKey::from_bytes((&d).into()).map_err(|_| "derived key is not a valid P-256 scalar".to_string())
+}
+
+fn get_tls_key(agent: &Agent, args: &Args) -> Result<Value, String> {
+    let mut req = CertRequest {
+        subject: args.str("subject")?,
+        alt_names: args.str_list("alt_names")?,
+        ra_tls: args.boolean("usage_ra_tls")?,
+        server_auth: args.boolean("usage_server_auth")?,
+        client_auth: args.boolean("usage_client_auth")?,
+        not_before: args.opt_u64("not_before")?,
+        not_after: args.opt_u64("not_after")?,
+        app_info: args.boolean("with_app_info")?,
+    };
+    if agent.legacy {
+        // Fields added in v0.5.6 are unknown to older agents and ignored.
+        (req.not_before, req.not_after, req.app_info) = (None, None, false);
+    }
+    if let (Some(b), Some(a)) = (req.not_before, req.not_after) {
+        if b >= a {
+            return Err("not_before must be earlier than not_after".into());
+        }
+    }
+    let key = p256_from_seed(&random32(), b"")?;
+    issue(agent, &key, &req)
+}
+
+fn derive_key(agent: &Agent, args: &Args) -> Result<Value, String> {
+    let path = args.str("path")?;
+    let req = CertRequest {
+        subject: args.str("subject")?,
+        alt_names: args.str_list("alt_names")?,
+        ra_tls: args.boolean("usage_ra_tls")?,
+        server_auth: args.boolean("usage_server_auth")?,
+        client_auth: args.boolean("usage_client_auth")?,
+        not_before: None,
+        not_after: None,
+        app_info: false,
+    };
+    let seed = if args.boolean("random_seed")? { random32() } else { agent.keys.k256_key };
+    let key = p256_from_seed(&seed, path.as_bytes())?;
+    issue(agent, &key, &req)
+}
