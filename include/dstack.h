@@ -101,6 +101,17 @@ typedef struct dstack_client dstack_client;
 typedef struct dstack_error dstack_error;
 
 /**
+ * A parsed event log (a JSON array of TDX events as in GetQuote, TdxQuote or Info's
+ * tcb_info), with decoded, owned events.
+ *
+ * Created by `dstack_event_log_parse`, freed by `dstack_event_log_free`.
+ *
+ * Thread safety: immutable after creation; may be read from several threads at once.
+ * Free it exactly once, after all reads.
+ */
+typedef struct dstack_event_log dstack_event_log;
+
+/**
  * An agent's answer (or a parsed quote) with decoded, owned field values.
  *
  * Created by an RPC or `dstack_quote_parse`; the caller owns it and frees it with
@@ -111,6 +122,16 @@ typedef struct dstack_error dstack_error;
  * Free it exactly once, after all reads.
  */
 typedef struct dstack_response dstack_response;
+
+/**
+ * A client of the legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.*`).
+ *
+ * Created by `dstack_tappd_client_new`, freed by `dstack_tappd_client_free`.
+ *
+ * Thread safety: may be shared by any number of threads and used concurrently; each
+ * call takes its own pooled connection. Free it only when no other thread uses it.
+ */
+typedef struct dstack_tappd_client dstack_tappd_client;
 
 /**
  * The result of every fallible libdstack function: `DSTACK_STATUS_OK` (0) or one of the
@@ -141,6 +162,42 @@ typedef struct dstack_slice {
  * are never renumbered; see the `DSTACK_FIELD_*` constants.
  */
 typedef uint32_t dstack_field;
+
+/**
+ * One event of a `dstack_event_log`, as returned by `dstack_event_log_get`. Byte fields
+ * are decoded from hex; `event` is the UTF-8 name. All slices are borrowed from the log
+ * and valid until it is freed. `preimage` is `{NULL, 0}` when the event has none.
+ */
+typedef struct dstack_event {
+  /**
+   * RTMR index, 0..3.
+   */
+  uint32_t imr;
+  /**
+   * Event type (0x08000001 for dstack runtime events).
+   */
+  uint32_t event_type;
+  /**
+   * Runtime-event digest version: 1 (also when absent in the JSON) or 2.
+   */
+  uint32_t version;
+  /**
+   * The logged digest (empty for runtime events of stripped GetQuote logs).
+   */
+  struct dstack_slice digest;
+  /**
+   * The event name, UTF-8.
+   */
+  struct dstack_slice event;
+  /**
+   * The event payload.
+   */
+  struct dstack_slice event_payload;
+  /**
+   * The V2 preimage, if present.
+   */
+  struct dstack_slice preimage;
+} dstack_event;
 
 /**
  * Derived key: 32 raw bytes (GetKey, DeriveK256Key) or PEM text (GetTlsKey, DeriveKey). Secret.
@@ -719,6 +776,247 @@ void dstack_response_free(struct dstack_response *response);
  * Thread-safe.
  */
 const char *dstack_status_message(dstack_status status);
+
+/**
+ * Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
+ * `TAPPD_SIMULATOR_ENDPOINT`, then `/var/run/tappd.sock`, `/run/tappd.sock`,
+ * `/var/run/dstack/tappd.sock`, `/run/dstack/tappd.sock`, else `/var/run/tappd.sock`.
+ * On success `*out_client` owns a new client (free with `dstack_tappd_client_free`).
+ * `out_client` must not be NULL.
+ */
+dstack_status dstack_tappd_client_new(const uint8_t *endpoint,
+                                      size_t endpoint_len,
+                                      struct dstack_tappd_client **out_client,
+                                      struct dstack_error **out_error);
+
+/**
+ * Sets the default timeout for calls that pass `timeout_ms` 0 (0 here restores 3000 ms).
+ * `client` must not be NULL.
+ */
+dstack_status dstack_tappd_client_set_timeout_ms(struct dstack_tappd_client *client,
+                                                 uint32_t timeout_ms,
+                                                 struct dstack_error **out_error);
+
+/**
+ * The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
+ * freed. `{NULL, 0}` if `client` is NULL.
+ */
+struct dstack_slice dstack_tappd_client_endpoint(const struct dstack_tappd_client *client);
+
+/**
+ * Frees a tappd client. NULL is accepted and ignored.
+ */
+void dstack_tappd_client_free(struct dstack_tappd_client *client);
+
+/**
+ * `DeriveKey`: a P-256 key derived from `path` (random with `DSTACK_TAPPD_RANDOM_SEED`)
+ * and its certificate chain. `subject` empty = `path`. `alt_names`: `alt_names_count`
+ * UTF-8 slices (NULL if 0). `flags`: `DSTACK_TLS_USAGE_*` and `DSTACK_TAPPD_RANDOM_SEED`
+ * (other bits are `DSTACK_STATUS_INVALID_ARGUMENT`). Response fields: `KEY` (PEM,
+ * secret), `CERTIFICATE_CHAIN`. `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_derive_key(const struct dstack_tappd_client *client,
+                                             const uint8_t *path,
+                                             size_t path_len,
+                                             const uint8_t *subject,
+                                             size_t subject_len,
+                                             const struct dstack_slice *alt_names,
+                                             size_t alt_names_count,
+                                             uint32_t flags,
+                                             uint32_t timeout_ms,
+                                             struct dstack_response **out_response,
+                                             struct dstack_error **out_error);
+
+/**
+ * `DeriveK256Key`: the tappd form of GetKey (secp256k1). Response fields: `KEY` (32
+ * bytes, secret), `SIGNATURE_CHAIN`, `PURPOSE`, `ALGORITHM` ("secp256k1"). `client` and
+ * `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_derive_k256_key(const struct dstack_tappd_client *client,
+                                                  const uint8_t *path,
+                                                  size_t path_len,
+                                                  const uint8_t *purpose,
+                                                  size_t purpose_len,
+                                                  uint32_t timeout_ms,
+                                                  struct dstack_response **out_response,
+                                                  struct dstack_error **out_error);
+
+/**
+ * `TdxQuote`: a quote whose report data is `H(prefix ":" report_data)` (see
+ * `dstack_tappd_report_data`). `hash_algorithm` (UTF-8): `""` (agent default sha512),
+ * `sha256`, `sha384`, `sha512`, `sha3-256`, `sha3-384`, `sha3-512`, `keccak256`,
+ * `keccak384`, `keccak512`, or `raw` (report data passed through; must be exactly 64
+ * bytes). `prefix` empty = `app-data`. Other values are `DSTACK_STATUS_INVALID_ARGUMENT`
+ * before sending. Response fields: `QUOTE`, `EVENT_LOG`, `HASH_ALGORITHM`, `PREFIX`.
+ * `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_tdx_quote(const struct dstack_tappd_client *client,
+                                            const uint8_t *report_data,
+                                            size_t report_data_len,
+                                            const uint8_t *hash_algorithm,
+                                            size_t hash_algorithm_len,
+                                            const uint8_t *prefix,
+                                            size_t prefix_len,
+                                            uint32_t timeout_ms,
+                                            struct dstack_response **out_response,
+                                            struct dstack_error **out_error);
+
+/**
+ * `RawQuote`: a quote over exactly 64 bytes of report data (other lengths are
+ * `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for TdxQuote.
+ * `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_raw_quote(const struct dstack_tappd_client *client,
+                                            const uint8_t *report_data,
+                                            size_t report_data_len,
+                                            uint32_t timeout_ms,
+                                            struct dstack_response **out_response,
+                                            struct dstack_error **out_error);
+
+/**
+ * Tappd `Info`: as `dstack_client_info`. `client` and `out_response` must not be NULL.
+ */
+dstack_status dstack_tappd_client_info(const struct dstack_tappd_client *client,
+                                       uint32_t timeout_ms,
+                                       struct dstack_response **out_response,
+                                       struct dstack_error **out_error);
+
+/**
+ * Tappd `Version`. Response fields: `VERSION`, `REV`. `client` and `out_response` must
+ * not be NULL.
+ */
+dstack_status dstack_tappd_client_version(const struct dstack_tappd_client *client,
+                                          uint32_t timeout_ms,
+                                          struct dstack_response **out_response,
+                                          struct dstack_error **out_error);
+
+/**
+ * Whether the tappd agent answers `Info` within `timeout_ms` (0 = 500 ms); failures are
+ * `false`, not errors. `client` and `out_reachable` must not be NULL.
+ */
+dstack_status dstack_tappd_client_is_reachable(const struct dstack_tappd_client *client,
+                                               uint32_t timeout_ms,
+                                               bool *out_reachable,
+                                               struct dstack_error **out_error);
+
+/**
+ * Parses a TDX quote (v4 or v5, binary). Response fields: `QUOTE_VERSION`, `TEE_TYPE`
+ * (u64), `MRTD`, `RTMR0`-`RTMR3` (48 bytes each), `REPORT_DATA` (64 bytes), `QUOTE`
+ * (the input). The quote's signature is not checked. `out_response` must not be NULL.
+ */
+dstack_status dstack_quote_parse(const uint8_t *quote,
+                                 size_t quote_len,
+                                 struct dstack_response **out_response,
+                                 struct dstack_error **out_error);
+
+/**
+ * Parses an event log (UTF-8 JSON array). Each event needs `imr` 0..3, `event_type`,
+ * `digest`/`event_payload` (hex), `event` (string); `version` (1/2) and `preimage` are
+ * optional. Malformed logs give `DSTACK_STATUS_MALFORMED_RESPONSE` or
+ * `DSTACK_STATUS_INVALID_HEX`. On success `*out_log` owns a new log (free with
+ * `dstack_event_log_free`). `out_log` must not be NULL.
+ */
+dstack_status dstack_event_log_parse(const uint8_t *json,
+                                     size_t json_len,
+                                     struct dstack_event_log **out_log,
+                                     struct dstack_error **out_error);
+
+/**
+ * Number of events in `log` (0 if `log` is NULL).
+ */
+size_t dstack_event_log_count(const struct dstack_event_log *log);
+
+/**
+ * Reads event `index` into `*out_event` (slices borrowed from `log`).
+ * `DSTACK_STATUS_NOT_FOUND` if `index` is out of range. `log` and `out_event` must not
+ * be NULL.
+ */
+dstack_status dstack_event_log_get(const struct dstack_event_log *log,
+                                   size_t index,
+                                   struct dstack_event *out_event,
+                                   struct dstack_error **out_error);
+
+/**
+ * Frees an event log. NULL is accepted and ignored.
+ */
+void dstack_event_log_free(struct dstack_event_log *log);
+
+/**
+ * Sound replay of RTMR0-3 from an event log: runtime events (type 0x08000001) get their
+ * digest recomputed from name and payload (V1 or V2), never taken from `digest`; other
+ * events extend with their logged 48-byte digest. Works on stripped GetQuote logs.
+ * Writes RTMR0..RTMR3 (4 x 48 bytes) to `out_rtmrs[192]`, which must not be NULL.
+ */
+dstack_status dstack_replay_rtmrs(const uint8_t *event_log_json,
+                                  size_t len,
+                                  uint8_t *out_rtmrs,
+                                  struct dstack_error **out_error);
+
+/**
+ * What the official SDKs' `replay_rtmrs` computed: each RTMR extended with the logged
+ * `digest` fields, short digests right-padded with zeros to 48 bytes. For
+ * compatibility only: it cannot reproduce RTMR3 from a stripped GetQuote log. Writes
+ * 4 x 48 bytes to `out_rtmrs[192]`, which must not be NULL.
+ */
+dstack_status dstack_replay_rtmrs_from_digests(const uint8_t *event_log_json,
+                                               size_t len,
+                                               uint8_t *out_rtmrs,
+                                               struct dstack_error **out_error);
+
+/**
+ * Replays the event log soundly and compares RTMR0-3 with the quote's; V2 preimages in
+ * the log must be canonical. `expected_report_data`: NULL (with length 0) = not
+ * checked, else exactly 64 bytes that must equal the quote's report data. Mismatch is
+ * `DSTACK_STATUS_VERIFICATION_FAILED`. The quote's Intel signature is NOT checked.
+ */
+dstack_status dstack_verify_event_log(const uint8_t *quote,
+                                      size_t quote_len,
+                                      const uint8_t *event_log_json,
+                                      size_t len,
+                                      const uint8_t *expected_report_data,
+                                      size_t expected_report_data_len,
+                                      struct dstack_error **out_error);
+
+/**
+ * The current time in seconds since the Unix epoch (the `now` argument of
+ * `dstack_verify_env_encrypt_public_key`); 0 if the clock is before 1970.
+ */
+uint64_t dstack_unix_time(void);
+
+/**
+ * SHA-256 of the canonical JSON of an app-compose document (UTF-8 JSON; keys sorted as
+ * deployment tools do, compact, see `dstack_compose_canonical_json`). `normalize`
+ * drops the fields the runner ignores (as the official SDKs' `normalize=True`).
+ * Writes 32 bytes to `out_hash[32]`, which must not be NULL. Not JSON:
+ * `DSTACK_STATUS_INVALID_ARGUMENT`.
+ */
+dstack_status dstack_compose_hash(const uint8_t *app_compose_json,
+                                  size_t len,
+                                  bool normalize,
+                                  uint8_t *out_hash,
+                                  struct dstack_error **out_error);
+
+/**
+ * The canonical JSON whose SHA-256 `dstack_compose_hash` returns, into `out`
+ * (`out_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
+ * `*out_len`). `out_len` must not be NULL; `out` may be NULL only with `out_cap` 0.
+ */
+dstack_status dstack_compose_canonical_json(const uint8_t *app_compose_json,
+                                            size_t len,
+                                            bool normalize,
+                                            uint8_t *out,
+                                            size_t out_cap,
+                                            size_t *out_len,
+                                            struct dstack_error **out_error);
+
+/**
+ * SHA-256 of the raw bytes of an `app-compose.json` file: the value the guest measures
+ * (Info's `COMPOSE_HASH`). Writes 32 bytes to `out_hash[32]`, which must not be NULL.
+ */
+dstack_status dstack_compose_hash_raw(const uint8_t *app_compose_bytes,
+                                      size_t len,
+                                      uint8_t *out_hash,
+                                      struct dstack_error **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -41,12 +41,12 @@ unsafe fn client<'a>(c: *const dstack_client) -> Result<&'a Agent> {
 }
 
 /// Writes a finished response to a checked out-pointer.
-fn give(out: &mut *mut dstack_response, b: Builder) -> Result<()> {
+pub(crate) fn give(out: &mut *mut dstack_response, b: Builder) -> Result<()> {
     r::give(out, b.finish());
     Ok(())
 }
 
-pub(crate) fn info_response(body: Secret, parsed: &InfoResponse<'_>) -> Builder {
+pub(crate) fn info_response(parsed: &InfoResponse<'_>) -> Builder {
     let mut b = Builder::new(Vec::new());
     b.set(r::DSTACK_FIELD_APP_ID, Value::bytes(parsed.app_id))
         .set(r::DSTACK_FIELD_INSTANCE_ID, Value::bytes(parsed.instance_id))
@@ -74,7 +74,7 @@ pub(crate) fn info_response(body: Secret, parsed: &InfoResponse<'_>) -> Builder 
                 .set(r::DSTACK_FIELD_TCB_EVENT_LOG, Value::text(t.event_log));
         }
     }
-    b.with_body(body)
+    b
 }
 
 impl Agent {
@@ -376,8 +376,9 @@ pub unsafe extern "C" fn dstack_client_info(
         let body = a.call(&api::Info, timeout_ms)?;
         let mut scratch = vec![0u8; body.0.len()];
         let v = a.parse::<api::Info>(&body.0, &mut scratch)?;
-        let b = info_response(Secret(body.0.clone()), &v);
-        give(out, b)
+        let b = info_response(&v);
+        drop(v);
+        give(out, b.with_body(body))
     })
 }
 

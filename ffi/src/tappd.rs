@@ -1,1 +1,321 @@
-//! (in progress)
+//! `dstack_tappd_client`: the legacy tappd API on `tappd.sock` (PROTOCOL.md §2.2).
+
+use crate::agent::Agent;
+use crate::client::{give, info_response, DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH, DSTACK_TLS_USAGE_RA_TLS, DSTACK_TLS_USAGE_SERVER_AUTH};
+use crate::endpoint::Api;
+use crate::error::{dstack_error, Failure, Result};
+use crate::response::{self as r, dstack_response, Builder, Secret, Value};
+use crate::slice::{self, dstack_slice};
+use crate::status::*;
+use dstack_core::rpc::tappd as api;
+use dstack_core::rpc::Rpc;
+
+/// A client of the legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.*`).
+///
+/// Created by `dstack_tappd_client_new`, freed by `dstack_tappd_client_free`.
+///
+/// Thread safety: may be shared by any number of threads and used concurrently; each
+/// call takes its own pooled connection. Free it only when no other thread uses it.
+pub struct dstack_tappd_client {
+    agent: Agent,
+}
+
+/// # Safety
+/// `c` is NULL or a live tappd client.
+unsafe fn client<'a>(c: *const dstack_tappd_client) -> Result<&'a Agent> {
+    // SAFETY: caller contract.
+    unsafe { c.as_ref() }.map(|c| &c.agent).ok_or_else(|| Failure::null("client"))
+}
+
+/// Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
+/// `TAPPD_SIMULATOR_ENDPOINT`, then `/var/run/tappd.sock`, `/run/tappd.sock`,
+/// `/var/run/dstack/tappd.sock`, `/run/dstack/tappd.sock`, else `/var/run/tappd.sock`.
+/// On success `*out_client` owns a new client (free with `dstack_tappd_client_free`).
+/// `out_client` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_new(
+    endpoint: *const u8,
+    endpoint_len: usize,
+    out_client: *mut *mut dstack_tappd_client,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let ep = unsafe { slice::text(endpoint, endpoint_len, "endpoint")? };
+        // SAFETY: caller contract.
+        let out = unsafe { slice::out(out_client, "out_client")? };
+        let agent = Agent::new(Api::Tappd, ep)?;
+        *out = Box::into_raw(Box::new(dstack_tappd_client { agent }));
+        Ok(())
+    })
+}
+
+/// Sets the default timeout for calls that pass `timeout_ms` 0 (0 here restores 3000 ms).
+/// `client` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
+    client: *mut dstack_tappd_client,
+    timeout_ms: u32,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        unsafe { self::client(client)? }.set_timeout_ms(timeout_ms);
+        Ok(())
+    })
+}
+
+/// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
+/// freed. `{NULL, 0}` if `client` is NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_endpoint(client: *const dstack_tappd_client) -> dstack_slice {
+    crate::boundary::guard(dstack_slice::EMPTY, || {
+        // SAFETY: caller contract.
+        match unsafe { client.as_ref() } {
+            Some(c) => dstack_slice::of(c.agent.endpoint_text().as_bytes()),
+            None => dstack_slice::EMPTY,
+        }
+    })
+}
+
+/// Frees a tappd client. NULL is accepted and ignored.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_free(client: *mut dstack_tappd_client) {
+    crate::boundary::guard((), || {
+        if !client.is_null() {
+            // SAFETY: a non-NULL handle came from dstack_tappd_client_new; freed once.
+            drop(unsafe { Box::from_raw(client) });
+        }
+    })
+}
+
+/// `DeriveKey`: a P-256 key derived from `path` (random with `DSTACK_TAPPD_RANDOM_SEED`)
+/// and its certificate chain. `subject` empty = `path`. `alt_names`: `alt_names_count`
+/// UTF-8 slices (NULL if 0). `flags`: `DSTACK_TLS_USAGE_*` and `DSTACK_TAPPD_RANDOM_SEED`
+/// (other bits are `DSTACK_STATUS_INVALID_ARGUMENT`). Response fields: `KEY` (PEM,
+/// secret), `CERTIFICATE_CHAIN`. `client` and `out_response` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_derive_key(
+    client: *const dstack_tappd_client,
+    path: *const u8,
+    path_len: usize,
+    subject: *const u8,
+    subject_len: usize,
+    alt_names: *const dstack_slice,
+    alt_names_count: usize,
+    flags: u32,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, path, subject, alt, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::text(path, path_len, "path")?,
+                slice::text(subject, subject_len, "subject")?,
+                slice::texts(alt_names, alt_names_count, "alt_names")?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
+        let known = DSTACK_TLS_USAGE_RA_TLS | DSTACK_TLS_USAGE_SERVER_AUTH | DSTACK_TLS_USAGE_CLIENT_AUTH | DSTACK_TAPPD_RANDOM_SEED;
+        if flags & !known != 0 {
+            return Err(Failure::invalid(format!("unknown DeriveKey flags 0x{:x}", flags & !known)));
+        }
+        let req = api::DeriveKey {
+            path,
+            subject,
+            alt_names: &alt,
+            usage_ra_tls: flags & DSTACK_TLS_USAGE_RA_TLS != 0,
+            usage_server_auth: flags & DSTACK_TLS_USAGE_SERVER_AUTH != 0,
+            usage_client_auth: flags & DSTACK_TLS_USAGE_CLIENT_AUTH != 0,
+            random_seed: flags & DSTACK_TAPPD_RANDOM_SEED != 0,
+        };
+        let body = a.call(&req, timeout_ms)?;
+        let mut scratch = Secret(vec![0u8; body.0.len()]);
+        let v = a.parse::<api::DeriveKey>(&body.0, &mut scratch.0)?;
+        let mut b = Builder::new(Vec::new());
+        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key))
+            .set(r::DSTACK_FIELD_CERTIFICATE_CHAIN, Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())));
+        drop(v);
+        give(out, b.with_body(body))
+    })
+}
+
+/// `DeriveK256Key`: the tappd form of GetKey (secp256k1). Response fields: `KEY` (32
+/// bytes, secret), `SIGNATURE_CHAIN`, `PURPOSE`, `ALGORITHM` ("secp256k1"). `client` and
+/// `out_response` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
+    client: *const dstack_tappd_client,
+    path: *const u8,
+    path_len: usize,
+    purpose: *const u8,
+    purpose_len: usize,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, path, purpose, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::text(path, path_len, "path")?,
+                slice::text(purpose, purpose_len, "purpose")?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
+        let req = api::DeriveK256Key { path, purpose };
+        let body = a.call(&req, timeout_ms)?;
+        let mut scratch = Secret(vec![0u8; body.0.len()]);
+        let v = a.parse::<api::DeriveK256Key>(&body.0, &mut scratch.0)?;
+        let mut b = Builder::new(Vec::new());
+        b.set(r::DSTACK_FIELD_KEY, Value::bytes(v.k256_key))
+            .set(r::DSTACK_FIELD_SIGNATURE_CHAIN, Value::list(v.k256_signature_chain.iter().map(|s| s.to_vec())))
+            .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
+            .set(r::DSTACK_FIELD_ALGORITHM, Value::text("secp256k1"));
+        let mut key = v.k256_key;
+        zeroize::Zeroize::zeroize(&mut key);
+        give(out, b.with_body(body))
+    })
+}
+
+fn quote_response<R: Rpc>(a: &Agent, req: &R, timeout_ms: u32) -> Result<Builder>
+where
+    for<'b> R: Rpc<Response<'b> = api::TdxQuoteResponse<'b>>,
+{
+    req.validate().map_err(|e| Failure::core(R::PATH.trim_start_matches("/prpc/Tappd."), e))?;
+    let body = a.call(req, timeout_ms)?;
+    let mut scratch = vec![0u8; body.0.len()];
+    let v = a.parse::<R>(&body.0, &mut scratch)?;
+    let mut b = Builder::new(Vec::new());
+    b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
+        .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
+        .set(r::DSTACK_FIELD_HASH_ALGORITHM, Value::text(v.hash_algorithm))
+        .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix));
+    drop(v);
+    Ok(b.with_body(body))
+}
+
+/// `TdxQuote`: a quote whose report data is `H(prefix ":" report_data)` (see
+/// `dstack_tappd_report_data`). `hash_algorithm` (UTF-8): `""` (agent default sha512),
+/// `sha256`, `sha384`, `sha512`, `sha3-256`, `sha3-384`, `sha3-512`, `keccak256`,
+/// `keccak384`, `keccak512`, or `raw` (report data passed through; must be exactly 64
+/// bytes). `prefix` empty = `app-data`. Other values are `DSTACK_STATUS_INVALID_ARGUMENT`
+/// before sending. Response fields: `QUOTE`, `EVENT_LOG`, `HASH_ALGORITHM`, `PREFIX`.
+/// `client` and `out_response` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
+    client: *const dstack_tappd_client,
+    report_data: *const u8,
+    report_data_len: usize,
+    hash_algorithm: *const u8,
+    hash_algorithm_len: usize,
+    prefix: *const u8,
+    prefix_len: usize,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, report_data, hash_algorithm, prefix, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::bytes(report_data, report_data_len, "report_data")?,
+                slice::text(hash_algorithm, hash_algorithm_len, "hash_algorithm")?,
+                slice::text(prefix, prefix_len, "prefix")?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
+        let req = api::TdxQuote { report_data, hash_algorithm, prefix };
+        give(out, quote_response(a, &req, timeout_ms)?)
+    })
+}
+
+/// `RawQuote`: a quote over exactly 64 bytes of report data (other lengths are
+/// `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for TdxQuote.
+/// `client` and `out_response` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
+    client: *const dstack_tappd_client,
+    report_data: *const u8,
+    report_data_len: usize,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, report_data, out) = unsafe {
+            (
+                self::client(client)?,
+                slice::bytes(report_data, report_data_len, "report_data")?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
+        let req = api::RawQuote { report_data };
+        give(out, quote_response(a, &req, timeout_ms)?)
+    })
+}
+
+/// Tappd `Info`: as `dstack_client_info`. `client` and `out_response` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_info(
+    client: *const dstack_tappd_client,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let body = a.call(&api::TappdInfo, timeout_ms)?;
+        let mut scratch = vec![0u8; body.0.len()];
+        let v = a.parse::<api::TappdInfo>(&body.0, &mut scratch)?;
+        let b = info_response(&v);
+        drop(v);
+        give(out, b.with_body(body))
+    })
+}
+
+/// Tappd `Version`. Response fields: `VERSION`, `REV`. `client` and `out_response` must
+/// not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_version(
+    client: *const dstack_tappd_client,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, out) = unsafe { (self::client(client)?, slice::out(out_response, "out_response")?) };
+        let body = a.call(&api::TappdVersion, timeout_ms)?;
+        let mut scratch = vec![0u8; body.0.len()];
+        let v = a.parse::<api::TappdVersion>(&body.0, &mut scratch)?;
+        let mut b = Builder::new(Vec::new());
+        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version)).set(r::DSTACK_FIELD_REV, Value::text(v.rev));
+        drop(v);
+        give(out, b.with_body(body))
+    })
+}
+
+/// Whether the tappd agent answers `Info` within `timeout_ms` (0 = 500 ms); failures are
+/// `false`, not errors. `client` and `out_reachable` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_tappd_client_is_reachable(
+    client: *const dstack_tappd_client,
+    timeout_ms: u32,
+    out_reachable: *mut bool,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, out) = unsafe { (self::client(client)?, slice::out(out_reachable, "out_reachable")?) };
+        *out = a.is_reachable(timeout_ms, |t| a.call(&api::TappdInfo, t));
+        Ok(())
+    })
+}

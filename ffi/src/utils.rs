@@ -1,1 +1,347 @@
-//! (in progress)
+//! Pure utilities over quotes, event logs and app-compose files (no agent needed).
+//! All functions here are reentrant.
+
+use crate::error::{dstack_error, Failure, Result};
+use crate::response::{self as r, dstack_response, Builder, Secret, Value};
+use crate::slice::{self, dstack_slice, OutBuf};
+use crate::status::*;
+use dstack_core::{compose, eventlog, quote::Quote};
+
+/// Parses a TDX quote (v4 or v5, binary). Response fields: `QUOTE_VERSION`, `TEE_TYPE`
+/// (u64), `MRTD`, `RTMR0`-`RTMR3` (48 bytes each), `REPORT_DATA` (64 bytes), `QUOTE`
+/// (the input). The quote's signature is not checked. `out_response` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_quote_parse(
+    quote: *const u8,
+    quote_len: usize,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (q, out) = unsafe { (slice::bytes(quote, quote_len, "quote")?, slice::out(out_response, "out_response")?) };
+        let p = Quote::parse(q).map_err(|e| Failure::core("quote", e))?;
+        let mut b = Builder::new(Vec::new());
+        b.set(r::DSTACK_FIELD_QUOTE_VERSION, Value::U64(u64::from(p.version())))
+            .set(r::DSTACK_FIELD_TEE_TYPE, Value::U64(u64::from(p.tee_type())))
+            .set(r::DSTACK_FIELD_MRTD, Value::bytes(*p.mrtd()))
+            .set(r::DSTACK_FIELD_REPORT_DATA, Value::bytes(*p.report_data()))
+            .set(r::DSTACK_FIELD_QUOTE, Value::bytes(q));
+        let rtmrs = p.rtmrs();
+        for (i, f) in [r::DSTACK_FIELD_RTMR0, r::DSTACK_FIELD_RTMR1, r::DSTACK_FIELD_RTMR2, r::DSTACK_FIELD_RTMR3].into_iter().enumerate() {
+            b.set(f, Value::bytes(rtmrs[i]));
+        }
+        r::give(out, b.finish());
+        Ok(())
+    })
+}
+
+/// One event of a `dstack_event_log`, as returned by `dstack_event_log_get`. Byte fields
+/// are decoded from hex; `event` is the UTF-8 name. All slices are borrowed from the log
+/// and valid until it is freed. `preimage` is `{NULL, 0}` when the event has none.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct dstack_event {
+    /// RTMR index, 0..3.
+    pub imr: u32,
+    /// Event type (0x08000001 for dstack runtime events).
+    pub event_type: u32,
+    /// Runtime-event digest version: 1 (also when absent in the JSON) or 2.
+    pub version: u32,
+    /// The logged digest (empty for runtime events of stripped GetQuote logs).
+    pub digest: dstack_slice,
+    /// The event name, UTF-8.
+    pub event: dstack_slice,
+    /// The event payload.
+    pub event_payload: dstack_slice,
+    /// The V2 preimage, if present.
+    pub preimage: dstack_slice,
+}
+
+struct OwnedEvent {
+    imr: u32,
+    event_type: u32,
+    version: u32,
+    digest: Vec<u8>,
+    name: String,
+    payload: Secret,
+    preimage: Option<Vec<u8>>,
+}
+
+/// A parsed event log (a JSON array of TDX events as in GetQuote, TdxQuote or Info's
+/// tcb_info), with decoded, owned events.
+///
+/// Created by `dstack_event_log_parse`, freed by `dstack_event_log_free`.
+///
+/// Thread safety: immutable after creation; may be read from several threads at once.
+/// Free it exactly once, after all reads.
+pub struct dstack_event_log {
+    events: Vec<OwnedEvent>,
+}
+
+fn decode_event(ev: &eventlog::Event<'_>) -> dstack_core::Result<OwnedEvent> {
+    let mut digest = vec![0u8; ev.digest_len()];
+    ev.digest(&mut digest)?;
+    let mut name = vec![0u8; ev.name_len()];
+    let n = ev.name(&mut name)?.len();
+    name.truncate(n);
+    let name = String::from_utf8(name).map_err(|_| dstack_core::Error::MalformedResponse)?;
+    let mut payload = Secret(vec![0u8; ev.payload_len()]);
+    ev.payload(&mut payload.0)?;
+    let preimage = match ev.preimage_hex() {
+        Some(h) => {
+            let mut p = vec![0u8; h.len() / 2];
+            ev.preimage(&mut p)?;
+            Some(p)
+        }
+        None => None,
+    };
+    Ok(OwnedEvent { imr: ev.imr(), event_type: ev.event_type(), version: ev.version(), digest, name, payload, preimage })
+}
+
+/// Parses an event log (UTF-8 JSON array). Each event needs `imr` 0..3, `event_type`,
+/// `digest`/`event_payload` (hex), `event` (string); `version` (1/2) and `preimage` are
+/// optional. Malformed logs give `DSTACK_STATUS_MALFORMED_RESPONSE` or
+/// `DSTACK_STATUS_INVALID_HEX`. On success `*out_log` owns a new log (free with
+/// `dstack_event_log_free`). `out_log` must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_event_log_parse(
+    json: *const u8,
+    json_len: usize,
+    out_log: *mut *mut dstack_event_log,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (j, out) = unsafe { (slice::bytes(json, json_len, "json")?, slice::out(out_log, "out_log")?) };
+        let mut events = Vec::new();
+        for (i, ev) in eventlog::events(j).enumerate() {
+            let ev = ev.map_err(|e| Failure::core(&format!("event log, event {i}"), e))?;
+            events.push(decode_event(&ev).map_err(|e| Failure::core(&format!("event log, event {i}"), e))?);
+        }
+        *out = Box::into_raw(Box::new(dstack_event_log { events }));
+        Ok(())
+    })
+}
+
+/// Number of events in `log` (0 if `log` is NULL).
+#[no_mangle]
+pub unsafe extern "C" fn dstack_event_log_count(log: *const dstack_event_log) -> usize {
+    crate::boundary::guard(0, || {
+        // SAFETY: caller contract: NULL or a live log.
+        unsafe { log.as_ref() }.map_or(0, |l| l.events.len())
+    })
+}
+
+/// Reads event `index` into `*out_event` (slices borrowed from `log`).
+/// `DSTACK_STATUS_NOT_FOUND` if `index` is out of range. `log` and `out_event` must not
+/// be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_event_log_get(
+    log: *const dstack_event_log,
+    index: usize,
+    out_event: *mut dstack_event,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let l = unsafe { log.as_ref() }.ok_or_else(|| Failure::null("log"))?;
+        // SAFETY: caller contract.
+        let out = unsafe { slice::out(out_event, "out_event")? };
+        let e = l.events.get(index).ok_or_else(|| {
+            Failure::new(DSTACK_STATUS_NOT_FOUND, format!("event index {index} is out of range: the log has {} events", l.events.len()))
+        })?;
+        *out = dstack_event {
+            imr: e.imr,
+            event_type: e.event_type,
+            version: e.version,
+            digest: dstack_slice::of(&e.digest),
+            event: dstack_slice::of(e.name.as_bytes()),
+            event_payload: dstack_slice::of(&e.payload.0),
+            preimage: e.preimage.as_deref().map_or(dstack_slice::EMPTY, dstack_slice::of),
+        };
+        Ok(())
+    })
+}
+
+/// Frees an event log. NULL is accepted and ignored.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_event_log_free(log: *mut dstack_event_log) {
+    crate::boundary::guard((), || {
+        if !log.is_null() {
+            // SAFETY: a non-NULL log came from dstack_event_log_parse; freed once.
+            drop(unsafe { Box::from_raw(log) });
+        }
+    })
+}
+
+fn write_rtmrs(out: &mut [u8; 192], mrs: &[[u8; 48]; 4]) {
+    for (i, m) in mrs.iter().enumerate() {
+        out[i * 48..(i + 1) * 48].copy_from_slice(m);
+    }
+}
+
+/// Sound replay of RTMR0-3 from an event log: runtime events (type 0x08000001) get their
+/// digest recomputed from name and payload (V1 or V2), never taken from `digest`; other
+/// events extend with their logged 48-byte digest. Works on stripped GetQuote logs.
+/// Writes RTMR0..RTMR3 (4 x 48 bytes) to `out_rtmrs[192]`, which must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_replay_rtmrs(
+    event_log_json: *const u8,
+    len: usize,
+    out_rtmrs: *mut u8,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (j, out) = unsafe { (slice::bytes(event_log_json, len, "event_log_json")?, slice::out_array::<192>(out_rtmrs, "out_rtmrs")?) };
+        let mrs = eventlog::replay_sound(j).map_err(|e| Failure::core("event log replay", e))?;
+        write_rtmrs(out, &mrs);
+        Ok(())
+    })
+}
+
+/// What the official SDKs' `replay_rtmrs` computed: each RTMR extended with the logged
+/// `digest` fields, short digests right-padded with zeros to 48 bytes. For
+/// compatibility only: it cannot reproduce RTMR3 from a stripped GetQuote log. Writes
+/// 4 x 48 bytes to `out_rtmrs[192]`, which must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_replay_rtmrs_from_digests(
+    event_log_json: *const u8,
+    len: usize,
+    out_rtmrs: *mut u8,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (j, out) = unsafe { (slice::bytes(event_log_json, len, "event_log_json")?, slice::out_array::<192>(out_rtmrs, "out_rtmrs")?) };
+        let mrs = eventlog::replay_from_digests(j).map_err(|e| Failure::core("event log replay", e))?;
+        write_rtmrs(out, &mrs);
+        Ok(())
+    })
+}
+
+/// Replays the event log soundly and compares RTMR0-3 with the quote's; V2 preimages in
+/// the log must be canonical. `expected_report_data`: NULL (with length 0) = not
+/// checked, else exactly 64 bytes that must equal the quote's report data. Mismatch is
+/// `DSTACK_STATUS_VERIFICATION_FAILED`. The quote's Intel signature is NOT checked.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_verify_event_log(
+    quote: *const u8,
+    quote_len: usize,
+    event_log_json: *const u8,
+    len: usize,
+    expected_report_data: *const u8,
+    expected_report_data_len: usize,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (q, j, rd) = unsafe {
+            (
+                slice::bytes(quote, quote_len, "quote")?,
+                slice::bytes(event_log_json, len, "event_log_json")?,
+                slice::bytes(expected_report_data, expected_report_data_len, "expected_report_data")?,
+            )
+        };
+        let rd: Option<&[u8; 64]> = if expected_report_data.is_null() {
+            None
+        } else {
+            Some(rd.try_into().map_err(|_| {
+                Failure::invalid(format!("expected_report_data must be 64 bytes, got {}", rd.len()))
+            })?)
+        };
+        eventlog::verify_against_quote(q, j, rd).map_err(|e| match e {
+            dstack_core::Error::VerificationFailed => Failure::new(
+                DSTACK_STATUS_VERIFICATION_FAILED,
+                "the event log does not reproduce the quote's RTMRs, or the report data differs",
+            ),
+            other => Failure::core("verify event log", other),
+        })
+    })
+}
+
+/// The current time in seconds since the Unix epoch (the `now` argument of
+/// `dstack_verify_env_encrypt_public_key`); 0 if the clock is before 1970.
+#[no_mangle]
+pub extern "C" fn dstack_unix_time() -> u64 {
+    crate::boundary::guard(0, || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    })
+}
+
+fn canonical(input: &[u8], normalize: bool) -> Result<Vec<u8>> {
+    let n = compose::compose_scratch_len(input).map_err(|e| Failure::core("app compose", e))?;
+    let mut scratch = vec![0u8; n];
+    let needed = match compose::compose_canonical_json(input, normalize, &mut scratch, &mut []) {
+        Ok(n) => n,
+        Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
+        Err(e) => return Err(Failure::core("app compose", e)),
+    };
+    let mut out = vec![0u8; needed];
+    let n = compose::compose_canonical_json(input, normalize, &mut scratch, &mut out).map_err(|e| Failure::core("app compose", e))?;
+    out.truncate(n);
+    Ok(out)
+}
+
+/// SHA-256 of the canonical JSON of an app-compose document (UTF-8 JSON; keys sorted as
+/// deployment tools do, compact, see `dstack_compose_canonical_json`). `normalize`
+/// drops the fields the runner ignores (as the official SDKs' `normalize=True`).
+/// Writes 32 bytes to `out_hash[32]`, which must not be NULL. Not JSON:
+/// `DSTACK_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_compose_hash(
+    app_compose_json: *const u8,
+    len: usize,
+    normalize: bool,
+    out_hash: *mut u8,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (j, out) = unsafe { (slice::bytes(app_compose_json, len, "app_compose_json")?, slice::out_array::<32>(out_hash, "out_hash")?) };
+        let n = compose::compose_scratch_len(j).map_err(|e| Failure::core("app compose", e))?;
+        let mut scratch = vec![0u8; n];
+        *out = compose::compose_hash(j, normalize, &mut scratch).map_err(|e| Failure::core("app compose", e))?;
+        Ok(())
+    })
+}
+
+/// The canonical JSON whose SHA-256 `dstack_compose_hash` returns, into `out`
+/// (`out_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
+/// `*out_len`). `out_len` must not be NULL; `out` may be NULL only with `out_cap` 0.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_compose_canonical_json(
+    app_compose_json: *const u8,
+    len: usize,
+    normalize: bool,
+    out: *mut u8,
+    out_cap: usize,
+    out_len: *mut usize,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (j, buf) = unsafe { (slice::bytes(app_compose_json, len, "app_compose_json")?, OutBuf::new(out, out_cap, out_len)?) };
+        buf.write(&canonical(j, normalize)?)
+    })
+}
+
+/// SHA-256 of the raw bytes of an `app-compose.json` file: the value the guest measures
+/// (Info's `COMPOSE_HASH`). Writes 32 bytes to `out_hash[32]`, which must not be NULL.
+#[no_mangle]
+pub unsafe extern "C" fn dstack_compose_hash_raw(
+    app_compose_bytes: *const u8,
+    len: usize,
+    out_hash: *mut u8,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (b, out) = unsafe { (slice::bytes(app_compose_bytes, len, "app_compose_bytes")?, slice::out_array::<32>(out_hash, "out_hash")?) };
+        *out = compose::compose_hash_raw(b);
+        Ok(())
+    })
+}

@@ -1,1 +1,0 @@
-//! (crypto helper fills this module)
