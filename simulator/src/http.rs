@@ -32,6 +32,7 @@ impl Conn for std::net::TcpStream {
     }
 }
 
+#[derive(Debug)]
 struct Response {
     status: u16,
     content_type: &'static str,
@@ -225,7 +226,7 @@ fn dechunk(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Response> {
             continue;
         }
         if body.len() + size > BODY_LIMIT {
-            return Err(Response { status: 413, ..error_page(413) });
+            return Err(error_page(413));
         }
         if buf.len() < pos + size + 2 {
             return Ok(None);
@@ -242,7 +243,8 @@ fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let hdr_len = match req.parse(buf) {
-        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Complete(n)) if n <= HEADER_LIMIT => n,
+        Ok(httparse::Status::Complete(_)) => return Framing::Fatal(error_page(431)),
         Ok(httparse::Status::Partial) => {
             return if buf.len() > HEADER_LIMIT { Framing::Fatal(error_page(431)) } else { Framing::NeedMore };
         }
@@ -381,7 +383,7 @@ mod tests {
     fn chunked() {
         let (b, n) = dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\nNEXT").unwrap().unwrap();
         assert_eq!(b, b"abcde");
-        assert_eq!(n, 27);
+        assert_eq!(n, 24);
         assert!(dechunk(b"3\r\nab").unwrap().is_none());
     }
 }
