@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -611,6 +612,10 @@ func fakeAgent(t *testing.T, reply string) string {
 	return path
 }
 
+func httpReply(status int, body string) string {
+	return fmt.Sprintf("HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", status, len(body), body)
+}
+
 func TestMalformedAgentAnswers(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -620,8 +625,8 @@ func TestMalformedAgentAnswers(t *testing.T) {
 		{"garbage", "this is not http\r\n\r\n", ErrMalformedHTTP},
 		{"truncated", "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"key\":", ErrIO},
 		{"not json", "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello", ErrMalformedResponse},
-		{"bad hex", "HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n{\"key\":\"zz\",\"signature_chain\":[]}      ", ErrMalformedResponse},
-		{"agent error", "HTTP/1.1 400 Bad Request\r\nContent-Length: 22\r\n\r\n{\"error\":\"no such key\"}", ErrAgent},
+		{"bad hex", httpReply(200, `{"key":"zz","signature_chain":[]}`), ErrMalformedResponse},
+		{"agent error", httpReply(400, `{"error":"no such key"}`), ErrAgent},
 		{"404", "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n", ErrHTTPStatus},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
