@@ -98,7 +98,7 @@ func TestVectorsComposeHash(t *testing.T) {
 func TestComposeHashStruct(t *testing.T) {
 	for _, c := range loadVectors(t, "compose_hash.json") {
 		id := str(c, "id")
-		if id != "doc_js_readme" && id != "key_provider_fields" && id != "upstream_simulator_app_compose" {
+		if id != "doc_js_readme" && id != "key_provider_fields" {
 			continue
 		}
 		var ac AppCompose
