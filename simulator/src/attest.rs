@@ -18,8 +18,21 @@ pub struct Event {
 impl Event {
     /// A V1 runtime event: digest = SHA-384(type LE ‖ ":" ‖ name ‖ ":" ‖ payload).
     pub fn runtime(name: &str, payload: &[u8]) -> Event {
-        let digest = sha384(&[&RUNTIME_EVENT_TYPE.to_le_bytes(), b":", name.as_bytes(), b":", payload]).to_vec();
-        Event { imr: 3, event_type: RUNTIME_EVENT_TYPE, digest, event: name.into(), payload: payload.to_vec() }
+        let digest = sha384(&[
+            &RUNTIME_EVENT_TYPE.to_le_bytes(),
+            b":",
+            name.as_bytes(),
+            b":",
+            payload,
+        ])
+        .to_vec();
+        Event {
+            imr: 3,
+            event_type: RUNTIME_EVENT_TYPE,
+            digest,
+            event: name.into(),
+            payload: payload.to_vec(),
+        }
     }
 
     fn is_acpi_data(&self) -> bool {
@@ -61,24 +74,67 @@ pub fn boot_events() -> Vec<Event> {
     vec![
         ev(0, 0x8000_000b, "", b"EV_EFI_HANDOFF_TABLES2: TdHob"),
         ev(0, 0x8000_000a, "", b"EV_EFI_PLATFORM_FIRMWARE_BLOB2: Cfv"),
-        ev(0, 0x8000_0001, "", b"EV_EFI_VARIABLE_DRIVER_CONFIG: SecureBoot"),
+        ev(
+            0,
+            0x8000_0001,
+            "",
+            b"EV_EFI_VARIABLE_DRIVER_CONFIG: SecureBoot",
+        ),
         ev(0, 0x8000_0001, "", b"EV_EFI_VARIABLE_DRIVER_CONFIG: PK"),
         ev(0, 0x8000_0001, "", b"EV_EFI_VARIABLE_DRIVER_CONFIG: KEK"),
         ev(0, 0x8000_0001, "", b"EV_EFI_VARIABLE_DRIVER_CONFIG: db"),
         ev(0, 0x8000_0001, "", b"EV_EFI_VARIABLE_DRIVER_CONFIG: dbx"),
         ev(0, 0x4, "", &[0, 0, 0, 0]),
-        Event { imr: 0, event_type: 10, digest: sha384(&[b"dstack-simulator acpi loader"]).to_vec(), event: "acpi-loader".into(), payload: b"ACPI DATA".to_vec() },
-        Event { imr: 0, event_type: 10, digest: sha384(&[b"dstack-simulator acpi rsdp"]).to_vec(), event: "acpi-rsdp".into(), payload: b"ACPI DATA".to_vec() },
-        Event { imr: 0, event_type: 10, digest: sha384(&[b"dstack-simulator acpi tables"]).to_vec(), event: "acpi-tables".into(), payload: b"ACPI DATA".to_vec() },
-        ev(1, 0x8000_0003, "", b"EV_EFI_BOOT_SERVICES_APPLICATION: bootloader"),
+        Event {
+            imr: 0,
+            event_type: 10,
+            digest: sha384(&[b"dstack-simulator acpi loader"]).to_vec(),
+            event: "acpi-loader".into(),
+            payload: b"ACPI DATA".to_vec(),
+        },
+        Event {
+            imr: 0,
+            event_type: 10,
+            digest: sha384(&[b"dstack-simulator acpi rsdp"]).to_vec(),
+            event: "acpi-rsdp".into(),
+            payload: b"ACPI DATA".to_vec(),
+        },
+        Event {
+            imr: 0,
+            event_type: 10,
+            digest: sha384(&[b"dstack-simulator acpi tables"]).to_vec(),
+            event: "acpi-tables".into(),
+            payload: b"ACPI DATA".to_vec(),
+        },
+        ev(
+            1,
+            0x8000_0003,
+            "",
+            b"EV_EFI_BOOT_SERVICES_APPLICATION: bootloader",
+        ),
         ev(0, 0x8000_0002, "", b"EV_EFI_VARIABLE_BOOT: BootOrder"),
         ev(0, 0x8000_0002, "", b"EV_EFI_VARIABLE_BOOT: Boot0000"),
-        ev(1, 0x8000_0007, "", b"EV_EFI_ACTION: Calling EFI Application from Boot Option"),
+        ev(
+            1,
+            0x8000_0007,
+            "",
+            b"EV_EFI_ACTION: Calling EFI Application from Boot Option",
+        ),
         ev(1, 0x4, "", &[0, 0, 0, 0]),
         ev(2, 0x6, "", b"EV_EVENT_TAG: kernel command line"),
         ev(2, 0x6, "", b"EV_EVENT_TAG: initrd"),
-        ev(1, 0x8000_0007, "", b"EV_EFI_ACTION: Exit Boot Services Invocation"),
-        ev(1, 0x8000_0007, "", b"EV_EFI_ACTION: Exit Boot Services Returned with Success"),
+        ev(
+            1,
+            0x8000_0007,
+            "",
+            b"EV_EFI_ACTION: Exit Boot Services Invocation",
+        ),
+        ev(
+            1,
+            0x8000_0007,
+            "",
+            b"EV_EFI_ACTION: Exit Boot Services Returned with Success",
+        ),
     ]
 }
 
@@ -91,7 +147,11 @@ pub struct Td {
 
 impl Td {
     pub fn new(events: Vec<Event>) -> Td {
-        let mut td = Td { events: Vec::new(), rtmr: [[0; 48]; 4], mrtd: sha384(&[b"dstack-simulator MRTD v1"]) };
+        let mut td = Td {
+            events: Vec::new(),
+            rtmr: [[0; 48]; 4],
+            mrtd: sha384(&[b"dstack-simulator MRTD v1"]),
+        };
         for e in events {
             td.extend(e);
         }
@@ -110,7 +170,13 @@ impl Td {
 
     /// mr_aggregated (§6.3); MRCONFIGID/MROWNER/MROWNERCONFIG are zero here so not appended.
     pub fn mr_aggregated(&self) -> [u8; 32] {
-        sha256(&[&self.mrtd, &self.rtmr[0], &self.rtmr[1], &self.rtmr[2], &self.rtmr[3]])
+        sha256(&[
+            &self.mrtd,
+            &self.rtmr[0],
+            &self.rtmr[1],
+            &self.rtmr[2],
+            &self.rtmr[3],
+        ])
     }
 
     pub fn mr_system(&self, key_provider_payload: &[u8]) -> [u8; 32] {
@@ -119,7 +185,18 @@ impl Td {
     }
 
     pub fn event_log_json(&self, stripped: bool) -> Value {
-        Value::Array(self.events.iter().map(|e| if stripped { e.stripped().to_json() } else { e.to_json() }).collect())
+        Value::Array(
+            self.events
+                .iter()
+                .map(|e| {
+                    if stripped {
+                        e.stripped().to_json()
+                    } else {
+                        e.to_json()
+                    }
+                })
+                .collect(),
+        )
     }
 }
 
@@ -136,11 +213,15 @@ impl QuotingKeys {
     pub fn new() -> QuotingKeys {
         let k = |label: &[u8]| {
             let s = sha256(&[crate::keys::DEV_SEED, label]);
-            p256::ecdsa::SigningKey::from_bytes((&s).into()).unwrap_or_else(|_| p256::ecdsa::SigningKey::from_bytes((&sha256(&[&s])).into()).expect("valid P-256 scalar"))
+            p256::ecdsa::SigningKey::from_bytes((&s).into()).unwrap_or_else(|_| {
+                p256::ecdsa::SigningKey::from_bytes((&sha256(&[&s])).into())
+                    .expect("valid P-256 scalar")
+            })
         };
         let att_key = k(b":quote-attestation-key");
         let pck_key = k(b":quote-pck-key");
-        let subject = crate::cert::name(Some("dstack-simulator"), "Mock PCK Certificate (not Intel)");
+        let subject =
+            crate::cert::name(Some("dstack-simulator"), "Mock PCK Certificate (not Intel)");
         let der = crate::cert::build(
             &crate::cert::CertSpec {
                 serial: &[1],
@@ -153,12 +234,18 @@ impl QuotingKeys {
             },
             &pck_key,
         );
-        QuotingKeys { att_key, pck_key, pck_cert_pem: crate::util::pem("CERTIFICATE", &der) }
+        QuotingKeys {
+            att_key,
+            pck_key,
+            pck_cert_pem: crate::util::pem("CERTIFICATE", &der),
+        }
     }
 }
 
 /// Intel's QE vendor id, as in real quotes.
-const QE_VENDOR_ID: [u8; 16] = [0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07];
+const QE_VENDOR_ID: [u8; 16] = [
+    0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9, 0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07,
+];
 
 /// A TDX v4 quote (§7.1) over the TD's current registers and `report_data`.
 pub fn quote(td: &Td, qk: &QuotingKeys, report_data: &[u8; 64]) -> Vec<u8> {
@@ -170,7 +257,7 @@ pub fn quote(td: &Td, qk: &QuotingKeys, report_data: &[u8; 64]) -> Vec<u8> {
     q.extend_from_slice(&[0; 4]); // qe_svn, pce_svn
     q.extend_from_slice(&QE_VENDOR_ID);
     q.extend_from_slice(&[0; 20]); // user_data
-    // TD report body (584 B)
+                                   // TD report body (584 B)
     q.extend_from_slice(&[5, 1, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // tee_tcb_svn
     q.extend_from_slice(&sha384(&[b"dstack-simulator MR_SEAM"])); // mr_seam
     q.extend_from_slice(&[0; 48]); // mr_signer_seam
@@ -220,7 +307,14 @@ pub mod msgpack {
         M(Vec<(&'a str, V<'a>)>),
     }
 
-    fn len_prefix(out: &mut Vec<u8>, n: usize, fix: Option<(u8, usize)>, m8: Option<u8>, m16: u8, m32: u8) {
+    fn len_prefix(
+        out: &mut Vec<u8>,
+        n: usize,
+        fix: Option<(u8, usize)>,
+        m8: Option<u8>,
+        m16: u8,
+        m32: u8,
+    ) {
         match (fix, m8) {
             (Some((base, max)), _) if n <= max => out.push(base | n as u8),
             (_, Some(t)) if n <= 0xff => out.extend_from_slice(&[t, n as u8]),
@@ -286,7 +380,12 @@ pub mod msgpack {
 
 /// `VersionedAttestation` V1 (§7.3): msgpack map `{version, platform{kind:"tdx", data{quote,
 /// event_log}}, stack{kind:"dstack", data{report_data, runtime_events, config}}}`.
-pub fn versioned_attestation(quote: &[u8], events: &[Event], report_data: &[u8; 64], config: &str) -> Vec<u8> {
+pub fn versioned_attestation(
+    quote: &[u8],
+    events: &[Event],
+    report_data: &[u8; 64],
+    config: &str,
+) -> Vec<u8> {
     use msgpack::V;
     let log: Vec<V> = events
         .iter()
@@ -303,13 +402,24 @@ pub fn versioned_attestation(quote: &[u8], events: &[Event], report_data: &[u8; 
     let runtime: Vec<V> = events
         .iter()
         .filter(|e| e.event_type == RUNTIME_EVENT_TYPE)
-        .map(|e| V::M(vec![("event", V::S(&e.event)), ("payload", V::B(&e.payload))]))
+        .map(|e| {
+            V::M(vec![
+                ("event", V::S(&e.event)),
+                ("payload", V::B(&e.payload)),
+            ])
+        })
         .collect();
     msgpack::encode(&V::M(vec![
         ("version", V::U(1)),
         (
             "platform",
-            V::M(vec![("kind", V::S("tdx")), ("data", V::M(vec![("quote", V::B(quote)), ("event_log", V::A(log))]))]),
+            V::M(vec![
+                ("kind", V::S("tdx")),
+                (
+                    "data",
+                    V::M(vec![("quote", V::B(quote)), ("event_log", V::A(log))]),
+                ),
+            ]),
         ),
         (
             "stack",
@@ -317,7 +427,11 @@ pub fn versioned_attestation(quote: &[u8], events: &[Event], report_data: &[u8; 
                 ("kind", V::S("dstack")),
                 (
                     "data",
-                    V::M(vec![("report_data", V::B(report_data)), ("runtime_events", V::A(runtime)), ("config", V::S(config))]),
+                    V::M(vec![
+                        ("report_data", V::B(report_data)),
+                        ("runtime_events", V::A(runtime)),
+                        ("config", V::S(config)),
+                    ]),
                 ),
             ]),
         ),

@@ -46,7 +46,11 @@ pub fn oid(dotted: &str) -> Vec<u8> {
 
 /// Positive INTEGER from big-endian magnitude.
 pub fn uint(be: &[u8]) -> Vec<u8> {
-    let skip = be.iter().take_while(|&&b| b == 0).count().min(be.len().saturating_sub(1));
+    let skip = be
+        .iter()
+        .take_while(|&&b| b == 0)
+        .count()
+        .min(be.len().saturating_sub(1));
     let mut v = be[skip..].to_vec();
     if v.is_empty() {
         v.push(0);
@@ -67,9 +71,15 @@ fn bit_string(b: &[u8]) -> Vec<u8> {
 pub fn name(org: Option<&str>, cn: &str) -> Vec<u8> {
     let mut rdns = Vec::new();
     if let Some(o) = org {
-        rdns.extend(tlv(0x31, &seq(&[&oid("2.5.4.10"), &tlv(0x0c, o.as_bytes())])));
+        rdns.extend(tlv(
+            0x31,
+            &seq(&[&oid("2.5.4.10"), &tlv(0x0c, o.as_bytes())]),
+        ));
     }
-    rdns.extend(tlv(0x31, &seq(&[&oid("2.5.4.3"), &tlv(0x0c, cn.as_bytes())])));
+    rdns.extend(tlv(
+        0x31,
+        &seq(&[&oid("2.5.4.3"), &tlv(0x0c, cn.as_bytes())]),
+    ));
     tlv(0x30, &rdns)
 }
 
@@ -202,7 +212,10 @@ mod tests {
 
     #[test]
     fn der_basics() {
-        assert_eq!(oid("1.2.840.10045.4.3.2"), [6, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 4, 3, 2]);
+        assert_eq!(
+            oid("1.2.840.10045.4.3.2"),
+            [6, 8, 0x2a, 0x86, 0x48, 0xce, 0x3d, 4, 3, 2]
+        );
         assert_eq!(uint(&[0, 0, 0x80]), [2, 2, 0, 0x80]);
         assert_eq!(tlv(4, &[0u8; 200])[..3], [4, 0x81, 200]);
         assert_eq!(time(0), tlv(0x17, b"700101000000Z"));

@@ -52,7 +52,12 @@ fn reason(status: u16) -> &'static str {
     }
 }
 
-fn write_response(c: &mut impl Write, r: &Response, keep_alive: bool, head: bool) -> std::io::Result<()> {
+fn write_response(
+    c: &mut impl Write,
+    r: &Response,
+    keep_alive: bool,
+    head: bool,
+) -> std::io::Result<()> {
     let mut out = format!(
         "HTTP/1.1 {} {}\r\ncontent-type: {}\r\nserver: dstack-simulator\r\ncontent-length: {}\r\n",
         r.status,
@@ -77,7 +82,11 @@ fn error_page(status: u16) -> Response {
     let body = format!(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n    <meta charset=\"utf-8\">\n    <title>{status} {text}</title>\n</head>\n<body align=\"center\">\n    <div role=\"main\" align=\"center\">\n        <h1>{status}: {text}</h1>\n        <p>The requested resource could not be found.</p>\n        <hr />\n    </div>\n</body>\n</html>"
     );
-    Response { status, content_type: "text/html; charset=utf-8", body: body.into_bytes() }
+    Response {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: body.into_bytes(),
+    }
 }
 
 fn json_error(msg: &str) -> Response {
@@ -85,7 +94,9 @@ fn json_error(msg: &str) -> Response {
     Response {
         status: 400,
         content_type: "application/json",
-        body: serde_json::to_string_pretty(&v).unwrap_or_default().into_bytes(),
+        body: serde_json::to_string_pretty(&v)
+            .unwrap_or_default()
+            .into_bytes(),
     }
 }
 
@@ -99,7 +110,11 @@ fn proto_error(msg: &str) -> Response {
     }
     body.push(n as u8);
     body.extend_from_slice(msg.as_bytes());
-    Response { status: 400, content_type: "application/octet-stream", body }
+    Response {
+        status: 400,
+        content_type: "application/octet-stream",
+        body,
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -110,7 +125,8 @@ fn percent_decode(s: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                match u8::from_str_radix(std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz"), 16)
+                {
                     Ok(v) => {
                         out.push(v);
                         i += 2;
@@ -132,7 +148,9 @@ fn parse_query(q: &str) -> Map<String, Value> {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let (k, v) = (percent_decode(k), percent_decode(v));
         if let Some(base) = k.find('[').map(|i| &k[..i]).filter(|_| k.ends_with(']')) {
-            let entry = map.entry(base.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+            let entry = map
+                .entry(base.to_string())
+                .or_insert_with(|| Value::Array(Vec::new()));
             if let Value::Array(a) = entry {
                 a.push(Value::String(v));
             }
@@ -152,20 +170,34 @@ fn is_json_mode(query: &str, content_type: Option<&str>, method: &str) -> bool {
         k == "json" && v != "false" && v != "0"
     });
     let ct_json = content_type.is_some_and(|ct| {
-        let main = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let main = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         main == "application/json" || (main.starts_with("application/") && main.ends_with("+json"))
     });
     q_json || ct_json
 }
 
-fn route(agent: &Agent, service: Service, method: &str, target: &str, ct: Option<&str>, body: &[u8]) -> Response {
+fn route(
+    agent: &Agent,
+    service: Service,
+    method: &str,
+    target: &str,
+    ct: Option<&str>,
+    body: &[u8],
+) -> Response {
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     if method != "GET" && method != "POST" && method != "HEAD" {
         return error_page(404);
     }
     let rpc_name = match service {
         Service::Dstack => path.strip_prefix('/'),
-        Service::Tappd => path.strip_prefix("/prpc/").map(|m| m.strip_prefix("Tappd.").unwrap_or(m)),
+        Service::Tappd => path
+            .strip_prefix("/prpc/")
+            .map(|m| m.strip_prefix("Tappd.").unwrap_or(m)),
     };
     let rpc_name = match rpc_name {
         Some(m) if !m.is_empty() && !m.contains('/') => percent_decode(m),
@@ -174,13 +206,19 @@ fn route(agent: &Agent, service: Service, method: &str, target: &str, ct: Option
     if !is_json_mode(query, ct, method) {
         return proto_error("failed to decode Protobuf message: buffer underflow");
     }
-    let args = if method == "POST" { Args::from_json(body) } else { Ok(Args::from_query(parse_query(query))) };
+    let args = if method == "POST" {
+        Args::from_json(body)
+    } else {
+        Ok(Args::from_query(parse_query(query)))
+    };
     // Requests of type Empty ignore their body, so a malformed one is no error there.
     let args = match args {
         Ok(a) => a,
         Err(e) => match rpc::call(agent, service, &rpc_name, &Args::from_query(Map::new())) {
             None => return json_error(&format!("Service not found: {rpc_name}")),
-            Some(_) if ["Info", "Version", "GpuInfo"].contains(&rpc_name.as_str()) => Args::from_query(Map::new()),
+            Some(_) if ["Info", "Version", "GpuInfo"].contains(&rpc_name.as_str()) => {
+                Args::from_query(Map::new())
+            }
             Some(_) => return json_error(&e),
         },
     };
@@ -196,7 +234,12 @@ fn route(agent: &Agent, service: Service, method: &str, target: &str, ct: Option
 }
 
 enum Framing {
-    Request { consumed: usize, response: Response, keep_alive: bool, head: bool },
+    Request {
+        consumed: usize,
+        response: Response,
+        keep_alive: bool,
+        head: bool,
+    },
     Fatal(Response),
     NeedMore,
 }
@@ -205,48 +248,73 @@ fn find_subslice(h: &[u8], n: &[u8]) -> Option<usize> {
     h.windows(n.len()).position(|w| w == n)
 }
 
-/// Decodes a chunked body from `buf`; Ok(None) = incomplete.
-fn dechunk(buf: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Response> {
-    let mut body = Vec::new();
-    let mut pos = 0;
+/// Progress through a chunked body, kept between reads so each byte is decoded once.
+#[derive(Default)]
+struct Chunked {
+    /// Offset (from the end of the headers) of the next chunk-size line.
+    pos: usize,
+    body: Vec<u8>,
+}
+
+/// Continues decoding a chunked body in `buf` (which starts after the headers);
+/// Ok(Some(n)) = complete after `n` bytes, Ok(None) = incomplete.
+fn dechunk(buf: &[u8], st: &mut Chunked) -> Result<Option<usize>, Response> {
     loop {
-        let Some(eol) = find_subslice(&buf[pos..], b"\r\n") else {
-            return if buf.len() - pos > 1024 { Err(error_page(400)) } else { Ok(None) };
+        let pos = st.pos;
+        let Some(eol) = find_subslice(&buf[pos..buf.len().min(pos + 1026)], b"\r\n") else {
+            return if buf.len() - pos > 1024 {
+                Err(error_page(400))
+            } else {
+                Ok(None)
+            };
         };
         let line = std::str::from_utf8(&buf[pos..pos + eol]).map_err(|_| error_page(400))?;
-        let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16).map_err(|_| error_page(400))?;
-        pos += eol + 2;
+        let size = usize::from_str_radix(line.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|_| error_page(400))?;
+        let data = pos + eol + 2;
         if size == 0 {
-            // Trailers end with an empty line.
-            let Some(end) = find_subslice(&buf[pos..], b"\r\n") else { return Ok(None) };
-            if end == 0 {
-                return Ok(Some((body, pos + 2)));
+            // Trailer lines, then an empty line.
+            let mut t = data;
+            loop {
+                let Some(end) = find_subslice(&buf[t..buf.len().min(t + 8194)], b"\r\n") else {
+                    return if buf.len() - t > 8192 {
+                        Err(error_page(431))
+                    } else {
+                        Ok(None)
+                    };
+                };
+                if end == 0 {
+                    return Ok(Some(t + 2));
+                }
+                t += end + 2;
             }
-            pos += end + 2;
-            continue;
         }
-        if body.len() + size > BODY_LIMIT {
+        if st.body.len().saturating_add(size) > BODY_LIMIT {
             return Err(error_page(413));
         }
-        if buf.len() < pos + size + 2 {
+        if buf.len() < data + size + 2 {
             return Ok(None);
         }
-        body.extend_from_slice(&buf[pos..pos + size]);
-        if &buf[pos + size..pos + size + 2] != b"\r\n" {
+        if &buf[data + size..data + size + 2] != b"\r\n" {
             return Err(error_page(400));
         }
-        pos += size + 2;
+        st.body.extend_from_slice(&buf[data..data + size]);
+        st.pos = data + size + 2;
     }
 }
 
-fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
+fn frame(agent: &Agent, service: Service, buf: &[u8], chunked_state: &mut Chunked) -> Framing {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let hdr_len = match req.parse(buf) {
         Ok(httparse::Status::Complete(n)) if n <= HEADER_LIMIT => n,
         Ok(httparse::Status::Complete(_)) => return Framing::Fatal(error_page(431)),
         Ok(httparse::Status::Partial) => {
-            return if buf.len() > HEADER_LIMIT { Framing::Fatal(error_page(431)) } else { Framing::NeedMore };
+            return if buf.len() > HEADER_LIMIT {
+                Framing::Fatal(error_page(431))
+            } else {
+                Framing::NeedMore
+            };
         }
         Err(httparse::Error::TooManyHeaders) => return Framing::Fatal(error_page(431)),
         Err(_) => return Framing::Fatal(error_page(400)),
@@ -286,8 +354,8 @@ fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
         if content_length.is_some() {
             return Framing::Fatal(error_page(400));
         }
-        match dechunk(&buf[hdr_len..]) {
-            Ok(Some((b, n))) => (b, hdr_len + n),
+        match dechunk(&buf[hdr_len..], chunked_state) {
+            Ok(Some(n)) => (std::mem::take(&mut chunked_state.body), hdr_len + n),
             Ok(None) => return Framing::NeedMore,
             Err(r) => return Framing::Fatal(r),
         }
@@ -303,7 +371,12 @@ fn frame(agent: &Agent, service: Service, buf: &[u8]) -> Framing {
     };
     let head = method == "HEAD";
     let response = route(agent, service, method, target, ct, &body);
-    Framing::Request { consumed, response, keep_alive, head }
+    Framing::Request {
+        consumed,
+        response,
+        keep_alive,
+        head,
+    }
 }
 
 /// Serves one connection until it closes, errs, idles out or asks to close.
@@ -311,12 +384,19 @@ pub fn serve(agent: &Agent, service: Service, mut c: impl Conn) {
     c.set_timeouts(IDLE_TIMEOUT);
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     let mut chunk = [0u8; 16 * 1024];
+    let mut chunked = Chunked::default();
     loop {
         // Process every complete request already buffered (pipelining) before reading more.
         loop {
-            match frame(agent, service, &buf) {
-                Framing::Request { consumed, response, keep_alive, head } => {
+            match frame(agent, service, &buf, &mut chunked) {
+                Framing::Request {
+                    consumed,
+                    response,
+                    keep_alive,
+                    head,
+                } => {
                     buf.drain(..consumed);
+                    chunked = Chunked::default();
                     if write_response(&mut c, &response, keep_alive, head).is_err() || !keep_alive {
                         return;
                     }
@@ -350,10 +430,12 @@ pub fn spawn(agent: &'static Agent, service: Service, mut c: impl Conn) {
         let _ = write_response(&mut c, &error_page(503), false, false);
         return;
     }
-    let r = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
-        serve(agent, service, c);
-        OPEN.fetch_sub(1, Ordering::SeqCst);
-    });
+    let r = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || {
+            serve(agent, service, c);
+            OPEN.fetch_sub(1, Ordering::SeqCst);
+        });
     if r.is_err() {
         OPEN.fetch_sub(1, Ordering::SeqCst);
     }
@@ -375,15 +457,30 @@ mod tests {
     fn json_mode() {
         assert!(is_json_mode("", None, "GET"));
         assert!(is_json_mode("json", None, "POST"));
-        assert!(is_json_mode("", Some("application/json; charset=utf-8"), "POST"));
+        assert!(is_json_mode(
+            "",
+            Some("application/json; charset=utf-8"),
+            "POST"
+        ));
         assert!(!is_json_mode("", Some("text/plain"), "POST"));
     }
 
     #[test]
     fn chunked() {
-        let (b, n) = dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\nNEXT").unwrap().unwrap();
-        assert_eq!(b, b"abcde");
+        let mut st = Chunked::default();
+        let n = dechunk(b"3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\nNEXT", &mut st)
+            .unwrap()
+            .unwrap();
+        assert_eq!(st.body, b"abcde");
         assert_eq!(n, 24);
-        assert!(dechunk(b"3\r\nab").unwrap().is_none());
+        // Resumes where it stopped: feeding the same bytes in pieces gives the same result.
+        let full = b"3\r\nabc\r\n2\r\nde\r\n0\r\nX-T: 1\r\n\r\n";
+        let mut st = Chunked::default();
+        for end in 0..full.len() {
+            assert!(dechunk(&full[..end], &mut st).unwrap().is_none());
+        }
+        assert_eq!(dechunk(full, &mut st).unwrap(), Some(full.len()));
+        assert_eq!(st.body, b"abcde");
+        assert!(dechunk(b"zz\r\n", &mut Chunked::default()).is_err());
     }
 }

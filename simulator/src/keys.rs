@@ -27,10 +27,18 @@ fn kms_issued_digest(app_id: &[u8], app_pub: &[u8]) -> [u8; 32] {
     keccak256(&[b"dstack-kms-issued:", app_id, app_pub])
 }
 
-pub fn sign_recoverable(key: &k256::ecdsa::SigningKey, digest: &[u8; 32]) -> Result<[u8; 65], String> {
-    let (sig, recid) = key.sign_prehash_recoverable(digest).map_err(|e| format!("signing failed: {e}"))?;
+pub fn sign_recoverable(
+    key: &k256::ecdsa::SigningKey,
+    digest: &[u8; 32],
+) -> Result<[u8; 65], String> {
+    let (sig, recid) = key
+        .sign_prehash_recoverable(digest)
+        .map_err(|e| format!("signing failed: {e}"))?;
     let (sig, recid) = match sig.normalize_s() {
-        Some(low) => (low, k256::ecdsa::RecoveryId::from_byte(recid.to_byte() ^ 1).unwrap_or(recid)),
+        Some(low) => (
+            low,
+            k256::ecdsa::RecoveryId::from_byte(recid.to_byte() ^ 1).unwrap_or(recid),
+        ),
         None => (sig, recid),
     };
     let mut out = [0u8; 65];
@@ -40,7 +48,8 @@ pub fn sign_recoverable(key: &k256::ecdsa::SigningKey, digest: &[u8; 32]) -> Res
 }
 
 fn k256_from(d: &[u8; 32]) -> Result<k256::ecdsa::SigningKey, String> {
-    k256::ecdsa::SigningKey::from_bytes(d.into()).map_err(|_| "derived key is not a valid secp256k1 scalar".to_string())
+    k256::ecdsa::SigningKey::from_bytes(d.into())
+        .map_err(|_| "derived key is not a valid secp256k1 scalar".to_string())
 }
 
 impl AppKeys {
@@ -48,21 +57,39 @@ impl AppKeys {
     /// `key_provider.<Kind>.key` PEM PKCS#8).
     pub fn load(text: &str) -> Result<AppKeys, String> {
         let v: Value = serde_json::from_str(text).map_err(|e| format!("app keys: {e}"))?;
-        let field = |k: &str| v.get(k).and_then(Value::as_str).ok_or_else(|| format!("app keys: missing {k}"));
-        let k256_key: [u8; 32] = unhex(field("k256_key")?)?.try_into().map_err(|_| "app keys: k256_key must be 32 bytes")?;
-        let k256_signature: [u8; 65] =
-            unhex(field("k256_signature")?)?.try_into().map_err(|_| "app keys: k256_signature must be 65 bytes")?;
+        let field = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .ok_or_else(|| format!("app keys: missing {k}"))
+        };
+        let k256_key: [u8; 32] = unhex(field("k256_key")?)?
+            .try_into()
+            .map_err(|_| "app keys: k256_key must be 32 bytes")?;
+        let k256_signature: [u8; 65] = unhex(field("k256_signature")?)?
+            .try_into()
+            .map_err(|_| "app keys: k256_signature must be 65 bytes")?;
         let ca_cert_pem = field("ca_cert")?.to_string();
         let ca_cert_der = unpem("CERTIFICATE", &ca_cert_pem)?;
         cert::subject_of(&ca_cert_der).map_err(|e| format!("app keys: ca_cert: {e}"))?;
-        let kp = v.get("key_provider").and_then(Value::as_object).ok_or("app keys: missing key_provider")?;
+        let kp = v
+            .get("key_provider")
+            .and_then(Value::as_object)
+            .ok_or("app keys: missing key_provider")?;
         let key_pem = kp
             .values()
             .find_map(|p| p.get("key").and_then(Value::as_str))
             .ok_or("app keys: key_provider has no key")?;
-        let ca_key = p256::ecdsa::SigningKey::from_pkcs8_pem(key_pem).map_err(|e| format!("app keys: CA key: {e}"))?;
+        let ca_key = p256::ecdsa::SigningKey::from_pkcs8_pem(key_pem)
+            .map_err(|e| format!("app keys: CA key: {e}"))?;
         k256_from(&k256_key)?;
-        Ok(AppKeys { k256_key, k256_signature, ca_key, ca_cert_der, ca_cert_pem, kms_root_pub: None })
+        Ok(AppKeys {
+            k256_key,
+            k256_signature,
+            ca_key,
+            ca_cert_der,
+            ca_cert_pem,
+            kms_root_pub: None,
+        })
     }
 
     /// A deterministic key set from [`DEV_SEED`], issued the way a KMS would: a root k256 key
@@ -74,16 +101,22 @@ impl AppKeys {
         let k256_key = ratls_kdf(&root_secret, &[app_id, b"app-key"]);
         let app = k256_from(&k256_key)?;
         let app_pub = app.verifying_key().to_encoded_point(true);
-        let k256_signature = sign_recoverable(&root, &kms_issued_digest(app_id, app_pub.as_bytes()))?;
+        let k256_signature =
+            sign_recoverable(&root, &kms_issued_digest(app_id, app_pub.as_bytes()))?;
         let ca_secret = sha256(&[DEV_SEED, b":ca-p256"]);
-        let ca_key = p256::ecdsa::SigningKey::from_bytes((&ca_secret).into()).map_err(|e| e.to_string())?;
+        let ca_key =
+            p256::ecdsa::SigningKey::from_bytes((&ca_secret).into()).map_err(|e| e.to_string())?;
         let subject = cert::name(Some("Dstack"), "Dstack KMS CA");
         let spki = cert::spki_der(&ca_key);
         let ski = &sha256(&[&spki])[..20];
         let exts = vec![
             cert::extension("2.5.29.15", true, &cert::tlv(0x03, &[0x01, 0x86])),
             cert::extension("2.5.29.14", false, &cert::octets(ski)),
-            cert::extension("2.5.29.19", true, &cert::seq(&[&cert::tlv(0x01, &[0xff]), &cert::uint(&[1])])),
+            cert::extension(
+                "2.5.29.19",
+                true,
+                &cert::seq(&[&cert::tlv(0x01, &[0xff]), &cert::uint(&[1])]),
+            ),
         ];
         let ca_cert_der = cert::build(
             &cert::CertSpec {
@@ -100,7 +133,14 @@ impl AppKeys {
         let ca_cert_pem = crate::util::pem("CERTIFICATE", &ca_cert_der);
         let mut root_pub = [0u8; 33];
         root_pub.copy_from_slice(root.verifying_key().to_encoded_point(true).as_bytes());
-        Ok(AppKeys { k256_key, k256_signature, ca_key, ca_cert_der, ca_cert_pem, kms_root_pub: Some(root_pub) })
+        Ok(AppKeys {
+            k256_key,
+            k256_signature,
+            ca_key,
+            ca_cert_der,
+            ca_cert_pem,
+            kms_root_pub: Some(root_pub),
+        })
     }
 
     pub fn app_signer(&self) -> Result<k256::ecdsa::SigningKey, String> {
@@ -146,28 +186,61 @@ pub struct DerivedKey {
 }
 
 /// GetKey: `d = HKDF(app key, path)`; the same `d` for both algorithms (issue #605).
-pub fn get_key(keys: &AppKeys, path: &str, purpose: &str, algo: Algo) -> Result<DerivedKey, String> {
+pub fn get_key(
+    keys: &AppKeys,
+    path: &str,
+    purpose: &str,
+    algo: Algo,
+) -> Result<DerivedKey, String> {
     let secret = ratls_kdf(&keys.k256_key, &[path.as_bytes()]);
     let public = match algo {
-        Algo::Ed25519 => ed25519_dalek::SigningKey::from_bytes(&secret).verifying_key().to_bytes().to_vec(),
-        _ => k256_from(&secret)?.verifying_key().to_encoded_point(true).as_bytes().to_vec(),
+        Algo::Ed25519 => ed25519_dalek::SigningKey::from_bytes(&secret)
+            .verifying_key()
+            .to_bytes()
+            .to_vec(),
+        _ => k256_from(&secret)?
+            .verifying_key()
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec(),
     };
     let msg = format!("{purpose}:{}", hex(&public));
     let chain0 = sign_recoverable(&keys.app_signer()?, &keccak256(&[msg.as_bytes()]))?;
-    Ok(DerivedKey { secret, public, chain: [chain0, keys.k256_signature] })
+    Ok(DerivedKey {
+        secret,
+        public,
+        chain: [chain0, keys.k256_signature],
+    })
 }
 
-/// Sign with the `vms`/`signing` key: returns (signature, chain, public key).
-pub fn sign(keys: &AppKeys, algo: Algo, data: &[u8]) -> Result<(Vec<u8>, Vec<Vec<u8>>, Vec<u8>), String> {
-    let base = if algo == Algo::Ed25519 { Algo::Ed25519 } else { Algo::Secp256k1 };
+pub struct Signed {
+    pub signature: Vec<u8>,
+    /// [signature, chain0 for ("signing", public key), k256_signature]
+    pub chain: Vec<Vec<u8>>,
+    pub public_key: Vec<u8>,
+}
+
+/// Sign with the `vms`/`signing` key.
+pub fn sign(keys: &AppKeys, algo: Algo, data: &[u8]) -> Result<Signed, String> {
+    let base = if algo == Algo::Ed25519 {
+        Algo::Ed25519
+    } else {
+        Algo::Secp256k1
+    };
     let dk = get_key(keys, "vms", "signing", base)?;
     let signature = match algo {
         Algo::Ed25519 => {
             use ed25519_dalek::Signer;
-            ed25519_dalek::SigningKey::from_bytes(&dk.secret).sign(data).to_bytes().to_vec()
+            ed25519_dalek::SigningKey::from_bytes(&dk.secret)
+                .sign(data)
+                .to_bytes()
+                .to_vec()
         }
         Algo::Secp256k1 => {
-            let sig = k256_from(&dk.secret)?.sign_prehash_recoverable(&sha256(&[data])).map_err(|e| e.to_string())?.0;
+            let sig = k256_from(&dk.secret)?
+                .sign_prehash_recoverable(&sha256(&[data]))
+                .map_err(|e| e.to_string())?
+                .0;
             sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
         }
         Algo::Secp256k1Prehashed => {
@@ -177,29 +250,50 @@ pub fn sign(keys: &AppKeys, algo: Algo, data: &[u8]) -> Result<(Vec<u8>, Vec<Vec
                     data.len()
                 ));
             }
-            let sig = k256_from(&dk.secret)?.sign_prehash_recoverable(data).map_err(|e| e.to_string())?.0;
+            let sig = k256_from(&dk.secret)?
+                .sign_prehash_recoverable(data)
+                .map_err(|e| e.to_string())?
+                .0;
             sig.normalize_s().unwrap_or(sig).to_bytes().to_vec()
         }
     };
-    let chain = vec![signature.clone(), dk.chain[0].to_vec(), dk.chain[1].to_vec()];
-    Ok((signature, chain, dk.public))
+    let chain = vec![
+        signature.clone(),
+        dk.chain[0].to_vec(),
+        dk.chain[1].to_vec(),
+    ];
+    Ok(Signed {
+        signature,
+        chain,
+        public_key: dk.public,
+    })
 }
 
 /// Verify: malformed key or signature is an error, a well-formed mismatch is `false`.
-pub fn verify(algo: Algo, data: &[u8], signature: &[u8], public_key: &[u8]) -> Result<bool, String> {
+pub fn verify(
+    algo: Algo,
+    data: &[u8],
+    signature: &[u8],
+    public_key: &[u8],
+) -> Result<bool, String> {
     match algo {
         Algo::Ed25519 => {
             use ed25519_dalek::Verifier;
-            let pk: [u8; 32] = public_key.try_into().map_err(|_| "Invalid ed25519 public key length".to_string())?;
-            let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk).map_err(|e| format!("Invalid ed25519 public key: {e}"))?;
-            let sig = ed25519_dalek::Signature::from_slice(signature).map_err(|e| format!("Invalid ed25519 signature: {e}"))?;
+            let pk: [u8; 32] = public_key
+                .try_into()
+                .map_err(|_| "Invalid ed25519 public key length".to_string())?;
+            let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk)
+                .map_err(|e| format!("Invalid ed25519 public key: {e}"))?;
+            let sig = ed25519_dalek::Signature::from_slice(signature)
+                .map_err(|e| format!("Invalid ed25519 signature: {e}"))?;
             Ok(vk.verify(data, &sig).is_ok())
         }
         Algo::Secp256k1 | Algo::Secp256k1Prehashed => {
             use k256::ecdsa::signature::hazmat::PrehashVerifier;
             let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(public_key)
                 .map_err(|_| "Invalid secp256k1 public key".to_string())?;
-            let sig = k256::ecdsa::Signature::from_slice(signature).map_err(|_| "Invalid secp256k1 signature".to_string())?;
+            let sig = k256::ecdsa::Signature::from_slice(signature)
+                .map_err(|_| "Invalid secp256k1 signature".to_string())?;
             let digest = if algo == Algo::Secp256k1 {
                 sha256(&[data]).to_vec()
             } else {

@@ -29,14 +29,26 @@ struct Cli {
 }
 
 fn parse_cli() -> Result<Cli, String> {
-    let mut cli = Cli { dir: PathBuf::from("."), app_keys: None, app_compose: None, app_id: None, listen: None, legacy: false };
+    let mut cli = Cli {
+        dir: PathBuf::from("."),
+        app_keys: None,
+        app_compose: None,
+        app_id: None,
+        listen: None,
+        legacy: false,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
         let (flag, inline) = match a.split_once('=') {
             Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
             _ => (a.clone(), None),
         };
-        let mut value = |name: &str| inline.clone().or_else(|| it.next()).ok_or_else(|| format!("{name} needs a value"));
+        let mut value = |name: &str| {
+            inline
+                .clone()
+                .or_else(|| it.next())
+                .ok_or_else(|| format!("{name} needs a value"))
+        };
         match flag.as_str() {
             "--dir" => cli.dir = PathBuf::from(value("--dir")?),
             "--app-keys" => cli.app_keys = Some(PathBuf::from(value("--app-keys")?)),
@@ -103,12 +115,22 @@ fn run() -> Result<(), String> {
         None => BUILTIN_APP_COMPOSE.to_string(),
     };
     let keys = match &cli.app_keys {
-        Some(p) => Some(keys::AppKeys::load(&std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?)?),
+        Some(p) => Some(keys::AppKeys::load(
+            &std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?,
+        )?),
         None => None,
     };
-    let agent = rpc::Agent::new(rpc::AgentConfig { keys, app_compose, app_id: cli.app_id, legacy: cli.legacy })?;
+    let agent = rpc::Agent::new(rpc::AgentConfig {
+        keys,
+        app_compose,
+        app_id: cli.app_id,
+        legacy: cli.legacy,
+    })?;
     if let Some(root) = agent.keys.kms_root_pub {
-        eprintln!("dstack-simulator: built-in development keys; KMS root k256 public key {}", util::hex(&root));
+        eprintln!(
+            "dstack-simulator: built-in development keys; KMS root k256 public key {}",
+            util::hex(&root)
+        );
     }
     // Lives for the whole process; the listener threads borrow it.
     let agent: &'static rpc::Agent = Box::leak(Box::new(agent));
@@ -130,11 +152,19 @@ fn run() -> Result<(), String> {
     };
 
     let mut out = std::io::stdout().lock();
-    let abs = |p: &Path| std::fs::canonicalize(p.parent().unwrap_or(Path::new("."))).map(|d| d.join(p.file_name().unwrap_or_default())).unwrap_or_else(|_| p.to_path_buf());
+    let abs = |p: &Path| {
+        std::fs::canonicalize(p.parent().unwrap_or(Path::new(".")))
+            .map(|d| d.join(p.file_name().unwrap_or_default()))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
     let _ = writeln!(out, "dstack: {}", abs(&dstack_path).display());
     let _ = writeln!(out, "tappd: {}", abs(&tappd_path).display());
     if let Some(t) = &tcp {
-        let _ = writeln!(out, "http: {}", t.local_addr().map(|a| a.to_string()).unwrap_or_default());
+        let _ = writeln!(
+            out,
+            "http: {}",
+            t.local_addr().map(|a| a.to_string()).unwrap_or_default()
+        );
     }
 
     for (listener, service) in [(dstack, rpc::Service::Dstack), (tappd, rpc::Service::Tappd)] {

@@ -3,7 +3,7 @@
 use crate::attest::{self, Event, QuotingKeys, Td};
 use crate::cert;
 use crate::keys::{self, Algo, AppKeys};
-use crate::util::{hex, keccak256, ratls_kdf, random32, sha256, sha384, sha512};
+use crate::util::{hex, keccak256, random32, ratls_kdf, sha256, sha384, sha512};
 use serde_json::{json, Map, Value};
 use std::sync::Mutex;
 
@@ -32,21 +32,26 @@ pub struct AgentConfig {
 }
 
 fn dmi(name: &str) -> String {
-    std::fs::read_to_string(format!("/sys/class/dmi/id/{name}")).map(|s| s.trim().to_string()).unwrap_or_default()
+    std::fs::read_to_string(format!("/sys/class/dmi/id/{name}"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 impl Agent {
     /// Boots the simulated TD: measures the app the way dstack-util does (§5.1, §6.3).
     pub fn new(cfg: AgentConfig) -> Result<Agent, String> {
-        let compose: Value =
-            serde_json::from_str(&cfg.app_compose).map_err(|e| format!("app-compose is not JSON: {e}"))?;
+        let compose: Value = serde_json::from_str(&cfg.app_compose)
+            .map_err(|e| format!("app-compose is not JSON: {e}"))?;
         let compose_hash = sha256(&[cfg.app_compose.as_bytes()]);
         let app_id = cfg.app_id.unwrap_or_else(|| compose_hash[..20].to_vec());
         let keys = match cfg.keys {
             Some(k) => k,
             None => AppKeys::builtin(&app_id)?,
         };
-        let no_instance_id = compose.get("no_instance_id").and_then(Value::as_bool).unwrap_or(false);
+        let no_instance_id = compose
+            .get("no_instance_id")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
         let instance_id = if no_instance_id {
             Vec::new()
         } else {
@@ -55,7 +60,8 @@ impl Agent {
         };
         let os_image_hash = sha256(&[b"dstack-simulator os image v1"]);
         let key_provider_info =
-            serde_json::to_string(&json!({"name": "kms", "id": hex(&keys.ca_spki())})).map_err(|e| e.to_string())?;
+            serde_json::to_string(&json!({"name": "kms", "id": hex(&keys.ca_spki())}))
+                .map_err(|e| e.to_string())?;
         let vm_config = serde_json::to_string(&json!({
             "os_image_hash": hex(&os_image_hash),
             "cpu_count": 2,
@@ -79,7 +85,11 @@ impl Agent {
         events.push(Event::runtime("system-ready", b""));
 
         Ok(Agent {
-            app_name: compose.get("name").and_then(Value::as_str).unwrap_or_default().to_string(),
+            app_name: compose
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
             keys,
             qk: QuotingKeys::new(),
             td: Mutex::new(Td::new(events)),
@@ -114,7 +124,9 @@ fn describe(v: &Value) -> String {
         Value::Null => "null".into(),
         Value::Bool(b) => format!("boolean `{b}`"),
         Value::Number(n) if n.is_f64() => format!("floating point `{n}`"),
-        Value::Number(n) if n.is_i64() && n.as_i64().is_some_and(|i| i < 0) => format!("integer `{n}`"),
+        Value::Number(n) if n.is_i64() && n.as_i64().is_some_and(|i| i < 0) => {
+            format!("integer `{n}`")
+        }
         Value::Number(n) => format!("integer `{n}`"),
         Value::String(s) => format!("string {s:?}"),
         Value::Array(_) => "sequence".into(),
@@ -125,11 +137,17 @@ fn describe(v: &Value) -> String {
 impl Args {
     pub fn from_json(body: &[u8]) -> Result<Args, String> {
         if body.is_empty() {
-            return Ok(Args { map: Map::new(), query: false });
+            return Ok(Args {
+                map: Map::new(),
+                query: false,
+            });
         }
         match serde_json::from_slice::<Value>(body).map_err(|e| e.to_string())? {
             Value::Object(map) => Ok(Args { map, query: false }),
-            other => Err(format!("invalid type: {}, expected a map", describe(&other))),
+            other => Err(format!(
+                "invalid type: {}, expected a map",
+                describe(&other)
+            )),
         }
     }
 
@@ -138,7 +156,10 @@ impl Args {
     }
 
     fn bad(&self, k: &str, v: &Value, want: &str) -> String {
-        format!("invalid type: {}, expected {want} (field `{k}`)", describe(v))
+        format!(
+            "invalid type: {}, expected {want} (field `{k}`)",
+            describe(v)
+        )
     }
 
     pub fn str(&self, k: &str) -> Result<String, String> {
@@ -152,7 +173,9 @@ impl Args {
     pub fn bytes(&self, k: &str) -> Result<Vec<u8>, String> {
         match self.map.get(k) {
             None => Ok(Vec::new()),
-            Some(Value::String(s)) => crate::util::unhex(s).map_err(|e| format!("{e} (field `{k}`)")),
+            Some(Value::String(s)) => {
+                crate::util::unhex(s).map_err(|e| format!("{e} (field `{k}`)"))
+            }
             Some(v) => Err(self.bad(k, v, "a hex string")),
         }
     }
@@ -164,7 +187,9 @@ impl Args {
             Some(Value::String(s)) if self.query => match s.as_str() {
                 "true" => Ok(true),
                 "false" => Ok(false),
-                _ => Err(format!("provided string was not `true` or `false` (field `{k}`)")),
+                _ => Err(format!(
+                    "provided string was not `true` or `false` (field `{k}`)"
+                )),
             },
             Some(v) => Err(self.bad(k, v, "a boolean")),
         }
@@ -174,9 +199,10 @@ impl Args {
         match self.map.get(k) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
-            Some(Value::String(s)) if self.query => {
-                s.parse().map(Some).map_err(|e| format!("{e} (field `{k}`)"))
-            }
+            Some(Value::String(s)) if self.query => s
+                .parse()
+                .map(Some)
+                .map_err(|e| format!("{e} (field `{k}`)")),
             Some(v) => Err(self.bad(k, v, "u64")),
         }
     }
@@ -204,7 +230,12 @@ pub enum Service {
 }
 
 /// Runs `method` on `service`; `None` means the method does not exist.
-pub fn call(agent: &Agent, service: Service, method: &str, args: &Args) -> Option<Result<Value, String>> {
+pub fn call(
+    agent: &Agent,
+    service: Service,
+    method: &str,
+    args: &Args,
+) -> Option<Result<Value, String>> {
     let legacy = agent.legacy;
     let r = match (service, method) {
         (Service::Dstack, "GetKey") => get_key(agent, args, false),
@@ -233,7 +264,11 @@ fn get_key(agent: &Agent, args: &Args, tappd: bool) -> Result<Value, String> {
     let path = args.str("path")?;
     let purpose = args.str("purpose")?;
     // Before v0.5.6 the field did not exist, so any value got secp256k1.
-    let algo = if agent.legacy || tappd { Algo::Secp256k1 } else { Algo::parse_getkey(&args.str("algorithm")?)? };
+    let algo = if agent.legacy || tappd {
+        Algo::Secp256k1
+    } else {
+        Algo::parse_getkey(&args.str("algorithm")?)?
+    };
     let dk = keys::get_key(&agent.keys, &path, &purpose, algo)?;
     let chain: Vec<String> = dk.chain.iter().map(|c| hex(c)).collect();
     Ok(if tappd {
@@ -257,7 +292,9 @@ fn get_quote(agent: &Agent, args: &Args) -> Result<Value, String> {
     let td = agent.td();
     let quote = attest::quote(&td, &agent.qk, &rd);
     let log = serde_json::to_string(&td.event_log_json(true)).map_err(|e| e.to_string())?;
-    Ok(json!({"quote": hex(&quote), "event_log": log, "report_data": hex(&rd), "vm_config": agent.vm_config}))
+    Ok(
+        json!({"quote": hex(&quote), "event_log": log, "report_data": hex(&rd), "vm_config": agent.vm_config}),
+    )
 }
 
 fn attest_rpc(agent: &Agent, args: &Args) -> Result<Value, String> {
@@ -317,29 +354,44 @@ fn info(agent: &Agent) -> Value {
 
 fn sign(agent: &Agent, args: &Args) -> Result<Value, String> {
     let algo = Algo::parse_sign(&args.str("algorithm")?)?;
-    let (sig, chain, public) = keys::sign(&agent.keys, algo, &args.bytes("data")?)?;
+    let s = keys::sign(&agent.keys, algo, &args.bytes("data")?)?;
     Ok(json!({
-        "signature": hex(&sig),
-        "signature_chain": chain.iter().map(|c| hex(c)).collect::<Vec<_>>(),
-        "public_key": hex(&public),
+        "signature": hex(&s.signature),
+        "signature_chain": s.chain.iter().map(|c| hex(c)).collect::<Vec<_>>(),
+        "public_key": hex(&s.public_key),
     }))
 }
 
 fn verify(args: &Args) -> Result<Value, String> {
     let algo = Algo::parse_sign(&args.str("algorithm")?)?;
-    let valid = keys::verify(algo, &args.bytes("data")?, &args.bytes("signature")?, &args.bytes("public_key")?)?;
+    let valid = keys::verify(
+        algo,
+        &args.bytes("data")?,
+        &args.bytes("signature")?,
+        &args.bytes("public_key")?,
+    )?;
     Ok(json!({"valid": valid}))
 }
 
 /// The tappd report-data rule (§2.2): `H(tag ":" data)` zero-padded, or raw 64 bytes.
-pub fn tappd_report_data(data: &[u8], algo: &str, prefix: &str) -> Result<([u8; 64], String, String), String> {
+pub fn tappd_report_data(
+    data: &[u8],
+    algo: &str,
+    prefix: &str,
+) -> Result<([u8; 64], String, String), String> {
     use sha3::Digest;
     let algo = if algo.is_empty() { "sha512" } else { algo };
     if algo == "raw" {
-        let rd: [u8; 64] = data.try_into().map_err(|_| "invalid content length".to_string())?;
+        let rd: [u8; 64] = data
+            .try_into()
+            .map_err(|_| "invalid content length".to_string())?;
         return Ok((rd, "raw".into(), String::new()));
     }
-    let tag = if prefix.is_empty() { "app-data" } else { prefix };
+    let tag = if prefix.is_empty() {
+        "app-data"
+    } else {
+        prefix
+    };
     let msg = [tag.as_bytes(), b":", data].concat();
     let h: Vec<u8> = match algo {
         "sha256" => sha256(&[&msg]).to_vec(),
@@ -351,7 +403,7 @@ pub fn tappd_report_data(data: &[u8], algo: &str, prefix: &str) -> Result<([u8; 
         "keccak256" => keccak256(&[&msg]).to_vec(),
         "keccak384" => sha3::Keccak384::digest(&msg).to_vec(),
         "keccak512" => sha3::Keccak512::digest(&msg).to_vec(),
-        other => return Err(format!("Unsupported hash algorithm: {other}")),
+        _ => return Err("invalid hash algorithm".into()),
     };
     let mut rd = [0u8; 64];
     rd[..h.len()].copy_from_slice(&h);
@@ -372,7 +424,10 @@ fn tdx_quote(agent: &Agent, args: &Args, raw: bool) -> Result<Value, String> {
 }
 
 fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 struct CertRequest {
@@ -392,7 +447,11 @@ const TEN_YEARS: u64 = 3650 * 86400;
 fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Result<Value, String> {
     use p256::pkcs8::EncodePrivateKey;
     let spki = cert::spki_der(key);
-    let mut exts = vec![cert::extension("2.5.29.15", true, &cert::tlv(0x03, &[0x07, 0x80]))];
+    let mut exts = vec![cert::extension(
+        "2.5.29.15",
+        true,
+        &cert::tlv(0x03, &[0x07, 0x80]),
+    )];
     let mut eku = Vec::new();
     if req.server_auth {
         eku.extend(cert::oid("1.3.6.1.5.5.7.3.1"));
@@ -404,11 +463,27 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
         exts.push(cert::extension("2.5.29.37", false, &cert::tlv(0x30, &eku)));
     }
     if !req.alt_names.is_empty() {
-        let names: Vec<u8> = req.alt_names.iter().flat_map(|a| cert::general_name(a)).collect();
-        exts.push(cert::extension("2.5.29.17", false, &cert::tlv(0x30, &names)));
+        let names: Vec<u8> = req
+            .alt_names
+            .iter()
+            .flat_map(|a| cert::general_name(a))
+            .collect();
+        exts.push(cert::extension(
+            "2.5.29.17",
+            false,
+            &cert::tlv(0x30, &names),
+        ));
     }
-    exts.push(cert::extension("1.3.6.1.4.1.62397.1.3", false, &cert::octets(&agent.app_id)));
-    exts.push(cert::extension("1.3.6.1.4.1.62397.1.4", false, &cert::octets(b"app:custom")));
+    exts.push(cert::extension(
+        "1.3.6.1.4.1.62397.1.3",
+        false,
+        &cert::octets(&agent.app_id),
+    ));
+    exts.push(cert::extension(
+        "1.3.6.1.4.1.62397.1.4",
+        false,
+        &cert::octets(b"app:custom"),
+    ));
     let td = agent.td();
     if req.ra_tls {
         let rd = sha512(&[b"ratls-cert:", &spki]);
@@ -417,11 +492,17 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
         let events: Vec<Event> = td
             .events
             .iter()
-            .filter(|e| e.imr == 3 || (e.imr == 0 && e.event_type == 10 && e.payload == b"ACPI DATA"))
+            .filter(|e| {
+                e.imr == 3 || (e.imr == 0 && e.event_type == 10 && e.payload == b"ACPI DATA")
+            })
             .map(Event::stripped)
             .collect();
         let att = attest::versioned_attestation(&quote, &events, &rd, &agent.vm_config);
-        exts.push(cert::extension("1.3.6.1.4.1.62397.1.8", false, &cert::octets(&att)));
+        exts.push(cert::extension(
+            "1.3.6.1.4.1.62397.1.8",
+            false,
+            &cert::octets(&att),
+        ));
     }
     if req.app_info {
         use attest::msgpack::V;
@@ -436,15 +517,21 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
             V::B(&mr_system),
             V::B(&mr_aggregated),
             V::B(&agent.os_image_hash),
-            V::S(&agent.key_provider_info),
+            V::B(agent.key_provider_info.as_bytes()),
             V::A(vec![]),
         ]));
-        exts.push(cert::extension("1.3.6.1.4.1.62397.1.9", false, &cert::octets(&info)));
+        exts.push(cert::extension(
+            "1.3.6.1.4.1.62397.1.9",
+            false,
+            &cert::octets(&info),
+        ));
     }
     drop(td);
     let t = now();
     let not_before = req.not_before.unwrap_or(t);
-    let not_after = req.not_after.unwrap_or(not_before.saturating_add(TEN_YEARS));
+    let not_after = req
+        .not_after
+        .unwrap_or(not_before.saturating_add(TEN_YEARS));
     let mut serial = random32();
     serial[0] &= 0x7f;
     let leaf = cert::build(
@@ -460,7 +547,9 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
         &agent.keys.ca_key,
     );
     let secret = p256::SecretKey::from(key);
-    let key_pem = secret.to_pkcs8_pem(p256::pkcs8::LineEnding::LF).map_err(|e| e.to_string())?;
+    let key_pem = secret
+        .to_pkcs8_pem(p256::pkcs8::LineEnding::LF)
+        .map_err(|e| e.to_string())?;
     Ok(json!({
         "key": key_pem.as_str(),
         "certificate_chain": [crate::util::pem("CERTIFICATE", &leaf), agent.keys.ca_cert_pem],
@@ -469,7 +558,8 @@ fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Res
 
 fn p256_from_seed(seed: &[u8; 32], info: &[u8]) -> Result<p256::ecdsa::SigningKey, String> {
     let d = ratls_kdf(seed, &[info]);
-    p256::ecdsa::SigningKey::from_bytes((&d).into()).map_err(|_| "derived key is not a valid P-256 scalar".to_string())
+    p256::ecdsa::SigningKey::from_bytes((&d).into())
+        .map_err(|_| "derived key is not a valid P-256 scalar".to_string())
 }
 
 fn get_tls_key(agent: &Agent, args: &Args) -> Result<Value, String> {
@@ -508,7 +598,11 @@ fn derive_key(agent: &Agent, args: &Args) -> Result<Value, String> {
         not_after: None,
         app_info: false,
     };
-    let seed = if args.boolean("random_seed")? { random32() } else { agent.keys.k256_key };
+    let seed = if args.boolean("random_seed")? {
+        random32()
+    } else {
+        agent.keys.k256_key
+    };
     let key = p256_from_seed(&seed, path.as_bytes())?;
     issue(agent, &key, &req)
 }

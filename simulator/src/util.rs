@@ -47,8 +47,16 @@ pub fn base64(data: &[u8]) -> String {
             | *chunk.get(2).unwrap_or(&0) as u32;
         out.push(B64[(n >> 18) as usize & 63] as char);
         out.push(B64[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { B64[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { B64[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            B64[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            B64[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -92,8 +100,13 @@ pub fn pem(label: &str, der: &[u8]) -> String {
 pub fn unpem(label: &str, text: &str) -> Result<Vec<u8>, String> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = text.find(&begin).ok_or_else(|| format!("no {label} PEM block"))? + begin.len();
-    let stop = text[start..].find(&end).ok_or_else(|| format!("unterminated {label} PEM block"))?;
+    let start = text
+        .find(&begin)
+        .ok_or_else(|| format!("no {label} PEM block"))?
+        + begin.len();
+    let stop = text[start..]
+        .find(&end)
+        .ok_or_else(|| format!("unterminated {label} PEM block"))?;
     unbase64(&text[start..start + stop])
 }
 
@@ -164,7 +177,10 @@ mod tests {
     fn hex_rules() {
         assert_eq!(unhex("0x0xAb01").unwrap(), vec![0xab, 0x01]);
         assert_eq!(unhex("").unwrap(), Vec::<u8>::new());
-        assert_eq!(unhex("zz").unwrap_err(), "Invalid character 'z' at position 0");
+        assert_eq!(
+            unhex("zz").unwrap_err(),
+            "Invalid character 'z' at position 0"
+        );
         assert_eq!(unhex("abc").unwrap_err(), "Odd number of digits");
     }
 

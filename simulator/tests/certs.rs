@@ -6,7 +6,8 @@ use common::*;
 use serde_json::{json, Value};
 use x509_parser::prelude::*;
 
-const PKCS8_P256_HEADER: &str = "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420";
+const PKCS8_P256_HEADER: &str =
+    "308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420";
 
 fn pem_der(pem: &str) -> Vec<u8> {
     let (_, p) = x509_parser::pem::parse_x509_pem(pem.as_bytes()).unwrap();
@@ -20,7 +21,10 @@ fn unwrap_octets(v: &[u8]) -> Vec<u8> {
         n if n < 0x80 => (n as usize, 2),
         0x81 => (v[2] as usize, 3),
         0x82 => (((v[2] as usize) << 8) | v[3] as usize, 4),
-        0x83 => (((v[2] as usize) << 16) | ((v[3] as usize) << 8) | v[4] as usize, 5),
+        0x83 => (
+            ((v[2] as usize) << 16) | ((v[3] as usize) << 8) | v[4] as usize,
+            5,
+        ),
         _ => panic!("length"),
     };
     assert_eq!(v.len(), hdr + len);
@@ -28,13 +32,16 @@ fn unwrap_octets(v: &[u8]) -> Vec<u8> {
 }
 
 fn ext<'a>(cert: &'a X509Certificate, oid: &str) -> Option<&'a X509Extension<'a>> {
-    cert.extensions().iter().find(|e| e.oid.to_id_string() == oid)
+    cert.extensions()
+        .iter()
+        .find(|e| e.oid.to_id_string() == oid)
 }
 
 /// Checks the issuer's ECDSA-P256 signature over the leaf's TBS.
 fn check_signed_by(leaf: &X509Certificate, ca: &X509Certificate) {
     use p256::ecdsa::signature::Verifier;
-    let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&ca.public_key().subject_public_key.data).unwrap();
+    let vk = p256::ecdsa::VerifyingKey::from_sec1_bytes(&ca.public_key().subject_public_key.data)
+        .unwrap();
     let sig = p256::ecdsa::Signature::from_der(&leaf.signature_value.data).unwrap();
     vk.verify(leaf.tbs_certificate.as_ref(), &sig).unwrap();
     assert_eq!(leaf.issuer(), ca.subject());
@@ -64,13 +71,17 @@ fn base64_decode(s: &str) -> Vec<u8> {
 
 fn pub_of(scalar: &[u8]) -> Vec<u8> {
     let sk = p256::ecdsa::SigningKey::from_slice(scalar).unwrap();
-    sk.verifying_key().to_encoded_point(false).as_bytes().to_vec()
+    sk.verifying_key()
+        .to_encoded_point(false)
+        .as_bytes()
+        .to_vec()
 }
 
 #[test]
 fn get_tls_key_certificate() {
     let sim = Sim::start(&["--app-keys", &fixture_keys(), "--app-id", FIXTURE_APP_ID]);
-    let keys: Value = serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
+    let keys: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
     let r = sim.call(
         "GetTlsKey",
         json!({
@@ -86,17 +97,28 @@ fn get_tls_key_certificate() {
     );
     let chain = r["certificate_chain"].as_array().unwrap();
     assert_eq!(chain.len(), 2);
-    assert_eq!(chain[1], keys["ca_cert"], "chain ends with the keys file's CA");
+    assert_eq!(
+        chain[1], keys["ca_cert"],
+        "chain ends with the keys file's CA"
+    );
     let leaf_der = pem_der(chain[0].as_str().unwrap());
     let ca_der = pem_der(chain[1].as_str().unwrap());
     let (_, leaf) = X509Certificate::from_der(&leaf_der).unwrap();
     let (_, ca) = X509Certificate::from_der(&ca_der).unwrap();
     check_signed_by(&leaf, &ca);
     assert_eq!(leaf.version(), X509Version::V3);
-    let cn: Vec<&str> = leaf.subject().iter_common_name().map(|c| c.as_str().unwrap()).collect();
+    let cn: Vec<&str> = leaf
+        .subject()
+        .iter_common_name()
+        .map(|c| c.as_str().unwrap())
+        .collect();
     assert_eq!(cn, ["app.example"]);
     assert_eq!(leaf.validity().not_before.timestamp(), 1700000000);
-    assert_eq!(leaf.validity().not_after.timestamp(), 2600000000, "GeneralizedTime after 2049");
+    assert_eq!(
+        leaf.validity().not_after.timestamp(),
+        2600000000,
+        "GeneralizedTime after 2049"
+    );
     let san = leaf.subject_alternative_name().unwrap().unwrap().value;
     let names: Vec<String> = san
         .general_names
@@ -107,35 +129,65 @@ fn get_tls_key_certificate() {
             other => format!("{other:?}"),
         })
         .collect();
-    assert_eq!(names, ["dns:app.example", "ip:0a000007", "ip:00000000000000000000000000000001"]);
+    assert_eq!(
+        names,
+        [
+            "dns:app.example",
+            "ip:0a000007",
+            "ip:00000000000000000000000000000001"
+        ]
+    );
     let eku = leaf.extended_key_usage().unwrap().unwrap().value;
     assert!(eku.server_auth && eku.client_auth);
     let ku = leaf.key_usage().unwrap().unwrap();
     assert!(ku.critical && ku.value.digital_signature());
     // Key: PKCS#8 P-256 matching the certificate.
     let scalar = key_scalar(r["key"].as_str().unwrap());
-    assert_eq!(pub_of(&scalar), leaf.public_key().subject_public_key.data.to_vec());
+    assert_eq!(
+        pub_of(&scalar),
+        leaf.public_key().subject_public_key.data.to_vec()
+    );
 
     // Custom extensions.
     let app_id = unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.3").unwrap().value);
     assert_eq!(hex(&app_id), FIXTURE_APP_ID);
-    assert_eq!(unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.4").unwrap().value), b"app:custom");
-    let att = mp_decode(&unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.8").unwrap().value));
-    let quote = att.get("platform").get("data").get("quote").bytes().to_vec();
+    assert_eq!(
+        unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.4").unwrap().value),
+        b"app:custom"
+    );
+    let att = mp_decode(&unwrap_octets(
+        ext(&leaf, "1.3.6.1.4.1.62397.1.8").unwrap().value,
+    ));
+    let quote = att
+        .get("platform")
+        .get("data")
+        .get("quote")
+        .bytes()
+        .to_vec();
     let spki = leaf.public_key().raw;
     use sha2::Digest;
     let expect_rd = sha2::Sha512::digest([b"ratls-cert:".as_slice(), spki].concat());
     assert_eq!(QuoteView(&quote).report_data(), expect_rd.as_slice());
     // The cert's event log: RTMR3 + ACPI DATA events, stripped; RTMR3 replays soundly.
-    let Mp::A(log) = att.get("platform").get("data").get("event_log") else { panic!() };
+    let Mp::A(log) = att.get("platform").get("data").get("event_log") else {
+        panic!()
+    };
     let mut rtmr3 = vec![0u8; 48];
     for e in log {
         let imr = e.get("imr");
         assert!(imr == &Mp::U(3) || imr == &Mp::U(0));
         if imr == &Mp::U(3) {
             assert!(e.get("digest").bytes().is_empty(), "stripped");
-            let Mp::S(name) = e.get("event") else { panic!() };
-            rtmr3 = sha384(&[rtmr3.as_slice(), &v1_digest(name, e.get("event_payload").bytes())].concat());
+            let Mp::S(name) = e.get("event") else {
+                panic!()
+            };
+            rtmr3 = sha384(
+                &[
+                    rtmr3.as_slice(),
+                    &v1_digest(name, e.get("event_payload").bytes()),
+                ]
+                .concat(),
+            );
         } else {
             assert_eq!(e.get("event_payload").bytes(), b"ACPI DATA");
         }
@@ -144,18 +196,43 @@ fn get_tls_key_certificate() {
     // App info: msgpack positional array of 9 fields.
     let info_raw = unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.9").unwrap().value);
     assert_eq!(info_raw[0], 0x99);
-    let Mp::A(fields) = mp_decode(&info_raw) else { panic!() };
+    let Mp::A(fields) = mp_decode(&info_raw) else {
+        panic!()
+    };
     let info = sim.call("Info", json!({}));
     assert_eq!(hex(fields[0].bytes()), FIXTURE_APP_ID);
-    assert_eq!(hex(fields[1].bytes()), info["compose_hash"].as_str().unwrap());
-    assert_eq!(hex(fields[2].bytes()), info["instance_id"].as_str().unwrap());
+    assert_eq!(
+        hex(fields[1].bytes()),
+        info["compose_hash"].as_str().unwrap()
+    );
+    assert_eq!(
+        hex(fields[2].bytes()),
+        info["instance_id"].as_str().unwrap()
+    );
     assert_eq!(hex(fields[3].bytes()), info["device_id"].as_str().unwrap());
-    assert_eq!(hex(fields[5].bytes()), info["mr_aggregated"].as_str().unwrap());
-    assert_eq!(hex(fields[6].bytes()), info["os_image_hash"].as_str().unwrap());
-    assert_eq!(fields[7], Mp::S(info["key_provider_info"].as_str().unwrap().into()));
+    assert_eq!(
+        hex(fields[5].bytes()),
+        info["mr_aggregated"].as_str().unwrap()
+    );
+    assert_eq!(
+        hex(fields[6].bytes()),
+        info["os_image_hash"].as_str().unwrap()
+    );
+    assert_eq!(
+        fields[7].bytes(),
+        info["key_provider_info"].as_str().unwrap().as_bytes()
+    );
+    assert_eq!(fields[8], Mp::A(vec![]), "no init scripts measured");
     // mr_system = SHA-256(MRTD ‖ RTMR0..2 ‖ SHA-256(key-provider payload)).
     let mr_system = sha256(
-        &[QuoteView(&quote).mrtd(), QuoteView(&quote).rtmr(0), QuoteView(&quote).rtmr(1), QuoteView(&quote).rtmr(2), &sha256(info["key_provider_info"].as_str().unwrap().as_bytes())].concat(),
+        &[
+            QuoteView(&quote).mrtd(),
+            QuoteView(&quote).rtmr(0),
+            QuoteView(&quote).rtmr(1),
+            QuoteView(&quote).rtmr(2),
+            &sha256(info["key_provider_info"].as_str().unwrap().as_bytes()),
+        ]
+        .concat(),
     );
     assert_eq!(fields[4].bytes(), mr_system.as_slice());
 
@@ -176,30 +253,49 @@ fn get_tls_key_defaults_and_validation() {
     check_signed_by(&leaf, &ca);
     check_signed_by(&ca, &ca);
     assert!(ca.basic_constraints().unwrap().unwrap().value.ca);
-    let cn: Vec<&str> = ca.subject().iter_common_name().map(|c| c.as_str().unwrap()).collect();
+    let cn: Vec<&str> = ca
+        .subject()
+        .iter_common_name()
+        .map(|c| c.as_str().unwrap())
+        .collect();
     assert_eq!(cn, ["Dstack KMS CA"]);
-    assert!(leaf.extended_key_usage().unwrap().is_none(), "no usage flags, no EKU");
+    assert!(
+        leaf.extended_key_usage().unwrap().is_none(),
+        "no usage flags, no EKU"
+    );
     assert!(leaf.subject_alternative_name().unwrap().is_none());
     assert!(ext(&leaf, "1.3.6.1.4.1.62397.1.8").is_none());
     assert!(ext(&leaf, "1.3.6.1.4.1.62397.1.9").is_none());
     let v = leaf.validity();
-    assert_eq!(v.not_after.timestamp() - v.not_before.timestamp(), 3650 * 86400, "ten years by default");
+    assert_eq!(
+        v.not_after.timestamp() - v.not_before.timestamp(),
+        3650 * 86400,
+        "ten years by default"
+    );
     // The key-provider id is the SPKI of the CA key.
     let info = sim.call("Info", json!({}));
     let kp: Value = serde_json::from_str(info["key_provider_info"].as_str().unwrap()).unwrap();
     assert_eq!(kp["name"], "kms");
     assert_eq!(kp["id"], hex(ca.public_key().raw));
     for (nb, na) in [(100, 100), (200, 100)] {
-        let r = post_json(&sim.dstack(), "/GetTlsKey", &json!({"not_before": nb, "not_after": na}).to_string());
+        let r = post_json(
+            &sim.dstack(),
+            "/GetTlsKey",
+            &json!({"not_before": nb, "not_after": na}).to_string(),
+        );
         assert_eq!(r.status, 400);
-        assert_eq!(r.json()["error"], "not_before must be earlier than not_after");
+        assert_eq!(
+            r.json()["error"],
+            "not_before must be earlier than not_after"
+        );
     }
 }
 
 #[test]
 fn tappd_derive_key_is_deterministic() {
     let sim = Sim::start(&["--app-keys", &fixture_keys(), "--app-id", FIXTURE_APP_ID]);
-    let keys: Value = serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
+    let keys: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
     let args = json!({"path": "/keys/tls", "subject": "svc", "alt_names": ["svc.local"], "usage_server_auth": true});
     let a = sim.tappd_call("DeriveKey", args.clone());
     let b = sim.tappd_call("DeriveKey", args.clone());
@@ -216,8 +312,17 @@ fn tappd_derive_key_is_deterministic() {
     let ca_der = pem_der(chain[1].as_str().unwrap());
     let (_, ca) = X509Certificate::from_der(&ca_der).unwrap();
     check_signed_by(&leaf, &ca);
-    assert_eq!(pub_of(&d), leaf.public_key().subject_public_key.data.to_vec());
-    assert!(leaf.extended_key_usage().unwrap().unwrap().value.server_auth);
+    assert_eq!(
+        pub_of(&d),
+        leaf.public_key().subject_public_key.data.to_vec()
+    );
+    assert!(
+        leaf.extended_key_usage()
+            .unwrap()
+            .unwrap()
+            .value
+            .server_auth
+    );
     let mut random = args;
     random["random_seed"] = json!(true);
     let c = sim.tappd_call("DeriveKey", random);

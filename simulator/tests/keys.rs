@@ -15,13 +15,28 @@ fn fixture_sim() -> Sim {
 
 fn k256_pub(secret: &[u8]) -> Vec<u8> {
     let sk = k256::ecdsa::SigningKey::from_slice(secret).unwrap();
-    sk.verifying_key().to_encoded_point(true).as_bytes().to_vec()
+    sk.verifying_key()
+        .to_encoded_point(true)
+        .as_bytes()
+        .to_vec()
 }
 
 /// Walks a chain to (app key, KMS key) per §6.2.
-fn walk(app_id: &[u8], purpose: &str, pubkey: &[u8], chain0: &[u8], chain1: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let app = recover(&keccak256(format!("{purpose}:{}", hex(pubkey)).as_bytes()), chain0);
-    let kms = recover(&keccak256(&[b"dstack-kms-issued:".as_slice(), app_id, &app].concat()), chain1);
+fn walk(
+    app_id: &[u8],
+    purpose: &str,
+    pubkey: &[u8],
+    chain0: &[u8],
+    chain1: &[u8],
+) -> (Vec<u8>, Vec<u8>) {
+    let app = recover(
+        &keccak256(format!("{purpose}:{}", hex(pubkey)).as_bytes()),
+        chain0,
+    );
+    let kms = recover(
+        &keccak256(&[b"dstack-kms-issued:".as_slice(), app_id, &app].concat()),
+        chain1,
+    );
     (app, kms)
 }
 
@@ -30,47 +45,92 @@ fn get_key_vector_and_chain_recovery() {
     let sim = fixture_sim();
     let r = sim.call("GetKey", json!({"path": "a", "purpose": "p"}));
     assert_eq!(r["key"], KEY_A_P);
-    let chain: Vec<Vec<u8>> = r["signature_chain"].as_array().unwrap().iter().map(|c| unhex(c.as_str().unwrap())).collect();
+    let chain: Vec<Vec<u8>> = r["signature_chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| unhex(c.as_str().unwrap()))
+        .collect();
     assert_eq!(chain.len(), 2);
-    let keys: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
+    let keys: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
     assert_eq!(hex(&chain[1]), keys["k256_signature"].as_str().unwrap());
-    let (app, kms) = walk(&unhex(FIXTURE_APP_ID), "p", &k256_pub(&unhex(KEY_A_P)), &chain[0], &chain[1]);
+    let (app, kms) = walk(
+        &unhex(FIXTURE_APP_ID),
+        "p",
+        &k256_pub(&unhex(KEY_A_P)),
+        &chain[0],
+        &chain[1],
+    );
     assert_eq!(hex(&app), APP_PUB);
     assert_eq!(hex(&kms), KMS_PUB);
     // The app key is the file's k256_key.
-    assert_eq!(hex(&k256_pub(&unhex(keys["k256_key"].as_str().unwrap()))), APP_PUB);
+    assert_eq!(
+        hex(&k256_pub(&unhex(keys["k256_key"].as_str().unwrap()))),
+        APP_PUB
+    );
 }
 
 #[test]
 fn get_key_algorithms() {
     let sim = fixture_sim();
     for alias in ["", "secp256k1", "k256"] {
-        let r = sim.call("GetKey", json!({"path": "a", "purpose": "p", "algorithm": alias}));
+        let r = sim.call(
+            "GetKey",
+            json!({"path": "a", "purpose": "p", "algorithm": alias}),
+        );
         assert_eq!(r["key"], KEY_A_P, "{alias}");
     }
     // ed25519: the same 32 bytes (issue #605), chain0 signs the ed25519 public key.
-    let r = sim.call("GetKey", json!({"path": "a", "purpose": "p", "algorithm": "ed25519"}));
+    let r = sim.call(
+        "GetKey",
+        json!({"path": "a", "purpose": "p", "algorithm": "ed25519"}),
+    );
     assert_eq!(r["key"], KEY_A_P);
     let seed: [u8; 32] = unhex(KEY_A_P).try_into().unwrap();
-    let ed_pub = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key().to_bytes();
+    let ed_pub = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes();
     let chain = r["signature_chain"].as_array().unwrap();
-    let (app, kms) =
-        walk(&unhex(FIXTURE_APP_ID), "p", &ed_pub, &unhex(chain[0].as_str().unwrap()), &unhex(chain[1].as_str().unwrap()));
-    assert_eq!((hex(&app), hex(&kms)), (APP_PUB.to_string(), KMS_PUB.to_string()));
-    let bad = post_json(&sim.dstack(), "/GetKey", r#"{"path":"a","algorithm":"secp256k1_prehashed"}"#);
+    let (app, kms) = walk(
+        &unhex(FIXTURE_APP_ID),
+        "p",
+        &ed_pub,
+        &unhex(chain[0].as_str().unwrap()),
+        &unhex(chain[1].as_str().unwrap()),
+    );
+    assert_eq!(
+        (hex(&app), hex(&kms)),
+        (APP_PUB.to_string(), KMS_PUB.to_string())
+    );
+    let bad = post_json(
+        &sim.dstack(),
+        "/GetKey",
+        r#"{"path":"a","algorithm":"secp256k1_prehashed"}"#,
+    );
     assert_eq!(bad.status, 400);
-    assert!(bad.json()["error"].as_str().unwrap().contains("Unsupported algorithm"), "{}", bad.text());
+    assert!(
+        bad.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("Unsupported algorithm"),
+        "{}",
+        bad.text()
+    );
 }
 
 #[test]
 fn get_key_is_hkdf_of_app_key() {
     // §6.1: d = HKDF-SHA256(salt "RATLS", IKM app k256 key, info path).
     let sim = fixture_sim();
-    let keys: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
+    let keys: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
     let ikm = unhex(keys["k256_key"].as_str().unwrap());
     for path in ["", "wallet/eth", "ünïcode"] {
         let mut d = [0u8; 32];
-        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"RATLS"), &ikm).expand(path.as_bytes(), &mut d).unwrap();
+        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"RATLS"), &ikm)
+            .expand(path.as_bytes(), &mut d)
+            .unwrap();
         let r = sim.call("GetKey", json!({"path": path, "purpose": "x"}));
         assert_eq!(r["key"], hex(&d), "{path}");
         let t = sim.tappd_call("DeriveK256Key", json!({"path": path, "purpose": "x"}));
@@ -85,7 +145,11 @@ fn builtin_keys_chain_to_printed_root() {
     let root = sim
         .stderr()
         .lines()
-        .find_map(|l| l.split("KMS root k256 public key ").nth(1).map(str::to_string))
+        .find_map(|l| {
+            l.split("KMS root k256 public key ")
+                .nth(1)
+                .map(str::to_string)
+        })
         .expect("root key printed");
     let info = sim.call("Info", json!({}));
     let app_id = unhex(info["app_id"].as_str().unwrap());
@@ -107,7 +171,11 @@ fn sign_and_verify_all_algorithms() {
     let vms = sim.call("GetKey", json!({"path": "vms", "purpose": "signing"}));
     let data = b"hello dstack";
     for algo in ["secp256k1", "k256", "secp256k1_prehashed", "ed25519"] {
-        let msg: Vec<u8> = if algo == "secp256k1_prehashed" { sha256(data) } else { data.to_vec() };
+        let msg: Vec<u8> = if algo == "secp256k1_prehashed" {
+            sha256(data)
+        } else {
+            data.to_vec()
+        };
         let r = sim.call("Sign", json!({"algorithm": algo, "data": hex(&msg)}));
         let sig = unhex(r["signature"].as_str().unwrap());
         let pk = unhex(r["public_key"].as_str().unwrap());
@@ -116,11 +184,16 @@ fn sign_and_verify_all_algorithms() {
         assert_eq!(chain[0], r["signature"]);
         if algo == "ed25519" {
             use ed25519_dalek::Verifier;
-            let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk.clone().try_into().unwrap()).unwrap();
-            vk.verify(&msg, &ed25519_dalek::Signature::from_slice(&sig).unwrap()).unwrap();
+            let vk =
+                ed25519_dalek::VerifyingKey::from_bytes(&pk.clone().try_into().unwrap()).unwrap();
+            vk.verify(&msg, &ed25519_dalek::Signature::from_slice(&sig).unwrap())
+                .unwrap();
         } else {
             use k256::ecdsa::signature::hazmat::PrehashVerifier;
-            assert_eq!(hex(&pk), hex(&k256_pub(&unhex(vms["key"].as_str().unwrap()))));
+            assert_eq!(
+                hex(&pk),
+                hex(&k256_pub(&unhex(vms["key"].as_str().unwrap())))
+            );
             let vk = k256::ecdsa::VerifyingKey::from_sec1_bytes(&pk).unwrap();
             let s = k256::ecdsa::Signature::from_slice(&sig).unwrap();
             assert!(s.normalize_s().is_none(), "low-S");
@@ -133,7 +206,10 @@ fn sign_and_verify_all_algorithms() {
             &unhex(chain[1].as_str().unwrap()),
             &unhex(chain[2].as_str().unwrap()),
         );
-        assert_eq!((hex(&app), hex(&kms)), (APP_PUB.to_string(), KMS_PUB.to_string()));
+        assert_eq!(
+            (hex(&app), hex(&kms)),
+            (APP_PUB.to_string(), KMS_PUB.to_string())
+        );
 
         let v = sim.call("Verify", json!({"algorithm": algo, "data": hex(&msg), "signature": hex(&sig), "public_key": hex(&pk)}));
         assert_eq!(v["valid"], true, "{algo}");
@@ -148,9 +224,16 @@ fn sign_and_verify_all_algorithms() {
         );
         assert_eq!(bad.status, 400, "{algo} malformed key");
     }
-    let r = post_json(&sim.dstack(), "/Sign", r#"{"algorithm":"secp256k1_prehashed","data":"00"}"#);
+    let r = post_json(
+        &sim.dstack(),
+        "/Sign",
+        r#"{"algorithm":"secp256k1_prehashed","data":"00"}"#,
+    );
     assert_eq!(r.status, 400);
-    assert_eq!(r.json()["error"], "Pre-hashed signing requires a 32-byte digest, but received 1 bytes");
+    assert_eq!(
+        r.json()["error"],
+        "Pre-hashed signing requires a 32-byte digest, but received 1 bytes"
+    );
     let r = post_json(&sim.dstack(), "/Sign", r#"{"data":"00"}"#);
     assert_eq!(r.status, 400, "empty algorithm is an error");
 }

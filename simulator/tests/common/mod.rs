@@ -12,11 +12,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub const FIXTURE_APP_ID: &str = "5bb4ff9a3837357f19dc176407a5709c62eb6c56";
 
 pub fn shared(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared")
+        .join(rel)
 }
 
 pub fn fixture_keys() -> String {
-    shared("reference/fixtures/simulator_appkeys.json").display().to_string()
+    shared("reference/fixtures/simulator_appkeys.json")
+        .display()
+        .to_string()
 }
 
 pub struct Sim {
@@ -28,7 +32,11 @@ pub struct Sim {
 static N: AtomicUsize = AtomicUsize::new(0);
 
 pub fn temp_dir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dstack-sim-test-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let d = std::env::temp_dir().join(format!(
+        "dstack-sim-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
@@ -64,7 +72,11 @@ impl Sim {
                 break;
             }
         }
-        Sim { child, dir, ready_lines }
+        Sim {
+            child,
+            dir,
+            ready_lines,
+        }
     }
 
     pub fn dstack(&self) -> PathBuf {
@@ -86,13 +98,21 @@ impl Sim {
     }
 
     pub fn tappd_call(&self, method: &str, body: Value) -> Value {
-        let r = post_json(&self.tappd(), &format!("/prpc/Tappd.{method}"), &body.to_string());
+        let r = post_json(
+            &self.tappd(),
+            &format!("/prpc/Tappd.{method}"),
+            &body.to_string(),
+        );
         assert_eq!(r.status, 200, "{method}: {}", r.text());
         r.json()
     }
 
     pub fn signal(&self, sig: &str) {
-        let ok = Command::new("kill").arg(format!("-{sig}")).arg(self.child.id().to_string()).status().unwrap();
+        let ok = Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
         assert!(ok.success());
     }
 }
@@ -114,13 +134,17 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
     }
 }
 
@@ -142,10 +166,19 @@ pub fn read_response<R: Read>(r: &mut BufReader<R>) -> Option<Resp> {
         let (k, v) = line.split_once(':')?;
         headers.push((k.trim().to_string(), v.trim().to_string()));
     }
-    let len: usize = headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length"))?.1.parse().ok()?;
+    let len: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))?
+        .1
+        .parse()
+        .ok()?;
     let mut body = vec![0u8; len];
     r.read_exact(&mut body).ok()?;
-    Some(Resp { status, headers, body })
+    Some(Resp {
+        status,
+        headers,
+        body,
+    })
 }
 
 pub fn raw(sock: &Path, request: &[u8]) -> Resp {
@@ -163,12 +196,18 @@ pub fn post_json(sock: &Path, path: &str, body: &str) -> Resp {
 }
 
 pub fn get(sock: &Path, target: &str) -> Resp {
-    raw(sock, format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())
+    raw(
+        sock,
+        format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
 }
 
 pub fn unhex(s: &str) -> Vec<u8> {
     assert!(s.len() % 2 == 0, "odd hex {s}");
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex")).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
 }
 
 pub fn hex(b: &[u8]) -> String {
@@ -211,7 +250,12 @@ pub enum Mp {
 impl Mp {
     pub fn get(&self, key: &str) -> &Mp {
         match self {
-            Mp::M(kv) => &kv.iter().find(|(k, _)| *k == Mp::S(key.into())).unwrap_or_else(|| panic!("no key {key}")).1,
+            Mp::M(kv) => {
+                &kv.iter()
+                    .find(|(k, _)| *k == Mp::S(key.into()))
+                    .unwrap_or_else(|| panic!("no key {key}"))
+                    .1
+            }
             _ => panic!("not a map"),
         }
     }
@@ -254,12 +298,12 @@ fn mp_read(b: &[u8], pos: &mut usize) -> Mp {
         0x80..=0x8f => coll((t & 15) as usize, pos, true),
         0x90..=0x9f => coll((t & 15) as usize, pos, false),
         0xa0..=0xbf => Mp::S(String::from_utf8(take(b, pos, (t & 31) as usize).to_vec()).unwrap()),
-        0xc4 | 0xc5 | 0xc6 => {
+        0xc4..=0xc6 => {
             let n = be(take(b, pos, 1 << (t - 0xc4)));
             Mp::B(take(b, pos, n).to_vec())
         }
-        0xcc | 0xcd | 0xce | 0xcf => Mp::U(be(take(b, pos, 1 << (t - 0xcc))) as u64),
-        0xd9 | 0xda | 0xdb => {
+        0xcc..=0xcf => Mp::U(be(take(b, pos, 1 << (t - 0xcc))) as u64),
+        0xd9..=0xdb => {
             let n = be(take(b, pos, 1 << (t - 0xd9)));
             Mp::S(String::from_utf8(take(b, pos, n).to_vec()).unwrap())
         }
