@@ -144,11 +144,15 @@ func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, 
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_key(p, pp, pl, up, ul, ap, al, tmo, out, cerr)
 		}, func(r *response) *GetKeyResponse {
+			alg := r.text(fieldAlgorithm)
+			if alg == "" {
+				alg = algorithm
+			}
 			return &GetKeyResponse{
 				Key:            r.hexField(fieldKey),
 				SignatureChain: r.hexList(fieldSignatureChain),
 				purpose:        purpose,
-				algorithm:      r.text(fieldAlgorithm),
+				algorithm:      alg,
 			}
 		})
 	})
