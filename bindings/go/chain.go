@@ -1,0 +1,139 @@
+package dstack
+
+// #include "dstack.h"
+import "C"
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"unsafe"
+)
+
+// ChainInfo is what a verified signature chain proves: PublicKey was
+// certified by the app key AppPublicKey, which the KMS key KMSPublicKey
+// certified for the app. Keys are compressed SEC1 (33 bytes) except
+// PublicKey, which is 32 bytes for ed25519.
+type ChainInfo struct {
+	PublicKey    []byte
+	AppPublicKey []byte
+	KMSPublicKey []byte
+}
+
+// VerifySignatureChain walks a key's signature chain back to the KMS:
+// appSignature must be the app key's signature over
+// keccak256(purpose ":" hex(publicKey)), kmsSignature the KMS key's over
+// keccak256("dstack-kms-issued:" ‖ appID ‖ app key). The recovered KMS key
+// must equal trustedKMSKey (33-byte compressed secp256k1), and appID (20
+// bytes) must be the app you expect; neither may come from the CVM being
+// checked. Failure is StatusVerificationFailed.
+func VerifySignatureChain(publicKey []byte, purpose string, appSignature, kmsSignature, appID, trustedKMSKey []byte) (*ChainInfo, error) {
+	var appKey, kmsKey [33]byte
+	pp, pl := bytesArg(publicKey)
+	up, ul := strArg(purpose)
+	ap, al := bytesArg(appSignature)
+	kp, kl := bytesArg(kmsSignature)
+	ip, il := bytesArg(appID)
+	tp, tl := bytesArg(trustedKMSKey)
+	var cerr *C.dstack_error
+	st := C.dstack_verify_signature_chain(pp, pl, up, ul, ap, al, kp, kl, ip, il, tp, tl,
+		(*C.uint8_t)(unsafe.Pointer(&appKey[0])), (*C.uint8_t)(unsafe.Pointer(&kmsKey[0])), &cerr)
+	if err := takeError(st, cerr); err != nil {
+		return nil, err
+	}
+	return &ChainInfo{
+		PublicKey:    append([]byte(nil), publicKey...),
+		AppPublicKey: appKey[:],
+		KMSPublicKey: kmsKey[:],
+	}, nil
+}
+
+// VerifySignatureChain verifies the key's chain back to trustedKMSKey for
+// appID (see the function of the same name). The key's public key is derived
+// from Key with the algorithm GetKey used; the purpose is the one GetKey was
+// called with (set both with WithPurpose for a hand-built response).
+func (r *GetKeyResponse) VerifySignatureChain(appID []byte, trustedKMSKey []byte) (*ChainInfo, error) {
+	key, err := r.DecodeKey()
+	if err != nil {
+		return nil, err
+	}
+	chain, err := r.DecodeSignatureChain()
+	if err != nil {
+		return nil, err
+	}
+	if len(chain) != 2 {
+		return nil, newError(StatusVerificationFailed, "signature chain must have 2 elements, got %d", len(chain))
+	}
+	pub, err := publicKeyFor(r.algorithm, key)
+	if err != nil {
+		return nil, err
+	}
+	return VerifySignatureChain(pub, r.purpose, chain[0], chain[1], appID, trustedKMSKey)
+}
+
+// publicKeyFor derives the public key the agent certified for a GetKey key.
+func publicKeyFor(algorithm string, key []byte) ([]byte, error) {
+	if len(key) != 32 {
+		return nil, newError(StatusInvalidArgument, "key must be 32 bytes, got %d", len(key))
+	}
+	switch algorithm {
+	case "", "secp256k1", "k256":
+		return secp256k1PublicKey(key, true)
+	case "ed25519":
+		kp, err := solanaKeypairFromSeed(key)
+		if err != nil {
+			return nil, err
+		}
+		return kp.PublicKey, nil
+	default:
+		return nil, newError(StatusInvalidArgument, "unknown key algorithm %q", algorithm)
+	}
+}
+
+// VerifySignatureChain verifies a Sign answer end to end: Signature is a
+// valid signature over the signed data by PublicKey and is the chain's first
+// element, and PublicKey chains back to trustedKMSKey for appID (purpose
+// "signing"). Only responses returned by Sign carry the signed data.
+func (r *SignResponse) VerifySignatureChain(appID []byte, trustedKMSKey []byte) (*ChainInfo, error) {
+	if len(r.SignatureChain) != 3 {
+		return nil, newError(StatusVerificationFailed, "signature chain must have 3 elements, got %d", len(r.SignatureChain))
+	}
+	if !bytes.Equal(r.SignatureChain[0], r.Signature) {
+		return nil, newError(StatusVerificationFailed, "signature is not the first element of the chain")
+	}
+	if r.algorithm == "" {
+		return nil, newError(StatusInvalidArgument, "the response does not carry the signed data; use the value Sign returned")
+	}
+	if err := verifyPayloadSignature(r.algorithm, r.data, r.Signature, r.PublicKey); err != nil {
+		return nil, err
+	}
+	return VerifySignatureChain(r.PublicKey, "signing", r.SignatureChain[1], r.SignatureChain[2], appID, trustedKMSKey)
+}
+
+// verifyPayloadSignature checks a Sign signature locally: ed25519 over the
+// data; secp256k1 ECDSA over SHA-256(data); secp256k1_prehashed over the
+// 32-byte digest.
+func verifyPayloadSignature(algorithm string, data, signature, publicKey []byte) error {
+	var ok bool
+	switch algorithm {
+	case "ed25519":
+		valid, err := Ed25519Verify(publicKey, data, signature)
+		if err != nil {
+			return err
+		}
+		ok = valid
+	case "secp256k1", "k256":
+		digest := sha256.Sum256(data)
+		ok = secp256k1Verify(publicKey, digest[:], signature)
+	case "secp256k1_prehashed":
+		if len(data) != 32 {
+			return newError(StatusInvalidArgument, "pre-hashed data must be 32 bytes, got %d", len(data))
+		}
+		ok = secp256k1Verify(publicKey, data, signature)
+	default:
+		return newError(StatusInvalidArgument, "unknown signing algorithm %q", algorithm)
+	}
+	if !ok {
+		return newError(StatusVerificationFailed, "the %s signature does not verify under the public key", algorithm)
+	}
+	return nil
+}

@@ -1,0 +1,338 @@
+package dstack
+
+// #include "dstack.h"
+import "C"
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"runtime"
+	"time"
+)
+
+// DstackClient talks to the dstack guest agent (dstack.sock). It is safe for
+// concurrent use: libdstack keeps a small pool of keep-alive connections and
+// every call takes its own. Release it with Close; a finalizer does so for a
+// client that is dropped without Close.
+type DstackClient struct {
+	endpoint string
+	logger   *slog.Logger
+	timeout  time.Duration
+	h        *handle[*C.dstack_client]
+	initErr  error
+}
+
+// DstackClientOption configures a DstackClient.
+type DstackClientOption func(*DstackClient)
+
+// WithEndpoint sets the agent endpoint: a Unix socket path or an http://
+// URL. Empty means discovery: DSTACK_SIMULATOR_ENDPOINT if set, else the
+// first existing of /var/run/dstack.sock, /run/dstack.sock,
+// /var/run/dstack/dstack.sock, /run/dstack/dstack.sock.
+func WithEndpoint(endpoint string) DstackClientOption {
+	return func(c *DstackClient) { c.endpoint = endpoint }
+}
+
+// WithLogger sets the logger for notices (simulator endpoint in use,
+// deprecated calls). Default slog.Default().
+func WithLogger(logger *slog.Logger) DstackClientOption {
+	return func(c *DstackClient) { c.logger = logger }
+}
+
+// WithTimeout sets the per-call timeout used when the context has no
+// deadline (libdstack's default is 3 s). A context deadline always wins when
+// it is sooner. Not in the official SDK.
+func WithTimeout(d time.Duration) DstackClientOption {
+	return func(c *DstackClient) { c.timeout = d }
+}
+
+// NewDstackClient creates a client. It never fails: a bad endpoint is
+// reported by every call on the client (and by Err).
+func NewDstackClient(opts ...DstackClientOption) *DstackClient {
+	c := &DstackClient{logger: slog.Default()}
+	for _, opt := range opts {
+		opt(c)
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.endpoint == "" {
+		if sim, ok := os.LookupEnv("DSTACK_SIMULATOR_ENDPOINT"); ok {
+			c.logger.Info("using simulator endpoint", "endpoint", sim)
+		}
+	}
+	var p *C.dstack_client
+	var cerr *C.dstack_error
+	ep, epLen := strArg(c.endpoint)
+	st := C.dstack_client_new(ep, epLen, &p, &cerr)
+	runtime.KeepAlive(c.endpoint)
+	if err := takeError(st, cerr); err != nil {
+		c.initErr = err
+		return c
+	}
+	c.endpoint = sliceString(C.dstack_client_endpoint(p))
+	if c.timeout > 0 {
+		var terr *C.dstack_error
+		ms := durationMs(c.timeout)
+		if err := takeError(C.dstack_client_set_timeout_ms(p, C.uint32_t(ms), &terr), terr); err != nil {
+			C.dstack_client_free(p)
+			c.initErr = err
+			return c
+		}
+	}
+	c.h = newHandle(p, func(p *C.dstack_client) { C.dstack_client_free(p) })
+	runtime.SetFinalizer(c, (*DstackClient).Close)
+	return c
+}
+
+// Err reports why the client could not be created, or nil.
+func (c *DstackClient) Err() error { return c.initErr }
+
+// Endpoint returns the endpoint in use after discovery.
+func (c *DstackClient) Endpoint() string { return c.endpoint }
+
+// Close releases the client. Calls still running finish first; later calls
+// fail with ErrClosed. Idempotent.
+func (c *DstackClient) Close() error {
+	if c.h != nil {
+		c.h.close()
+	}
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+func durationMs(d time.Duration) uint32 {
+	ms := (d + time.Millisecond - 1) / time.Millisecond
+	if ms > 0xffff_ffff {
+		return 0xffff_ffff
+	}
+	return uint32(ms)
+}
+
+// call runs one RPC: deadline check, handle reference, background-safe
+// blocking call.
+func clientCall[T any](ctx context.Context, c *DstackClient, limit time.Duration, f func(p *C.dstack_client, timeoutMs C.uint32_t) (T, error)) (T, error) {
+	var zero T
+	if c.initErr != nil {
+		return zero, c.initErr
+	}
+	tmo, err := timeoutFromContext(ctx, limit)
+	if err != nil {
+		return zero, err
+	}
+	p, err := c.h.acquire()
+	if err != nil {
+		return zero, err
+	}
+	v, err := runBlocking(ctx, func() (T, error) {
+		defer c.h.release()
+		return f(p, C.uint32_t(tmo))
+	})
+	runtime.KeepAlive(c)
+	return v, err
+}
+
+// GetKey derives a key for path. algorithm is "secp256k1" (also "k256" or
+// "") or "ed25519"; ed25519 needs an agent with the Version RPC, which is
+// checked before the request is sent.
+func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, algorithm string) (*GetKeyResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetKeyResponse, error) {
+		pp, pl := strArg(path)
+		up, ul := strArg(purpose)
+		ap, al := strArg(algorithm)
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_get_key(p, pp, pl, up, ul, ap, al, tmo, out, cerr)
+		}, func(r *response) *GetKeyResponse {
+			alg := r.text(fieldAlgorithm)
+			if alg == "" {
+				alg = algorithm
+			}
+			return &GetKeyResponse{
+				Key:            r.hexField(fieldKey),
+				SignatureChain: r.hexList(fieldSignatureChain),
+				purpose:        purpose,
+				algorithm:      alg,
+			}
+		})
+	})
+}
+
+// GetQuote asks for a TDX quote over reportData (at most 64 bytes; the agent
+// right-pads it with zeros).
+func (c *DstackClient) GetQuote(ctx context.Context, reportData []byte) (*GetQuoteResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
+		dp, dl := bytesArg(reportData)
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_get_quote(p, dp, dl, tmo, out, cerr)
+		}, readQuoteResponse)
+	})
+}
+
+func readQuoteResponse(r *response) *GetQuoteResponse {
+	return &GetQuoteResponse{
+		Quote:       r.hexField(fieldQuote),
+		EventLog:    r.text(fieldEventLog),
+		ReportData:  r.hexField(fieldReportData),
+		VmConfig:    r.text(fieldVMConfig),
+		Attestation: r.hexField(fieldAttestation),
+	}
+}
+
+// Attest asks for a versioned attestation over reportData (at most 64 bytes).
+func (c *DstackClient) Attest(ctx context.Context, reportData []byte) (*AttestResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*AttestResponse, error) {
+		dp, dl := bytesArg(reportData)
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_attest(p, dp, dl, tmo, out, cerr)
+		}, func(r *response) *AttestResponse {
+			b, _ := r.get(fieldAttestation)
+			if b == nil {
+				b = []byte{}
+			}
+			return &AttestResponse{Attestation: b}
+		})
+	})
+}
+
+// Info returns the CVM's identity and measurements.
+func (c *DstackClient) Info(ctx context.Context) (*InfoResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*InfoResponse, error) {
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_info(p, tmo, out, cerr)
+		}, readInfoResponse)
+	})
+}
+
+func readInfoResponse(r *response) *InfoResponse {
+	return &InfoResponse{
+		AppID:           r.hexField(fieldAppID),
+		InstanceID:      r.hexField(fieldInstanceID),
+		AppCert:         r.text(fieldAppCert),
+		TcbInfo:         r.text(fieldTcbInfo),
+		AppName:         r.text(fieldAppName),
+		DeviceID:        r.hexField(fieldDeviceID),
+		MrAggregated:    r.hexField(fieldMrAggregated),
+		KeyProviderInfo: r.text(fieldKeyProviderInfo),
+		OsImageHash:     r.hexField(fieldOsImageHash),
+		ComposeHash:     r.hexField(fieldComposeHash),
+		VmConfig:        r.text(fieldVMConfig),
+		CloudVendor:     r.text(fieldCloudVendor),
+		CloudProduct:    r.text(fieldCloudProduct),
+	}
+}
+
+// GetVersion returns the agent's version; agents older than 0.5.7 lack the
+// RPC and fail with StatusHTTPStatus or StatusAgentError.
+func (c *DstackClient) GetVersion(ctx context.Context) (*VersionResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*VersionResponse, error) {
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_version(p, tmo, out, cerr)
+		}, func(r *response) *VersionResponse {
+			return &VersionResponse{Version: r.text(fieldVersion), Rev: r.text(fieldRev)}
+		})
+	})
+}
+
+// GpuInfo returns the GPU attestation collected at boot.
+func (c *DstackClient) GpuInfo(ctx context.Context) (*GpuInfoResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GpuInfoResponse, error) {
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_gpu_info(p, tmo, out, cerr)
+		}, func(r *response) *GpuInfoResponse {
+			return &GpuInfoResponse{Attestation: r.text(fieldAttestation)}
+		})
+	})
+}
+
+// Sign signs data with the app's signing key (path "vms", purpose
+// "signing"). algorithm: "ed25519", "secp256k1" (alias "k256"; ECDSA over
+// SHA-256(data)) or "secp256k1_prehashed" (data is a 32-byte digest).
+func (c *DstackClient) Sign(ctx context.Context, algorithm string, data []byte) (*SignResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*SignResponse, error) {
+		ap, al := strArg(algorithm)
+		dp, dl := bytesArg(data)
+		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
+			return C.dstack_client_sign(p, ap, al, dp, dl, tmo, out, cerr)
+		}, func(r *response) *SignResponse {
+			sig, _ := r.get(fieldSignature)
+			pub, _ := r.get(fieldPublicKey)
+			alg := r.text(fieldAlgorithm)
+			if alg == "" {
+				alg = algorithm
+			}
+			return &SignResponse{
+				Signature:      sig,
+				SignatureChain: r.list(fieldSignatureChain),
+				PublicKey:      pub,
+				algorithm:      alg,
+				data:           append([]byte(nil), data...),
+			}
+		})
+	})
+}
+
+// Verify asks the agent to check a signature. Prefer local verification
+// (SignResponse.VerifySignatureChain): the agent's answer is not attested.
+func (c *DstackClient) Verify(ctx context.Context, algorithm string, data []byte, signature []byte, publicKey []byte) (*VerifyResponse, error) {
+	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*VerifyResponse, error) {
+		ap, al := strArg(algorithm)
+		dp, dl := bytesArg(data)
+		sp, sl := bytesArg(signature)
+		kp, kl := bytesArg(publicKey)
+		var valid C.bool
+		var cerr *C.dstack_error
+		st := C.dstack_client_verify(p, ap, al, dp, dl, sp, sl, kp, kl, tmo, &valid, &cerr)
+		if err := takeError(st, cerr); err != nil {
+			return nil, err
+		}
+		return &VerifyResponse{Valid: bool(valid)}, nil
+	})
+}
+
+// EmitEvent extends RTMR3 with a runtime event. Agents since 0.6 removed
+// the RPC (the simulator refuses it); older ones without the Version RPC get
+// StatusUnsupported before anything is sent.
+func (c *DstackClient) EmitEvent(ctx context.Context, event string, payload []byte) error {
+	_, err := clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (struct{}, error) {
+		ep, el := strArg(event)
+		pp, pl := bytesArg(payload)
+		var cerr *C.dstack_error
+		st := C.dstack_client_emit_event(p, ep, el, pp, pl, tmo, &cerr)
+		return struct{}{}, takeError(st, cerr)
+	})
+	return err
+}
+
+// IsReachable reports whether the agent answers Info within 500 ms (or the
+// context's deadline, if sooner).
+func (c *DstackClient) IsReachable(ctx context.Context) bool {
+	ok, err := clientCall(ctx, c, 500*time.Millisecond, func(p *C.dstack_client, tmo C.uint32_t) (bool, error) {
+		var reachable C.bool
+		var cerr *C.dstack_error
+		st := C.dstack_client_is_reachable(p, tmo, &reachable, &cerr)
+		if err := takeError(st, cerr); err != nil {
+			return false, err
+		}
+		return bool(reachable), nil
+	})
+	return err == nil && ok
+}
+
+// DeriveKey is the removed dstack 0.3 call; it always fails.
+//
+// Deprecated: use GetKey (or GetTlsKey for a TLS certificate).
+func (c *DstackClient) DeriveKey(path string, subject string, altNames []string) (*GetTlsKeyResponse, error) {
+	return nil, newError(StatusUnsupported, "deriveKey is deprecated, please use GetKey instead")
+}
+
+// TdxQuote maps the legacy call onto GetQuote; only "raw" is accepted.
+//
+// Deprecated: use GetQuote.
+func (c *DstackClient) TdxQuote(ctx context.Context, reportData []byte, hashAlgorithm string) (*GetQuoteResponse, error) {
+	c.logger.Warn("tdxQuote is deprecated, please use GetQuote instead")
+	if hashAlgorithm != string(RAW) {
+		return nil, newError(StatusInvalidArgument, "tdxQuote only supports raw hash algorithm")
+	}
+	return c.GetQuote(ctx, reportData)
+}

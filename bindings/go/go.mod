@@ -1,0 +1,3 @@
+module github.com/libdstack/libdstack/bindings/go
+
+go 1.22

@@ -1,0 +1,182 @@
+package dstack
+
+// #include "dstack.h"
+import "C"
+
+import (
+	"encoding/hex"
+)
+
+// field is a dstack_field value (ffi/ABI.md); the numbers are ABI and never
+// change, so they are spelled out here rather than taken from the header.
+type field uint32
+
+const (
+	fieldKey              field = 1
+	fieldSignatureChain   field = 2
+	fieldCertificateChain field = 3
+	fieldQuote            field = 4
+	fieldEventLog         field = 5
+	fieldReportData       field = 6
+	fieldVMConfig         field = 7
+	fieldAttestation      field = 8
+	fieldAppID            field = 9
+	fieldInstanceID       field = 10
+	fieldAppCert          field = 11
+	fieldTcbInfo          field = 12
+	fieldAppName          field = 13
+	fieldDeviceID         field = 14
+	fieldMrAggregated     field = 15
+	fieldOsImageHash      field = 16
+	fieldKeyProviderInfo  field = 17
+	fieldComposeHash      field = 18
+	fieldCloudVendor      field = 19
+	fieldCloudProduct     field = 20
+	fieldMRTD             field = 21
+	fieldRTMR0            field = 22
+	fieldSignature        field = 28
+	fieldPublicKey        field = 29
+	fieldValid            field = 30
+	fieldVersion          field = 31
+	fieldRev              field = 32
+	fieldHashAlgorithm    field = 33
+	fieldPrefix           field = 34
+	fieldQuoteVersion     field = 35
+	fieldTeeType          field = 36
+	fieldPurpose          field = 37
+	fieldAlgorithm        field = 38
+)
+
+// response reads a dstack_response. It is used only inside the goroutine that
+// made the call: values are copied into Go memory and the handle is freed
+// before anything is returned.
+type response struct {
+	p   *C.dstack_response
+	err error // first error met while reading; later reads are skipped
+}
+
+func (r *response) free() {
+	C.dstack_response_free(r.p)
+	r.p = nil
+}
+
+// get copies a bytes/text field. Absent fields give (nil, false) and are not
+// an error; any other failure is kept in r.err.
+func (r *response) get(f field) ([]byte, bool) {
+	if r.err != nil {
+		return nil, false
+	}
+	var s C.dstack_slice
+	var cerr *C.dstack_error
+	st := C.dstack_response_get(r.p, C.dstack_field(f), &s, &cerr)
+	if Status(st) == StatusNotFound {
+		C.dstack_error_free(cerr)
+		return nil, false
+	}
+	if err := takeError(st, cerr); err != nil {
+		r.err = err
+		return nil, false
+	}
+	return sliceBytes(s), true
+}
+
+// text returns a text field or "" when absent.
+func (r *response) text(f field) string {
+	b, _ := r.get(f)
+	return string(b)
+}
+
+// hexField returns a bytes field as lowercase hex, or "" when absent: the
+// official SDK's response structs carry these as the agent's hex strings.
+func (r *response) hexField(f field) string {
+	b, _ := r.get(f)
+	return hex.EncodeToString(b)
+}
+
+// list copies every item of a list field; an absent list is empty.
+func (r *response) list(f field) [][]byte {
+	if r.err != nil {
+		return nil
+	}
+	var n C.size_t
+	var cerr *C.dstack_error
+	st := C.dstack_response_count(r.p, C.dstack_field(f), &n, &cerr)
+	if Status(st) == StatusNotFound {
+		C.dstack_error_free(cerr)
+		return [][]byte{}
+	}
+	if err := takeError(st, cerr); err != nil {
+		r.err = err
+		return nil
+	}
+	out := make([][]byte, 0, int(n))
+	for i := C.size_t(0); i < n; i++ {
+		var s C.dstack_slice
+		var ierr *C.dstack_error
+		st := C.dstack_response_item(r.p, C.dstack_field(f), i, &s, &ierr)
+		if err := takeError(st, ierr); err != nil {
+			r.err = err
+			return nil
+		}
+		out = append(out, sliceBytes(s))
+	}
+	return out
+}
+
+func (r *response) hexList(f field) []string {
+	items := r.list(f)
+	out := make([]string, len(items))
+	for i, b := range items {
+		out[i] = hex.EncodeToString(b)
+	}
+	return out
+}
+
+func (r *response) textList(f field) []string {
+	items := r.list(f)
+	out := make([]string, len(items))
+	for i, b := range items {
+		out[i] = string(b)
+	}
+	return out
+}
+
+func (r *response) u64(f field) (uint64, bool) {
+	if r.err != nil {
+		return 0, false
+	}
+	var v C.uint64_t
+	var cerr *C.dstack_error
+	st := C.dstack_response_u64(r.p, C.dstack_field(f), &v, &cerr)
+	if Status(st) == StatusNotFound {
+		C.dstack_error_free(cerr)
+		return 0, false
+	}
+	if err := takeError(st, cerr); err != nil {
+		r.err = err
+		return 0, false
+	}
+	return uint64(v), true
+}
+
+// withResponse runs a C function that produces a response, then read, then
+// frees the response. read sees only a successfully created response.
+func withResponse[T any](call func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status, read func(r *response) T) (T, error) {
+	var zero T
+	var p *C.dstack_response
+	var cerr *C.dstack_error
+	st := call(&p, &cerr)
+	if err := takeError(st, cerr); err != nil {
+		if p != nil {
+			C.dstack_response_free(p)
+		}
+		return zero, err
+	}
+	r := &response{p: p}
+	defer r.free()
+	v := read(r)
+	if r.err != nil {
+		return zero, r.err
+	}
+	return v, nil
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Checks and tests of the Go binding. Assumes the library and the simulator
+# are built:  cargo build --release -p dstack-ffi -p dstack-simulator
+set -euo pipefail
+cd "$(dirname "$0")"
+root=../..
+
+for f in "$root/target/release/libdstack.a" "${DSTACK_SIMULATOR_BIN:-$root/target/release/dstack-simulator}"; do
+  [ -e "$f" ] || { echo "missing $f: run cargo build --release -p dstack-ffi -p dstack-simulator" >&2; exit 1; }
+done
+
+# The module has no dependencies; use the user's Go caches if writable,
+# else repo-local ones.
+if ! [ -w "$(go env GOCACHE 2>/dev/null || echo /nonexistent)" ]; then
+  export GOCACHE="$PWD/$root/target/go-cache"
+fi
+
+echo "== gofmt"
+unformatted=$(gofmt -l . ../../examples/go)
+if [ -n "$unformatted" ]; then echo "not gofmt-clean: $unformatted" >&2; exit 1; fi
+echo "== go vet"
+go vet ./...
+(cd ../../examples/go && go vet ./...)
+echo "== go test -race"
+go test -race -count=1 ./...
+echo "== example builds"
+(cd ../../examples/go && go build -o /dev/null .)
+echo "all Go checks passed"

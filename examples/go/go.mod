@@ -1,0 +1,7 @@
+module github.com/libdstack/libdstack/examples/go
+
+go 1.22
+
+require github.com/libdstack/libdstack/bindings/go v0.0.0
+
+replace github.com/libdstack/libdstack/bindings/go => ../../bindings/go
