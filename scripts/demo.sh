@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `make demo`: build libdstack and the simulator, install what the examples need, start the
+# simulator on a temporary socket, run the C, Go, Node and Python examples against it, stop it.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+need cargo "install Rust with rustup"; need go "install Go"; need node "install Node 20"
+need npm "install npm"; need python3 "install Python 3.10+"; need cc "install gcc"
+
+section "build libdstack and dstack-simulator"
+cargo build --release --locked -p dstack-ffi -p dstack-simulator
+
+section "install the bindings' dependencies"
+(cd bindings/node && npm ci --no-audit --no-fund --silent)
+VENV="$ROOT/bindings/python/.venv"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps ./bindings/python
+(cd examples/go && go build -o "$ROOT/target/release/dstack-example-go" .)
+
+WORK="$(mktemp -d)"
+trap 'stop_simulator; rm -rf "$WORK"' EXIT
+section "start the simulator (built-in development keys)"
+start_simulator "$WORK"
+cat "$WORK/sim.log"
+export DSTACK_SIMULATOR_ENDPOINT="$WORK/dstack.sock"
+export TAPPD_SIMULATOR_ENDPOINT="$WORK/tappd.sock"
+# The simulator names the KMS root key of its development key set; the examples verify
+# signature chains against it, as an app would against its real KMS key.
+KMS_KEY="$(sed -n 's/.*KMS root k256 public key \([0-9a-f]*\).*/\1/p' "$WORK/sim.log")"
+[ -n "$KMS_KEY" ] || { echo "the simulator did not print its KMS root key" >&2; exit 1; }
+
+section "C (examples/c)"
+make -s -C examples/c run
+
+section "Go (examples/go)"
+"$ROOT/target/release/dstack-example-go" "$KMS_KEY"
+
+section "Node (examples/node)"
+node examples/node/demo.js "$DSTACK_SIMULATOR_ENDPOINT" "$KMS_KEY"
+
+section "Python (examples/python)"
+"$VENV/bin/python" examples/python/demo.py "$KMS_KEY"
+
+section "done: every example ran against the simulator"
