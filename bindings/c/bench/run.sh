@@ -3,9 +3,9 @@
 # on one reused connection to the bundled simulator. Runs ROUNDS alternating rounds of
 # ITERATIONS calls each and reports the median per-call time of each and their ratio.
 # Also reports the stripped size of libdstack.so and of a statically linked example.
-# usage: bench/run.sh [ITERATIONS] [ROUNDS]
+# usage: bindings/c/bench/run.sh [ITERATIONS] [ROUNDS]
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../../.." && pwd)"
 shared="${DSTACK_SHARED:-$root/../shared}"
 iters="${1:-2000}"
 rounds="${2:-7}"
@@ -18,8 +18,8 @@ trap '[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
 "$lib/dstack-simulator" --dir "$work" --app-keys "$shared/reference/fixtures/simulator_appkeys.json" >"$work/out" 2>"$work/err" &
 sim_pid=$!
 for _ in $(seq 100); do grep -q '^ready' "$work/out" 2>/dev/null && break; sleep 0.05; done
-cc -std=c99 -O2 -I"$root/include" bench/getkey_libdstack.c -L"$lib" -ldstack -Wl,-rpath,"$lib" -o "$work/lib"
-cc -std=c99 -O2 bench/getkey_raw.c -o "$work/raw"
+cc -std=c99 -O2 -I"$root/include" bindings/c/bench/getkey_libdstack.c -L"$lib" -ldstack -Wl,-rpath,"$lib" -o "$work/lib"
+cc -std=c99 -O2 bindings/c/bench/getkey_raw.c -o "$work/raw"
 for _ in $(seq "$rounds"); do
     "$work/raw" "$work/dstack.sock" "$iters"
     "$work/lib" "$work/dstack.sock" "$iters"
