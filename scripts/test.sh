@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: every test of every language, from a clean clone. Installs what it needs from
 # the package registries (pinned cbindgen into .tools/, Go modules, npm packages, a Python
-# virtual environment) and fails when anything fails.
+# virtual environment). Every suite runs even when an earlier one failed; the command fails
+# when any suite failed.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -9,33 +10,31 @@ need cargo "install Rust with rustup"; need go "install Go"; need node "install 
 need npm "install npm"; need python3 "install Python 3.10+"; need cc "install gcc"
 need valgrind "apt-get install valgrind"
 START=$(date +%s)
+FAILED=()
 
+# suite NAME COMMAND…: runs one suite and records a failure.
+suite() {
+  local name="$1"; shift
+  section "$name"
+  if ! "$@"; then FAILED+=("$name"); echo "FAILED: $name"; fi
+}
+
+# Everything below needs the library and the simulator: a failure here stops the run.
 section "Rust: build libdstack and the simulator (release)"
 cargo build --release --locked -p dstack-ffi -p dstack-simulator
 
-section "Header: regenerate include/dstack.h with the pinned cbindgen and compare"
-bash ffi/gen-header.sh --check
-
-section "Rust: unit and integration tests (core, ffi, simulator)"
-cargo test --locked --workspace
-
-section "core: no_std / no-alloc link check"
-cargo build --locked --release --manifest-path core/nostd-check/Cargo.toml
-
-section "core: fuzz targets build"
-cargo build --locked --manifest-path core/fuzz/Cargo.toml --bins
-
-section "C: sanitizers, Valgrind, header hygiene, hostile agent"
-bash bindings/c/run-tests.sh
-
-section "Go"
-bash bindings/go/run-tests.sh
-
-section "Node"
-bash bindings/node/run-tests.sh
-
-section "Python"
-bash bindings/python/run-tests.sh
+suite "Header: include/dstack.h regenerated with the pinned cbindgen matches" bash ffi/gen-header.sh --check
+suite "Rust: unit and integration tests (core, ffi, simulator)" cargo test --locked --workspace
+suite "core: no_std / no-alloc link check" bash core/nostd-check/check.sh
+suite "core: fuzz targets build" cargo build --locked --manifest-path core/fuzz/Cargo.toml --bins
+suite "C: sanitizers, Valgrind, header hygiene, hostile agent" bash bindings/c/run-tests.sh
+suite "Go" bash bindings/go/run-tests.sh
+suite "Node" bash bindings/node/run-tests.sh
+suite "Python" bash bindings/python/run-tests.sh
 
 echo
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  echo "FAILED suites: ${FAILED[*]} ($(( $(date +%s) - START )) s)"
+  exit 1
+fi
 echo "all test suites passed in $(( $(date +%s) - START )) s"
