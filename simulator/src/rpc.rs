@@ -251,7 +251,7 @@ pub fn call(
             "rev": concat!("dstack-simulator-", env!("CARGO_PKG_VERSION")),
         })),
         (Service::Dstack, "GpuInfo") if !legacy => Ok(json!({"attestation": ""})),
-        (Service::Dstack, "EmitEvent") => emit_event(agent, args),
+        (Service::Dstack, "EmitEvent") if !legacy => emit_event(agent, args),
         (Service::Tappd, "DeriveKey") => derive_key(agent, args),
         (Service::Tappd, "DeriveK256Key") => get_key(agent, args, true),
         (Service::Tappd, "TdxQuote") => tdx_quote(agent, args, false),

@@ -305,7 +305,7 @@ fn stale_sockets_are_replaced() {
 }
 
 #[test]
-fn legacy_mode_emulates_0_5_5() {
+fn legacy_mode_emulates_an_agent_without_version() {
     let sim = Sim::start(&[
         "--legacy",
         "--app-keys",
@@ -313,7 +313,7 @@ fn legacy_mode_emulates_0_5_5() {
         "--app-id",
         FIXTURE_APP_ID,
     ]);
-    for m in ["Version", "Sign", "Verify", "Attest", "GpuInfo"] {
+    for m in ["Version", "Sign", "Verify", "Attest", "GpuInfo", "EmitEvent"] {
         let r = post_json(&sim.dstack(), &format!("/{m}"), "{}");
         assert_eq!(r.status, 400, "{m}");
         assert_eq!(r.json()["error"], format!("Service not found: {m}"));
@@ -349,11 +349,6 @@ fn legacy_mode_emulates_0_5_5() {
         .as_str()
         .unwrap()
         .starts_with("-----BEGIN PRIVATE KEY-----"));
-    // EmitEvent existed in 0.5.5.
-    assert_eq!(
-        sim.call("EmitEvent", json!({"event": "e", "payload": ""})),
-        json!({})
-    );
 }
 
 #[test]
