@@ -272,8 +272,9 @@ func (c *DstackClient) Sign(ctx context.Context, algorithm string, data []byte) 
 	})
 }
 
-// Verify asks the agent to check a signature. Prefer local verification
-// (SignResponse.VerifySignatureChain): the agent's answer is not attested.
+// Verify asks the agent to check a signature (agents v0.5.6-v0.5.9; newer
+// agents removed the RPC). Prefer the local VerifySignature, same semantics,
+// or SignResponse.VerifySignatureChain: the agent's answer is not attested.
 func (c *DstackClient) Verify(ctx context.Context, algorithm string, data []byte, signature []byte, publicKey []byte) (*VerifyResponse, error) {
 	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*VerifyResponse, error) {
 		ap, al := strArg(algorithm)

@@ -359,8 +359,8 @@ func TestEthereumAccountSign(t *testing.T) {
 	if len(pub) != 65 || pub[0] != 4 {
 		t.Fatalf("public key %x", pub)
 	}
-	if !secp256k1Verify(pub, hash, sig[:64]) {
-		t.Fatal("signature does not verify")
+	if ok, err := VerifySignature("secp256k1_prehashed", hash, sig[:64], pub); err != nil || !ok {
+		t.Fatalf("signature does not verify: %v %v", ok, err)
 	}
 	if _, err := acct.Sign([]byte("short")); err == nil {
 		t.Fatal("short hash signed")
