@@ -144,15 +144,11 @@ func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, 
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_key(p, pp, pl, up, ul, ap, al, tmo, out, cerr)
 		}, func(r *response) *GetKeyResponse {
-			alg := r.text(fieldAlgorithm)
-			if alg == "" {
-				alg = algorithm
-			}
 			return &GetKeyResponse{
 				Key:            r.hexField(fieldKey),
 				SignatureChain: r.hexList(fieldSignatureChain),
-				purpose:        purpose,
-				algorithm:      alg,
+				purpose:        r.text(fieldPurpose),
+				algorithm:      r.text(fieldAlgorithm), // effective: "" becomes "secp256k1"
 			}
 		})
 	})
@@ -257,15 +253,11 @@ func (c *DstackClient) Sign(ctx context.Context, algorithm string, data []byte) 
 		}, func(r *response) *SignResponse {
 			sig, _ := r.get(fieldSignature)
 			pub, _ := r.get(fieldPublicKey)
-			alg := r.text(fieldAlgorithm)
-			if alg == "" {
-				alg = algorithm
-			}
 			return &SignResponse{
 				Signature:      sig,
 				SignatureChain: r.list(fieldSignatureChain),
 				PublicKey:      pub,
-				algorithm:      alg,
+				algorithm:      r.text(fieldAlgorithm),
 				data:           append([]byte(nil), data...),
 			}
 		})
