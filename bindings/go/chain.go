@@ -5,7 +5,6 @@ import "C"
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"unsafe"
 )
 
@@ -109,28 +108,34 @@ func (r *SignResponse) VerifySignatureChain(appID []byte, trustedKMSKey []byte) 
 	return VerifySignatureChain(r.PublicKey, "signing", r.SignatureChain[1], r.SignatureChain[2], appID, trustedKMSKey)
 }
 
-// verifyPayloadSignature checks a Sign signature locally: ed25519 over the
-// data; secp256k1 ECDSA over SHA-256(data); secp256k1_prehashed over the
-// 32-byte digest.
+// VerifySignature checks locally that signature by publicKey over data is
+// valid, with the semantics of the agent's former Verify RPC (libdstack's
+// dstack_verify_signature): "ed25519" (32-byte key, 64-byte signature);
+// "secp256k1" or "k256" (ECDSA over SHA-256(data), 33- or 65-byte SEC1 key,
+// 64-byte r‖s signature: pass the first 64 bytes of a 65-byte r‖s‖v one);
+// "secp256k1_prehashed" (the same over data itself, which must be 32 bytes).
+// A well-formed signature that does not verify is (false, nil); an unknown
+// algorithm or a malformed key or signature is StatusInvalidArgument.
+func VerifySignature(algorithm string, data, signature, publicKey []byte) (bool, error) {
+	ap, al := strArg(algorithm)
+	dp, dl := bytesArg(data)
+	sp, sl := bytesArg(signature)
+	kp, kl := bytesArg(publicKey)
+	var valid C.bool
+	var cerr *C.dstack_error
+	st := C.dstack_verify_signature(ap, al, dp, dl, sp, sl, kp, kl, &valid, &cerr)
+	if err := takeError(st, cerr); err != nil {
+		return false, err
+	}
+	return bool(valid), nil
+}
+
+// verifyPayloadSignature checks a Sign signature over the signed data
+// locally; a signature that does not verify is StatusVerificationFailed.
 func verifyPayloadSignature(algorithm string, data, signature, publicKey []byte) error {
-	var ok bool
-	switch algorithm {
-	case "ed25519":
-		valid, err := Ed25519Verify(publicKey, data, signature)
-		if err != nil {
-			return err
-		}
-		ok = valid
-	case "secp256k1", "k256":
-		digest := sha256.Sum256(data)
-		ok = secp256k1Verify(publicKey, digest[:], signature)
-	case "secp256k1_prehashed":
-		if len(data) != 32 {
-			return newError(StatusInvalidArgument, "pre-hashed data must be 32 bytes, got %d", len(data))
-		}
-		ok = secp256k1Verify(publicKey, data, signature)
-	default:
-		return newError(StatusInvalidArgument, "unknown signing algorithm %q", algorithm)
+	ok, err := VerifySignature(algorithm, data, signature, publicKey)
+	if err != nil {
+		return err
 	}
 	if !ok {
 		return newError(StatusVerificationFailed, "the %s signature does not verify under the public key", algorithm)

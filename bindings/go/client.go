@@ -144,15 +144,11 @@ func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, 
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_key(p, pp, pl, up, ul, ap, al, tmo, out, cerr)
 		}, func(r *response) *GetKeyResponse {
-			alg := r.text(fieldAlgorithm)
-			if alg == "" {
-				alg = algorithm
-			}
 			return &GetKeyResponse{
 				Key:            r.hexField(fieldKey),
 				SignatureChain: r.hexList(fieldSignatureChain),
-				purpose:        purpose,
-				algorithm:      alg,
+				purpose:        r.text(fieldPurpose),
+				algorithm:      r.text(fieldAlgorithm), // effective: "" becomes "secp256k1"
 			}
 		})
 	})
@@ -257,23 +253,20 @@ func (c *DstackClient) Sign(ctx context.Context, algorithm string, data []byte) 
 		}, func(r *response) *SignResponse {
 			sig, _ := r.get(fieldSignature)
 			pub, _ := r.get(fieldPublicKey)
-			alg := r.text(fieldAlgorithm)
-			if alg == "" {
-				alg = algorithm
-			}
 			return &SignResponse{
 				Signature:      sig,
 				SignatureChain: r.list(fieldSignatureChain),
 				PublicKey:      pub,
-				algorithm:      alg,
+				algorithm:      r.text(fieldAlgorithm),
 				data:           append([]byte(nil), data...),
 			}
 		})
 	})
 }
 
-// Verify asks the agent to check a signature. Prefer local verification
-// (SignResponse.VerifySignatureChain): the agent's answer is not attested.
+// Verify asks the agent to check a signature (agents v0.5.6-v0.5.9; newer
+// agents removed the RPC). Prefer the local VerifySignature, same semantics,
+// or SignResponse.VerifySignatureChain: the agent's answer is not attested.
 func (c *DstackClient) Verify(ctx context.Context, algorithm string, data []byte, signature []byte, publicKey []byte) (*VerifyResponse, error) {
 	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*VerifyResponse, error) {
 		ap, al := strArg(algorithm)

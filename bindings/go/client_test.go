@@ -327,8 +327,12 @@ func TestGetTlsKey(t *testing.T) {
 		t.Fatalf("validity %v %v", cert.NotBefore, cert.NotAfter)
 	}
 
+	// An empty validity window is refused before sending, with the agent's text.
 	_, err = c.GetTlsKey(ctx(t), WithNotBefore(1800000000), WithNotAfter(1700000000))
-	wantStatus(t, err, ErrAgent)
+	wantStatus(t, err, ErrInvalidArgument)
+	if !strings.Contains(err.Error(), "not_before must be earlier than not_after") {
+		t.Fatalf("message: %v", err)
+	}
 
 	// The validity options need the Version RPC: refused on an old agent.
 	_, err = newLegacyClient(t).GetTlsKey(ctx(t), WithNotAfter(1800000000))
@@ -420,6 +424,19 @@ func TestSignVerifyAndChain(t *testing.T) {
 			if err == nil && v.Valid {
 				t.Fatal("tampered signature valid")
 			}
+			// The local check agrees with the agent's Verify.
+			if ok, err := VerifySignature(tc.alg, tc.data, s.Signature, s.PublicKey); err != nil || !ok {
+				t.Fatalf("local verify %v %v", ok, err)
+			}
+			if ok, err := VerifySignature(tc.alg, tc.data, bad, s.PublicKey); err != nil || ok {
+				t.Fatalf("local verify of a tampered signature: %v %v", ok, err)
+			}
+			badKey := append([]byte(nil), s.PublicKey...)
+			badKey = badKey[:len(badKey)-1]
+			_, err = VerifySignature(tc.alg, tc.data, s.Signature, badKey)
+			wantStatus(t, err, ErrInvalidArgument)
+			_, err = VerifySignature(tc.alg, tc.data, append(append([]byte(nil), s.Signature...), 0), s.PublicKey)
+			wantStatus(t, err, ErrInvalidArgument)
 			// Tampered data fails the local check.
 			forged := *s
 			forged.data = append([]byte("x"), tc.data[1:]...)
@@ -427,7 +444,11 @@ func TestSignVerifyAndChain(t *testing.T) {
 			wantStatus(t, err, ErrVerificationFailed)
 		})
 	}
-	_, err := c.Sign(ctx(t), "secp256k1_prehashed", []byte("not 32 bytes"))
+	_, err := VerifySignature("p256", data, make([]byte, 64), make([]byte, 33))
+	wantStatus(t, err, ErrInvalidArgument)
+	_, err = VerifySignature("secp256k1_prehashed", data, make([]byte, 64), make([]byte, 33))
+	wantStatus(t, err, ErrInvalidArgument)
+	_, err = c.Sign(ctx(t), "secp256k1_prehashed", []byte("not 32 bytes"))
 	if err == nil {
 		t.Fatal("short prehashed digest signed")
 	}

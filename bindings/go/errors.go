@@ -10,32 +10,32 @@ import (
 )
 
 // Status is a libdstack status code. The values are part of the C ABI and are
-// never renumbered.
+// never renumbered; they are taken from the header (ffi/ABI.md lists them).
 type Status uint32
 
 // Status codes of the libdstack C ABI (ffi/ABI.md).
 const (
-	StatusOK                 Status = 0
-	StatusNullArgument       Status = 1
-	StatusInvalidArgument    Status = 2
-	StatusInvalidHex         Status = 3
-	StatusBufferTooSmall     Status = 4
-	StatusNotFound           Status = 5
-	StatusNoAgent            Status = 10
-	StatusTimeout            Status = 11
-	StatusIO                 Status = 12
-	StatusMalformedHTTP      Status = 13
-	StatusResponseTooLarge   Status = 14
-	StatusHTTPStatus         Status = 15
-	StatusAgentError         Status = 16
-	StatusMalformedResponse  Status = 17
-	StatusUnsupported        Status = 18
-	StatusVerificationFailed Status = 20
-	StatusExpired            Status = 21
-	StatusCrypto             Status = 22
-	StatusLimitExceeded      Status = 23
-	StatusRNG                Status = 24
-	StatusPanic              Status = 99
+	StatusOK                 Status = C.DSTACK_STATUS_OK
+	StatusNullArgument       Status = C.DSTACK_STATUS_NULL_ARGUMENT
+	StatusInvalidArgument    Status = C.DSTACK_STATUS_INVALID_ARGUMENT
+	StatusInvalidHex         Status = C.DSTACK_STATUS_INVALID_HEX
+	StatusBufferTooSmall     Status = C.DSTACK_STATUS_BUFFER_TOO_SMALL
+	StatusNotFound           Status = C.DSTACK_STATUS_NOT_FOUND
+	StatusNoAgent            Status = C.DSTACK_STATUS_NO_AGENT
+	StatusTimeout            Status = C.DSTACK_STATUS_TIMEOUT
+	StatusIO                 Status = C.DSTACK_STATUS_IO
+	StatusMalformedHTTP      Status = C.DSTACK_STATUS_MALFORMED_HTTP
+	StatusResponseTooLarge   Status = C.DSTACK_STATUS_RESPONSE_TOO_LARGE
+	StatusHTTPStatus         Status = C.DSTACK_STATUS_HTTP_STATUS
+	StatusAgentError         Status = C.DSTACK_STATUS_AGENT_ERROR
+	StatusMalformedResponse  Status = C.DSTACK_STATUS_MALFORMED_RESPONSE
+	StatusUnsupported        Status = C.DSTACK_STATUS_UNSUPPORTED
+	StatusVerificationFailed Status = C.DSTACK_STATUS_VERIFICATION_FAILED
+	StatusExpired            Status = C.DSTACK_STATUS_EXPIRED
+	StatusCrypto             Status = C.DSTACK_STATUS_CRYPTO
+	StatusLimitExceeded      Status = C.DSTACK_STATUS_LIMIT_EXCEEDED
+	StatusRNG                Status = C.DSTACK_STATUS_RNG
+	StatusPanic              Status = C.DSTACK_STATUS_PANIC
 	statusClosed             Status = 0xffff_0001 // Go-side only: the client was closed
 	statusNotRepresentable   Status = 0xffff_0002 // Go-side only: value cannot cross the ABI
 )

@@ -3,6 +3,7 @@ package dstack
 import (
 	"bufio"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,6 +108,9 @@ func TestMain(m *testing.M) {
 }
 
 func runTests(m *testing.M) int {
+	// The deprecation warnings of the TLS-key helpers (logged through the
+	// default logger, as the official SDK does) would only clutter the output.
+	slog.SetDefault(quietLogger)
 	// Discovery must not pick up a real agent or the caller's simulator.
 	os.Unsetenv("DSTACK_SIMULATOR_ENDPOINT")
 	os.Unsetenv("TAPPD_SIMULATOR_ENDPOINT")

@@ -7,44 +7,43 @@ import (
 	"encoding/hex"
 )
 
-// field is a dstack_field value (ffi/ABI.md); the numbers are ABI and never
-// change, so they are spelled out here rather than taken from the header.
+// field is a dstack_field value (ffi/ABI.md), taken from the header.
 type field uint32
 
 const (
-	fieldKey              field = 1
-	fieldSignatureChain   field = 2
-	fieldCertificateChain field = 3
-	fieldQuote            field = 4
-	fieldEventLog         field = 5
-	fieldReportData       field = 6
-	fieldVMConfig         field = 7
-	fieldAttestation      field = 8
-	fieldAppID            field = 9
-	fieldInstanceID       field = 10
-	fieldAppCert          field = 11
-	fieldTcbInfo          field = 12
-	fieldAppName          field = 13
-	fieldDeviceID         field = 14
-	fieldMrAggregated     field = 15
-	fieldOsImageHash      field = 16
-	fieldKeyProviderInfo  field = 17
-	fieldComposeHash      field = 18
-	fieldCloudVendor      field = 19
-	fieldCloudProduct     field = 20
-	fieldMRTD             field = 21
-	fieldRTMR0            field = 22
-	fieldSignature        field = 28
-	fieldPublicKey        field = 29
-	fieldValid            field = 30
-	fieldVersion          field = 31
-	fieldRev              field = 32
-	fieldHashAlgorithm    field = 33
-	fieldPrefix           field = 34
-	fieldQuoteVersion     field = 35
-	fieldTeeType          field = 36
-	fieldPurpose          field = 37
-	fieldAlgorithm        field = 38
+	fieldKey              field = C.DSTACK_FIELD_KEY
+	fieldSignatureChain   field = C.DSTACK_FIELD_SIGNATURE_CHAIN
+	fieldCertificateChain field = C.DSTACK_FIELD_CERTIFICATE_CHAIN
+	fieldQuote            field = C.DSTACK_FIELD_QUOTE
+	fieldEventLog         field = C.DSTACK_FIELD_EVENT_LOG
+	fieldReportData       field = C.DSTACK_FIELD_REPORT_DATA
+	fieldVMConfig         field = C.DSTACK_FIELD_VM_CONFIG
+	fieldAttestation      field = C.DSTACK_FIELD_ATTESTATION
+	fieldAppID            field = C.DSTACK_FIELD_APP_ID
+	fieldInstanceID       field = C.DSTACK_FIELD_INSTANCE_ID
+	fieldAppCert          field = C.DSTACK_FIELD_APP_CERT
+	fieldTcbInfo          field = C.DSTACK_FIELD_TCB_INFO
+	fieldAppName          field = C.DSTACK_FIELD_APP_NAME
+	fieldDeviceID         field = C.DSTACK_FIELD_DEVICE_ID
+	fieldMrAggregated     field = C.DSTACK_FIELD_MR_AGGREGATED
+	fieldOsImageHash      field = C.DSTACK_FIELD_OS_IMAGE_HASH
+	fieldKeyProviderInfo  field = C.DSTACK_FIELD_KEY_PROVIDER_INFO
+	fieldComposeHash      field = C.DSTACK_FIELD_COMPOSE_HASH
+	fieldCloudVendor      field = C.DSTACK_FIELD_CLOUD_VENDOR
+	fieldCloudProduct     field = C.DSTACK_FIELD_CLOUD_PRODUCT
+	fieldMRTD             field = C.DSTACK_FIELD_MRTD
+	fieldRTMR0            field = C.DSTACK_FIELD_RTMR0
+	fieldSignature        field = C.DSTACK_FIELD_SIGNATURE
+	fieldPublicKey        field = C.DSTACK_FIELD_PUBLIC_KEY
+	fieldValid            field = C.DSTACK_FIELD_VALID
+	fieldVersion          field = C.DSTACK_FIELD_VERSION
+	fieldRev              field = C.DSTACK_FIELD_REV
+	fieldHashAlgorithm    field = C.DSTACK_FIELD_HASH_ALGORITHM
+	fieldPrefix           field = C.DSTACK_FIELD_PREFIX
+	fieldQuoteVersion     field = C.DSTACK_FIELD_QUOTE_VERSION
+	fieldTeeType          field = C.DSTACK_FIELD_TEE_TYPE
+	fieldPurpose          field = C.DSTACK_FIELD_PURPOSE
+	fieldAlgorithm        field = C.DSTACK_FIELD_ALGORITHM
 )
 
 // response reads a dstack_response. It is used only inside the goroutine that

@@ -152,8 +152,8 @@ func (t *TappdClient) DeriveK256Key(ctx context.Context, path string, purpose st
 			return &GetKeyResponse{
 				Key:            r.hexField(fieldKey),
 				SignatureChain: r.hexList(fieldSignatureChain),
-				purpose:        purpose,
-				algorithm:      "secp256k1",
+				purpose:        r.text(fieldPurpose),
+				algorithm:      r.text(fieldAlgorithm),
 			}
 		})
 	})

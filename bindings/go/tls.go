@@ -123,11 +123,11 @@ func WithRandomSeed(random bool) TlsKeyOption {
 
 // TLS flag bits of the C ABI.
 const (
-	tlsUsageRaTls      = 1
-	tlsUsageServerAuth = 2
-	tlsUsageClientAuth = 4
-	tlsWithAppInfo     = 8
-	tappdRandomSeed    = 16
+	tlsUsageRaTls      = C.DSTACK_TLS_USAGE_RA_TLS
+	tlsUsageServerAuth = C.DSTACK_TLS_USAGE_SERVER_AUTH
+	tlsUsageClientAuth = C.DSTACK_TLS_USAGE_CLIENT_AUTH
+	tlsWithAppInfo     = C.DSTACK_TLS_WITH_APP_INFO
+	tappdRandomSeed    = C.DSTACK_TAPPD_RANDOM_SEED
 )
 
 func (o *tlsKeyOptions) flags() uint32 {

@@ -359,13 +359,51 @@ func TestEthereumAccountSign(t *testing.T) {
 	if len(pub) != 65 || pub[0] != 4 {
 		t.Fatalf("public key %x", pub)
 	}
-	if !secp256k1Verify(pub, hash, sig[:64]) {
-		t.Fatal("signature does not verify")
+	if ok, err := VerifySignature("secp256k1_prehashed", hash, sig[:64], pub); err != nil || !ok {
+		t.Fatalf("signature does not verify: %v %v", ok, err)
 	}
 	if _, err := acct.Sign([]byte("short")); err == nil {
 		t.Fatal("short hash signed")
 	}
 	if _, err := ToEthereumAccount("not a response"); err == nil {
 		t.Fatal("unsupported type accepted")
+	}
+}
+
+// The Go status constants (taken from the header) match the table of
+// ffi/ABI.md, the written contract.
+func TestStatusValuesMatchABIDocument(t *testing.T) {
+	doc, err := os.ReadFile("../../ffi/ABI.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	goStatus := map[string]Status{
+		"OK": StatusOK, "NULL_ARGUMENT": StatusNullArgument, "INVALID_ARGUMENT": StatusInvalidArgument,
+		"INVALID_HEX": StatusInvalidHex, "BUFFER_TOO_SMALL": StatusBufferTooSmall, "NOT_FOUND": StatusNotFound,
+		"NO_AGENT": StatusNoAgent, "TIMEOUT": StatusTimeout, "IO": StatusIO, "MALFORMED_HTTP": StatusMalformedHTTP,
+		"RESPONSE_TOO_LARGE": StatusResponseTooLarge, "HTTP_STATUS": StatusHTTPStatus, "AGENT_ERROR": StatusAgentError,
+		"MALFORMED_RESPONSE": StatusMalformedResponse, "UNSUPPORTED": StatusUnsupported,
+		"VERIFICATION_FAILED": StatusVerificationFailed, "EXPIRED": StatusExpired, "CRYPTO": StatusCrypto,
+		"LIMIT_EXCEEDED": StatusLimitExceeded, "RNG": StatusRNG, "PANIC": StatusPanic,
+	}
+	seen := 0
+	for _, line := range strings.Split(string(doc), "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 4 || !strings.HasPrefix(strings.TrimSpace(cells[2]), "`DSTACK_STATUS_") {
+			continue
+		}
+		name := strings.Trim(strings.TrimSpace(cells[2]), "`")
+		value, err := strconv.Atoi(strings.TrimSpace(cells[1]))
+		if err != nil {
+			t.Fatalf("row %q: %v", line, err)
+		}
+		got, ok := goStatus[strings.TrimPrefix(name, "DSTACK_STATUS_")]
+		if !ok || uint32(got) != uint32(value) {
+			t.Errorf("%s: ABI.md says %d, Go has %d (present %v)", name, value, got, ok)
+		}
+		seen++
+	}
+	if seen != len(goStatus) {
+		t.Fatalf("ABI.md lists %d statuses, Go has %d", seen, len(goStatus))
 	}
 }

@@ -1,6 +1,6 @@
 // Demo of the libdstack Go binding: prints the CVM info, a derived key with
-// its signature chain verified back to the KMS, and a quote whose event log
-// is replayed and checked against it.
+// its signature chain verified back to the KMS, a signature checked locally,
+// and a quote whose event log is replayed and checked against it.
 //
 //	dstack-simulator --dir /tmp/sim &   # or run inside a dstack CVM
 //	DSTACK_SIMULATOR_ENDPOINT=/tmp/sim/dstack.sock go run . [trusted-kms-key-hex]
@@ -69,7 +69,21 @@ func run() error {
 	}
 	fmt.Println("eth address: ", acct.Address.Hex())
 
-	quote, err := client.GetQuote(ctx, []byte("libdstack demo"))
+	msg := []byte("libdstack demo")
+	signed, err := client.Sign(ctx, "secp256k1", msg)
+	if err != nil {
+		return err
+	}
+	valid, err := dstack.VerifySignature("secp256k1", msg, signed.Signature, signed.PublicKey)
+	if err != nil {
+		return err
+	}
+	if !valid {
+		return fmt.Errorf("the agent's signature does not verify")
+	}
+	fmt.Printf("signature:    verified locally (public key %x)\n", signed.PublicKey)
+
+	quote, err := client.GetQuote(ctx, msg)
 	if err != nil {
 		return err
 	}
