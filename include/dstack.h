@@ -903,6 +903,34 @@ dstack_status dstack_ed25519_verify(const uint8_t *public_key,
                                     struct dstack_error **out_error);
 
 /**
+ * Verifies `signature` by `public_key` over `data` locally, with the semantics of the
+ * agent's former `Verify` RPC (which upstream removed in favour of local checks).
+ * `algorithm` (UTF-8):
+ * - `ed25519`: 32-byte public key, 64-byte signature (RFC 8032, non-strict as the agent);
+ * - `secp256k1` or `k256`: ECDSA over SHA-256(`data`), SEC1 public key of 33 bytes
+ *   (compressed) or 65 bytes (uncompressed), 64-byte `r || s` signature (a 65-byte
+ *   `r || s || v` is rejected, as the agent did: pass the first 64 bytes); a high-S
+ *   signature is well-formed and verifies as `false`;
+ * - `secp256k1_prehashed`: as `secp256k1`, with `data` the 32-byte digest itself.
+ *
+ * Writes the answer to `*out_valid`: a well-formed signature that does not verify is
+ * `DSTACK_STATUS_OK` with `false`. An unknown algorithm, a malformed key or signature, or
+ * prehashed `data` that is not 32 bytes is `DSTACK_STATUS_INVALID_ARGUMENT` (where the
+ * agent answered 400). `out_valid` must not be NULL. Checks a Sign response's
+ * `SIGNATURE` against its `PUBLIC_KEY` (its chain: `dstack_response_verify_signature_chain`).
+ */
+dstack_status dstack_verify_signature(const uint8_t *algorithm,
+                                      size_t algorithm_len,
+                                      const uint8_t *data,
+                                      size_t data_len,
+                                      const uint8_t *signature,
+                                      size_t signature_len,
+                                      const uint8_t *public_key,
+                                      size_t public_key_len,
+                                      bool *out_valid,
+                                      struct dstack_error **out_error);
+
+/**
  * The report data the legacy tappd `TdxQuote` binds: `H(tag ":" report_data)`
  * zero-padded to 64 bytes, tag = `prefix` or `app-data` when empty, `H` per
  * `hash_algorithm` (`""` = sha512, sha256, sha384, sha512, sha3-256, sha3-384,

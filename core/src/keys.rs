@@ -264,6 +264,73 @@ pub fn ed25519_verify(public_key: &[u8], msg: &[u8], signature: &[u8]) -> Result
 }
 
 // ---------------------------------------------------------------------------------
+// Local signature verification (the agent's removed `Verify` RPC)
+
+/// Verifies `signature` by `public_key` over `data` with the semantics of the agent's
+/// `Verify` RPC (PROTOCOL.md §2.1), which upstream removed in favour of local checks:
+///
+/// - `ed25519`: 32-byte public key, 64-byte signature, RFC 8032 (non-strict, as the agent).
+/// - `secp256k1` / `k256`: ECDSA over `SHA-256(data)`; SEC1 public key (33 bytes
+///   compressed or 65 bytes uncompressed); 64-byte `r‖s` signature (a 65-byte `r‖s‖v`
+///   is rejected, as the agent does; high-S is a well-formed mismatch, `false`).
+/// - `secp256k1_prehashed`: `data` must be the 32-byte digest itself.
+///
+/// `Ok(true)`/`Ok(false)` for a well-formed signature that does / does not verify;
+/// `InvalidArgument` for an unknown algorithm, a malformed key or signature, or a
+/// prehashed `data` that is not 32 bytes (where the agent answered 400).
+pub fn verify_signature(
+    algorithm: &str,
+    data: &[u8],
+    signature: &[u8],
+    public_key: &[u8],
+) -> Result<bool> {
+    match algorithm {
+        "ed25519" => {
+            if signature.len() != 64 {
+                return Err(Error::InvalidArgument("ed25519 signature must be 64 bytes"));
+            }
+            match ed25519_verify(public_key, data, signature) {
+                Ok(()) => Ok(true),
+                Err(Error::VerificationFailed) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        "secp256k1" | "k256" | "secp256k1_prehashed" => {
+            if public_key.len() != 33 && public_key.len() != 65 {
+                return Err(Error::InvalidArgument(
+                    "secp256k1 public key must be 33 bytes (compressed) or 65 bytes (uncompressed)",
+                ));
+            }
+            if signature.len() != 64 {
+                return Err(Error::InvalidArgument(
+                    "secp256k1 signature must be 64 bytes (r||s, without a recovery byte)",
+                ));
+            }
+            if Signature::from_slice(signature).is_err() {
+                return Err(Error::InvalidArgument(
+                    "malformed secp256k1 signature: r or s is zero or not below the group order",
+                ));
+            }
+            let digest: [u8; 32] = if algorithm == "secp256k1_prehashed" {
+                data.try_into().map_err(|_| {
+                    Error::InvalidArgument("secp256k1_prehashed data must be a 32-byte digest")
+                })?
+            } else {
+                Sha256::digest(data).into()
+            };
+            match secp256k1_verify_prehash(public_key, &digest, signature) {
+                Ok(()) => Ok(true),
+                Err(Error::VerificationFailed) => Ok(false),
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err(Error::InvalidArgument(
+            "unsupported signature algorithm: expected ed25519, secp256k1, k256 or secp256k1_prehashed",
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------
 // GetKey public keys
 
 /// The algorithms GetKey accepts.
@@ -417,4 +484,116 @@ pub fn solana_keypair_from_tls(pem: &str, secure: bool) -> Result<SolanaKeypair>
         tls_seed(pem)?
     };
     solana_keypair(&seed)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::hex::decode_array;
+
+    // Produced by OpenSSL (Python `cryptography` 48, an independent implementation):
+    // secret 0x11..11, ECDSA-SHA256 over MSG, s normalized to the low half.
+    const MSG: &[u8] = b"libdstack verify_signature";
+    const K_PUB33: &str = "034f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa";
+    const K_PUB65: &str = "044f355bdcb7cc0af728ef3cceb9615d90684bb5b2ca5f859ab0f0b704075871aa385b6b1b8ead809ca67454d9683fcf2ba03456d6fe2c4abe2b07f0fbdbb2f1c1";
+    const K_SIG: &str = "9baabfe7613ab35770442877e0ccd6c0b6a829418ddfff42f32392cf916e7151332445d62e59c2fe9a6b5b26f0d3866e22c0ce829c3e8b2623fe67c47d116363";
+    // SHA-256(MSG).
+    const MSG_SHA256: &str = "cf9284e65ef9dc55a508390a5f4a8a3f2b733d57f6e55d479813ae515e3b8099";
+    // RFC 8032 §7.1, TEST 1 (empty message).
+    const E_PUB: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+    const E_SIG: &str = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+
+    #[test]
+    fn verify_signature_secp256k1() {
+        let pub33: [u8; 33] = decode_array(K_PUB33.as_bytes()).unwrap();
+        let pub65: [u8; 65] = decode_array(K_PUB65.as_bytes()).unwrap();
+        let sig: [u8; 64] = decode_array(K_SIG.as_bytes()).unwrap();
+        let digest: [u8; 32] = decode_array(MSG_SHA256.as_bytes()).unwrap();
+        for alg in ["secp256k1", "k256"] {
+            assert_eq!(verify_signature(alg, MSG, &sig, &pub33), Ok(true));
+            assert_eq!(verify_signature(alg, MSG, &sig, &pub65), Ok(true));
+            assert_eq!(verify_signature(alg, b"other", &sig, &pub33), Ok(false));
+        }
+        assert_eq!(
+            verify_signature("secp256k1_prehashed", &digest, &sig, &pub33),
+            Ok(true)
+        );
+        assert_eq!(
+            verify_signature("secp256k1_prehashed", &[0; 32], &sig, &pub33),
+            Ok(false)
+        );
+        assert!(matches!(
+            verify_signature("secp256k1_prehashed", MSG, &sig, &pub33),
+            Err(Error::InvalidArgument(_))
+        ));
+        let mut flipped = sig;
+        flipped[10] ^= 1;
+        assert_eq!(
+            verify_signature("secp256k1", MSG, &flipped, &pub33),
+            Ok(false)
+        );
+        // The high-S twin (n - s) is well-formed but rejected, as by the agent's k256.
+        let n: [u8; 32] =
+            decode_array(b"fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
+                .unwrap();
+        let mut high = sig;
+        let mut borrow = 0i16;
+        for i in (0..32).rev() {
+            let d = i16::from(n[i]) - i16::from(sig[32 + i]) - borrow;
+            high[32 + i] = d.rem_euclid(256) as u8;
+            borrow = i16::from(d < 0);
+        }
+        assert_eq!(verify_signature("secp256k1", MSG, &high, &pub33), Ok(false));
+        // Malformed input is an error, not `false`.
+        // A SEC1 tag that does not exist, and an x coordinate not below p.
+        let mut bad_key = pub33;
+        bad_key[0] = 0x08;
+        let mut off_field = [0xffu8; 33];
+        off_field[0] = 0x02;
+        for (s, k) in [
+            (&sig[..], &bad_key[..]),
+            (&sig[..], &off_field[..]),
+            (&sig[..], &pub33[..32]),
+            (&sig[..63], &pub33[..]),
+            (&[0u8; 64][..], &pub33[..]),
+            (&[0xff; 64][..], &pub33[..]),
+        ] {
+            let got = verify_signature("secp256k1", MSG, s, k);
+            assert!(
+                matches!(got, Err(Error::InvalidArgument(_))),
+                "{got:?} for {} B sig, {} B key",
+                s.len(),
+                k.len()
+            );
+        }
+        let mut with_v = [0u8; 65];
+        with_v[..64].copy_from_slice(&sig);
+        assert!(matches!(
+            verify_signature("secp256k1", MSG, &with_v, &pub33),
+            Err(Error::InvalidArgument(_))
+        ));
+    }
+
+    #[test]
+    fn verify_signature_ed25519_and_unknown() {
+        let pk: [u8; 32] = decode_array(E_PUB.as_bytes()).unwrap();
+        let sig: [u8; 64] = decode_array(E_SIG.as_bytes()).unwrap();
+        assert_eq!(verify_signature("ed25519", b"", &sig, &pk), Ok(true));
+        assert_eq!(verify_signature("ed25519", b"x", &sig, &pk), Ok(false));
+        assert!(matches!(
+            verify_signature("ed25519", b"", &sig[..63], &pk),
+            Err(Error::InvalidArgument(_))
+        ));
+        assert!(matches!(
+            verify_signature("ed25519", b"", &sig, &pk[..31]),
+            Err(Error::InvalidArgument(_))
+        ));
+        for alg in ["", "Ed25519", "p256", "secp256k1 "] {
+            assert!(matches!(
+                verify_signature(alg, b"", &sig, &pk),
+                Err(Error::InvalidArgument(_))
+            ));
+        }
+    }
 }

@@ -609,6 +609,51 @@ pub unsafe extern "C" fn dstack_ed25519_verify(
     })
 }
 
+/// Verifies `signature` by `public_key` over `data` locally, with the semantics of the
+/// agent's former `Verify` RPC (which upstream removed in favour of local checks).
+/// `algorithm` (UTF-8):
+/// - `ed25519`: 32-byte public key, 64-byte signature (RFC 8032, non-strict as the agent);
+/// - `secp256k1` or `k256`: ECDSA over SHA-256(`data`), SEC1 public key of 33 bytes
+///   (compressed) or 65 bytes (uncompressed), 64-byte `r || s` signature (a 65-byte
+///   `r || s || v` is rejected, as the agent did: pass the first 64 bytes); a high-S
+///   signature is well-formed and verifies as `false`;
+/// - `secp256k1_prehashed`: as `secp256k1`, with `data` the 32-byte digest itself.
+///
+/// Writes the answer to `*out_valid`: a well-formed signature that does not verify is
+/// `DSTACK_STATUS_OK` with `false`. An unknown algorithm, a malformed key or signature, or
+/// prehashed `data` that is not 32 bytes is `DSTACK_STATUS_INVALID_ARGUMENT` (where the
+/// agent answered 400). `out_valid` must not be NULL. Checks a Sign response's
+/// `SIGNATURE` against its `PUBLIC_KEY` (its chain: `dstack_response_verify_signature_chain`).
+#[no_mangle]
+pub unsafe extern "C" fn dstack_verify_signature(
+    algorithm: *const u8,
+    algorithm_len: usize,
+    data: *const u8,
+    data_len: usize,
+    signature: *const u8,
+    signature_len: usize,
+    public_key: *const u8,
+    public_key_len: usize,
+    out_valid: *mut bool,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (alg, data, sig, pk, out) = unsafe {
+            (
+                slice::text(algorithm, algorithm_len, "algorithm")?,
+                slice::bytes(data, data_len, "data")?,
+                slice::bytes(signature, signature_len, "signature")?,
+                slice::bytes(public_key, public_key_len, "public_key")?,
+                slice::out(out_valid, "out_valid")?,
+            )
+        };
+        *out = keys::verify_signature(alg, data, sig, pk)
+            .map_err(|e| Failure::core("verify signature", e))?;
+        Ok(())
+    })
+}
+
 /// The report data the legacy tappd `TdxQuote` binds: `H(tag ":" report_data)`
 /// zero-padded to 64 bytes, tag = `prefix` or `app-data` when empty, `H` per
 /// `hash_algorithm` (`""` = sha512, sha256, sha384, sha512, sha3-256, sha3-384,

@@ -1014,6 +1014,103 @@ static void test_http(const char *ep) {
 int run_vector_tests(const char *path); /* test_vectors.c */
 int vec_passed, vec_failed;
 
+/* dstack_verify_signature: signatures made by the simulator's Sign RPC (an independent
+ * implementation) verify locally; a flipped byte does not; malformed input is an error. */
+static void test_verify_signature(dstack_client *c) {
+    static const char *algs[] = {"ed25519", "secp256k1", "k256", "secp256k1_prehashed"};
+    uint8_t digest[32];
+    for (int i = 0; i < 32; i++) digest[i] = (uint8_t)(0xa0 + i);
+    for (int a = 0; a < 4; a++) {
+        const char *alg = algs[a];
+        size_t alen = strlen(alg);
+        const uint8_t *data = a == 3 ? digest : u8("local verification");
+        size_t dlen = a == 3 ? 32 : 18;
+        dstack_response *r = NULL;
+        EXPECT(dstack_client_sign(c, u8(alg), alen, data, dlen, 0, &r, &e_), DSTACK_STATUS_OK);
+        if (!r) continue;
+        dstack_slice sig = field(r, DSTACK_FIELD_SIGNATURE), pub = field(r, DSTACK_FIELD_PUBLIC_KEY);
+        CHECK(sig.len == 64 && pub.len == (a == 0 ? 32u : 33u));
+        if (sig.len != 64 || pub.len > 33) {
+            dstack_response_free(r);
+            continue;
+        }
+        bool valid = false;
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, sig.ptr, sig.len, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_OK);
+        CHECK(valid);
+        /* out_error may be NULL */
+        valid = false;
+        CHECK(dstack_verify_signature(u8(alg), alen, data, dlen, sig.ptr, sig.len, pub.ptr, pub.len, &valid, NULL) ==
+              DSTACK_STATUS_OK);
+        CHECK(valid);
+        /* a flipped signature byte, and a flipped data byte: well-formed, not valid */
+        uint8_t bad_sig[64], bad_data[32], bad_key[33], sig65[65];
+        memcpy(bad_sig, sig.ptr, 64);
+        bad_sig[5] ^= 0x01;
+        valid = true;
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, bad_sig, 64, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_OK);
+        CHECK(!valid);
+        memcpy(bad_data, data, dlen);
+        bad_data[dlen - 1] ^= 0x80;
+        valid = true;
+        EXPECT(dstack_verify_signature(u8(alg), alen, bad_data, dlen, sig.ptr, 64, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_OK);
+        CHECK(!valid);
+        /* the same signature checked under the other algorithm family is not valid either */
+        if (a == 1) {
+            uint8_t h[32];
+            memset(h, 0, sizeof h);
+            valid = true;
+            EXPECT(dstack_verify_signature(u8("secp256k1_prehashed"), 19, h, 32, sig.ptr, 64, pub.ptr, pub.len, &valid,
+                                           &e_),
+                   DSTACK_STATUS_OK);
+            CHECK(!valid);
+        }
+        /* malformed key: INVALID_ARGUMENT, *out_valid untouched */
+        memcpy(bad_key, pub.ptr, pub.len);
+        bad_key[0] = a == 0 ? bad_key[0] : 0x07; /* no such SEC1 tag */
+        valid = true;
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, sig.ptr, 64, bad_key, a == 0 ? 31 : 33, &valid, &e_),
+               DSTACK_STATUS_INVALID_ARGUMENT);
+        CHECK(valid);
+        /* a 65-byte r||s||v signature is rejected, not trimmed */
+        memcpy(sig65, sig.ptr, 64);
+        sig65[64] = 0;
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, sig65, 65, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_INVALID_ARGUMENT);
+        /* NULLs */
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, sig.ptr, 64, pub.ptr, pub.len, NULL, &e_),
+               DSTACK_STATUS_NULL_ARGUMENT);
+        EXPECT(dstack_verify_signature(NULL, alen, data, dlen, sig.ptr, 64, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_NULL_ARGUMENT);
+        EXPECT(dstack_verify_signature(u8(alg), alen, NULL, dlen, sig.ptr, 64, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_NULL_ARGUMENT);
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, NULL, 64, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_NULL_ARGUMENT);
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, sig.ptr, 64, NULL, pub.len, &valid, &e_),
+               DSTACK_STATUS_NULL_ARGUMENT);
+        EXPECT(dstack_verify_signature(u8(alg), alen, data, dlen, NULL, 0, pub.ptr, pub.len, &valid, &e_),
+               DSTACK_STATUS_INVALID_ARGUMENT);
+        dstack_response_free(r);
+    }
+    bool v = true;
+    dstack_error *e = NULL;
+    /* prehashed data must be 32 bytes; unknown and empty algorithms are refused */
+    CHECK(dstack_verify_signature(u8("secp256k1_prehashed"), 19, digest, 31, digest, 32, digest, 32, &v, &e) ==
+          DSTACK_STATUS_INVALID_ARGUMENT);
+    dstack_error_free(e);
+    EXPECT(dstack_verify_signature(u8("p256"), 4, digest, 32, digest, 32, digest, 32, &v, &e_),
+           DSTACK_STATUS_INVALID_ARGUMENT);
+    EXPECT(dstack_verify_signature(NULL, 0, digest, 32, digest, 32, digest, 32, &v, &e_), DSTACK_STATUS_INVALID_ARGUMENT);
+    e = NULL;
+    CHECK(dstack_verify_signature(u8("\xff"), 1, digest, 32, digest, 32, digest, 32, &v, &e) ==
+          DSTACK_STATUS_INVALID_ARGUMENT);
+    CHECK(message_contains(e, "UTF-8"));
+    dstack_error_free(e);
+    CHECK(v);
+}
+
 int main(int argc, char **argv) {
     if (argc != 6) {
         fprintf(stderr, "usage: %s SIM_DIR LEGACY_DIR FAKE_DIR VECTORS_TXT HTTP_ENDPOINT\n", argv[0]);
@@ -1035,6 +1132,7 @@ int main(int argc, char **argv) {
         test_tls_key(c);
         test_info_version(c);
         test_sign_verify(c);
+        test_verify_signature(c);
         test_emit_event(c);
         dstack_client_free(c);
     }
