@@ -4,12 +4,11 @@
 // and the handle is freed before the Promise resolves.
 
 const fs = require('node:fs')
-const crypto = require('node:crypto')
 const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
-const { Field, bytes, hexOrBytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
+const { Field, bytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
 const { NativeHandle } = require('./handle')
-const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, ed25519Verify } = require('./keys')
+const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, verifySignature } = require('./keys')
 const verify = require('./verify')
 
 const TLS_USAGE_RA_TLS = 1
@@ -86,26 +85,16 @@ function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
   return freeze(res)
 }
 
-function secp256k1VerifySha256(publicKey, data, signature) {
-  const unc = crypto.ECDH.convertKey(Buffer.from(publicKey), 'secp256k1', undefined, undefined, 'uncompressed')
-  const key = crypto.createPublicKey({
-    format: 'jwk',
-    key: { kty: 'EC', crv: 'secp256k1', x: unc.subarray(1, 33).toString('base64url'), y: unc.subarray(33).toString('base64url') },
-  })
-  return crypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature))
-}
-
 function makeSignResponse(signature, chain, publicKey, algorithm, data) {
   const res = { signature, signature_chain: chain, public_key: publicKey, __name__: 'SignResponse' }
   method(res, 'verifySignatureChain', (appId, trustedKmsKey) => {
     if (chain.length < 3) {
       throw new DstackError(Status.VERIFICATION_FAILED, `signature chain has ${chain.length} entries, expected 3`)
     }
-    // The signature over the data first (PROTOCOL.md §6.2); the prehashed form is chain-only.
-    let ok = true
-    if (algorithm === 'ed25519') ok = ed25519Verify(publicKey, data, signature)
-    else if (algorithm === 'secp256k1' || algorithm === 'k256') ok = secp256k1VerifySha256(publicKey, data, signature)
-    if (!ok) throw new DstackError(Status.VERIFICATION_FAILED, 'signature does not verify with public_key')
+    // The signature over the data first, then the key's chain (PROTOCOL.md §6.2).
+    if (!verifySignature(algorithm, data, signature, publicKey)) {
+      throw new DstackError(Status.VERIFICATION_FAILED, 'signature does not verify with public_key')
+    }
     return verify.verifySignatureChain(publicKey, 'signing', chain[1], chain[2], appId, trustedKmsKey)
   })
   return freeze(res)

@@ -71,4 +71,21 @@ function ed25519Verify(publicKey, message, signature) {
   return !!out[0]
 }
 
-module.exports = { tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }
+/**
+ * Verify a `sign` result locally, with the agent's `Verify` semantics: `ed25519`; `secp256k1`
+ * or `k256` (ECDSA over SHA-256 of `data`, 64-byte `r‖s`, 33- or 65-byte SEC1 key);
+ * `secp256k1_prehashed` (`data` is the 32-byte digest). `data` is UTF-8 text or bytes as for
+ * `sign`; `signature` and `publicKey` are bytes or hex. Returns a boolean; throws
+ * DstackError (`INVALID_ARGUMENT`) for an unknown algorithm or malformed input.
+ */
+function verifySignature(algorithm, data, signature, publicKey) {
+  const a = bytes(algorithm, 'algorithm')
+  const d = bytes(data, 'data')
+  const sig = hexOrBytes(signature, 'signature')
+  const pk = hexOrBytes(publicKey, 'public key')
+  const out = [false]
+  callSync('dstack_verify_signature', a, a.length, d, d.length, sig, sig.length, pk, pk.length, out)
+  return !!out[0]
+}
+
+module.exports = { verifySignature, tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }

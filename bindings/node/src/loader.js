@@ -122,6 +122,7 @@ function declare(koffi, lib) {
     dstack_solana_keypair: `uint32_t dstack_solana_keypair(const uint8_t *seed, uint8_t *out_secret_key, uint8_t *out_public_key_b58, size_t out_cap, _Out_ size_t *out_len, ${E})`,
     dstack_ed25519_sign: `uint32_t dstack_ed25519_sign(const uint8_t *seed, ${B('message')}, uint8_t *out_signature, ${E})`,
     dstack_ed25519_verify: `uint32_t dstack_ed25519_verify(const uint8_t *public_key, ${B('message')}, const uint8_t *signature, _Out_ bool *out_valid, ${E})`,
+    dstack_verify_signature: `uint32_t dstack_verify_signature(${B('algorithm')}, ${B('data')}, ${B('signature')}, ${B('public_key')}, _Out_ bool *out_valid, ${E})`,
     dstack_tappd_report_data: `uint32_t dstack_tappd_report_data(${B('report_data')}, ${B('hash_algorithm')}, ${B('prefix')}, uint8_t *out_report_data, ${E})`,
   }
   const fns = {}
