@@ -1,6 +1,7 @@
 """dstack SDK for Python over libdstack (ctypes; no runtime dependencies)."""
 
 from ._lib import library_path, library_version
+from ._native import verify_signature
 from ._version import __version__
 from .dstack_client import (
     AsyncDstackClient,
@@ -117,6 +118,7 @@ __all__ = [
     "CryptoError",
     "RngError",
     "PanicError",
+    "verify_signature",
     "library_path",
     "library_version",
 ]

@@ -219,6 +219,10 @@ _PROTOTYPES = {
     "dstack_solana_keypair": (c_uint32, [_P, _P, _P, c_size_t, POINTER(c_size_t), _E]),
     "dstack_ed25519_sign": (c_uint32, [_P, _P, c_size_t, _P, _E]),
     "dstack_ed25519_verify": (c_uint32, [_P, _P, c_size_t, _P, POINTER(c_bool), _E]),
+    "dstack_verify_signature": (
+        c_uint32,
+        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, POINTER(c_bool), _E],
+    ),
     "dstack_tappd_report_data": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E]),
 }
 

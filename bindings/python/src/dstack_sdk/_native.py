@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_bool
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
 from ._lib import byte_arg, call, call_buffer
@@ -210,3 +210,43 @@ def decode_hex(value: str, what: str) -> bytes:
         raise ValueError(f"{what} is not valid hex: {exc}") from None
 
 
+def hex_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:
+    """Binary inputs (keys, signatures, ids): bytes as is, str as hex."""
+    if isinstance(value, str):
+        return decode_hex(value, what)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be bytes or hex str")
+
+
+def text_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:
+    """Message inputs (data, payloads): bytes as is, str as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be str or bytes")
+
+
+def verify_signature(
+    algorithm: str,
+    data: Union[str, bytes],
+    signature: Union[str, bytes],
+    public_key: Union[str, bytes],
+) -> bool:
+    """Check a ``sign`` result locally, with the agent's ``Verify`` semantics.
+
+    ``algorithm``: ``ed25519``; ``secp256k1`` or ``k256`` (ECDSA over
+    SHA-256(``data``), 64-byte ``r||s``, 33- or 65-byte SEC1 key);
+    ``secp256k1_prehashed`` (``data`` is the 32-byte digest).  ``data`` is
+    bytes or UTF-8 text as for ``sign``; ``signature`` and ``public_key`` are
+    bytes or hex.  Returns whether the signature verifies; an unknown algorithm
+    or malformed input raises :class:`~dstack_sdk.errors.InvalidArgumentError`.
+    """
+    a, an = byte_arg(algorithm.encode("utf-8"))
+    d, dn = byte_arg(text_or_bytes(data, "data"))
+    s, sn = byte_arg(hex_or_bytes(signature, "signature"))
+    k, kn = byte_arg(hex_or_bytes(public_key, "public_key"))
+    valid = c_bool(False)
+    call("dstack_verify_signature", a, an, d, dn, s, sn, k, kn, byref(valid))
+    return bool(valid.value)

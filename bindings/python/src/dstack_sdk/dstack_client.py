@@ -61,23 +61,6 @@ def _report_bytes(report_data: Any) -> bytes:
     return data
 
 
-def _data_bytes(value: Any, what: str) -> bytes:
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be str or bytes")
-
-
-def _binary(value: Any, what: str) -> bytes:
-    """Binary inputs (signatures, keys): bytes as is, str as hex."""
-    if isinstance(value, str):
-        return _native.decode_hex(value, what)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be bytes or hex str")
-
-
 def _timeout_ms(timeout: float) -> int:
     if timeout is None or timeout <= 0:
         raise ValueError("timeout must be a positive number of seconds")
@@ -250,6 +233,8 @@ class _NativeClient:
                 signature=r.hex(Field.SIGNATURE),
                 signature_chain=[s.hex() for s in r.items(Field.SIGNATURE_CHAIN)],
                 public_key=r.hex(Field.PUBLIC_KEY),
+                algorithm=algorithm,
+                data=data,
             ),
             self.ptr, a, an, d, dn, 0,
         )
@@ -349,7 +334,7 @@ class _Common:
 
     @staticmethod
     def _sign_args(algorithm: str, data: Any) -> tuple:
-        data_bytes = _data_bytes(data, "data")
+        data_bytes = _native.text_or_bytes(data, "data")
         if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
             raise ValueError(
                 f"Pre-hashed signing requires a 32-byte digest, but received {len(data_bytes)} bytes"
@@ -360,16 +345,16 @@ class _Common:
     def _verify_args(algorithm: str, data: Any, signature: Any, public_key: Any) -> tuple:
         return (
             algorithm,
-            _data_bytes(data, "data"),
-            _binary(signature, "signature"),
-            _binary(public_key, "public_key"),
+            _native.text_or_bytes(data, "data"),
+            _native.hex_or_bytes(signature, "signature"),
+            _native.hex_or_bytes(public_key, "public_key"),
         )
 
     @staticmethod
     def _event_args(event: str, payload: Any) -> tuple:
         if not event:
             raise ValueError("event name cannot be empty")
-        return (event, _data_bytes(payload, "payload"))
+        return (event, _native.text_or_bytes(payload, "payload"))
 
 
 class DstackClient(_Common):
@@ -561,7 +546,7 @@ class _TappdMixin:
         algo = hash_algorithm or "raw"
         if algo == "raw":
             return self._native.raw_quote(_tappd_raw(report_data))
-        data = _data_bytes(report_data, "report_data")
+        data = _native.text_or_bytes(report_data, "report_data")
         if not data:
             raise ValueError("report_data can not be empty")
         return self._native.tdx_quote(data, algo, prefix)
