@@ -30,10 +30,6 @@ function method(obj, name, fn) {
   return obj
 }
 
-function freeze(obj) {
-  return Object.freeze(obj)
-}
-
 function timeoutOf(options) {
   const t = options && options.timeoutMs !== undefined ? options.timeoutMs : DEFAULT_TIMEOUT_MS
   if (!Number.isInteger(t) || t <= 0 || t > 0xffffffff) {
@@ -56,7 +52,7 @@ function makeTlsKeyResponse(key, chain) {
     asUint8Array: (maxLength) => tlsKeyAsUint8Array(key, maxLength),
     __name__: 'GetTlsKeyResponse',
   }
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 function readGetKey(r) {
@@ -80,9 +76,9 @@ function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
     }
     const publicKey = normalizeAlgorithm(algorithm) === 'ed25519' ? ed25519PublicKey(key) : secp256k1PublicKey(key)
     const keys = verify.verifySignatureChain(publicKey, purpose, chain[0], chain[1], appId, trustedKmsKey)
-    return freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
+    return Object.freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
   })
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 function makeSignResponse(signature, chain, publicKey, algorithm, data) {
@@ -97,7 +93,7 @@ function makeSignResponse(signature, chain, publicKey, algorithm, data) {
     }
     return verify.verifySignatureChain(publicKey, 'signing', chain[1], chain[2], appId, trustedKmsKey)
   })
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 /** Attach sound replay and the quote check to a GetQuote/TdxQuote result. */
@@ -107,7 +103,7 @@ function withQuoteChecks(res, expectedReportData) {
     verify.verifyEventLog(res.quote, res.event_log, reportData === undefined ? expectedReportData() : reportData))
   method(res, 'decodeQuote', () => verify.parseQuote(res.quote))
   method(res, 'decodeEventLog', () => verify.parseEventLog(res.event_log))
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 function parseTcbInfo(text) {
@@ -176,13 +172,13 @@ class BaseClient {
   async info() {
     return this._rpc('info', [], (r) => {
       const body = r.json()
-      return freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
+      return Object.freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
     })
   }
 
   async version() {
     return this._rpc('version', [], (r) =>
-      freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' }))
+      Object.freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' }))
   }
 }
 
@@ -253,12 +249,12 @@ class DstackClient extends BaseClient {
   async attest(reportData) {
     const rd = bytes(reportData, 'report data')
     return this._rpc('attest', [rd, rd.length], (r) =>
-      freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
+      Object.freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
   }
 
   async gpuInfo() {
     return this._rpc('gpu_info', [], (r) =>
-      freeze({ attestation: r.text(Field.ATTESTATION) ?? '', __name__: 'GpuInfoResponse' }))
+      Object.freeze({ attestation: r.text(Field.ATTESTATION) ?? '', __name__: 'GpuInfoResponse' }))
   }
 
   async sign(algorithm, data) {
@@ -276,7 +272,7 @@ class DstackClient extends BaseClient {
     return this._h.use(async (ptr) => {
       const out = [false]
       await callAsync('dstack_client_verify', ptr, a, a.length, d, d.length, s, s.length, k, k.length, 0, out)
-      return freeze({ valid: !!out[0], __name__: 'VerifyResponse' })
+      return Object.freeze({ valid: !!out[0], __name__: 'VerifyResponse' })
     })
   }
 
@@ -364,4 +360,4 @@ class TappdClient extends BaseClient {
   }
 }
 
-module.exports = { DstackClient, TappdClient, to_hex, DEFAULT_TIMEOUT_MS }
+module.exports = { DstackClient, TappdClient, to_hex }

@@ -88,4 +88,34 @@ function verifySignature(algorithm, data, signature, publicKey) {
   return !!out[0]
 }
 
-module.exports = { verifySignature, tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }
+/**
+ * The 32 bytes behind `toViemAccount` / `toKeypair` and their `*Secure` forms (`fn` names the
+ * caller in the warning): a GetKeyResponse's key as is. A GetTlsKeyResponse is deprecated there
+ * and warns as upstream; its seed is sha256 of the PKCS#8 DER when `secure`, else the DER's
+ * first 32 bytes (upstream's choice, a key-independent constant for P-256).
+ */
+function keyMaterial(keyResponse, secure, fn) {
+  let key = keyResponse && keyResponse.key
+  if (keyResponse && keyResponse.__name__ === 'GetTlsKeyResponse') {
+    console.warn(`${fn}: Please don't use \`deriveKey\` method to get key, use \`getKey\` instead.`)
+    key = secure ? tlsKeySecureSeed(key) : tlsKeyAsUint8Array(key, 32)
+  }
+  if (!key || key.length !== 32) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `key must be 32 bytes, got ${key ? key.length : 0}`)
+  }
+  return key
+}
+
+/** `require(name)` of an optional peer dependency, with an install hint when it is absent. */
+function optionalPeer(name) {
+  try {
+    return require(name)
+  } catch (e) {
+    const pkg = name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/')
+    const err = new Error(`the optional peer dependency "${name}" is not installed: npm install ${pkg}`)
+    err.cause = e
+    throw err
+  }
+}
+
+module.exports = { keyMaterial, optionalPeer, verifySignature, tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }

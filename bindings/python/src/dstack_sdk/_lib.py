@@ -61,20 +61,6 @@ class Slice(Structure):
         return ctypes.string_at(self.ptr, self.len)
 
 
-class Event(Structure):
-    """``dstack_event``: one decoded event-log entry (borrowed slices)."""
-
-    _fields_ = [
-        ("imr", c_uint32),
-        ("event_type", c_uint32),
-        ("version", c_uint32),
-        ("digest", Slice),
-        ("event", Slice),
-        ("event_payload", Slice),
-        ("preimage", Slice),
-    ]
-
-
 # Response field ids (dstack_field), never renumbered.
 class Field:
     KEY = 1
@@ -180,14 +166,9 @@ _PROTOTYPES = {
     "dstack_response_count": (c_uint32, [c_void_p, c_uint32, POINTER(c_size_t), _E]),
     "dstack_response_item": (c_uint32, [c_void_p, c_uint32, c_size_t, POINTER(Slice), _E]),
     "dstack_response_u64": (c_uint32, [c_void_p, c_uint32, POINTER(c_uint64), _E]),
-    "dstack_response_body": (Slice, [c_void_p]),
     "dstack_response_free": (None, [c_void_p]),
     # verification and utilities
     "dstack_quote_parse": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_event_log_parse": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_event_log_count": (c_size_t, [c_void_p]),
-    "dstack_event_log_get": (c_uint32, [c_void_p, c_size_t, POINTER(Event), _E]),
-    "dstack_event_log_free": (None, [c_void_p]),
     "dstack_replay_rtmrs": (c_uint32, [_P, c_size_t, _P, _E]),
     "dstack_replay_rtmrs_from_digests": (c_uint32, [_P, c_size_t, _P, _E]),
     "dstack_verify_event_log": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _E]),
@@ -207,7 +188,6 @@ _PROTOTYPES = {
         c_uint32,
         [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E],
     ),
-    "dstack_unix_time": (c_uint64, []),
     "dstack_compose_hash": (c_uint32, [_P, c_size_t, c_bool, _P, _E]),
     "dstack_compose_canonical_json": (c_uint32, [_P, c_size_t, c_bool, _P, c_size_t, POINTER(c_size_t), _E]),
     "dstack_compose_hash_raw": (c_uint32, [_P, c_size_t, _P, _E]),
@@ -445,18 +425,22 @@ class Response:
     def __init__(self, ptr: c_void_p) -> None:
         self.handle = Handle(ptr, "dstack_response_free")
 
-    def raw(self, field: int) -> Optional[bytes]:
-        out = Slice()
+    def _lookup(self, name: str, *args: Any) -> bool:
+        """Call a ``dstack_response_*`` accessor; False if the response lacks the field."""
         L = lib()
         err = c_void_p()
-        status = L.dstack_response_get(self.handle.ptr, field, byref(out), byref(err))
+        status = getattr(L, name)(self.handle.ptr, *args, byref(err))
         if status == errors.NOT_FOUND:
             if err.value:
                 L.dstack_error_free(err)
-            return None
+            return False
         if status != errors.OK:
             _raise(status, err)
-        return out.tobytes()
+        return True
+
+    def raw(self, field: int) -> Optional[bytes]:
+        out = Slice()
+        return out.tobytes() if self._lookup("dstack_response_get", field, byref(out)) else None
 
     def hex(self, field: int, default: str = "") -> str:
         value = self.raw(field)
@@ -467,16 +451,9 @@ class Response:
         return default if value is None else value.decode("utf-8", "replace")
 
     def items(self, field: int) -> List[bytes]:
-        L = lib()
         count = c_size_t(0)
-        err = c_void_p()
-        status = L.dstack_response_count(self.handle.ptr, field, byref(count), byref(err))
-        if status == errors.NOT_FOUND:
-            if err.value:
-                L.dstack_error_free(err)
+        if not self._lookup("dstack_response_count", field, byref(count)):
             return []
-        if status != errors.OK:
-            _raise(status, err)
         result = []
         for i in range(count.value):
             out = Slice()
@@ -485,20 +462,8 @@ class Response:
         return result
 
     def u64(self, field: int) -> Optional[int]:
-        L = lib()
         out = c_uint64(0)
-        err = c_void_p()
-        status = L.dstack_response_u64(self.handle.ptr, field, byref(out), byref(err))
-        if status == errors.NOT_FOUND:
-            if err.value:
-                L.dstack_error_free(err)
-            return None
-        if status != errors.OK:
-            _raise(status, err)
-        return out.value
-
-    def body(self) -> bytes:
-        return lib().dstack_response_body(self.handle.ptr).tobytes()
+        return out.value if self._lookup("dstack_response_u64", field, byref(out)) else None
 
     def close(self) -> None:
         self.handle.close()

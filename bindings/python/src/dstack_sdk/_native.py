@@ -14,22 +14,22 @@ def _out(n: int) -> ctypes.Array:
     return ctypes.create_string_buffer(n)
 
 
-def replay_rtmrs(event_log_json: str) -> Dict[int, str]:
-    """Sound RTMR0-3 replay (runtime-event digests recomputed)."""
+def _replay(fn_name: str, event_log_json: str) -> Dict[int, str]:
     data, n = byte_arg(event_log_json.encode("utf-8"))
     out = _out(192)
-    call("dstack_replay_rtmrs", data, n, out)
+    call(fn_name, data, n, out)
     raw = out.raw
     return {i: raw[i * 48 : (i + 1) * 48].hex() for i in range(4)}
+
+
+def replay_rtmrs(event_log_json: str) -> Dict[int, str]:
+    """Sound RTMR0-3 replay (runtime-event digests recomputed)."""
+    return _replay("dstack_replay_rtmrs", event_log_json)
 
 
 def replay_rtmrs_from_digests(event_log_json: str) -> Dict[int, str]:
     """What the official SDKs computed: logged digests only (unsound for stripped logs)."""
-    data, n = byte_arg(event_log_json.encode("utf-8"))
-    out = _out(192)
-    call("dstack_replay_rtmrs_from_digests", data, n, out)
-    raw = out.raw
-    return {i: raw[i * 48 : (i + 1) * 48].hex() for i in range(4)}
+    return _replay("dstack_replay_rtmrs_from_digests", event_log_json)
 
 
 def verify_event_log(quote: bytes, event_log_json: str, report_data: Optional[bytes]) -> None:
@@ -160,10 +160,6 @@ def encrypt_env_vars(pairs: Sequence[Tuple[str, str]], public_key_hex: str) -> s
     guess = 2 * (60 + 16 + sum(len(k) + len(v) + 24 for k, v in zip(keep_k, keep_v))) + 64
     out = call_buffer("dstack_encrypt_env_vars", keys, values, len(pairs), pk, pkn, initial=guess)
     return out.decode("ascii")
-
-
-def unix_time() -> int:
-    return int(_lib.function("dstack_unix_time")())
 
 
 def verify_env_encrypt_public_key(

@@ -566,6 +566,28 @@ class _TappdMixin:
             flags |= _lib.TAPPD_RANDOM_SEED
         return self._native.derive_key(path or "", subject or path or "", list(alt_names or []), flags)
 
+    def _k256_key_blocking(self, path: Optional[str], purpose: Optional[str], algorithm: str) -> GetKeyResponse:
+        if algorithm not in ("secp256k1", "k256", ""):
+            raise self._unsupported(f'algorithm "{algorithm}"')
+        return self._native.derive_k256_key(path or "", purpose or "")
+
+    def _tls_key_blocking(
+        self,
+        subject: Optional[str],
+        alt_names: Optional[List[str]],
+        usage_ra_tls: bool,
+        usage_server_auth: bool,
+        usage_client_auth: bool,
+        not_before: Optional[int],
+        not_after: Optional[int],
+        with_app_info: Optional[bool],
+    ) -> GetTlsKeyResponse:
+        if not_before is not None or not_after is not None or with_app_info:
+            raise self._unsupported("not_before/not_after/with_app_info")
+        return self._derive_key_blocking(
+            "", subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, True
+        )
+
     @staticmethod
     def _unsupported(name: str) -> UnsupportedError:
         return UnsupportedError(18, f"{name} is not available on the legacy tappd agent; use DstackClient")
@@ -609,9 +631,7 @@ class TappdClient(_TappdMixin, DstackClient):
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
         """``DeriveK256Key``: the same key ``get_key`` gives on newer agents."""
-        if algorithm not in ("secp256k1", "k256", ""):
-            raise self._unsupported(f'algorithm "{algorithm}"')
-        return self._native.derive_k256_key(path or "", purpose or "")
+        return self._k256_key_blocking(path, purpose, algorithm)
 
     def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return self._native.raw_quote(_tappd_raw(report_data))
@@ -629,10 +649,8 @@ class TappdClient(_TappdMixin, DstackClient):
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
         """Random TLS key via ``DeriveKey`` with ``random_seed``."""
-        if not_before is not None or not_after is not None or with_app_info:
-            raise self._unsupported("not_before/not_after/with_app_info")
-        return self._derive_key_blocking(
-            "", subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, True
+        return self._tls_key_blocking(
+            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
         )
 
     def attest(self, report_data: str | bytes) -> AttestResponse:
@@ -696,9 +714,7 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
     async def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
-        if algorithm not in ("secp256k1", "k256", ""):
-            raise self._unsupported(f'algorithm "{algorithm}"')
-        return await self._run(self._native.derive_k256_key, path or "", purpose or "")
+        return await self._run(self._k256_key_blocking, path, purpose, algorithm)
 
     async def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return await self._run(self._native.raw_quote, _tappd_raw(report_data))
@@ -715,11 +731,9 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
         not_after: Optional[int] = None,
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
-        if not_before is not None or not_after is not None or with_app_info:
-            raise self._unsupported("not_before/not_after/with_app_info")
         return await self._run(
-            self._derive_key_blocking, "", subject, alt_names, usage_ra_tls, usage_server_auth,
-            usage_client_auth, True,
+            self._tls_key_blocking, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth,
+            not_before, not_after, with_app_info,
         )
 
     async def attest(self, report_data: str | bytes) -> AttestResponse:
