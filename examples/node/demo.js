@@ -1,12 +1,13 @@
-// Demo: agent info, a key whose signature chain is verified against the KMS root, and a
-// quote whose event log is replayed and checked against the quote's RTMRs.
+// Demo: agent info, a key whose signature chain is verified against the KMS root, a Sign
+// result checked locally, and a quote whose event log is replayed and checked against the
+// quote's RTMRs.
 //
 //   node examples/node/demo.js [socket] [trusted-kms-key-hex]
 //
 // Without a socket, the SDK discovers one (DSTACK_SIMULATOR_ENDPOINT, /var/run/dstack.sock …).
 'use strict'
 
-const { DstackClient } = require('../../bindings/node')
+const { DstackClient, verifySignature } = require('../../bindings/node')
 
 async function main() {
   const [endpoint, trustedKms] = process.argv.slice(2)
@@ -24,6 +25,12 @@ async function main() {
     } else {
       console.log('chain:    pass the trusted KMS key (33-byte hex) as the 2nd argument to verify it')
     }
+
+    const message = 'demo message'
+    const signed = await client.sign('secp256k1', message)
+    const ok = verifySignature('secp256k1', message, signed.signature, signed.public_key)
+    console.log(`sign:     ${ok ? 'signature verified locally' : 'signature does NOT verify'} (key ${Buffer.from(signed.public_key).toString('hex').slice(0, 16)}…)`)
+    if (!ok) process.exitCode = 1
 
     const quote = await client.getQuote(Buffer.from('demo report data'))
     const rtmrs = quote.replayRtmrs()

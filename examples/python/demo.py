@@ -1,5 +1,6 @@
-"""libdstack Python demo: app info, a key with a verified signature chain, and a
-quote whose event log is replayed soundly and checked against the quote.
+"""libdstack Python demo: app info, a key with a verified signature chain, a Sign
+result checked locally, and a quote whose event log is replayed soundly and
+checked against the quote.
 
 Run against the bundled simulator:
     cargo build --release -p dstack-ffi -p dstack-simulator
@@ -10,7 +11,7 @@ Run against the bundled simulator:
 
 import sys
 
-from dstack_sdk import DstackClient, DstackError
+from dstack_sdk import DstackClient, DstackError, verify_signature
 
 
 def main() -> int:
@@ -31,6 +32,12 @@ def main() -> int:
     print("chain:        app key", chain.app_public_key.hex())
     print("              kms key", chain.kms_public_key.hex(),
           "(trusted)" if trusted_kms_key else "(compare with the KMS key you trust)")
+
+    signed = client.sign("secp256k1", "demo message")
+    if not verify_signature("secp256k1", "demo message", signed.signature, signed.public_key):
+        print("sign:         signature does NOT verify", file=sys.stderr)
+        return 1
+    print("sign:         signature verified locally, key", signed.public_key)
 
     quote = client.get_quote(b"libdstack demo")
     rtmrs = quote.verify_event_log(b"libdstack demo")

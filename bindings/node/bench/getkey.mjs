@@ -22,7 +22,7 @@ try {
     await Promise.all(Array.from({ length: 100 }, (_, i) => client.getKey(`par/${r}/${i}`, 'bench')))
   }
   const parNs = Number(process.hrtime.bigint() - t0)
-  console.log(`concurrent: ${rounds} x 100 calls, ${(parNs / rounds / 1e6).toFixed(2)} ms per batch of 100, ${((rounds * 100) / (parNs / 1e9)).toFixed(0)} calls/s (UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE || 4})`)
+  console.log(`concurrent: ${rounds} x 100 calls, ${(parNs / rounds / 1e6).toFixed(2)} ms per batch of 100, ${(parNs / (rounds * 100) / 1000).toFixed(1)} µs/call, ${((rounds * 100) / (parNs / 1e9)).toFixed(0)} calls/s (UV_THREADPOOL_SIZE=${process.env.UV_THREADPOOL_SIZE || 4})`)
 } finally {
   client.close()
   if (sim) await sim.stop()

@@ -4,12 +4,11 @@
 // and the handle is freed before the Promise resolves.
 
 const fs = require('node:fs')
-const crypto = require('node:crypto')
 const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
-const { Field, bytes, hexOrBytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
+const { Field, bytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
 const { NativeHandle } = require('./handle')
-const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, ed25519Verify } = require('./keys')
+const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, verifySignature } = require('./keys')
 const verify = require('./verify')
 
 const TLS_USAGE_RA_TLS = 1
@@ -29,10 +28,6 @@ function to_hex(data) {
 function method(obj, name, fn) {
   Object.defineProperty(obj, name, { value: fn, enumerable: false })
   return obj
-}
-
-function freeze(obj) {
-  return Object.freeze(obj)
 }
 
 function timeoutOf(options) {
@@ -57,7 +52,7 @@ function makeTlsKeyResponse(key, chain) {
     asUint8Array: (maxLength) => tlsKeyAsUint8Array(key, maxLength),
     __name__: 'GetTlsKeyResponse',
   }
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 function readGetKey(r) {
@@ -81,18 +76,9 @@ function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
     }
     const publicKey = normalizeAlgorithm(algorithm) === 'ed25519' ? ed25519PublicKey(key) : secp256k1PublicKey(key)
     const keys = verify.verifySignatureChain(publicKey, purpose, chain[0], chain[1], appId, trustedKmsKey)
-    return freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
+    return Object.freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
   })
-  return freeze(res)
-}
-
-function secp256k1VerifySha256(publicKey, data, signature) {
-  const unc = crypto.ECDH.convertKey(Buffer.from(publicKey), 'secp256k1', undefined, undefined, 'uncompressed')
-  const key = crypto.createPublicKey({
-    format: 'jwk',
-    key: { kty: 'EC', crv: 'secp256k1', x: unc.subarray(1, 33).toString('base64url'), y: unc.subarray(33).toString('base64url') },
-  })
-  return crypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature))
+  return Object.freeze(res)
 }
 
 function makeSignResponse(signature, chain, publicKey, algorithm, data) {
@@ -101,14 +87,13 @@ function makeSignResponse(signature, chain, publicKey, algorithm, data) {
     if (chain.length < 3) {
       throw new DstackError(Status.VERIFICATION_FAILED, `signature chain has ${chain.length} entries, expected 3`)
     }
-    // The signature over the data first (PROTOCOL.md §6.2); the prehashed form is chain-only.
-    let ok = true
-    if (algorithm === 'ed25519') ok = ed25519Verify(publicKey, data, signature)
-    else if (algorithm === 'secp256k1' || algorithm === 'k256') ok = secp256k1VerifySha256(publicKey, data, signature)
-    if (!ok) throw new DstackError(Status.VERIFICATION_FAILED, 'signature does not verify with public_key')
+    // The signature over the data first, then the key's chain (PROTOCOL.md §6.2).
+    if (!verifySignature(algorithm, data, signature, publicKey)) {
+      throw new DstackError(Status.VERIFICATION_FAILED, 'signature does not verify with public_key')
+    }
     return verify.verifySignatureChain(publicKey, 'signing', chain[1], chain[2], appId, trustedKmsKey)
   })
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 /** Attach sound replay and the quote check to a GetQuote/TdxQuote result. */
@@ -118,7 +103,7 @@ function withQuoteChecks(res, expectedReportData) {
     verify.verifyEventLog(res.quote, res.event_log, reportData === undefined ? expectedReportData() : reportData))
   method(res, 'decodeQuote', () => verify.parseQuote(res.quote))
   method(res, 'decodeEventLog', () => verify.parseEventLog(res.event_log))
-  return freeze(res)
+  return Object.freeze(res)
 }
 
 function parseTcbInfo(text) {
@@ -187,13 +172,13 @@ class BaseClient {
   async info() {
     return this._rpc('info', [], (r) => {
       const body = r.json()
-      return freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
+      return Object.freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
     })
   }
 
   async version() {
     return this._rpc('version', [], (r) =>
-      freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' }))
+      Object.freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' }))
   }
 }
 
@@ -264,12 +249,12 @@ class DstackClient extends BaseClient {
   async attest(reportData) {
     const rd = bytes(reportData, 'report data')
     return this._rpc('attest', [rd, rd.length], (r) =>
-      freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
+      Object.freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
   }
 
   async gpuInfo() {
     return this._rpc('gpu_info', [], (r) =>
-      freeze({ attestation: r.text(Field.ATTESTATION) ?? '', __name__: 'GpuInfoResponse' }))
+      Object.freeze({ attestation: r.text(Field.ATTESTATION) ?? '', __name__: 'GpuInfoResponse' }))
   }
 
   async sign(algorithm, data) {
@@ -287,7 +272,7 @@ class DstackClient extends BaseClient {
     return this._h.use(async (ptr) => {
       const out = [false]
       await callAsync('dstack_client_verify', ptr, a, a.length, d, d.length, s, s.length, k, k.length, 0, out)
-      return freeze({ valid: !!out[0], __name__: 'VerifyResponse' })
+      return Object.freeze({ valid: !!out[0], __name__: 'VerifyResponse' })
     })
   }
 
@@ -375,4 +360,4 @@ class TappdClient extends BaseClient {
   }
 }
 
-module.exports = { DstackClient, TappdClient, to_hex, DEFAULT_TIMEOUT_MS }
+module.exports = { DstackClient, TappdClient, to_hex }

@@ -2,8 +2,7 @@
 // Encrypted environment variables for deployment (PROTOCOL.md §4.1), by libdstack.
 
 const { DstackError, Status } = require('./errors')
-const { native } = require('./loader')
-const { bytes, sliceArray, takeError } = require('./ffi')
+const { bytes, sliceArray, callWithBuffer } = require('./ffi')
 
 /**
  * Encrypt `envs` ([{key, value}]) to the app's X25519 env-encrypt public key (hex, optional
@@ -23,25 +22,13 @@ async function encryptEnvVars(envs, publicKeyHex) {
   const keys = sliceArray(envs.map((e) => e.key), keep, 'env key')
   const values = sliceArray(envs.map((e) => e.value), keep, 'env value')
   const pk = bytes(publicKeyHex)
-  // Exact size: plaintext JSON is bounded by escaping (≤ 6 bytes per input byte) plus framing.
+  // Upper bound: plaintext JSON grows by escaping (≤ 6 bytes per input byte) plus framing.
   let plain = 16
   for (const b of keep) plain += b.length * 6 + 32
-  let cap = 2 * (32 + 12 + plain + 16)
-  const { fns } = native()
-  for (let attempt = 0; attempt < 2; attempt++) {
-    const out = Buffer.alloc(cap)
-    const len = [0]
-    const err = [null]
-    const st = fns.dstack_encrypt_env_vars(keys.length ? keys : null, values.length ? values : null, keys.length, pk, pk.length, out, cap, len, err)
-    if (st === Status.OK) return out.subarray(0, Number(len[0])).toString('utf8')
-    if (st === Status.BUFFER_TOO_SMALL && attempt === 0) {
-      if (err[0]) fns.dstack_error_free(err[0])
-      cap = Number(len[0])
-      continue
-    }
-    throw takeError(st, err[0])
-  }
-  throw new DstackError(Status.BUFFER_TOO_SMALL, 'encrypted env size changed between calls')
+  const cap = 2 * (32 + 12 + plain + 16)
+  const out = callWithBuffer('dstack_encrypt_env_vars',
+    [keys.length ? keys : null, values.length ? values : null, keys.length, pk, pk.length], [], cap)
+  return out.toString('utf8')
 }
 
 exports.encryptEnvVars = encryptEnvVars

@@ -117,17 +117,25 @@ class ResponseReader {
     this.ptr = ptr
   }
 
-  _get(field) {
+  /**
+   * Call a `dstack_response_*` accessor (the out_error is added here). False when the
+   * response lacks the field (NOT_FOUND), true on success; throws on any other failure.
+   */
+  _lookup(name, ...args) {
     const { fns } = native()
-    const out = {}
     const err = [null]
-    const st = fns.dstack_response_get(this.ptr, field, out, err)
+    const st = fns[name](this.ptr, ...args, err)
     if (st === Status.NOT_FOUND) {
       if (err[0]) fns.dstack_error_free(err[0])
-      return undefined
+      return false
     }
     if (st !== Status.OK) throw takeError(st, err[0])
-    return out
+    return true
+  }
+
+  _get(field) {
+    const out = {}
+    return this._lookup('dstack_response_get', field, out) ? out : undefined
   }
 
   bytes(field) {
@@ -146,15 +154,8 @@ class ResponseReader {
   }
 
   list(field, asText = false) {
-    const { fns } = native()
     const count = [0]
-    const err = [null]
-    const st = fns.dstack_response_count(this.ptr, field, count, err)
-    if (st === Status.NOT_FOUND) {
-      if (err[0]) fns.dstack_error_free(err[0])
-      return undefined
-    }
-    if (st !== Status.OK) throw takeError(st, err[0])
+    if (!this._lookup('dstack_response_count', field, count)) return undefined
     const items = []
     for (let i = 0; i < Number(count[0]); i++) {
       const out = {}
@@ -165,16 +166,8 @@ class ResponseReader {
   }
 
   u64(field) {
-    const { fns } = native()
     const out = [0]
-    const err = [null]
-    const st = fns.dstack_response_u64(this.ptr, field, out, err)
-    if (st === Status.NOT_FOUND) {
-      if (err[0]) fns.dstack_error_free(err[0])
-      return undefined
-    }
-    if (st !== Status.OK) throw takeError(st, err[0])
-    return out[0]
+    return this._lookup('dstack_response_u64', field, out) ? out[0] : undefined
   }
 
   /** The agent's JSON body, parsed. */
@@ -234,11 +227,9 @@ module.exports = {
   hexOrBytes,
   copySlice,
   sliceText,
-  takeError,
   callSync,
   callAsync,
   withResponse,
   callWithBuffer,
   sliceArray,
-  ResponseReader,
 }

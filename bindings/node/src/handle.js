@@ -33,12 +33,6 @@ class NativeHandle {
     }
   }
 
-  /** Synchronous access for non-blocking accessors (endpoint, timeout). */
-  useSync(fn) {
-    if (this.closed) throw new DstackError(Status.INVALID_ARGUMENT, 'client is closed')
-    return fn(this.ptr)
-  }
-
   close() {
     if (this.closed) return
     this.closed = true

@@ -220,5 +220,7 @@ export declare function tlsKeySecureSeed(pem: string): Uint8Array
 export declare function ethereumAddress(secretKey: BytesLike): string
 export declare function secp256k1PublicKey(secretKey: BytesLike, compressed?: boolean): Uint8Array
 export declare function solanaKeypair(seed: BytesLike): { secretKey: Uint8Array; publicKey: Uint8Array; publicKeyBase58: string }
+/** Local check of a `sign` result (ed25519, secp256k1/k256 over SHA-256(data), secp256k1_prehashed); signature and key as bytes or hex. */
+export declare function verifySignature(algorithm: string, data: BytesLike, signature: BytesLike, publicKey: BytesLike): boolean
 export declare function ed25519Verify(publicKey: BytesLike, message: BytesLike, signature: BytesLike): boolean
 export declare function libraryVersion(): string

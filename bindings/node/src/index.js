@@ -38,4 +38,5 @@ exports.ethereumAddress = keys.ethereumAddress
 exports.secp256k1PublicKey = keys.secp256k1PublicKey
 exports.solanaKeypair = keys.solanaKeypair
 exports.ed25519Verify = keys.ed25519Verify
+exports.verifySignature = keys.verifySignature
 exports.libraryVersion = libraryVersion

@@ -71,4 +71,51 @@ function ed25519Verify(publicKey, message, signature) {
   return !!out[0]
 }
 
-module.exports = { tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }
+/**
+ * Verify a `sign` result locally, with the agent's `Verify` semantics: `ed25519`; `secp256k1`
+ * or `k256` (ECDSA over SHA-256 of `data`, 64-byte `r‖s`, 33- or 65-byte SEC1 key);
+ * `secp256k1_prehashed` (`data` is the 32-byte digest). `data` is UTF-8 text or bytes as for
+ * `sign`; `signature` and `publicKey` are bytes or hex. Returns a boolean; throws
+ * DstackError (`INVALID_ARGUMENT`) for an unknown algorithm or malformed input.
+ */
+function verifySignature(algorithm, data, signature, publicKey) {
+  const a = bytes(algorithm, 'algorithm')
+  const d = bytes(data, 'data')
+  const sig = hexOrBytes(signature, 'signature')
+  const pk = hexOrBytes(publicKey, 'public key')
+  const out = [false]
+  callSync('dstack_verify_signature', a, a.length, d, d.length, sig, sig.length, pk, pk.length, out)
+  return !!out[0]
+}
+
+/**
+ * The 32 bytes behind `toViemAccount` / `toKeypair` and their `*Secure` forms (`fn` names the
+ * caller in the warning): a GetKeyResponse's key as is. A GetTlsKeyResponse is deprecated there
+ * and warns as upstream; its seed is sha256 of the PKCS#8 DER when `secure`, else the DER's
+ * first 32 bytes (upstream's choice, a key-independent constant for P-256).
+ */
+function keyMaterial(keyResponse, secure, fn) {
+  let key = keyResponse && keyResponse.key
+  if (keyResponse && keyResponse.__name__ === 'GetTlsKeyResponse') {
+    console.warn(`${fn}: Please don't use \`deriveKey\` method to get key, use \`getKey\` instead.`)
+    key = secure ? tlsKeySecureSeed(key) : tlsKeyAsUint8Array(key, 32)
+  }
+  if (!key || key.length !== 32) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `key must be 32 bytes, got ${key ? key.length : 0}`)
+  }
+  return key
+}
+
+/** `require(name)` of an optional peer dependency, with an install hint when it is absent. */
+function optionalPeer(name) {
+  try {
+    return require(name)
+  } catch (e) {
+    const pkg = name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/')
+    const err = new Error(`the optional peer dependency "${name}" is not installed: npm install ${pkg}`)
+    err.cause = e
+    throw err
+  }
+}
+
+module.exports = { keyMaterial, optionalPeer, verifySignature, tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }

@@ -5,39 +5,41 @@
 const fs = require('node:fs')
 const path = require('node:path')
 
+const EXPECTED_VERSION = require('../package.json').version
+
 let cached = null
 
-/** Where the shared library is looked for, in order. */
+/**
+ * Where the shared library is looked for, in order: `$LIBDSTACK_PATH` alone when set;
+ * otherwise the repository build, then the system dynamic loader's search.
+ */
 function candidatePaths() {
-  const out = []
-  if (process.env.LIBDSTACK_PATH) out.push(process.env.LIBDSTACK_PATH)
-  // A checkout of the libdstack repository: bindings/node/src → target/release.
-  out.push(path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'libdstack.so'))
-  // Last: let the system dynamic loader search (LD_LIBRARY_PATH, ld.so.cache).
-  out.push('libdstack.so')
-  return out
+  if (process.env.LIBDSTACK_PATH) return [process.env.LIBDSTACK_PATH]
+  return [
+    // A checkout of the libdstack repository: bindings/node/src → target/release.
+    path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'libdstack.so'),
+    // The bare soname: LD_LIBRARY_PATH, ld.so.cache.
+    'libdstack.so',
+  ]
 }
 
 function findLibrary() {
   const candidates = candidatePaths()
-  for (const p of candidates) {
-    // The bare soname is for the dynamic loader, which does its own search.
-    if (!p.includes('/') || fs.existsSync(p)) return { path: p, candidates }
-  }
-  return { path: candidates[candidates.length - 1], candidates }
+  // The bare soname is for the dynamic loader, which does its own search.
+  const found = candidates.find((p) => !p.includes('/') || fs.existsSync(p))
+  return { path: found || candidates[candidates.length - 1], candidates }
 }
 
+/** Bind every C function the package uses; returns `{ fns, missing }` (names not exported). */
 function declare(koffi, lib) {
-  const T = {}
-  T.client = koffi.opaque('dstack_client')
-  T.tappd = koffi.opaque('dstack_tappd_client')
-  T.response = koffi.opaque('dstack_response')
-  T.error = koffi.opaque('dstack_error')
-  T.eventLog = koffi.opaque('dstack_event_log')
+  // Type names the signatures below refer to.
+  for (const name of ['dstack_client', 'dstack_tappd_client', 'dstack_response', 'dstack_error', 'dstack_event_log']) {
+    koffi.opaque(name)
+  }
   // `void *` rather than `const uint8_t *`: koffi hands back a raw pointer we copy from with
   // koffi.view, and accepts a Buffer there when we build slices for input.
-  T.slice = koffi.struct('dstack_slice', { ptr: 'void *', len: 'size_t' })
-  T.event = koffi.struct('dstack_event', {
+  koffi.struct('dstack_slice', { ptr: 'void *', len: 'size_t' })
+  koffi.struct('dstack_event', {
     imr: 'uint32_t',
     event_type: 'uint32_t',
     version: 'uint32_t',
@@ -115,10 +117,9 @@ function declare(koffi, lib) {
     dstack_tls_key_secure_seed: `uint32_t dstack_tls_key_secure_seed(${B('pem')}, uint8_t *out_seed, ${E})`,
     dstack_ethereum_address: `uint32_t dstack_ethereum_address(const uint8_t *secret_key, uint8_t *out_address, ${E})`,
     dstack_secp256k1_public_key: `uint32_t dstack_secp256k1_public_key(const uint8_t *secret_key, bool compressed, uint8_t *out, size_t out_cap, _Out_ size_t *out_len, ${E})`,
-    dstack_secp256k1_sign_prehash: `uint32_t dstack_secp256k1_sign_prehash(const uint8_t *secret_key, const uint8_t *hash, uint8_t *out_signature, ${E})`,
     dstack_solana_keypair: `uint32_t dstack_solana_keypair(const uint8_t *seed, uint8_t *out_secret_key, uint8_t *out_public_key_b58, size_t out_cap, _Out_ size_t *out_len, ${E})`,
-    dstack_ed25519_sign: `uint32_t dstack_ed25519_sign(const uint8_t *seed, ${B('message')}, uint8_t *out_signature, ${E})`,
     dstack_ed25519_verify: `uint32_t dstack_ed25519_verify(const uint8_t *public_key, ${B('message')}, const uint8_t *signature, _Out_ bool *out_valid, ${E})`,
+    dstack_verify_signature: `uint32_t dstack_verify_signature(${B('algorithm')}, ${B('data')}, ${B('signature')}, ${B('public_key')}, _Out_ bool *out_valid, ${E})`,
     dstack_tappd_report_data: `uint32_t dstack_tappd_report_data(${B('report_data')}, ${B('hash_algorithm')}, ${B('prefix')}, uint8_t *out_report_data, ${E})`,
   }
   const fns = {}
@@ -126,45 +127,51 @@ function declare(koffi, lib) {
   for (const [name, sig] of Object.entries(sigs)) {
     try {
       fns[name] = lib.func(sig)
-    } catch (e) {
-      // An older libdstack without this export: only the calls that need it fail, clearly.
+    } catch {
       missing.push(name)
-      const fail = () => {
-        const { DstackError, Status } = require('./errors')
-        throw new DstackError(Status.UNSUPPORTED, `the loaded libdstack has no ${name} (${e.message})`)
-      }
-      fail.async = (...args) => {
-        const cb = args[args.length - 1]
-        try { fail() } catch (err) { setImmediate(() => cb(err)) }
-      }
-      fns[name] = fail
     }
   }
-  return { types: T, fns, missing }
+  return { fns, missing }
+}
+
+/** "0.1" of "0.1.0": libdstack keeps its C ABI within one major.minor series. */
+function series(version) {
+  const m = /^(\d+)\.(\d+)\./.exec(version || '')
+  return m ? `${m[1]}.${m[2]}` : null
 }
 
 /**
- * Load libdstack once and return `{ koffi, fns, types, path }`.
- * Throws an Error naming every place that was tried when the library cannot be loaded.
+ * Load libdstack once and return `{ koffi, fns, path, version }`.
+ * Every export is bound here and the library's `dstack_version()` must be in the
+ * package's own major.minor series; otherwise this throws one Error naming the library
+ * path, its version and the expected one.
  */
 function native() {
   if (cached) return cached
   const koffi = require('koffi')
   const { path: libPath, candidates } = findLibrary()
+  const expected = `libdstack ${series(EXPECTED_VERSION)}.x (package ${EXPECTED_VERSION})`
+  const loadError = (what, cause) => {
+    const err = new Error(
+      `${what}; this binding needs ${expected}. ` +
+        'Build it with `cargo build --release -p dstack-ffi` or set LIBDSTACK_PATH.'
+    )
+    if (cause) err.cause = cause
+    return err
+  }
   let lib
   try {
     lib = koffi.load(libPath)
   } catch (e) {
-    const err = new Error(
-      `cannot load libdstack (tried ${candidates.join(', ')}): ${e.message}. ` +
-        'Build it with `cargo build --release -p dstack-ffi` or set LIBDSTACK_PATH.'
-    )
-    err.cause = e
-    throw err
+    throw loadError(`cannot load libdstack (tried ${candidates.join(', ')}): ${e.message}`, e)
   }
-  const { types, fns, missing } = declare(koffi, lib)
-  cached = { koffi, fns, types, missing, path: libPath, lib }
+  const { fns, missing } = declare(koffi, lib)
+  const version = fns.dstack_version ? fns.dstack_version() : null
+  if (!version) throw loadError(`${libPath} is not libdstack (no dstack_version)`)
+  if (series(version) !== series(EXPECTED_VERSION)) throw loadError(`${libPath} is libdstack ${version}`)
+  if (missing.length) throw loadError(`${libPath} is libdstack ${version} but lacks ${missing.join(', ')}`)
+  cached = { koffi, fns, path: libPath, version }
   return cached
 }
 
-module.exports = { native, candidatePaths }
+module.exports = { native }

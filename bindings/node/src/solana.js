@@ -1,26 +1,10 @@
 'use strict'
 // Solana keypairs from dstack keys (optional peer dependency `@solana/web3.js`).
 
-const { tlsKeyAsUint8Array, tlsKeySecureSeed } = require('./keys')
-const { DstackError, Status } = require('./errors')
+const { keyMaterial, optionalPeer } = require('./keys')
 
 function fromSeed(seed) {
-  if (!seed || seed.length !== 32) {
-    throw new DstackError(Status.INVALID_ARGUMENT, `key must be 32 bytes, got ${seed ? seed.length : 0}`)
-  }
-  let web3
-  try {
-    web3 = require('@solana/web3.js')
-  } catch (e) {
-    const err = new Error('the optional peer dependency "@solana/web3.js" is not installed: npm install @solana/web3.js')
-    err.cause = e
-    throw err
-  }
-  return web3.Keypair.fromSeed(Uint8Array.from(seed))
-}
-
-function isTls(res) {
-  return res && res.__name__ === 'GetTlsKeyResponse'
+  return optionalPeer('@solana/web3.js').Keypair.fromSeed(Uint8Array.from(seed))
 }
 
 /**
@@ -28,20 +12,12 @@ function isTls(res) {
  * the PKCS#8 DER (a key-independent constant for P-256), as upstream 0.5.8.
  */
 function toKeypair(keyResponse) {
-  if (isTls(keyResponse)) {
-    console.warn("toKeypair: Please don't use `deriveKey` method to get key, use `getKey` instead.")
-    return fromSeed(tlsKeyAsUint8Array(keyResponse.key, 32))
-  }
-  return fromSeed(keyResponse.key)
+  return fromSeed(keyMaterial(keyResponse, false, 'toKeypair'))
 }
 
 /** Keypair seeded by a GetKeyResponse key as is; for a GetTlsKeyResponse, sha256 of the DER. */
 function toKeypairSecure(keyResponse) {
-  if (isTls(keyResponse)) {
-    console.warn("toKeypairSecure: Please don't use `deriveKey` method to get key, use `getKey` instead.")
-    return fromSeed(tlsKeySecureSeed(keyResponse.key))
-  }
-  return fromSeed(keyResponse.key)
+  return fromSeed(keyMaterial(keyResponse, true, 'toKeypairSecure'))
 }
 
 exports.toKeypair = toKeypair

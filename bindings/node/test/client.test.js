@@ -6,7 +6,7 @@ const test = require('node:test')
 const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const { startSimulator, APP_ID } = require('./support/simulator')
-const { DstackClient, TappdClient, DstackError, Status } = require('..')
+const { DstackClient, TappdClient, DstackError, Status, verifySignature } = require('..')
 
 // PROTOCOL.md §6.1: simulator vectors for GetKey(path="a", purpose="p").
 const KEY_A_P = 'bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94'
@@ -150,6 +150,50 @@ test('sign + verify: ed25519, secp256k1, prehashed; chain verifies', async () =>
   // The Sign key is GetKey("vms", "signing"): same public key.
   const vms = await client.getKey('vms', 'signing', 'ed25519')
   assert.equal(ed.verifySignatureChain(APP_ID, KMS_PUB).appPublicKey, vms.verifySignatureChain(APP_ID, KMS_PUB).appPublicKey)
+})
+
+/** Independent check of a secp256k1 `r‖s` signature over SHA-256(data), by node:crypto. */
+function nodeVerifySecp256k1(publicKey, data, signature) {
+  const unc = crypto.ECDH.convertKey(Buffer.from(publicKey), 'secp256k1', undefined, undefined, 'uncompressed')
+  const key = crypto.createPublicKey({
+    format: 'jwk',
+    key: { kty: 'EC', crv: 'secp256k1', x: unc.subarray(1, 33).toString('base64url'), y: unc.subarray(33).toString('base64url') },
+  })
+  return crypto.verify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, Buffer.from(signature))
+}
+
+const flipped = (b, i) => {
+  const out = Buffer.from(b)
+  out[i] ^= 0x01
+  return out
+}
+
+test('verifySignature: simulator Sign results of every algorithm verify; one flipped byte does not', async () => {
+  const data = Buffer.from('verify me locally')
+  const digest = crypto.createHash('sha256').update(data).digest()
+  for (const [algorithm, input] of [['ed25519', data], ['secp256k1', data], ['k256', data], ['secp256k1_prehashed', digest]]) {
+    const s = await client.sign(algorithm, input)
+    assert.equal(verifySignature(algorithm, input, s.signature, s.public_key), true, algorithm)
+    assert.equal(verifySignature(algorithm, input, hex(s.signature), '0x' + hex(s.public_key)), true, `${algorithm} (hex)`)
+    assert.equal(verifySignature(algorithm, flipped(input, 3), s.signature, s.public_key), false, `${algorithm} data`)
+    assert.equal(verifySignature(algorithm, input, flipped(s.signature, 40), s.public_key), false, `${algorithm} signature`)
+    // Independent oracles agree on the valid signature.
+    if (algorithm === 'ed25519') {
+      const key = crypto.createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(s.public_key).toString('base64url') }, format: 'jwk' })
+      assert.ok(crypto.verify(null, input, key, s.signature))
+    } else {
+      assert.ok(nodeVerifySecp256k1(s.public_key, data, s.signature), algorithm)
+    }
+    // verifySignatureChain checks the signature over the data first, for every algorithm.
+    assert.equal(s.verifySignatureChain(APP_ID, KMS_PUB).kmsPublicKey, KMS_PUB)
+    s.signature[40] ^= 0x01 // the result is frozen, its bytes are not
+    assert.throws(() => s.verifySignatureChain(APP_ID, KMS_PUB), isErr(Status.VERIFICATION_FAILED))
+  }
+  const k = await client.sign('secp256k1', data)
+  assert.throws(() => verifySignature('rsa', data, k.signature, k.public_key), isErr(Status.INVALID_ARGUMENT))
+  assert.throws(() => verifySignature('secp256k1', data, Buffer.concat([k.signature, Buffer.of(0)]), k.public_key), isErr(Status.INVALID_ARGUMENT))
+  assert.throws(() => verifySignature('secp256k1_prehashed', data, k.signature, k.public_key), isErr(Status.INVALID_ARGUMENT))
+  assert.throws(() => verifySignature('secp256k1', data, 'zz', k.public_key), isErr(Status.INVALID_HEX))
 })
 
 test('gpuInfo, emitEvent, isReachable', async () => {

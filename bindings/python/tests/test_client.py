@@ -21,6 +21,7 @@ from dstack_sdk import (
     AsyncTappdClient,
     DstackClient,
     DstackError,
+    InvalidArgumentError,
     NoAgentError,
     TappdClient,
     UnsupportedError,
@@ -226,6 +227,54 @@ def test_sign_prehashed_length_checked(client):
         client.sign("secp256k1_prehashed", b"short")
     s = client.sign("secp256k1_prehashed", hashlib.sha256(b"x").digest())
     assert len(s.decode_signature()) >= 64
+
+
+def _flip(data: bytes, i: int) -> bytes:
+    return data[:i] + bytes([data[i] ^ 1]) + data[i + 1 :]
+
+
+@pytest.mark.parametrize("algorithm", ["ed25519", "secp256k1", "k256", "secp256k1_prehashed"])
+def test_verify_signature_local(client, algorithm):
+    message = b"verify me locally"
+    data = hashlib.sha256(message).digest() if algorithm == "secp256k1_prehashed" else message
+    s = client.sign(algorithm, data)
+    sig, pub = s.decode_signature(), s.decode_public_key()
+    # Independent oracle (cryptography) on the simulator's signature.
+    if algorithm == "ed25519":
+        ed25519.Ed25519PublicKey.from_public_bytes(pub).verify(sig, message)
+    else:
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+        der = encode_dss_signature(int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big"))
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256K1(), pub).verify(
+            der, message, ec.ECDSA(hashes.SHA256())
+        )
+    assert dstack_sdk.verify_signature(algorithm, data, sig, pub) is True
+    assert dstack_sdk.verify_signature(algorithm, data, s.signature, "0x" + s.public_key) is True  # hex
+    assert dstack_sdk.verify_signature(algorithm, _flip(data, 3), sig, pub) is False
+    assert dstack_sdk.verify_signature(algorithm, data, _flip(sig, 40), pub) is False
+    # verify_signature_chain checks the signature over the data first, for every algorithm.
+    assert s.verify_signature_chain(APP_ID, KMS_PUB).kms_public_key.hex() == KMS_PUB
+    s.signature = _flip(sig, 40).hex()
+    with pytest.raises(VerificationError, match="does not verify"):
+        s.verify_signature_chain(APP_ID, KMS_PUB)
+
+
+def test_verify_signature_malformed(client):
+    s = client.sign("secp256k1", b"m")
+    sig, pub = s.decode_signature(), s.decode_public_key()
+    with pytest.raises(InvalidArgumentError):
+        dstack_sdk.verify_signature("rsa", b"m", sig, pub)
+    with pytest.raises(InvalidArgumentError):
+        dstack_sdk.verify_signature("secp256k1", b"m", sig + b"\0", pub)  # r||s||v
+    with pytest.raises(InvalidArgumentError):
+        dstack_sdk.verify_signature("secp256k1_prehashed", b"m", sig, pub)  # not a 32-byte digest
+    with pytest.raises(ValueError, match="not valid hex"):
+        dstack_sdk.verify_signature("secp256k1", b"m", "zz", pub)
+    by_hand = dstack_sdk.SignResponse(s.signature, s.signature_chain, s.public_key)
+    with pytest.raises(ValueError, match="algorithm/data unknown"):
+        by_hand.verify_signature_chain(APP_ID, KMS_PUB)
+    assert by_hand.verify_signature_chain(APP_ID, KMS_PUB, algorithm="secp256k1", data="m").app_public_key.hex() == APP_PUB
 
 
 def test_sign_unknown_algorithm(client):

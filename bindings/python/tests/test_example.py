@@ -18,5 +18,6 @@ def test_demo(simulator):
     assert out.returncode == 0, out.stderr
     assert f"app id:       {APP_ID}" in out.stdout
     assert f"kms key {KMS_PUB} (trusted)" in out.stdout
+    assert "sign:         signature verified locally, key 0" in out.stdout
     assert "event log replay matches the quote" in out.stdout
     assert out.stdout.count("  rtmr") == 4

@@ -1,6 +1,8 @@
 """dstack SDK for Python over libdstack (ctypes; no runtime dependencies)."""
 
 from ._lib import library_path, library_version
+from ._native import verify_signature
+from ._version import __version__
 from .dstack_client import (
     AsyncDstackClient,
     AsyncTappdClient,
@@ -62,7 +64,6 @@ from .verify_env_encrypt_public_key import (
     verify_env_encrypt_public_key_legacy,
 )
 
-__version__ = "0.1.0"
 
 __all__ = [
     "DstackClient",
@@ -117,6 +118,7 @@ __all__ = [
     "CryptoError",
     "RngError",
     "PanicError",
+    "verify_signature",
     "library_path",
     "library_version",
 ]

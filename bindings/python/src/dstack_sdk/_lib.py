@@ -4,11 +4,16 @@ ctypes is in the standard library: nothing to compile at install time and no
 runtime dependency.  ctypes releases the GIL around every foreign call, so
 blocking agent calls in worker threads run concurrently.
 
-Search order for the shared library:
-1. the file named by the environment variable ``LIBDSTACK_PATH``;
-2. a copy bundled into this package at install time (``dstack_sdk/libdstack.so``);
-3. ``target/release/libdstack.so`` of the source checkout this file lives in;
-4. ``ctypes.util.find_library("dstack")`` (system library paths).
+The shared library is the file named by ``LIBDSTACK_PATH`` when that is set,
+otherwise the first of these that exists:
+1. a copy bundled into this package at install time (``dstack_sdk/libdstack.so``);
+2. ``target/release/libdstack.so`` of the source checkout this file lives in;
+3. ``ctypes.util.find_library("dstack")`` (system library paths).
+
+Loading is strict: every function below is bound at load time and the
+library's ``dstack_version()`` must be in this package's major.minor series.
+Anything else raises one :class:`~dstack_sdk.errors.LibraryNotFoundError`
+naming the library path, its version and the expected version.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from . import errors
+from ._version import __version__
 
 if sys.platform == "darwin":
     _LIB_FILE = "libdstack.dylib"
@@ -53,20 +59,6 @@ class Slice(Structure):
         if not self.len:
             return b""
         return ctypes.string_at(self.ptr, self.len)
-
-
-class Event(Structure):
-    """``dstack_event``: one decoded event-log entry (borrowed slices)."""
-
-    _fields_ = [
-        ("imr", c_uint32),
-        ("event_type", c_uint32),
-        ("version", c_uint32),
-        ("digest", Slice),
-        ("event", Slice),
-        ("event_payload", Slice),
-        ("preimage", Slice),
-    ]
 
 
 # Response field ids (dstack_field), never renumbered.
@@ -174,24 +166,15 @@ _PROTOTYPES = {
     "dstack_response_count": (c_uint32, [c_void_p, c_uint32, POINTER(c_size_t), _E]),
     "dstack_response_item": (c_uint32, [c_void_p, c_uint32, c_size_t, POINTER(Slice), _E]),
     "dstack_response_u64": (c_uint32, [c_void_p, c_uint32, POINTER(c_uint64), _E]),
-    "dstack_response_body": (Slice, [c_void_p]),
     "dstack_response_free": (None, [c_void_p]),
     # verification and utilities
     "dstack_quote_parse": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_event_log_parse": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_event_log_count": (c_size_t, [c_void_p]),
-    "dstack_event_log_get": (c_uint32, [c_void_p, c_size_t, POINTER(Event), _E]),
-    "dstack_event_log_free": (None, [c_void_p]),
     "dstack_replay_rtmrs": (c_uint32, [_P, c_size_t, _P, _E]),
     "dstack_replay_rtmrs_from_digests": (c_uint32, [_P, c_size_t, _P, _E]),
     "dstack_verify_event_log": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _E]),
     "dstack_verify_signature_chain": (
         c_uint32,
         [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _P, _E],
-    ),
-    "dstack_response_verify_signature_chain": (
-        c_uint32,
-        [c_void_p, _P, c_size_t, _P, c_size_t, _P, _P, _E],
     ),
     "dstack_encrypt_env_vars": (
         c_uint32,
@@ -205,7 +188,6 @@ _PROTOTYPES = {
         c_uint32,
         [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E],
     ),
-    "dstack_unix_time": (c_uint64, []),
     "dstack_compose_hash": (c_uint32, [_P, c_size_t, c_bool, _P, _E]),
     "dstack_compose_canonical_json": (c_uint32, [_P, c_size_t, c_bool, _P, c_size_t, POINTER(c_size_t), _E]),
     "dstack_compose_hash_raw": (c_uint32, [_P, c_size_t, _P, _E]),
@@ -217,17 +199,20 @@ _PROTOTYPES = {
     "dstack_solana_keypair": (c_uint32, [_P, _P, _P, c_size_t, POINTER(c_size_t), _E]),
     "dstack_ed25519_sign": (c_uint32, [_P, _P, c_size_t, _P, _E]),
     "dstack_ed25519_verify": (c_uint32, [_P, _P, c_size_t, _P, POINTER(c_bool), _E]),
+    "dstack_verify_signature": (
+        c_uint32,
+        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, POINTER(c_bool), _E],
+    ),
     "dstack_tappd_report_data": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E]),
 }
 
 
-def _candidates() -> List[Tuple[str, Optional[Path]]]:
-    found: List[Tuple[str, Optional[Path]]] = []
+def _candidates() -> List[Tuple[str, Path]]:
     env = os.environ.get("LIBDSTACK_PATH")
     if env:
-        found.append(("LIBDSTACK_PATH", Path(env)))
+        return [("LIBDSTACK_PATH", Path(env))]
     here = Path(__file__).resolve().parent
-    found.append(("bundled", here / _LIB_FILE))
+    found = [("bundled", here / _LIB_FILE)]
     # bindings/python/src/dstack_sdk/_lib.py -> repository root is four levels up.
     if len(here.parents) >= 4:
         found.append(("source tree", here.parents[3] / "target" / "release" / _LIB_FILE))
@@ -237,70 +222,67 @@ def _candidates() -> List[Tuple[str, Optional[Path]]]:
     return found
 
 
-class _Library:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._cdll: Optional[ctypes.CDLL] = None
-        self.path: Optional[str] = None
-
-    def load(self) -> ctypes.CDLL:
-        if self._cdll is not None:
-            return self._cdll
-        with self._lock:
-            if self._cdll is None:
-                self._cdll = self._open()
-        return self._cdll
-
-    def _open(self) -> ctypes.CDLL:
-        tried: List[str] = []
-        for origin, path in _candidates():
-            if path is None:
-                continue
-            if origin != "system" and not path.is_file():
-                tried.append(f"{origin}: {path} (missing)")
-                continue
-            try:
-                cdll = ctypes.CDLL(str(path))
-            except OSError as exc:
-                if origin == "LIBDSTACK_PATH":
-                    raise errors.LibraryNotFoundError(f"cannot load LIBDSTACK_PATH={path}: {exc}") from exc
-                tried.append(f"{origin}: {path} ({exc})")
-                continue
-            self.path = str(path)
-            _declare(cdll)
-            return cdll
-        raise errors.LibraryNotFoundError(
-            "libdstack not found; set LIBDSTACK_PATH or build it with "
-            "`cargo build --release -p dstack-ffi`. Tried: " + "; ".join(tried)
-        )
+def _series(version: Optional[str]) -> Optional[str]:
+    """``"0.1"`` of ``"0.1.0"``: the C ABI is stable within one major.minor series."""
+    parts = (version or "").split(".")
+    if len(parts) < 3 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return f"{parts[0]}.{parts[1]}"
 
 
-MISSING: set = set()
+_EXPECTED = f"libdstack {_series(__version__)}.x (package {__version__})"
 
 
-def _declare(cdll: ctypes.CDLL) -> None:
+def _load_error(what: str) -> errors.LibraryNotFoundError:
+    return errors.LibraryNotFoundError(
+        f"{what}; this binding needs {_EXPECTED}. "
+        "Build it with `cargo build --release -p dstack-ffi` or set LIBDSTACK_PATH."
+    )
+
+
+def _open() -> Tuple[ctypes.CDLL, str, str]:
+    """Load, bind and check the library; returns ``(cdll, path, version)``."""
+    candidates = _candidates()
+    origin, path = next(
+        ((o, p) for o, p in candidates if o == "system" or p.is_file()), candidates[0]
+    )
+    tried = ", ".join(f"{o}: {p}" for o, p in candidates)
+    try:
+        cdll = ctypes.CDLL(str(path))
+    except OSError as exc:
+        raise _load_error(f"cannot load libdstack (tried {tried}): {exc}") from exc
+    missing = []
     for name, (restype, argtypes) in _PROTOTYPES.items():
         try:
             fn = getattr(cdll, name)
         except AttributeError:
-            # An older libdstack: fail only when that function is used.
-            MISSING.add(name)
+            missing.append(name)
             continue
         fn.restype = restype
         fn.argtypes = argtypes
-    for required in ("dstack_error_status", "dstack_error_message", "dstack_error_free", "dstack_status_message"):
-        if required in MISSING:
-            raise errors.LibraryNotFoundError(f"{LIB.path or 'libdstack'} is not libdstack (no {required})")
+    if "dstack_version" in missing or not cdll.dstack_version():
+        raise _load_error(f"{path} ({origin}) is not libdstack (no dstack_version)")
+    version = cdll.dstack_version().decode("utf-8", "replace")
+    if _series(version) != _series(__version__):
+        raise _load_error(f"{path} ({origin}) is libdstack {version}")
+    if missing:
+        raise _load_error(f"{path} ({origin}) is libdstack {version} but lacks {', '.join(missing)}")
+    return cdll, str(path), version
 
 
-def function(name: str) -> Any:
-    """The declared C function ``name``; a clear error if this libdstack lacks it."""
-    L = lib()
-    if name in MISSING:
-        raise errors.UnsupportedError(
-            errors.UNSUPPORTED, f"the loaded libdstack ({LIB.path}) has no {name}; update libdstack"
-        )
-    return getattr(L, name)
+class _Library:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cdll: Optional[ctypes.CDLL] = None
+        self.path = ""
+        self.version = ""
+
+    def load(self) -> ctypes.CDLL:
+        if self._cdll is None:
+            with self._lock:
+                if self._cdll is None:
+                    self._cdll, self.path, self.version = _open()
+        return self._cdll
 
 
 LIB = _Library()
@@ -310,15 +292,21 @@ def lib() -> ctypes.CDLL:
     return LIB.load()
 
 
+def function(name: str) -> Any:
+    """The declared C function ``name`` (loads the library if needed)."""
+    return getattr(lib(), name)
+
+
 def library_path() -> str:
     """Path of the loaded libdstack (loads it if needed)."""
     LIB.load()
-    assert LIB.path is not None
     return LIB.path
 
 
 def library_version() -> str:
-    return lib().dstack_version().decode()
+    """``dstack_version()`` of the loaded libdstack (loads it if needed)."""
+    LIB.load()
+    return LIB.version
 
 
 def _raise(status: int, err: c_void_p) -> None:
@@ -339,7 +327,7 @@ def _raise(status: int, err: c_void_p) -> None:
 def call(name: str, *args: Any) -> None:
     """Call a fallible ABI function (``out_error`` appended) and raise on failure."""
     L = lib()
-    fn = function(name)
+    fn = getattr(L, name)
     err = c_void_p()
     status = fn(*args, byref(err))
     if status != errors.OK:
@@ -351,7 +339,7 @@ def call(name: str, *args: Any) -> None:
 def call_buffer(name: str, *args: Any, initial: int = 256) -> bytes:
     """Call a function with a trailing ``out, out_cap, out_len`` buffer triple."""
     L = lib()
-    fn = function(name)
+    fn = getattr(L, name)
     cap = initial
     for _ in range(3):
         buf = ctypes.create_string_buffer(max(cap, 1))
@@ -437,18 +425,22 @@ class Response:
     def __init__(self, ptr: c_void_p) -> None:
         self.handle = Handle(ptr, "dstack_response_free")
 
-    def raw(self, field: int) -> Optional[bytes]:
-        out = Slice()
+    def _lookup(self, name: str, *args: Any) -> bool:
+        """Call a ``dstack_response_*`` accessor; False if the response lacks the field."""
         L = lib()
         err = c_void_p()
-        status = L.dstack_response_get(self.handle.ptr, field, byref(out), byref(err))
+        status = getattr(L, name)(self.handle.ptr, *args, byref(err))
         if status == errors.NOT_FOUND:
             if err.value:
                 L.dstack_error_free(err)
-            return None
+            return False
         if status != errors.OK:
             _raise(status, err)
-        return out.tobytes()
+        return True
+
+    def raw(self, field: int) -> Optional[bytes]:
+        out = Slice()
+        return out.tobytes() if self._lookup("dstack_response_get", field, byref(out)) else None
 
     def hex(self, field: int, default: str = "") -> str:
         value = self.raw(field)
@@ -459,16 +451,9 @@ class Response:
         return default if value is None else value.decode("utf-8", "replace")
 
     def items(self, field: int) -> List[bytes]:
-        L = lib()
         count = c_size_t(0)
-        err = c_void_p()
-        status = L.dstack_response_count(self.handle.ptr, field, byref(count), byref(err))
-        if status == errors.NOT_FOUND:
-            if err.value:
-                L.dstack_error_free(err)
+        if not self._lookup("dstack_response_count", field, byref(count)):
             return []
-        if status != errors.OK:
-            _raise(status, err)
         result = []
         for i in range(count.value):
             out = Slice()
@@ -477,20 +462,8 @@ class Response:
         return result
 
     def u64(self, field: int) -> Optional[int]:
-        L = lib()
         out = c_uint64(0)
-        err = c_void_p()
-        status = L.dstack_response_u64(self.handle.ptr, field, byref(out), byref(err))
-        if status == errors.NOT_FOUND:
-            if err.value:
-                L.dstack_error_free(err)
-            return None
-        if status != errors.OK:
-            _raise(status, err)
-        return out.value
-
-    def body(self) -> bytes:
-        return lib().dstack_response_body(self.handle.ptr).tobytes()
+        return out.value if self._lookup("dstack_response_u64", field, byref(out)) else None
 
     def close(self) -> None:
         self.handle.close()

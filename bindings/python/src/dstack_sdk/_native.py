@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_bool
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _lib
 from ._lib import byte_arg, call, call_buffer
@@ -14,22 +14,22 @@ def _out(n: int) -> ctypes.Array:
     return ctypes.create_string_buffer(n)
 
 
-def replay_rtmrs(event_log_json: str) -> Dict[int, str]:
-    """Sound RTMR0-3 replay (runtime-event digests recomputed)."""
+def _replay(fn_name: str, event_log_json: str) -> Dict[int, str]:
     data, n = byte_arg(event_log_json.encode("utf-8"))
     out = _out(192)
-    call("dstack_replay_rtmrs", data, n, out)
+    call(fn_name, data, n, out)
     raw = out.raw
     return {i: raw[i * 48 : (i + 1) * 48].hex() for i in range(4)}
+
+
+def replay_rtmrs(event_log_json: str) -> Dict[int, str]:
+    """Sound RTMR0-3 replay (runtime-event digests recomputed)."""
+    return _replay("dstack_replay_rtmrs", event_log_json)
 
 
 def replay_rtmrs_from_digests(event_log_json: str) -> Dict[int, str]:
     """What the official SDKs computed: logged digests only (unsound for stripped logs)."""
-    data, n = byte_arg(event_log_json.encode("utf-8"))
-    out = _out(192)
-    call("dstack_replay_rtmrs_from_digests", data, n, out)
-    raw = out.raw
-    return {i: raw[i * 48 : (i + 1) * 48].hex() for i in range(4)}
+    return _replay("dstack_replay_rtmrs_from_digests", event_log_json)
 
 
 def verify_event_log(quote: bytes, event_log_json: str, report_data: Optional[bytes]) -> None:
@@ -162,10 +162,6 @@ def encrypt_env_vars(pairs: Sequence[Tuple[str, str]], public_key_hex: str) -> s
     return out.decode("ascii")
 
 
-def unix_time() -> int:
-    return int(_lib.function("dstack_unix_time")())
-
-
 def verify_env_encrypt_public_key(
     public_key: bytes,
     signature: bytes,
@@ -210,3 +206,43 @@ def decode_hex(value: str, what: str) -> bytes:
         raise ValueError(f"{what} is not valid hex: {exc}") from None
 
 
+def hex_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:
+    """Binary inputs (keys, signatures, ids): bytes as is, str as hex."""
+    if isinstance(value, str):
+        return decode_hex(value, what)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be bytes or hex str")
+
+
+def text_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:
+    """Message inputs (data, payloads): bytes as is, str as UTF-8."""
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value)
+    raise TypeError(f"{what} must be str or bytes")
+
+
+def verify_signature(
+    algorithm: str,
+    data: Union[str, bytes],
+    signature: Union[str, bytes],
+    public_key: Union[str, bytes],
+) -> bool:
+    """Check a ``sign`` result locally, with the agent's ``Verify`` semantics.
+
+    ``algorithm``: ``ed25519``; ``secp256k1`` or ``k256`` (ECDSA over
+    SHA-256(``data``), 64-byte ``r||s``, 33- or 65-byte SEC1 key);
+    ``secp256k1_prehashed`` (``data`` is the 32-byte digest).  ``data`` is
+    bytes or UTF-8 text as for ``sign``; ``signature`` and ``public_key`` are
+    bytes or hex.  Returns whether the signature verifies; an unknown algorithm
+    or malformed input raises :class:`~dstack_sdk.errors.InvalidArgumentError`.
+    """
+    a, an = byte_arg(algorithm.encode("utf-8"))
+    d, dn = byte_arg(text_or_bytes(data, "data"))
+    s, sn = byte_arg(hex_or_bytes(signature, "signature"))
+    k, kn = byte_arg(hex_or_bytes(public_key, "public_key"))
+    valid = c_bool(False)
+    call("dstack_verify_signature", a, an, d, dn, s, sn, k, kn, byref(valid))
+    return bool(valid.value)

@@ -61,23 +61,6 @@ def _report_bytes(report_data: Any) -> bytes:
     return data
 
 
-def _data_bytes(value: Any, what: str) -> bytes:
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be str or bytes")
-
-
-def _binary(value: Any, what: str) -> bytes:
-    """Binary inputs (signatures, keys): bytes as is, str as hex."""
-    if isinstance(value, str):
-        return _native.decode_hex(value, what)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be bytes or hex str")
-
-
 def _timeout_ms(timeout: float) -> int:
     if timeout is None or timeout <= 0:
         raise ValueError("timeout must be a positive number of seconds")
@@ -250,6 +233,8 @@ class _NativeClient:
                 signature=r.hex(Field.SIGNATURE),
                 signature_chain=[s.hex() for s in r.items(Field.SIGNATURE_CHAIN)],
                 public_key=r.hex(Field.PUBLIC_KEY),
+                algorithm=algorithm,
+                data=data,
             ),
             self.ptr, a, an, d, dn, 0,
         )
@@ -349,7 +334,7 @@ class _Common:
 
     @staticmethod
     def _sign_args(algorithm: str, data: Any) -> tuple:
-        data_bytes = _data_bytes(data, "data")
+        data_bytes = _native.text_or_bytes(data, "data")
         if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
             raise ValueError(
                 f"Pre-hashed signing requires a 32-byte digest, but received {len(data_bytes)} bytes"
@@ -360,16 +345,16 @@ class _Common:
     def _verify_args(algorithm: str, data: Any, signature: Any, public_key: Any) -> tuple:
         return (
             algorithm,
-            _data_bytes(data, "data"),
-            _binary(signature, "signature"),
-            _binary(public_key, "public_key"),
+            _native.text_or_bytes(data, "data"),
+            _native.hex_or_bytes(signature, "signature"),
+            _native.hex_or_bytes(public_key, "public_key"),
         )
 
     @staticmethod
     def _event_args(event: str, payload: Any) -> tuple:
         if not event:
             raise ValueError("event name cannot be empty")
-        return (event, _data_bytes(payload, "payload"))
+        return (event, _native.text_or_bytes(payload, "payload"))
 
 
 class DstackClient(_Common):
@@ -561,7 +546,7 @@ class _TappdMixin:
         algo = hash_algorithm or "raw"
         if algo == "raw":
             return self._native.raw_quote(_tappd_raw(report_data))
-        data = _data_bytes(report_data, "report_data")
+        data = _native.text_or_bytes(report_data, "report_data")
         if not data:
             raise ValueError("report_data can not be empty")
         return self._native.tdx_quote(data, algo, prefix)
@@ -580,6 +565,28 @@ class _TappdMixin:
         if random_seed:
             flags |= _lib.TAPPD_RANDOM_SEED
         return self._native.derive_key(path or "", subject or path or "", list(alt_names or []), flags)
+
+    def _k256_key_blocking(self, path: Optional[str], purpose: Optional[str], algorithm: str) -> GetKeyResponse:
+        if algorithm not in ("secp256k1", "k256", ""):
+            raise self._unsupported(f'algorithm "{algorithm}"')
+        return self._native.derive_k256_key(path or "", purpose or "")
+
+    def _tls_key_blocking(
+        self,
+        subject: Optional[str],
+        alt_names: Optional[List[str]],
+        usage_ra_tls: bool,
+        usage_server_auth: bool,
+        usage_client_auth: bool,
+        not_before: Optional[int],
+        not_after: Optional[int],
+        with_app_info: Optional[bool],
+    ) -> GetTlsKeyResponse:
+        if not_before is not None or not_after is not None or with_app_info:
+            raise self._unsupported("not_before/not_after/with_app_info")
+        return self._derive_key_blocking(
+            "", subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, True
+        )
 
     @staticmethod
     def _unsupported(name: str) -> UnsupportedError:
@@ -624,9 +631,7 @@ class TappdClient(_TappdMixin, DstackClient):
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
         """``DeriveK256Key``: the same key ``get_key`` gives on newer agents."""
-        if algorithm not in ("secp256k1", "k256", ""):
-            raise self._unsupported(f'algorithm "{algorithm}"')
-        return self._native.derive_k256_key(path or "", purpose or "")
+        return self._k256_key_blocking(path, purpose, algorithm)
 
     def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return self._native.raw_quote(_tappd_raw(report_data))
@@ -644,10 +649,8 @@ class TappdClient(_TappdMixin, DstackClient):
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
         """Random TLS key via ``DeriveKey`` with ``random_seed``."""
-        if not_before is not None or not_after is not None or with_app_info:
-            raise self._unsupported("not_before/not_after/with_app_info")
-        return self._derive_key_blocking(
-            "", subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, True
+        return self._tls_key_blocking(
+            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
         )
 
     def attest(self, report_data: str | bytes) -> AttestResponse:
@@ -711,9 +714,7 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
     async def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
-        if algorithm not in ("secp256k1", "k256", ""):
-            raise self._unsupported(f'algorithm "{algorithm}"')
-        return await self._run(self._native.derive_k256_key, path or "", purpose or "")
+        return await self._run(self._k256_key_blocking, path, purpose, algorithm)
 
     async def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return await self._run(self._native.raw_quote, _tappd_raw(report_data))
@@ -730,11 +731,9 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
         not_after: Optional[int] = None,
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
-        if not_before is not None or not_after is not None or with_app_info:
-            raise self._unsupported("not_before/not_after/with_app_info")
         return await self._run(
-            self._derive_key_blocking, "", subject, alt_names, usage_ra_tls, usage_server_auth,
-            usage_client_auth, True,
+            self._tls_key_blocking, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth,
+            not_before, not_after, with_app_info,
         )
 
     async def attest(self, report_data: str | bytes) -> AttestResponse:

@@ -82,7 +82,8 @@ class DstackError(Exception):
 
 
 class LibraryNotFoundError(DstackError, OSError):
-    """libdstack.so could not be located or loaded."""
+    """libdstack could not be loaded: not found, not libdstack, another major.minor
+    version, or an export missing.  The message names the path and both versions."""
 
     def __init__(self, message: str) -> None:
         DstackError.__init__(self, 0, message)

@@ -18,14 +18,6 @@ from .errors import VerificationError
 HexOrBytes = Union[str, bytes]
 
 
-def _as_bytes(value: HexOrBytes, what: str) -> bytes:
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    if isinstance(value, str):
-        return _native.decode_hex(value, what)
-    raise TypeError(f"{what} must be hex str or bytes")
-
-
 @dataclass(frozen=True)
 class SignatureChainResult:
     """Keys recovered while verifying a signature chain.
@@ -47,8 +39,8 @@ def _verify_chain(
     app_id: HexOrBytes,
     trusted_kms_key: Optional[HexOrBytes],
 ) -> SignatureChainResult:
-    app_id_bytes = _as_bytes(app_id, "app_id")
-    trusted = None if trusted_kms_key is None else _as_bytes(trusted_kms_key, "trusted_kms_key")
+    app_id_bytes = _native.hex_or_bytes(app_id, "app_id")
+    trusted = None if trusted_kms_key is None else _native.hex_or_bytes(trusted_kms_key, "trusted_kms_key")
     app_key, kms_key = _native.verify_signature_chain(
         public_key, purpose, app_signature, kms_signature, app_id_bytes, trusted
     )
@@ -184,7 +176,7 @@ def parse_quote(quote: HexOrBytes) -> Quote:
     """Parse a TDX v4/v5 quote (no signature/collateral verification)."""
     from ._lib import Field
 
-    resp = _native.parse_quote(_as_bytes(quote, "quote"))
+    resp = _native.parse_quote(_native.hex_or_bytes(quote, "quote"))
     try:
         return Quote(
             version=resp.u64(Field.QUOTE_VERSION) or 0,
@@ -282,6 +274,9 @@ class SignResponse:
     signature: str
     signature_chain: List[str]
     public_key: str
+    # Request context kept for verify_signature_chain.
+    algorithm: Optional[str] = field(default=None, repr=False)
+    data: Optional[bytes] = field(default=None, repr=False)
 
     def decode_signature(self) -> bytes:
         return _native.decode_hex(self.signature, "signature")
@@ -293,13 +288,31 @@ class SignResponse:
         return _native.decode_hex(self.public_key, "public_key")
 
     def verify_signature_chain(
-        self, app_id: HexOrBytes, trusted_kms_key: Optional[HexOrBytes] = None
+        self,
+        app_id: HexOrBytes,
+        trusted_kms_key: Optional[HexOrBytes] = None,
+        *,
+        algorithm: Optional[str] = None,
+        data: Optional[Union[str, bytes]] = None,
     ) -> SignatureChainResult:
-        """Check that ``public_key`` is the app's ``signing`` key and chains to the KMS root."""
+        """Check ``signature`` over the signed data with ``public_key`` (see
+        :func:`dstack_sdk.verify_signature`), then that ``public_key`` is the
+        app's ``signing`` key and chains to the KMS root.
+
+        ``algorithm`` and ``data`` default to what was given to ``sign``; pass
+        them for a response built by hand.
+        """
+        use_algorithm = algorithm if algorithm is not None else self.algorithm
+        use_data = data if data is not None else self.data
+        if use_algorithm is None or use_data is None:
+            raise ValueError("algorithm/data unknown: pass algorithm= and data= (the values given to sign)")
         chain = self.decode_signature_chain()
         if len(chain) < 3:
             raise VerificationError(20, f"signature chain has {len(chain)} entries, need 3")
-        return _verify_chain(self.decode_public_key(), "signing", chain[1], chain[2], app_id, trusted_kms_key)
+        public_key = self.decode_public_key()
+        if not _native.verify_signature(use_algorithm, use_data, self.decode_signature(), public_key):
+            raise VerificationError(20, "signature does not verify with public_key")
+        return _verify_chain(public_key, "signing", chain[1], chain[2], app_id, trusted_kms_key)
 
 
 @dataclass

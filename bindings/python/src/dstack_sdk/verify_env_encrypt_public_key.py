@@ -42,21 +42,13 @@ def _trusted(trusted_keys: Optional[Iterable[KeyLike]]) -> Optional[List[bytes]]
         trusted_keys = [trusted_keys]
     out = []
     for key in trusted_keys:
-        raw = _native.decode_hex(key, "trusted key") if isinstance(key, str) else bytes(key)
+        raw = _native.hex_or_bytes(key, "trusted key")
         if len(raw) != 33:
             raise ValueError("trusted keys must be 33-byte compressed secp256k1 public keys")
         out.append(raw)
     if not out:
         raise ValueError("trusted_keys is empty")
     return out
-
-
-def _bytes(value: KeyLike, what: str) -> bytes:
-    if isinstance(value, str):
-        return _native.decode_hex(value, what)
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be bytes or hex str")
 
 
 def _recover(
@@ -80,8 +72,8 @@ def _recover(
             raise ValueError("max_age_seconds must be positive")
     try:
         signer = _native.verify_env_encrypt_public_key(
-            _bytes(public_key, "public_key"),
-            _bytes(signature, "signature"),
+            _native.hex_or_bytes(public_key, "public_key"),
+            _native.hex_or_bytes(signature, "signature"),
             app_id,
             timestamp,
             int(time.time()) if now is None else int(now),
