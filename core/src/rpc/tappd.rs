@@ -2,7 +2,7 @@
 
 use super::dstack::{GetTlsKeyResponse, VersionResponse};
 use super::info::InfoResponse;
-use super::json::{self, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
+use crate::json::{self, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 use super::{Rpc, SignatureChain, MAX_SIGNATURE_CHAIN};
 use crate::error::{Error, Result};
 
