@@ -14,7 +14,10 @@
 
 use sha2::{Digest, Sha384};
 
-use crate::compose::json::{write_js_string, CodePoint, HashSink, JsonStr, Parser, Sink, Value};
+use crate::json::{
+    write_str, BufSink, CodePoint, Escaping, HashSink, JsonStr, Parser, Sink, Value,
+    MAX_DEPTH_DOCUMENT,
+};
 use crate::error::{Error, Result};
 use crate::quote::Quote;
 
@@ -70,14 +73,20 @@ fn v1_digest(
     Ok(h.finalize().into())
 }
 
+/// An event name: given by the caller, or a JSON string from a log (maybe escaped).
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    Text(&'a str),
+    Json(JsonStr<'a>),
+}
+
 /// Streams the canonical (RFC 8785) V2 pre-image into `sink`.
-fn v2_preimage(
-    name: impl Iterator<Item = CodePoint>,
-    payload: Bytes<'_>,
-    sink: &mut impl Sink,
-) -> Result<()> {
+fn v2_preimage(name: Name<'_>, payload: Bytes<'_>, sink: &mut impl Sink) -> Result<()> {
     sink.put(b"{\"name\":");
-    write_js_string(name, sink);
+    match name {
+        Name::Text(s) => write_str(s, Escaping::JavaScript, sink),
+        Name::Json(s) => s.write_escaped(Escaping::JavaScript, sink),
+    }
     sink.put(b",\"payload\":\"");
     let mut hex = [0u8; 128];
     let mut res = Ok(());
@@ -90,7 +99,7 @@ fn v2_preimage(
     Ok(())
 }
 
-fn v2_digest(name: impl Iterator<Item = CodePoint>, payload: Bytes<'_>) -> Result<[u8; 48]> {
+fn v2_digest(name: Name<'_>, payload: Bytes<'_>) -> Result<[u8; 48]> {
     let mut s = HashSink(Sha384::new());
     v2_preimage(name, payload, &mut s)?;
     Ok(s.0.finalize().into())
@@ -105,40 +114,25 @@ pub fn runtime_event_digest_v1(event_type: u32, name: &str, payload: &[u8]) -> [
 /// V2 runtime-event digest: SHA-384 of the RFC 8785 JSON
 /// `{"name":<name>,"payload":"<lowercase hex>","type":134217729}`, streamed into the hash.
 pub fn runtime_event_digest_v2(name: &str, payload: &[u8]) -> [u8; 48] {
-    v2_digest(name.chars().map(CodePoint::Char), Bytes::Raw(payload)).unwrap_or([0; 48])
+    v2_digest(Name::Text(name), Bytes::Raw(payload)).unwrap_or([0; 48])
 }
 
 /// Length of the V2 pre-image of (`name`, `payload`), for sizing [`runtime_event_preimage_v2`].
 pub fn runtime_event_preimage_v2_len(name: &str, payload: &[u8]) -> usize {
-    let mut c = Counter(0);
+    let mut c = BufSink::counting();
     // Raw bytes never fail to stream.
-    let _ = v2_preimage(
-        name.chars().map(CodePoint::Char),
-        Bytes::Raw(payload),
-        &mut c,
-    );
-    c.0
+    let _ = v2_preimage(Name::Text(name), Bytes::Raw(payload), &mut c);
+    c.len()
 }
 
 /// Writes the canonical V2 pre-image of (`name`, `payload`) into `out`.
 pub fn runtime_event_preimage_v2(name: &str, payload: &[u8], out: &mut [u8]) -> Result<usize> {
-    let mut s = crate::compose::json::BufSink { out, len: 0 };
-    v2_preimage(
-        name.chars().map(CodePoint::Char),
-        Bytes::Raw(payload),
-        &mut s,
-    )?;
-    if s.len > s.out.len() {
-        return Err(Error::BufferTooSmall { needed: s.len });
+    let mut s = BufSink::new(out);
+    v2_preimage(Name::Text(name), Bytes::Raw(payload), &mut s)?;
+    if !s.fits() {
+        return Err(Error::BufferTooSmall { needed: s.len() });
     }
-    Ok(s.len)
-}
-
-struct Counter(usize);
-impl Sink for Counter {
-    fn put(&mut self, b: &[u8]) {
-        self.0 += b.len();
-    }
+    Ok(s.len())
 }
 
 /// Compares streamed bytes with an expected hex text.
@@ -270,7 +264,7 @@ impl<'a> Event<'a> {
         }
         match self.version {
             1 => v1_digest(self.event_type, self.chars(), Bytes::Hex(self.payload)),
-            _ => v2_digest(self.name.code_points(), Bytes::Hex(self.payload)),
+            _ => v2_digest(Name::Json(self.name), Bytes::Hex(self.payload)),
         }
     }
 
@@ -298,7 +292,7 @@ impl<'a> Event<'a> {
             at: 0,
             equal: true,
         };
-        v2_preimage(self.name.code_points(), Bytes::Hex(self.payload), &mut cmp)?;
+        v2_preimage(Name::Json(self.name), Bytes::Hex(self.payload), &mut cmp)?;
         if cmp.equal && 2 * cmp.at == pre.len() {
             Ok(())
         } else {
@@ -331,13 +325,9 @@ const KNOWN_KEYS: [&str; 7] = [
 
 fn parse_raw_event<'a>(p: &mut Parser<'a>) -> Result<RawEvent<'a>> {
     let mut e = RawEvent::default();
-    p.expect(b'{')?;
-    if p.eat(b'}') {
-        return Ok(e);
-    }
-    loop {
-        let key = p.string()?;
-        p.expect(b':')?;
+    let mut first = true;
+    while let Some(key) = p.next_key(first)? {
+        first = false;
         let v = p.value(2)?;
         // `eq_str` also matches escaped spellings of the keys.
         match KNOWN_KEYS.iter().position(|k| key.eq_str(k)) {
@@ -350,12 +340,8 @@ fn parse_raw_event<'a>(p: &mut Parser<'a>) -> Result<RawEvent<'a>> {
             Some(6) => e.preimage = Some(v),
             _ => {}
         }
-        if p.eat(b',') {
-            continue;
-        }
-        p.expect(b'}')?;
-        return Ok(e);
     }
+    Ok(e)
 }
 
 fn strict_u32(v: Option<Value<'_>>) -> Result<u32> {
@@ -428,7 +414,7 @@ pub struct Events<'a> {
 /// `Error::MalformedResponse`. No allocation and no limit on the number of events.
 pub fn events(json: &[u8]) -> Events<'_> {
     Events {
-        p: Parser::new(json),
+        p: Parser::new(json, MAX_DEPTH_DOCUMENT),
         started: false,
         done: false,
     }
@@ -440,15 +426,9 @@ impl<'a> Events<'a> {
             return None;
         }
         let r = (|| {
-            if !self.started {
-                self.started = true;
-                self.p.expect(b'[')?;
-                if self.p.eat(b']') {
-                    self.p.end()?;
-                    return Ok(None);
-                }
-            } else if !self.p.eat(b',') {
-                self.p.expect(b']')?;
+            let first = !self.started;
+            self.started = true;
+            if !self.p.next_element(first)? {
                 self.p.end()?;
                 return Ok(None);
             }
@@ -507,11 +487,7 @@ pub fn replay_sound(json: &[u8]) -> Result<[[u8; 48]; 4]> {
 /// use [`replay_sound`] to verify.
 pub fn replay_from_digests(json: &[u8]) -> Result<[[u8; 48]; 4]> {
     let mut mrs = [[0u8; 48]; 4];
-    let mut it = Events {
-        p: Parser::new(json),
-        started: false,
-        done: false,
-    };
+    let mut it = events(json);
     while let Some(raw) = it.next_raw() {
         let raw = raw?;
         let idx = match raw.imr {
