@@ -344,6 +344,25 @@ fn parse_raw_event<'a>(p: &mut Parser<'a>) -> Result<RawEvent<'a>> {
     Ok(e)
 }
 
+/// An `imr` as JavaScript and Python read it: a number with an integral value (`2`,
+/// `2.0`, `2e0`, `-0`) is that integer; a fraction or a non-number is malformed.
+/// `Ok(None)` for an integer outside 0..=3. Both replays use it, so they agree on which
+/// spellings are valid.
+fn imr_index(v: Value<'_>) -> Result<Option<u32>> {
+    let Value::Num(n) = v else {
+        return Err(BAD);
+    };
+    let f: f64 = n.parse().map_err(|_| BAD)?;
+    // Every float of magnitude >= 2^53 is an integer.
+    if f.abs() < 9.0e15 && (f as i64) as f64 != f {
+        return Err(BAD);
+    }
+    if !(0.0..=3.0).contains(&f) {
+        return Ok(None);
+    }
+    Ok(Some(f as u32))
+}
+
 fn strict_u32(v: Option<Value<'_>>) -> Result<u32> {
     match v {
         Some(Value::Num(n)) if n.bytes().all(|b| b.is_ascii_digit()) => n.parse().map_err(|_| BAD),
@@ -366,10 +385,7 @@ fn hex_text<'a>(v: Option<Value<'a>>) -> Result<&'a str> {
 
 impl<'a> RawEvent<'a> {
     fn strict(self) -> Result<Event<'a>> {
-        let imr = strict_u32(self.imr)?;
-        if imr > 3 {
-            return Err(BAD);
-        }
+        let imr = imr_index(self.imr.ok_or(BAD)?)?.ok_or(BAD)?;
         let event_type = strict_u32(self.event_type)?;
         let digest = hex_text(self.digest)?;
         let name = match self.event {
@@ -408,9 +424,11 @@ pub struct Events<'a> {
     done: bool,
 }
 
-/// Iterates the events of the JSON array `json`, validating each one strictly: `imr`
-/// 0..=3 and `event_type` as unsigned integers, `digest`/`event_payload`/`preimage` as
-/// hex, `event` a string, `version` absent, 1 or 2. Anything else is
+/// Iterates the events of the JSON array `json`, validating each one strictly: `imr` an
+/// integer 0..=3 (any spelling of an integral number, `2.0` too, as in JavaScript and
+/// Python and as [`replay_from_digests`] reads it), `event_type` an unsigned integer,
+/// `digest`/`event_payload`/`preimage` hex, `event` a string, `version` absent, 1 or 2.
+/// Anything else is
 /// `Error::MalformedResponse`. No allocation and no limit on the number of events.
 pub fn events(json: &[u8]) -> Events<'_> {
     Events {
@@ -483,27 +501,18 @@ pub fn replay_sound(json: &[u8]) -> Result<[[u8; 48]; 4]> {
 /// log order, zero-padded on the right to 48 bytes (longer digests hashed whole). Events
 /// whose `imr` is absent or a number outside 0..=3 are ignored, as the SDKs did. Errors:
 /// a digest that is missing, not a string, odd-length, `0x`-prefixed or not hex; an `imr`
-/// that is not an integer (string, boolean, null, fraction). **Unsound on stripped logs**:
+/// that is not an integer (string, boolean, null, fraction; `2.0` is the integer 2, as
+/// in [`replay_sound`]). **Unsound on stripped logs**:
 /// use [`replay_sound`] to verify.
 pub fn replay_from_digests(json: &[u8]) -> Result<[[u8; 48]; 4]> {
     let mut mrs = [[0u8; 48]; 4];
     let mut it = events(json);
     while let Some(raw) = it.next_raw() {
         let raw = raw?;
-        let idx = match raw.imr {
+        let idx = match raw.imr.map(imr_index).transpose()?.flatten() {
+            Some(i) => i as usize,
+            // Absent, or an integer outside 0..=3.
             None => continue,
-            Some(Value::Num(n)) => {
-                let f: f64 = n.parse().map_err(|_| BAD)?;
-                // Every float of magnitude >= 2^53 is an integer.
-                if f.abs() < 9.0e15 && (f as i64) as f64 != f {
-                    return Err(BAD);
-                }
-                if !(0.0..=3.0).contains(&f) {
-                    continue;
-                }
-                f as usize
-            }
-            Some(_) => return Err(BAD),
         };
         let digest = Bytes::Hex(hex_text(raw.digest).map_err(|_| Error::InvalidHex)?);
         let mut h = Sha384::new();
@@ -546,4 +555,60 @@ pub fn verify_against_quote(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(imr: &str, digest: &[u8; 48]) -> heapless::String<256> {
+        let mut hex = [0u8; 96];
+        let hex = crate::hex::encode(digest, &mut hex).unwrap();
+        let mut s = heapless::String::new();
+        for part in [
+            r#"[{"imr":"#,
+            imr,
+            r#","event_type":1,"digest":""#,
+            hex,
+            r#"","event":"e","event_payload":""}]"#,
+        ] {
+            s.push_str(part).unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn integral_imr_spellings_agree_in_both_replays() {
+        let digest = [0x5a; 48];
+        // RTMR2 after one extend: SHA-384(48 zero bytes ‖ digest); the others stay zero.
+        let mut want = [[0u8; 48]; 4];
+        let mut h = Sha384::new();
+        h.update([0u8; 48]);
+        h.update(digest);
+        want[2] = h.finalize().into();
+        for imr in ["2", "2.0", "2e0", "0.2e1", "2.000"] {
+            let text = log(imr, &digest);
+            assert_eq!(replay_sound(text.as_bytes()), Ok(want), "{imr}");
+            assert_eq!(replay_from_digests(text.as_bytes()), Ok(want), "{imr}");
+            let ev = events(text.as_bytes()).next().unwrap().unwrap();
+            assert_eq!(ev.imr(), 2);
+        }
+        // `-0` is RTMR0.
+        let text = log("-0.0", &digest);
+        let got = replay_sound(text.as_bytes()).unwrap();
+        assert_eq!((got[0], got[2]), (want[2], [0u8; 48]));
+        assert_eq!(replay_from_digests(text.as_bytes()), Ok(got));
+        // A fraction is an error in both.
+        for imr in ["2.5", "1e-1"] {
+            let text = log(imr, &digest);
+            assert_eq!(replay_sound(text.as_bytes()), Err(BAD), "{imr}");
+            assert_eq!(replay_from_digests(text.as_bytes()), Err(BAD), "{imr}");
+        }
+        // An integer outside 0..=3: an error for the strict replay, skipped by the SDKs'.
+        for imr in ["4.0", "-1", "1e300"] {
+            let text = log(imr, &digest);
+            assert_eq!(replay_sound(text.as_bytes()), Err(BAD), "{imr}");
+            assert_eq!(replay_from_digests(text.as_bytes()), Ok([[0u8; 48]; 4]));
+        }
+    }
 }
