@@ -14,8 +14,8 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroize;
 
-use crate::json::{write_str, BufSink, Escaping, Sink};
 use crate::error::{Error, Result};
+use crate::json::{write_str, BufSink, Escaping, Sink};
 
 const HEADER: usize = 32 + 12;
 const TAG: usize = 16;

@@ -14,11 +14,11 @@
 
 use sha2::{Digest, Sha384};
 
+use crate::error::{Error, Result};
 use crate::json::{
     write_str, BufSink, CodePoint, Escaping, HashSink, JsonStr, Parser, Sink, Value,
     MAX_DEPTH_DOCUMENT,
 };
-use crate::error::{Error, Result};
 use crate::quote::Quote;
 
 /// `event_type` of dstack runtime events (V1 and V2).
@@ -352,6 +352,12 @@ fn imr_index(v: Value<'_>) -> Result<Option<u32>> {
     let Value::Num(n) = v else {
         return Err(BAD);
     };
+    if n.len() == 1 {
+        // The usual spelling: one digit.
+        return Ok(Some(n.as_bytes()[0] - b'0')
+            .filter(|&i| i <= 3)
+            .map(u32::from));
+    }
     let f: f64 = n.parse().map_err(|_| BAD)?;
     // Every float of magnitude >= 2^53 is an integer.
     if f.abs() < 9.0e15 && (f as i64) as f64 != f {

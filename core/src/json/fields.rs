@@ -45,10 +45,7 @@ pub(crate) fn fields<'a, const N: usize>(
 }
 
 /// Calls `f` on each element of an already validated array (`Value::Arr` text).
-fn for_each_element<'a>(
-    v: Value<'a>,
-    mut f: impl FnMut(Value<'a>) -> Result<()>,
-) -> Result<()> {
+fn for_each_element<'a>(v: Value<'a>, mut f: impl FnMut(Value<'a>) -> Result<()>) -> Result<()> {
     let Value::Arr(arr) = v else {
         return Err(BAD);
     };

@@ -70,10 +70,7 @@ impl<'a> JsonStr<'a> {
 
     /// The decoded code points.
     pub fn code_points(&self) -> CodePoints<'a> {
-        CodePoints {
-            s: self.raw,
-            i: 0,
-        }
+        CodePoints { s: self.raw, i: 0 }
     }
 
     /// Whether the decoded string equals `s` (no buffer needed).
@@ -235,21 +232,29 @@ fn decode_escape(s: &[u8]) -> Option<(CodePoint, usize)> {
 fn unescape_into(raw: &[u8], out: &mut [u8]) -> Result<Option<usize>> {
     let mut i = 0;
     let mut w = 0;
+    let mut enc = [0u8; 4];
     while i < raw.len() {
-        let (piece, consumed): (&[u8], usize);
-        let mut enc = [0u8; 4];
-        if raw[i] != b'\\' {
-            let end = raw[i..]
-                .iter()
-                .position(|&c| c == b'\\')
-                .map_or(raw.len(), |p| i + p);
-            (piece, consumed) = (&raw[i..end], end - i);
-        } else {
-            match decode_escape(&raw[i..]).ok_or(BAD)? {
-                (CodePoint::Char(c), n) => (piece, consumed) = (c.encode_utf8(&mut enc).as_bytes(), n),
-                (CodePoint::Lone(_), _) => return Err(BAD),
+        let (piece, consumed): (&[u8], usize) = match raw[i] {
+            b'\\' => match raw.get(i + 1) {
+                Some(b'u') => match decode_escape(&raw[i..]).ok_or(BAD)? {
+                    (CodePoint::Char(c), n) => (c.encode_utf8(&mut enc).as_bytes(), n),
+                    (CodePoint::Lone(_), _) => return Err(BAD),
+                },
+                Some(&e) => {
+                    // Every simple escape decodes to one ASCII byte.
+                    enc[0] = simple_escape(e).ok_or(BAD)? as u8;
+                    (&enc[..1], 2)
+                }
+                None => return Err(BAD),
+            },
+            _ => {
+                let end = raw[i..]
+                    .iter()
+                    .position(|&c| c == b'\\')
+                    .map_or(raw.len(), |p| i + p);
+                (&raw[i..end], end - i)
             }
-        }
+        };
         match out.get_mut(w..w + piece.len()) {
             Some(dst) => dst.copy_from_slice(piece),
             None => return Ok(None),
@@ -613,7 +618,13 @@ mod tests {
                 CodePoint::Char('b')
             ]
         );
-        for bad in [&b"\"a\x01\""[..], br#""\x""#, br#""\u12""#, b"\"abc", b"\"\xff\""] {
+        for bad in [
+            &b"\"a\x01\""[..],
+            br#""\x""#,
+            br#""\u12""#,
+            b"\"abc",
+            b"\"\xff\"",
+        ] {
             assert!(Parser::new(bad, 8).string().is_err(), "{bad:?}");
         }
         let mut out = [0u8; 8];
