@@ -16,13 +16,13 @@ use crate::keys::secp256k1_recover_prehash;
 /// The keys recovered from a signature chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChainInfo {
-    /// The app's k256 key (compressed), signer of chain[0].
+    /// The app's k256 key (compressed), signer of `chain[0]`.
     pub app_key: [u8; 33],
-    /// The KMS root k256 key (compressed), signer of chain[1].
+    /// The KMS root k256 key (compressed), signer of `chain[1]`.
     pub kms_key: [u8; 33],
 }
 
-/// The message hash chain[0] signs: `keccak256(purpose ‖ ":" ‖ lowercase_hex(public_key))`.
+/// The message hash `chain[0]` signs: `keccak256(purpose ‖ ":" ‖ lowercase_hex(public_key))`.
 pub fn key_message_hash(purpose: &str, public_key: &[u8]) -> [u8; 32] {
     let mut h = Keccak256::new();
     h.update(purpose.as_bytes());
@@ -37,7 +37,7 @@ pub fn key_message_hash(purpose: &str, public_key: &[u8]) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The message hash chain[1] signs: `keccak256("dstack-kms-issued:" ‖ app_id ‖ app_key)`.
+/// The message hash `chain[1]` signs: `keccak256("dstack-kms-issued:" ‖ app_id ‖ app_key)`.
 pub fn app_key_message_hash(app_id: &[u8], app_key: &[u8; 33]) -> [u8; 32] {
     let mut h = Keccak256::new();
     h.update(b"dstack-kms-issued:");

@@ -14,18 +14,11 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroize;
 
-use crate::compose::json::{write_js_string, BufSink, CodePoint, Sink};
 use crate::error::{Error, Result};
+use crate::json::{write_str, BufSink, Escaping, Sink};
 
 const HEADER: usize = 32 + 12;
 const TAG: usize = 16;
-
-struct Counter(usize);
-impl Sink for Counter {
-    fn put(&mut self, b: &[u8]) {
-        self.0 += b.len();
-    }
-}
 
 fn write_plaintext(envs: &[(&str, &str)], sink: &mut impl Sink) {
     sink.put(b"{\"env\":[");
@@ -34,9 +27,9 @@ fn write_plaintext(envs: &[(&str, &str)], sink: &mut impl Sink) {
             sink.put(b",");
         }
         sink.put(b"{\"key\":");
-        write_js_string(k.chars().map(CodePoint::Char), sink);
+        write_str(k, Escaping::JavaScript, sink);
         sink.put(b",\"value\":");
-        write_js_string(v.chars().map(CodePoint::Char), sink);
+        write_str(v, Escaping::JavaScript, sink);
         sink.put(b"}");
     }
     sink.put(b"]}");
@@ -44,9 +37,9 @@ fn write_plaintext(envs: &[(&str, &str)], sink: &mut impl Sink) {
 
 /// Byte length of the JSON plaintext for `envs`.
 pub fn env_plaintext_len(envs: &[(&str, &str)]) -> usize {
-    let mut c = Counter(0);
+    let mut c = BufSink::counting();
     write_plaintext(envs, &mut c);
-    c.0
+    c.len()
 }
 
 /// Length of the hex text [`encrypt_env_vars`] writes for `envs`.
@@ -96,10 +89,7 @@ pub fn encrypt_env_vars(
     out[..32].copy_from_slice(eph_pub.as_bytes());
     out[32..HEADER].copy_from_slice(&iv);
     {
-        let mut sink = BufSink {
-            out: &mut out[HEADER..HEADER + pt_len],
-            len: 0,
-        };
+        let mut sink = BufSink::new(&mut out[HEADER..HEADER + pt_len]);
         write_plaintext(envs, &mut sink);
     }
     let body = &mut out[HEADER..HEADER + pt_len];

@@ -40,7 +40,9 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::BufferTooSmall { needed } => write!(f, "buffer too small: {needed} bytes needed"),
+            Error::BufferTooSmall { needed } => {
+                write!(f, "buffer too small: {needed} bytes needed")
+            }
             Error::InvalidArgument(why) => write!(f, "invalid argument: {why}"),
             Error::InvalidHex => f.write_str("invalid hex"),
             Error::MalformedHttp => f.write_str("malformed HTTP response"),

@@ -14,8 +14,11 @@
 
 use sha2::{Digest, Sha384};
 
-use crate::compose::json::{write_js_string, CodePoint, HashSink, JsonStr, Parser, Sink, Value};
 use crate::error::{Error, Result};
+use crate::json::{
+    write_str, BufSink, CodePoint, Escaping, HashSink, JsonStr, Parser, Sink, Value,
+    MAX_DEPTH_DOCUMENT,
+};
 use crate::quote::Quote;
 
 /// `event_type` of dstack runtime events (V1 and V2).
@@ -70,14 +73,20 @@ fn v1_digest(
     Ok(h.finalize().into())
 }
 
+/// An event name: given by the caller, or a JSON string from a log (maybe escaped).
+#[derive(Clone, Copy)]
+enum Name<'a> {
+    Text(&'a str),
+    Json(JsonStr<'a>),
+}
+
 /// Streams the canonical (RFC 8785) V2 pre-image into `sink`.
-fn v2_preimage(
-    name: impl Iterator<Item = CodePoint>,
-    payload: Bytes<'_>,
-    sink: &mut impl Sink,
-) -> Result<()> {
+fn v2_preimage(name: Name<'_>, payload: Bytes<'_>, sink: &mut impl Sink) -> Result<()> {
     sink.put(b"{\"name\":");
-    write_js_string(name, sink);
+    match name {
+        Name::Text(s) => write_str(s, Escaping::JavaScript, sink),
+        Name::Json(s) => s.write_escaped(Escaping::JavaScript, sink),
+    }
     sink.put(b",\"payload\":\"");
     let mut hex = [0u8; 128];
     let mut res = Ok(());
@@ -90,7 +99,7 @@ fn v2_preimage(
     Ok(())
 }
 
-fn v2_digest(name: impl Iterator<Item = CodePoint>, payload: Bytes<'_>) -> Result<[u8; 48]> {
+fn v2_digest(name: Name<'_>, payload: Bytes<'_>) -> Result<[u8; 48]> {
     let mut s = HashSink(Sha384::new());
     v2_preimage(name, payload, &mut s)?;
     Ok(s.0.finalize().into())
@@ -105,40 +114,25 @@ pub fn runtime_event_digest_v1(event_type: u32, name: &str, payload: &[u8]) -> [
 /// V2 runtime-event digest: SHA-384 of the RFC 8785 JSON
 /// `{"name":<name>,"payload":"<lowercase hex>","type":134217729}`, streamed into the hash.
 pub fn runtime_event_digest_v2(name: &str, payload: &[u8]) -> [u8; 48] {
-    v2_digest(name.chars().map(CodePoint::Char), Bytes::Raw(payload)).unwrap_or([0; 48])
+    v2_digest(Name::Text(name), Bytes::Raw(payload)).unwrap_or([0; 48])
 }
 
 /// Length of the V2 pre-image of (`name`, `payload`), for sizing [`runtime_event_preimage_v2`].
 pub fn runtime_event_preimage_v2_len(name: &str, payload: &[u8]) -> usize {
-    let mut c = Counter(0);
+    let mut c = BufSink::counting();
     // Raw bytes never fail to stream.
-    let _ = v2_preimage(
-        name.chars().map(CodePoint::Char),
-        Bytes::Raw(payload),
-        &mut c,
-    );
-    c.0
+    let _ = v2_preimage(Name::Text(name), Bytes::Raw(payload), &mut c);
+    c.len()
 }
 
 /// Writes the canonical V2 pre-image of (`name`, `payload`) into `out`.
 pub fn runtime_event_preimage_v2(name: &str, payload: &[u8], out: &mut [u8]) -> Result<usize> {
-    let mut s = crate::compose::json::BufSink { out, len: 0 };
-    v2_preimage(
-        name.chars().map(CodePoint::Char),
-        Bytes::Raw(payload),
-        &mut s,
-    )?;
-    if s.len > s.out.len() {
-        return Err(Error::BufferTooSmall { needed: s.len });
+    let mut s = BufSink::new(out);
+    v2_preimage(Name::Text(name), Bytes::Raw(payload), &mut s)?;
+    if !s.fits() {
+        return Err(Error::BufferTooSmall { needed: s.len() });
     }
-    Ok(s.len)
-}
-
-struct Counter(usize);
-impl Sink for Counter {
-    fn put(&mut self, b: &[u8]) {
-        self.0 += b.len();
-    }
+    Ok(s.len())
 }
 
 /// Compares streamed bytes with an expected hex text.
@@ -270,7 +264,7 @@ impl<'a> Event<'a> {
         }
         match self.version {
             1 => v1_digest(self.event_type, self.chars(), Bytes::Hex(self.payload)),
-            _ => v2_digest(self.name.code_points(), Bytes::Hex(self.payload)),
+            _ => v2_digest(Name::Json(self.name), Bytes::Hex(self.payload)),
         }
     }
 
@@ -298,7 +292,7 @@ impl<'a> Event<'a> {
             at: 0,
             equal: true,
         };
-        v2_preimage(self.name.code_points(), Bytes::Hex(self.payload), &mut cmp)?;
+        v2_preimage(Name::Json(self.name), Bytes::Hex(self.payload), &mut cmp)?;
         if cmp.equal && 2 * cmp.at == pre.len() {
             Ok(())
         } else {
@@ -331,13 +325,9 @@ const KNOWN_KEYS: [&str; 7] = [
 
 fn parse_raw_event<'a>(p: &mut Parser<'a>) -> Result<RawEvent<'a>> {
     let mut e = RawEvent::default();
-    p.expect(b'{')?;
-    if p.eat(b'}') {
-        return Ok(e);
-    }
-    loop {
-        let key = p.string()?;
-        p.expect(b':')?;
+    let mut first = true;
+    while let Some(key) = p.next_key(first)? {
+        first = false;
         let v = p.value(2)?;
         // `eq_str` also matches escaped spellings of the keys.
         match KNOWN_KEYS.iter().position(|k| key.eq_str(k)) {
@@ -350,12 +340,33 @@ fn parse_raw_event<'a>(p: &mut Parser<'a>) -> Result<RawEvent<'a>> {
             Some(6) => e.preimage = Some(v),
             _ => {}
         }
-        if p.eat(b',') {
-            continue;
-        }
-        p.expect(b'}')?;
-        return Ok(e);
     }
+    Ok(e)
+}
+
+/// An `imr` as JavaScript and Python read it: a number with an integral value (`2`,
+/// `2.0`, `2e0`, `-0`) is that integer; a fraction or a non-number is malformed.
+/// `Ok(None)` for an integer outside 0..=3. Both replays use it, so they agree on which
+/// spellings are valid.
+fn imr_index(v: Value<'_>) -> Result<Option<u32>> {
+    let Value::Num(n) = v else {
+        return Err(BAD);
+    };
+    if n.len() == 1 {
+        // The usual spelling: one digit.
+        return Ok(Some(n.as_bytes()[0] - b'0')
+            .filter(|&i| i <= 3)
+            .map(u32::from));
+    }
+    let f: f64 = n.parse().map_err(|_| BAD)?;
+    // Every float of magnitude >= 2^53 is an integer.
+    if f.abs() < 9.0e15 && (f as i64) as f64 != f {
+        return Err(BAD);
+    }
+    if !(0.0..=3.0).contains(&f) {
+        return Ok(None);
+    }
+    Ok(Some(f as u32))
 }
 
 fn strict_u32(v: Option<Value<'_>>) -> Result<u32> {
@@ -380,10 +391,7 @@ fn hex_text<'a>(v: Option<Value<'a>>) -> Result<&'a str> {
 
 impl<'a> RawEvent<'a> {
     fn strict(self) -> Result<Event<'a>> {
-        let imr = strict_u32(self.imr)?;
-        if imr > 3 {
-            return Err(BAD);
-        }
+        let imr = imr_index(self.imr.ok_or(BAD)?)?.ok_or(BAD)?;
         let event_type = strict_u32(self.event_type)?;
         let digest = hex_text(self.digest)?;
         let name = match self.event {
@@ -422,13 +430,15 @@ pub struct Events<'a> {
     done: bool,
 }
 
-/// Iterates the events of the JSON array `json`, validating each one strictly: `imr`
-/// 0..=3 and `event_type` as unsigned integers, `digest`/`event_payload`/`preimage` as
-/// hex, `event` a string, `version` absent, 1 or 2. Anything else is
+/// Iterates the events of the JSON array `json`, validating each one strictly: `imr` an
+/// integer 0..=3 (any spelling of an integral number, `2.0` too, as in JavaScript and
+/// Python and as [`replay_from_digests`] reads it), `event_type` an unsigned integer,
+/// `digest`/`event_payload`/`preimage` hex, `event` a string, `version` absent, 1 or 2.
+/// Anything else is
 /// `Error::MalformedResponse`. No allocation and no limit on the number of events.
 pub fn events(json: &[u8]) -> Events<'_> {
     Events {
-        p: Parser::new(json),
+        p: Parser::new(json, MAX_DEPTH_DOCUMENT),
         started: false,
         done: false,
     }
@@ -440,15 +450,9 @@ impl<'a> Events<'a> {
             return None;
         }
         let r = (|| {
-            if !self.started {
-                self.started = true;
-                self.p.expect(b'[')?;
-                if self.p.eat(b']') {
-                    self.p.end()?;
-                    return Ok(None);
-                }
-            } else if !self.p.eat(b',') {
-                self.p.expect(b']')?;
+            let first = !self.started;
+            self.started = true;
+            if !self.p.next_element(first)? {
                 self.p.end()?;
                 return Ok(None);
             }
@@ -503,31 +507,18 @@ pub fn replay_sound(json: &[u8]) -> Result<[[u8; 48]; 4]> {
 /// log order, zero-padded on the right to 48 bytes (longer digests hashed whole). Events
 /// whose `imr` is absent or a number outside 0..=3 are ignored, as the SDKs did. Errors:
 /// a digest that is missing, not a string, odd-length, `0x`-prefixed or not hex; an `imr`
-/// that is not an integer (string, boolean, null, fraction). **Unsound on stripped logs**:
+/// that is not an integer (string, boolean, null, fraction; `2.0` is the integer 2, as
+/// in [`replay_sound`]). **Unsound on stripped logs**:
 /// use [`replay_sound`] to verify.
 pub fn replay_from_digests(json: &[u8]) -> Result<[[u8; 48]; 4]> {
     let mut mrs = [[0u8; 48]; 4];
-    let mut it = Events {
-        p: Parser::new(json),
-        started: false,
-        done: false,
-    };
+    let mut it = events(json);
     while let Some(raw) = it.next_raw() {
         let raw = raw?;
-        let idx = match raw.imr {
+        let idx = match raw.imr.map(imr_index).transpose()?.flatten() {
+            Some(i) => i as usize,
+            // Absent, or an integer outside 0..=3.
             None => continue,
-            Some(Value::Num(n)) => {
-                let f: f64 = n.parse().map_err(|_| BAD)?;
-                // Every float of magnitude >= 2^53 is an integer.
-                if f.abs() < 9.0e15 && (f as i64) as f64 != f {
-                    return Err(BAD);
-                }
-                if !(0.0..=3.0).contains(&f) {
-                    continue;
-                }
-                f as usize
-            }
-            Some(_) => return Err(BAD),
         };
         let digest = Bytes::Hex(hex_text(raw.digest).map_err(|_| Error::InvalidHex)?);
         let mut h = Sha384::new();
@@ -570,4 +561,60 @@ pub fn verify_against_quote(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn log(imr: &str, digest: &[u8; 48]) -> heapless::String<256> {
+        let mut hex = [0u8; 96];
+        let hex = crate::hex::encode(digest, &mut hex).unwrap();
+        let mut s = heapless::String::new();
+        for part in [
+            r#"[{"imr":"#,
+            imr,
+            r#","event_type":1,"digest":""#,
+            hex,
+            r#"","event":"e","event_payload":""}]"#,
+        ] {
+            s.push_str(part).unwrap();
+        }
+        s
+    }
+
+    #[test]
+    fn integral_imr_spellings_agree_in_both_replays() {
+        let digest = [0x5a; 48];
+        // RTMR2 after one extend: SHA-384(48 zero bytes ‖ digest); the others stay zero.
+        let mut want = [[0u8; 48]; 4];
+        let mut h = Sha384::new();
+        h.update([0u8; 48]);
+        h.update(digest);
+        want[2] = h.finalize().into();
+        for imr in ["2", "2.0", "2e0", "0.2e1", "2.000"] {
+            let text = log(imr, &digest);
+            assert_eq!(replay_sound(text.as_bytes()), Ok(want), "{imr}");
+            assert_eq!(replay_from_digests(text.as_bytes()), Ok(want), "{imr}");
+            let ev = events(text.as_bytes()).next().unwrap().unwrap();
+            assert_eq!(ev.imr(), 2);
+        }
+        // `-0` is RTMR0.
+        let text = log("-0.0", &digest);
+        let got = replay_sound(text.as_bytes()).unwrap();
+        assert_eq!((got[0], got[2]), (want[2], [0u8; 48]));
+        assert_eq!(replay_from_digests(text.as_bytes()), Ok(got));
+        // A fraction is an error in both.
+        for imr in ["2.5", "1e-1"] {
+            let text = log(imr, &digest);
+            assert_eq!(replay_sound(text.as_bytes()), Err(BAD), "{imr}");
+            assert_eq!(replay_from_digests(text.as_bytes()), Err(BAD), "{imr}");
+        }
+        // An integer outside 0..=3: an error for the strict replay, skipped by the SDKs'.
+        for imr in ["4.0", "-1", "1e300"] {
+            let text = log(imr, &digest);
+            assert_eq!(replay_sound(text.as_bytes()), Err(BAD), "{imr}");
+            assert_eq!(replay_from_digests(text.as_bytes()), Ok([[0u8; 48]; 4]));
+        }
+    }
 }

@@ -94,7 +94,10 @@ mod tests {
         assert_eq!(decode(b"DEad01", &mut out).unwrap(), &[0xde, 0xad, 0x01]);
         assert_eq!(decode(b"abc", &mut out), Err(Error::InvalidHex));
         assert_eq!(decode(b"zz", &mut out), Err(Error::InvalidHex));
-        assert_eq!(decode(b"00112233", &mut out), Err(Error::BufferTooSmall { needed: 4 }));
+        assert_eq!(
+            decode(b"00112233", &mut out),
+            Err(Error::BufferTooSmall { needed: 4 })
+        );
         assert_eq!(strip_0x(b"0Xab"), b"ab");
         assert_eq!(decode_array::<2>(b"0102").unwrap(), [1, 2]);
     }

@@ -9,7 +9,7 @@
 use core::ops::Range;
 
 use crate::error::{Error, Result};
-use crate::rpc::json::JsonWriter;
+use crate::json::JsonWriter;
 
 /// Most header lines a response may carry.
 pub const MAX_HEADERS: usize = 32;
@@ -72,7 +72,7 @@ pub fn write_post(
     let body_len = counter.len();
 
     let mut digits = [0u8; 20];
-    let len_text = crate::rpc::json::decimal(body_len as u64, &mut digits);
+    let len_text = crate::json::decimal(body_len as u64, &mut digits);
 
     let head: [&[u8]; 12] = [
         b"POST ",

@@ -6,7 +6,8 @@
 //! bundled simulator stand on this crate.
 //!
 //! Layout, one module a concept:
-//! - [`hex`], [`error`]: shared plumbing.
+//! - [`hex`], [`error`]: shared plumbing; `json` (crate-private): the one JSON tokenizer,
+//!   string type and writer every module below uses.
 //! - [`http`]: HTTP/1.1 request writing and an incremental response parser.
 //! - [`rpc`]: request builders and typed response views for every RPC of the current
 //!   (`dstack.sock`) and legacy (`tappd.sock`) APIs.
@@ -24,6 +25,7 @@
 
 pub mod error;
 pub mod hex;
+mod json;
 
 pub mod http;
 pub mod rpc;

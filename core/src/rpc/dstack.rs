@@ -1,9 +1,9 @@
 //! The current guest-agent API (`dstack.sock`, paths `/<Method>`, PROTOCOL.md §2.1).
 
 use super::info::InfoResponse;
-use super::json::{self, opt_hex, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 use super::{CertificateChain, Rpc, SignatureChain, MAX_SIGNATURE_CHAIN};
 use crate::error::{Error, Result};
+use crate::json::{self, opt_hex, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 
 /// Longest report data the agent accepts; shorter data is right-padded with zeros by the
 /// agent.

@@ -5,8 +5,8 @@
 //! `app_id`, `instance_id`, `app_cert`, `tcb_info`, `app_name`). Fields a generation does
 //! not send read as `""` / empty.
 
-use super::json::{self, opt_hex, opt_str, req_hex, req_str, Scratch, Value};
 use crate::error::{Error, Result};
+use crate::json::{self, opt_hex, opt_str, req_hex, req_str, Scratch, Value};
 
 /// The `Info` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]

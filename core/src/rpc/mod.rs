@@ -3,7 +3,6 @@
 //! - [`dstack`]: the current API on `dstack.sock` (paths `/<Method>`).
 //! - [`tappd`]: the legacy API on `tappd.sock` (paths `/prpc/Tappd.<Method>`).
 //! - [`info`]: the `Info` response (both APIs) and the `tcb_info` it carries.
-//! - [`json`]: the JSON writer and the allocation-free reader behind the views.
 //!
 //! A request is a plain struct implementing [`Rpc`]; [`write_request`] validates it and
 //! writes the whole HTTP request into a caller buffer. The answer is checked with
@@ -16,11 +15,11 @@
 
 pub mod dstack;
 pub mod info;
-pub mod json;
 pub mod tappd;
 
 use crate::error::{Error, Result};
-pub use json::JsonWriter;
+use crate::json;
+pub use crate::json::JsonWriter;
 
 /// Most entries of a signature chain a view holds (the agent sends 2 for GetKey and 3
 /// for Sign); more is `LimitExceeded`.
@@ -76,7 +75,7 @@ pub fn write_body<R: Rpc>(rpc: &R, out: &mut [u8]) -> Result<usize> {
 }
 
 /// The raw (still escaped) `error` member of an `{"error": "…"}` body.
-fn error_member(body: &[u8]) -> Option<json::RawStr<'_>> {
+fn error_member(body: &[u8]) -> Option<json::JsonStr<'_>> {
     let [err] = json::fields(body, ["error"]).ok()?;
     match err? {
         json::Value::Str(s) => Some(s),

@@ -2,9 +2,9 @@
 
 use super::dstack::{GetTlsKeyResponse, VersionResponse};
 use super::info::InfoResponse;
-use super::json::{self, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 use super::{Rpc, SignatureChain, MAX_SIGNATURE_CHAIN};
 use crate::error::{Error, Result};
+use crate::json::{self, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 
 /// The hash algorithms `TdxQuote` accepts (`""` means the agent's default, `sha512`).
 pub const TDX_QUOTE_HASH_ALGORITHMS: [&str; 11] = [

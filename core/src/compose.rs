@@ -21,14 +21,13 @@
 //! The guest itself measures `SHA-256` of the raw `app-compose.json` bytes:
 //! [`compose_hash_raw`].
 
-pub(crate) mod json;
-
 use core::cmp::Ordering;
 
 use sha2::{Digest, Sha256};
 
-use json::{
-    write_js_string, BufSink, CodePoint, HashSink, JsonStr, Parser, Sink, Value, MAX_DEPTH,
+use crate::json::{
+    BufSink, CodePoint, Escaping, HashSink, JsonStr, Parser, Sink, Value,
+    MAX_DEPTH_DOCUMENT as MAX_DEPTH,
 };
 
 use crate::error::{Error, Result};
@@ -47,9 +46,7 @@ fn parser(input: &[u8]) -> Result<Parser<'_>> {
     if input.len() >= u32::MAX as usize {
         return Err(Error::LimitExceeded);
     }
-    let mut p = Parser::new(input);
-    p.allow_nonfinite = true;
-    Ok(p)
+    Ok(Parser::new(input, MAX_DEPTH).allow_nonfinite())
 }
 
 /// SHA-256 of the raw bytes of an `app-compose.json` file: what the guest measures.
@@ -78,31 +75,17 @@ fn scratch_need(p: &mut Parser<'_>, depth: usize) -> Result<usize> {
     }
     let mut child_max = 0usize;
     let mut members = 0usize;
-    if p.eat(b'{') {
-        if !p.eat(b'}') {
-            loop {
-                p.string()?;
-                p.expect(b':')?;
-                members += 1;
-                child_max = child_max.max(scratch_need(p, depth + 1)?);
-                if p.eat(b',') {
-                    continue;
-                }
-                p.expect(b'}')?;
-                break;
-            }
+    let mut first = true;
+    if p.peek() == Some(b'{') {
+        while p.next_key(first)?.is_some() {
+            first = false;
+            members += 1;
+            child_max = child_max.max(scratch_need(p, depth + 1)?);
         }
     } else {
-        p.expect(b'[')?;
-        if !p.eat(b']') {
-            loop {
-                child_max = child_max.max(scratch_need(p, depth + 1)?);
-                if p.eat(b',') {
-                    continue;
-                }
-                p.expect(b']')?;
-                break;
-            }
+        while p.next_element(first)? {
+            first = false;
+            child_max = child_max.max(scratch_need(p, depth + 1)?);
         }
     }
     Ok(members * SCRATCH_PER_MEMBER + child_max)
@@ -118,12 +101,12 @@ pub fn compose_canonical_json(
     scratch: &mut [u8],
     out: &mut [u8],
 ) -> Result<usize> {
-    let mut sink = BufSink { out, len: 0 };
+    let mut sink = BufSink::new(out);
     canonicalize(input, normalize, scratch, &mut sink)?;
-    if sink.len > sink.out.len() {
-        return Err(Error::BufferTooSmall { needed: sink.len });
+    if !sink.fits() {
+        return Err(Error::BufferTooSmall { needed: sink.len() });
     }
-    Ok(sink.len)
+    Ok(sink.len())
 }
 
 /// SHA-256 of the canonical JSON of `input`, streamed (no output buffer).
@@ -161,30 +144,27 @@ fn emit_value(
             if depth >= MAX_DEPTH {
                 return Err(Error::LimitExceeded);
             }
-            p.expect(b'[')?;
             sink.put(b"[");
-            if !p.eat(b']') {
-                loop {
-                    emit_value(p, input, depth + 1, false, scratch, sink)?;
-                    if p.eat(b',') {
-                        sink.put(b",");
-                        continue;
-                    }
-                    p.expect(b']')?;
-                    break;
+            let mut first = true;
+            while p.next_element(first)? {
+                if !first {
+                    sink.put(b",");
                 }
+                first = false;
+                emit_value(p, input, depth + 1, false, scratch, sink)?;
             }
             sink.put(b"]");
             Ok(())
         }
         _ => {
             match p.value(depth)? {
-                Value::Str(s) => write_js_string(s.code_points(), sink),
+                Value::Str(s) => s.write_escaped(Escaping::JavaScript, sink),
                 Value::Num(n) => emit_number(n, sink),
                 Value::Bool(true) => sink.put(b"true"),
                 Value::Bool(false) => sink.put(b"false"),
                 Value::Null => sink.put(b"null"),
-                Value::Container => return Err(Error::MalformedResponse),
+                // Containers were dispatched above.
+                Value::Obj(_) | Value::Arr(_) => return Err(Error::MalformedResponse),
             }
             Ok(())
         }
@@ -233,7 +213,7 @@ fn swap_entries(s: &mut [u8], i: usize, j: usize) {
 }
 
 fn key_at(input: &[u8], pos: usize) -> JsonStr<'_> {
-    let mut p = Parser::new(input);
+    let mut p = Parser::new(input, MAX_DEPTH);
     p.seek(pos);
     // Keys were validated when their offsets were recorded.
     p.string().unwrap_or(JsonStr::EMPTY)
@@ -307,8 +287,7 @@ fn heapsort(input: &[u8], s: &mut [u8], n: usize) {
 }
 
 fn value_at<'a>(input: &'a [u8], pos: usize) -> Result<Value<'a>> {
-    let mut p = Parser::new(input);
-    p.allow_nonfinite = true;
+    let mut p = Parser::new(input, MAX_DEPTH).allow_nonfinite();
     p.seek(pos);
     p.value(0)
 }
@@ -322,7 +301,7 @@ fn is_js_falsy(v: &Value<'_>) -> bool {
             let f = number_value(n);
             f == 0.0 || f.is_nan()
         }
-        Value::Container => false,
+        Value::Obj(_) | Value::Arr(_) => false,
     }
 }
 
@@ -408,10 +387,9 @@ fn emit_object(
             sink.put(b",");
         }
         first = false;
-        write_js_string(key.code_points(), sink);
+        key.write_escaped(Escaping::JavaScript, sink);
         sink.put(b":");
-        let mut child = Parser::new(input);
-        child.allow_nonfinite = true;
+        let mut child = Parser::new(input, MAX_DEPTH).allow_nonfinite();
         child.seek(vp);
         emit_value(&mut child, input, depth + 1, false, rest, sink)?;
     }
