@@ -1,12 +1,12 @@
 //! What both clients share: endpoint, connection pool, default timeout, the `Version`
-//! probe cache, and one function that performs an RPC and classifies the answer.
+//! probe cache, and the functions that perform an RPC, classify the answer and parse it.
 
 use crate::endpoint::{self, Api, Endpoint};
 use crate::error::{Failure, Result};
-use crate::response::Secret;
+use crate::response::{Builder, Secret};
 use crate::status::*;
 use crate::transport::Transport;
-use dstack_core::rpc::{self, Rpc};
+use dstack_core::rpc::{self, dstack, tappd, Rpc};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -140,16 +140,43 @@ impl Agent {
         })
     }
 
-    /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
-    pub(crate) fn has_version(
+    /// Performs `req` and hands the parsed answer to `view`; returns what `view` returns
+    /// and the body.
+    pub(crate) fn exchange<R: Rpc, T>(
         &self,
+        req: &R,
         timeout_ms: u32,
-        version_rpc: impl FnOnce(u32) -> Result<Secret>,
-    ) -> Result<bool> {
+        view: impl FnOnce(R::Response<'_>) -> T,
+    ) -> Result<(T, Secret)> {
+        let body = self.call(req, timeout_ms)?;
+        // Views of key answers decode the key into the scratch: wipe it too.
+        let mut scratch = Secret(vec![0u8; body.0.len()]);
+        let t = view(self.parse::<R>(&body.0, &mut scratch.0)?);
+        Ok((t, body))
+    }
+
+    /// Performs `req` and builds a response handle: `fields` sets the fields from the
+    /// parsed answer; the raw body is kept.
+    pub(crate) fn respond<R: Rpc>(
+        &self,
+        req: &R,
+        timeout_ms: u32,
+        fields: impl FnOnce(R::Response<'_>, &mut Builder),
+    ) -> Result<Builder> {
+        let (b, body) = self.exchange(req, timeout_ms, |v| {
+            let mut b = Builder::default();
+            fields(v, &mut b);
+            b
+        })?;
+        Ok(b.with_body(body))
+    }
+
+    /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
+    fn has_version(&self, timeout_ms: u32) -> Result<bool> {
         if let Some(v) = *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) {
             return Ok(v);
         }
-        let known = match version_rpc(timeout_ms) {
+        let known = match self.call(&dstack::Version, timeout_ms) {
             Ok(_) => true,
             Err(f)
                 if f.status == DSTACK_STATUS_AGENT_ERROR
@@ -164,13 +191,8 @@ impl Agent {
     }
 
     /// Fails with `UNSUPPORTED` naming `feature` unless the agent has `Version`.
-    pub(crate) fn require_version(
-        &self,
-        feature: &str,
-        timeout_ms: u32,
-        version_rpc: impl FnOnce(u32) -> Result<Secret>,
-    ) -> Result<()> {
-        if self.has_version(timeout_ms, version_rpc)? {
+    pub(crate) fn require_version(&self, feature: &str, timeout_ms: u32) -> Result<()> {
+        if self.has_version(timeout_ms)? {
             Ok(())
         } else {
             Err(Failure::new(
@@ -180,23 +202,18 @@ impl Agent {
         }
     }
 
-    /// `Info` with a short timeout: true when it answers a well-formed Info, false for
-    /// transport failures, error answers and malformed answers (the agent is not usable).
-    pub(crate) fn is_reachable(
-        &self,
-        timeout_ms: u32,
-        info_rpc: impl FnOnce(u32) -> Result<()>,
-    ) -> bool {
+    /// `Info` with a short timeout (0 = 500 ms): true when it answers a well-formed Info,
+    /// false for transport failures, error answers and malformed answers (the agent is
+    /// not usable).
+    pub(crate) fn is_reachable(&self, timeout_ms: u32) -> bool {
         let t = if timeout_ms == 0 {
             REACHABLE_TIMEOUT_MS
         } else {
             timeout_ms
         };
-        info_rpc(t).is_ok()
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn api(&self) -> Api {
-        self.api
+        match self.api {
+            Api::Dstack => self.exchange(&dstack::Info, t, |_| ()).is_ok(),
+            Api::Tappd => self.exchange(&tappd::TappdInfo, t, |_| ()).is_ok(),
+        }
     }
 }

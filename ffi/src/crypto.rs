@@ -609,6 +609,34 @@ pub unsafe extern "C" fn dstack_ed25519_verify(
     })
 }
 
+/// `(algorithm, data, signature, public_key, out_valid)` of a signature check.
+pub(crate) type SignatureInputs<'a> = (&'a str, &'a [u8], &'a [u8], &'a [u8], &'a mut bool);
+
+/// The inputs of a signature check (`dstack_verify_signature`, `dstack_client_verify`):
+/// UTF-8 `algorithm`, byte `data`, `signature` and `public_key` (`ptr, len` pairs), and
+/// the required `out_valid`.
+///
+/// # Safety
+/// Each pair as for [`slice::bytes`]; `out_valid` as for [`slice::out`].
+pub(crate) unsafe fn signature_inputs<'a>(
+    algorithm: (*const u8, usize),
+    data: (*const u8, usize),
+    signature: (*const u8, usize),
+    public_key: (*const u8, usize),
+    out_valid: *mut bool,
+) -> Result<SignatureInputs<'a>> {
+    // SAFETY: caller contract.
+    unsafe {
+        Ok((
+            slice::text(algorithm.0, algorithm.1, "algorithm")?,
+            slice::bytes(data.0, data.1, "data")?,
+            slice::bytes(signature.0, signature.1, "signature")?,
+            slice::bytes(public_key.0, public_key.1, "public_key")?,
+            slice::out(out_valid, "out_valid")?,
+        ))
+    }
+}
+
 /// Verifies `signature` by `public_key` over `data` locally, with the semantics of the
 /// agent's former `Verify` RPC (which upstream removed in favour of local checks).
 /// `algorithm` (UTF-8):
@@ -640,13 +668,13 @@ pub unsafe extern "C" fn dstack_verify_signature(
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (alg, data, sig, pk, out) = unsafe {
-            (
-                slice::text(algorithm, algorithm_len, "algorithm")?,
-                slice::bytes(data, data_len, "data")?,
-                slice::bytes(signature, signature_len, "signature")?,
-                slice::bytes(public_key, public_key_len, "public_key")?,
-                slice::out(out_valid, "out_valid")?,
-            )
+            signature_inputs(
+                (algorithm, algorithm_len),
+                (data, data_len),
+                (signature, signature_len),
+                (public_key, public_key_len),
+                out_valid,
+            )?
         };
         *out = keys::verify_signature(alg, data, sig, pk)
             .map_err(|e| Failure::core("verify signature", e))?;

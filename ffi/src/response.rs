@@ -130,25 +130,19 @@ impl Value {
 ///
 /// Thread safety: immutable after creation; may be read from several threads at once.
 /// Free it exactly once, after all reads.
+#[derive(Default)]
 pub struct dstack_response {
     body: Secret,
     fields: Vec<(dstack_field, Value)>,
 }
 
 /// Builds a response handle.
+#[derive(Default)]
 pub(crate) struct Builder {
     resp: dstack_response,
 }
 
 impl Builder {
-    pub(crate) fn new(body: Vec<u8>) -> Builder {
-        Builder {
-            resp: dstack_response {
-                body: Secret(body),
-                fields: Vec::new(),
-            },
-        }
-    }
     pub(crate) fn set(&mut self, field: dstack_field, v: Value) -> &mut Self {
         self.resp.fields.push((field, v));
         self
@@ -157,9 +151,6 @@ impl Builder {
     pub(crate) fn with_body(mut self, body: Secret) -> Builder {
         self.resp.body = body;
         self
-    }
-    pub(crate) fn finish(self) -> Box<dstack_response> {
-        Box::new(self.resp)
     }
 }
 
@@ -322,7 +313,8 @@ pub unsafe extern "C" fn dstack_response_free(response: *mut dstack_response) {
     })
 }
 
-/// Hands a response to the caller through `out`.
-pub(crate) fn give(out: &mut *mut dstack_response, r: Box<dstack_response>) {
-    *out = Box::into_raw(r);
+/// Hands a finished response to the caller through a checked out-pointer.
+pub(crate) fn give(out: &mut *mut dstack_response, b: Builder) -> Result<()> {
+    *out = Box::into_raw(Box::new(b.resp));
+    Ok(())
 }

@@ -26,7 +26,7 @@ pub unsafe extern "C" fn dstack_quote_parse(
             )
         };
         let p = Quote::parse(q).map_err(|e| Failure::core("quote", e))?;
-        let mut b = Builder::new(Vec::new());
+        let mut b = Builder::default();
         b.set(
             r::DSTACK_FIELD_QUOTE_VERSION,
             Value::U64(u64::from(p.version())),
@@ -50,8 +50,7 @@ pub unsafe extern "C" fn dstack_quote_parse(
         {
             b.set(f, Value::bytes(rtmrs[i]));
         }
-        r::give(out, b.finish());
-        Ok(())
+        r::give(out, b)
     })
 }
 
