@@ -56,7 +56,6 @@ impl Agent {
     /// Validates and sends `req`, and returns the body of a successful answer. Agent
     /// errors become `AGENT_ERROR` with the agent's text; other statuses `HTTP_STATUS`.
     pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<Secret> {
-        let timeout = self.timeout(timeout_ms);
         let (host, prefix) = match self.transport.endpoint() {
             Endpoint::Unix(_) => ("localhost".to_string(), ""),
             Endpoint::Tcp { host, port, base } => (format!("{host}:{port}"), base.as_str()),
@@ -70,10 +69,17 @@ impl Agent {
         let mut request = Secret(vec![0u8; needed]);
         let n = rpc::write_request(req, &host, prefix, &mut request.0)
             .map_err(|e| Failure::core("", e))?;
-        let resp = self.transport.call(&request.0[..n], timeout)?;
+        self.send(&request.0[..n], R::PATH, timeout_ms)
+    }
+
+    /// The part of [`Agent::call`] that does not depend on the RPC type (kept out of line
+    /// so that each RPC does not carry its own copy).
+    #[inline(never)]
+    fn send(&self, request: &[u8], path: &str, timeout_ms: u32) -> Result<Secret> {
+        let resp = self.transport.call(request, self.timeout(timeout_ms))?;
         let body = Secret(resp.body);
         if let Err(e) = rpc::check_response(resp.status, &body.0) {
-            return Err(self.answer_failure(e, resp.status, &body.0, R::PATH));
+            return Err(self.answer_failure(e, resp.status, &body.0, path));
         }
         Ok(body)
     }
@@ -126,18 +132,21 @@ impl Agent {
         body: &'b [u8],
         scratch: &'b mut [u8],
     ) -> Result<R::Response<'b>> {
-        R::parse_response(body, scratch).map_err(|e| {
-            let e = match e {
-                // A view that needs more scratch than the body is a core bug; report it as
-                // a malformed answer rather than a caller buffer problem.
-                dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
-                other => other,
-            };
-            Failure::core(
-                &format!("answer from {} to {}", self.endpoint_text(), R::PATH),
-                e,
-            )
-        })
+        R::parse_response(body, scratch).map_err(|e| self.parse_failure(e, R::PATH))
+    }
+
+    #[cold]
+    fn parse_failure(&self, e: dstack_core::Error, path: &str) -> Failure {
+        let e = match e {
+            // A view that needs more scratch than the body is a core bug; report it as a
+            // malformed answer rather than a caller buffer problem.
+            dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
+            other => other,
+        };
+        Failure::core(
+            &format!("answer from {} to {path}", self.endpoint_text()),
+            e,
+        )
     }
 
     /// Performs `req` and hands the parsed answer to `view`; returns what `view` returns
