@@ -6,7 +6,7 @@ use crate::error::{Failure, Result};
 use crate::response::{Builder, Secret};
 use crate::status::*;
 use crate::transport::Transport;
-use dstack_core::rpc::{self, dstack, tappd, Rpc};
+use dstack_core::rpc::{self, dstack, Rpc};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -17,7 +17,6 @@ pub(crate) const REACHABLE_TIMEOUT_MS: u32 = 500;
 
 pub(crate) struct Agent {
     transport: Transport,
-    api: Api,
     timeout_ms: AtomicU32,
     /// `Some(true)` once `Version` answered, `Some(false)` once the agent said it has no
     /// such method; `None` until probed (transport failures are not cached).
@@ -30,7 +29,6 @@ impl Agent {
         let ep = endpoint::parse(&text)?;
         Ok(Agent {
             transport: Transport::new(ep, text),
-            api,
             timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
             has_version: Mutex::new(None),
         })
@@ -211,18 +209,15 @@ impl Agent {
         }
     }
 
-    /// `Info` with a short timeout (0 = 500 ms): true when it answers a well-formed Info,
-    /// false for transport failures, error answers and malformed answers (the agent is
-    /// not usable).
-    pub(crate) fn is_reachable(&self, timeout_ms: u32) -> bool {
+    /// `info` (the API's `Info`) with a short timeout (0 = 500 ms): true when it answers a
+    /// well-formed Info, false for transport failures, error answers and malformed
+    /// answers (the agent is not usable).
+    pub(crate) fn is_reachable<R: Rpc>(&self, info: &R, timeout_ms: u32) -> bool {
         let t = if timeout_ms == 0 {
             REACHABLE_TIMEOUT_MS
         } else {
             timeout_ms
         };
-        match self.api {
-            Api::Dstack => self.exchange(&dstack::Info, t, |_| ()).is_ok(),
-            Api::Tappd => self.exchange(&tappd::TappdInfo, t, |_| ()).is_ok(),
-        }
+        self.exchange(info, t, |_| ()).is_ok()
     }
 }

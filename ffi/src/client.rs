@@ -34,6 +34,10 @@ pub struct dstack_client {
 
 impl Handle for dstack_client {
     const API: Api = Api::Dstack;
+    type Info = api::Info;
+    const INFO: api::Info = api::Info;
+    type Version = api::Version;
+    const VERSION: api::Version = api::Version;
     fn wrap(agent: Agent) -> Self {
         dstack_client { agent }
     }
@@ -316,11 +320,7 @@ pub unsafe extern "C" fn dstack_client_info(
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
-    unsafe {
-        handle::respond(client, out_response, out_error, |a| {
-            a.respond(&api::Info, timeout_ms, handle::info_fields)
-        })
-    }
+    unsafe { handle::info(client, timeout_ms, out_response, out_error) }
 }
 
 /// `Version`: the agent's version. Response fields: `VERSION`, `REV`. Agents older than
@@ -334,11 +334,7 @@ pub unsafe extern "C" fn dstack_client_version(
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
-    unsafe {
-        handle::respond(client, out_response, out_error, |a| {
-            a.respond(&api::Version, timeout_ms, handle::version_fields)
-        })
-    }
+    unsafe { handle::version(client, timeout_ms, out_response, out_error) }
 }
 
 /// `GpuInfo`: the GPU attestation JSON saved at boot. Response field: `ATTESTATION`

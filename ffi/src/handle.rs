@@ -11,13 +11,20 @@ use crate::slice::{self, dstack_slice};
 use crate::status::*;
 use dstack_core::rpc::dstack::{GetTlsKeyResponse, VersionResponse};
 use dstack_core::rpc::info::{InfoResponse, TcbInfo};
-use dstack_core::rpc::SignatureChain;
+use dstack_core::rpc::{Rpc, SignatureChain};
 use zeroize::Zeroize;
 
-/// A client handle type: a thin owner of one [`Agent`].
+/// A client handle type: a thin owner of one [`Agent`], and what differs between the two
+/// APIs for the calls they share.
 pub(crate) trait Handle: Sized + 'static {
-    /// The API this handle speaks.
+    /// The API this handle speaks (socket discovery list and environment variable).
     const API: Api;
+    /// The API's `Info` RPC (also the `is_reachable` probe).
+    type Info: for<'b> Rpc<Response<'b> = InfoResponse<'b>>;
+    const INFO: Self::Info;
+    /// The API's `Version` RPC.
+    type Version: for<'b> Rpc<Response<'b> = VersionResponse<'b>>;
+    const VERSION: Self::Version;
     fn wrap(agent: Agent) -> Self;
     fn agent(&self) -> &Agent;
 }
@@ -113,9 +120,45 @@ pub(crate) unsafe fn is_reachable<H: Handle>(
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (a, out) = unsafe { (agent(client)?, slice::out(out_reachable, "out_reachable")?) };
-        *out = a.is_reachable(timeout_ms);
+        *out = a.is_reachable(&H::INFO, timeout_ms);
         Ok(())
     })
+}
+
+/// `*_client_info`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; out-pointers NULL or writable.
+pub(crate) unsafe fn info<H: Handle>(
+    client: *const H,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        respond(client, out_response, out_error, |a| {
+            a.respond(&H::INFO, timeout_ms, info_fields)
+        })
+    }
+}
+
+/// `*_client_version`.
+///
+/// # Safety
+/// `client` is NULL or a live handle; out-pointers NULL or writable.
+pub(crate) unsafe fn version<H: Handle>(
+    client: *const H,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+) -> dstack_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        respond(client, out_response, out_error, |a| {
+            a.respond(&H::VERSION, timeout_ms, version_fields)
+        })
+    }
 }
 
 /// An RPC export without inputs: checks `client` and `out_response`, then hands the
@@ -175,13 +218,13 @@ pub(crate) fn tls_key_fields(v: GetTlsKeyResponse<'_>, b: &mut Builder) {
 }
 
 /// Version / Tappd.Version.
-pub(crate) fn version_fields(v: VersionResponse<'_>, b: &mut Builder) {
+fn version_fields(v: VersionResponse<'_>, b: &mut Builder) {
     b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
         .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
 }
 
 /// Info / Tappd.Info: identity and measurements, plus the fields of a published tcb_info.
-pub(crate) fn info_fields(v: InfoResponse<'_>, b: &mut Builder) {
+fn info_fields(v: InfoResponse<'_>, b: &mut Builder) {
     for (f, value) in [
         (r::DSTACK_FIELD_APP_ID, Value::bytes(v.app_id)),
         (r::DSTACK_FIELD_INSTANCE_ID, Value::bytes(v.instance_id)),

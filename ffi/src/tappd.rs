@@ -26,6 +26,10 @@ pub struct dstack_tappd_client {
 
 impl Handle for dstack_tappd_client {
     const API: Api = Api::Tappd;
+    type Info = api::TappdInfo;
+    const INFO: api::TappdInfo = api::TappdInfo;
+    type Version = api::TappdVersion;
+    const VERSION: api::TappdVersion = api::TappdVersion;
     fn wrap(agent: Agent) -> Self {
         dstack_tappd_client { agent }
     }
@@ -255,11 +259,7 @@ pub unsafe extern "C" fn dstack_tappd_client_info(
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
-    unsafe {
-        handle::respond(client, out_response, out_error, |a| {
-            a.respond(&api::TappdInfo, timeout_ms, handle::info_fields)
-        })
-    }
+    unsafe { handle::info(client, timeout_ms, out_response, out_error) }
 }
 
 /// Tappd `Version`. Response fields: `VERSION`, `REV`. `client` and `out_response` must
@@ -272,11 +272,7 @@ pub unsafe extern "C" fn dstack_tappd_client_version(
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
-    unsafe {
-        handle::respond(client, out_response, out_error, |a| {
-            a.respond(&api::TappdVersion, timeout_ms, handle::version_fields)
-        })
-    }
+    unsafe { handle::version(client, timeout_ms, out_response, out_error) }
 }
 
 /// Whether the tappd agent answers `Info` within `timeout_ms` (0 = 500 ms); failures are
