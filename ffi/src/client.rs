@@ -3,7 +3,7 @@
 use crate::agent::Agent;
 use crate::endpoint::Api;
 use crate::error::{dstack_error, Failure};
-use crate::handle::{self, Handle};
+use crate::handle;
 use crate::response::{self as r, dstack_response, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
@@ -29,22 +29,10 @@ pub const DSTACK_TAPPD_RANDOM_SEED: u32 = 16;
 /// call takes its own connection from a small keep-alive pool behind a mutex. Free it
 /// only when no other thread uses it.
 pub struct dstack_client {
-    pub(crate) agent: Agent,
+    agent: Agent,
 }
 
-impl Handle for dstack_client {
-    const API: Api = Api::Dstack;
-    type Info = api::Info;
-    const INFO: api::Info = api::Info;
-    type Version = api::Version;
-    const VERSION: api::Version = api::Version;
-    fn wrap(agent: Agent) -> Self {
-        dstack_client { agent }
-    }
-    fn agent(&self) -> &Agent {
-        &self.agent
-    }
-}
+handle::client_handle!(dstack_client, Api::Dstack, api::Info, api::Version);
 
 /// Creates a client. `endpoint` (UTF-8, `endpoint_len` bytes) is a Unix socket path or
 /// `http://host[:port][/base]`; NULL/empty means discovery: `DSTACK_SIMULATOR_ENDPOINT`

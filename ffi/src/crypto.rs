@@ -117,7 +117,7 @@ pub unsafe extern "C" fn dstack_response_verify_signature_chain(
         // SAFETY: caller contract.
         let (resp, app_id, trusted, oa, ok) = unsafe {
             (
-                response.as_ref().ok_or_else(|| Failure::null("response"))?,
+                r::checked(response)?,
                 slice::bytes(app_id, app_id_len, "app_id")?,
                 slice::bytes(trusted_kms_key, trusted_kms_key_len, "trusted_kms_key")?,
                 slice::out_array::<33>(out_app_key, "out_app_key")?,

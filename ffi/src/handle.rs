@@ -15,19 +15,36 @@ use dstack_core::rpc::{Rpc, SignatureChain};
 use zeroize::Zeroize;
 
 /// A client handle type: a thin owner of one [`Agent`], and what differs between the two
-/// APIs for the calls they share.
+/// APIs for the calls they share. Implemented with [`client_handle!`].
 pub(crate) trait Handle: Sized + 'static {
     /// The API this handle speaks (socket discovery list and environment variable).
     const API: Api;
     /// The API's `Info` RPC (also the `is_reachable` probe).
-    type Info: for<'b> Rpc<Response<'b> = InfoResponse<'b>>;
-    const INFO: Self::Info;
+    type Info: Default + for<'b> Rpc<Response<'b> = InfoResponse<'b>>;
     /// The API's `Version` RPC.
-    type Version: for<'b> Rpc<Response<'b> = VersionResponse<'b>>;
-    const VERSION: Self::Version;
+    type Version: Default + for<'b> Rpc<Response<'b> = VersionResponse<'b>>;
     fn wrap(agent: Agent) -> Self;
     fn agent(&self) -> &Agent;
 }
+
+/// `client_handle!(handle_struct, Api::X, InfoRpc, VersionRpc)` implements [`Handle`] for
+/// a struct whose one field is `agent: Agent`.
+macro_rules! client_handle {
+    ($handle:ident, $api:expr, $info:ty, $version:ty) => {
+        impl $crate::handle::Handle for $handle {
+            const API: $crate::endpoint::Api = $api;
+            type Info = $info;
+            type Version = $version;
+            fn wrap(agent: $crate::agent::Agent) -> Self {
+                $handle { agent }
+            }
+            fn agent(&self) -> &$crate::agent::Agent {
+                &self.agent
+            }
+        }
+    };
+}
+pub(crate) use client_handle;
 
 /// Checks and borrows a client handle's agent.
 ///
@@ -120,7 +137,7 @@ pub(crate) unsafe fn is_reachable<H: Handle>(
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (a, out) = unsafe { (agent(client)?, slice::out(out_reachable, "out_reachable")?) };
-        *out = a.is_reachable(&H::INFO, timeout_ms);
+        *out = a.is_reachable(&H::Info::default(), timeout_ms);
         Ok(())
     })
 }
@@ -138,7 +155,7 @@ pub(crate) unsafe fn info<H: Handle>(
     // SAFETY: forwarded contract.
     unsafe {
         respond(client, out_response, out_error, |a| {
-            a.respond(&H::INFO, timeout_ms, info_fields)
+            a.respond(&H::Info::default(), timeout_ms, info_fields)
         })
     }
 }
@@ -156,7 +173,7 @@ pub(crate) unsafe fn version<H: Handle>(
     // SAFETY: forwarded contract.
     unsafe {
         respond(client, out_response, out_error, |a| {
-            a.respond(&H::VERSION, timeout_ms, version_fields)
+            a.respond(&H::Version::default(), timeout_ms, version_fields)
         })
     }
 }

@@ -179,6 +179,15 @@ fn not_found(f: dstack_field, kind: &str) -> Failure {
     )
 }
 
+/// Checks and borrows a response handle.
+///
+/// # Safety
+/// `response` is NULL or a live handle.
+pub(crate) unsafe fn checked<'a>(response: *const dstack_response) -> Result<&'a dstack_response> {
+    // SAFETY: caller contract.
+    unsafe { response.as_ref() }.ok_or_else(|| Failure::null("response"))
+}
+
 /// The body the accessors share: checks `response` and the out-pointer (named `what`),
 /// then writes what `read` finds.
 ///
@@ -193,12 +202,7 @@ unsafe fn read<T>(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (r, out) = unsafe {
-            (
-                response.as_ref().ok_or_else(|| Failure::null("response"))?,
-                slice::out(out, what)?,
-            )
-        };
+        let (r, out) = unsafe { (checked(response)?, slice::out(out, what)?) };
         *out = read(r)?;
         Ok(())
     })

@@ -7,7 +7,7 @@ use crate::client::{
 };
 use crate::endpoint::Api;
 use crate::error::{dstack_error, Failure, Result};
-use crate::handle::{self, Handle};
+use crate::handle;
 use crate::response::{self as r, dstack_response, Builder, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
@@ -24,19 +24,12 @@ pub struct dstack_tappd_client {
     agent: Agent,
 }
 
-impl Handle for dstack_tappd_client {
-    const API: Api = Api::Tappd;
-    type Info = api::TappdInfo;
-    const INFO: api::TappdInfo = api::TappdInfo;
-    type Version = api::TappdVersion;
-    const VERSION: api::TappdVersion = api::TappdVersion;
-    fn wrap(agent: Agent) -> Self {
-        dstack_tappd_client { agent }
-    }
-    fn agent(&self) -> &Agent {
-        &self.agent
-    }
-}
+handle::client_handle!(
+    dstack_tappd_client,
+    Api::Tappd,
+    api::TappdInfo,
+    api::TappdVersion
+);
 
 /// Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
 /// `TAPPD_SIMULATOR_ENDPOINT`, then `/var/run/tappd.sock`, `/run/tappd.sock`,
