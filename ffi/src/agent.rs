@@ -1,12 +1,12 @@
 //! What both clients share: endpoint, connection pool, default timeout, the `Version`
-//! probe cache, and one function that performs an RPC and classifies the answer.
+//! probe cache, and the functions that perform an RPC, classify the answer and parse it.
 
 use crate::endpoint::{self, Api, Endpoint};
 use crate::error::{Failure, Result};
-use crate::response::Secret;
+use crate::response::{Builder, Secret};
 use crate::status::*;
 use crate::transport::Transport;
-use dstack_core::rpc::{self, Rpc};
+use dstack_core::rpc::{self, dstack, Rpc};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
@@ -17,7 +17,6 @@ pub(crate) const REACHABLE_TIMEOUT_MS: u32 = 500;
 
 pub(crate) struct Agent {
     transport: Transport,
-    api: Api,
     timeout_ms: AtomicU32,
     /// `Some(true)` once `Version` answered, `Some(false)` once the agent said it has no
     /// such method; `None` until probed (transport failures are not cached).
@@ -30,7 +29,6 @@ impl Agent {
         let ep = endpoint::parse(&text)?;
         Ok(Agent {
             transport: Transport::new(ep, text),
-            api,
             timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
             has_version: Mutex::new(None),
         })
@@ -56,7 +54,6 @@ impl Agent {
     /// Validates and sends `req`, and returns the body of a successful answer. Agent
     /// errors become `AGENT_ERROR` with the agent's text; other statuses `HTTP_STATUS`.
     pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<Secret> {
-        let timeout = self.timeout(timeout_ms);
         let (host, prefix) = match self.transport.endpoint() {
             Endpoint::Unix(_) => ("localhost".to_string(), ""),
             Endpoint::Tcp { host, port, base } => (format!("{host}:{port}"), base.as_str()),
@@ -70,10 +67,17 @@ impl Agent {
         let mut request = Secret(vec![0u8; needed]);
         let n = rpc::write_request(req, &host, prefix, &mut request.0)
             .map_err(|e| Failure::core("", e))?;
-        let resp = self.transport.call(&request.0[..n], timeout)?;
+        self.send(&request.0[..n], R::PATH, timeout_ms)
+    }
+
+    /// The part of [`Agent::call`] that does not depend on the RPC type (kept out of line
+    /// so that each RPC does not carry its own copy).
+    #[inline(never)]
+    fn send(&self, request: &[u8], path: &str, timeout_ms: u32) -> Result<Secret> {
+        let resp = self.transport.call(request, self.timeout(timeout_ms))?;
         let body = Secret(resp.body);
         if let Err(e) = rpc::check_response(resp.status, &body.0) {
-            return Err(self.answer_failure(e, resp.status, &body.0, R::PATH));
+            return Err(self.answer_failure(e, resp.status, &body.0, path));
         }
         Ok(body)
     }
@@ -126,30 +130,60 @@ impl Agent {
         body: &'b [u8],
         scratch: &'b mut [u8],
     ) -> Result<R::Response<'b>> {
-        R::parse_response(body, scratch).map_err(|e| {
-            let e = match e {
-                // A view that needs more scratch than the body is a core bug; report it as
-                // a malformed answer rather than a caller buffer problem.
-                dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
-                other => other,
-            };
-            Failure::core(
-                &format!("answer from {} to {}", self.endpoint_text(), R::PATH),
-                e,
-            )
-        })
+        R::parse_response(body, scratch).map_err(|e| self.parse_failure(e, R::PATH))
+    }
+
+    #[cold]
+    fn parse_failure(&self, e: dstack_core::Error, path: &str) -> Failure {
+        let e = match e {
+            // A view that needs more scratch than the body is a core bug; report it as a
+            // malformed answer rather than a caller buffer problem.
+            dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
+            other => other,
+        };
+        Failure::core(
+            &format!("answer from {} to {path}", self.endpoint_text()),
+            e,
+        )
+    }
+
+    /// Performs `req` and hands the parsed answer to `view`; returns what `view` returns
+    /// and the body.
+    pub(crate) fn exchange<R: Rpc, T>(
+        &self,
+        req: &R,
+        timeout_ms: u32,
+        view: impl FnOnce(R::Response<'_>) -> T,
+    ) -> Result<(T, Secret)> {
+        let body = self.call(req, timeout_ms)?;
+        // Views of key answers decode the key into the scratch: wipe it too.
+        let mut scratch = Secret(vec![0u8; body.0.len()]);
+        let t = view(self.parse::<R>(&body.0, &mut scratch.0)?);
+        Ok((t, body))
+    }
+
+    /// Performs `req` and builds a response handle: `fields` sets the fields from the
+    /// parsed answer; the raw body is kept.
+    pub(crate) fn respond<R: Rpc>(
+        &self,
+        req: &R,
+        timeout_ms: u32,
+        fields: impl FnOnce(R::Response<'_>, &mut Builder),
+    ) -> Result<Builder> {
+        let (b, body) = self.exchange(req, timeout_ms, |v| {
+            let mut b = Builder::default();
+            fields(v, &mut b);
+            b
+        })?;
+        Ok(b.with_body(body))
     }
 
     /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
-    pub(crate) fn has_version(
-        &self,
-        timeout_ms: u32,
-        version_rpc: impl FnOnce(u32) -> Result<Secret>,
-    ) -> Result<bool> {
+    fn has_version(&self, timeout_ms: u32) -> Result<bool> {
         if let Some(v) = *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) {
             return Ok(v);
         }
-        let known = match version_rpc(timeout_ms) {
+        let known = match self.call(&dstack::Version, timeout_ms) {
             Ok(_) => true,
             Err(f)
                 if f.status == DSTACK_STATUS_AGENT_ERROR
@@ -164,13 +198,8 @@ impl Agent {
     }
 
     /// Fails with `UNSUPPORTED` naming `feature` unless the agent has `Version`.
-    pub(crate) fn require_version(
-        &self,
-        feature: &str,
-        timeout_ms: u32,
-        version_rpc: impl FnOnce(u32) -> Result<Secret>,
-    ) -> Result<()> {
-        if self.has_version(timeout_ms, version_rpc)? {
+    pub(crate) fn require_version(&self, feature: &str, timeout_ms: u32) -> Result<()> {
+        if self.has_version(timeout_ms)? {
             Ok(())
         } else {
             Err(Failure::new(
@@ -180,23 +209,15 @@ impl Agent {
         }
     }
 
-    /// `Info` with a short timeout: true when it answers a well-formed Info, false for
-    /// transport failures, error answers and malformed answers (the agent is not usable).
-    pub(crate) fn is_reachable(
-        &self,
-        timeout_ms: u32,
-        info_rpc: impl FnOnce(u32) -> Result<()>,
-    ) -> bool {
+    /// `info` (the API's `Info`) with a short timeout (0 = 500 ms): true when it answers a
+    /// well-formed Info, false for transport failures, error answers and malformed
+    /// answers (the agent is not usable).
+    pub(crate) fn is_reachable<R: Rpc>(&self, info: &R, timeout_ms: u32) -> bool {
         let t = if timeout_ms == 0 {
             REACHABLE_TIMEOUT_MS
         } else {
             timeout_ms
         };
-        info_rpc(t).is_ok()
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn api(&self) -> Api {
-        self.api
+        self.exchange(info, t, |_| ()).is_ok()
     }
 }

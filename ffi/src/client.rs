@@ -2,12 +2,13 @@
 
 use crate::agent::Agent;
 use crate::endpoint::Api;
-use crate::error::{dstack_error, Failure, Result};
-use crate::response::{self as r, dstack_response, Builder, Secret, Value};
+use crate::error::{dstack_error, Failure};
+use crate::handle;
+use crate::response::{self as r, dstack_response, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
 use dstack_core::rpc::dstack as api;
-use dstack_core::rpc::info::{InfoResponse, TcbInfo};
+use dstack_core::rpc::Rpc;
 
 /// TLS usage flag: embed an RA-TLS attestation in the certificate (`usage_ra_tls`).
 pub const DSTACK_TLS_USAGE_RA_TLS: u32 = 1;
@@ -28,86 +29,10 @@ pub const DSTACK_TAPPD_RANDOM_SEED: u32 = 16;
 /// call takes its own connection from a small keep-alive pool behind a mutex. Free it
 /// only when no other thread uses it.
 pub struct dstack_client {
-    pub(crate) agent: Agent,
+    agent: Agent,
 }
 
-/// Checks and borrows a client handle.
-///
-/// # Safety
-/// `c` is NULL or a live client.
-unsafe fn client<'a>(c: *const dstack_client) -> Result<&'a Agent> {
-    // SAFETY: caller contract.
-    unsafe { c.as_ref() }
-        .map(|c| &c.agent)
-        .ok_or_else(|| Failure::null("client"))
-}
-
-/// Writes a finished response to a checked out-pointer.
-pub(crate) fn give(out: &mut *mut dstack_response, b: Builder) -> Result<()> {
-    r::give(out, b.finish());
-    Ok(())
-}
-
-pub(crate) fn info_response(parsed: &InfoResponse<'_>) -> Builder {
-    let mut b = Builder::new(Vec::new());
-    b.set(r::DSTACK_FIELD_APP_ID, Value::bytes(parsed.app_id))
-        .set(
-            r::DSTACK_FIELD_INSTANCE_ID,
-            Value::bytes(parsed.instance_id),
-        )
-        .set(r::DSTACK_FIELD_APP_CERT, Value::text(parsed.app_cert))
-        .set(r::DSTACK_FIELD_TCB_INFO, Value::text(parsed.tcb_info))
-        .set(r::DSTACK_FIELD_APP_NAME, Value::text(parsed.app_name))
-        .set(r::DSTACK_FIELD_DEVICE_ID, Value::bytes(parsed.device_id))
-        .set(
-            r::DSTACK_FIELD_MR_AGGREGATED,
-            Value::bytes(parsed.mr_aggregated),
-        )
-        .set(
-            r::DSTACK_FIELD_OS_IMAGE_HASH,
-            Value::bytes(parsed.os_image_hash),
-        )
-        .set(
-            r::DSTACK_FIELD_KEY_PROVIDER_INFO,
-            Value::text(parsed.key_provider_info),
-        )
-        .set(
-            r::DSTACK_FIELD_COMPOSE_HASH,
-            Value::bytes(parsed.compose_hash),
-        )
-        .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(parsed.vm_config))
-        .set(
-            r::DSTACK_FIELD_CLOUD_VENDOR,
-            Value::text(parsed.cloud_vendor),
-        )
-        .set(
-            r::DSTACK_FIELD_CLOUD_PRODUCT,
-            Value::text(parsed.cloud_product),
-        );
-    // tcb_info is empty when the app does not publish it; then its fields are absent.
-    if !parsed.tcb_info.is_empty() {
-        let mut scratch = vec![0u8; parsed.tcb_info.len()];
-        if let Ok(t) = TcbInfo::parse(parsed.tcb_info, &mut scratch) {
-            b.set(r::DSTACK_FIELD_MRTD, Value::bytes(t.mrtd))
-                .set(r::DSTACK_FIELD_RTMR0, Value::bytes(t.rtmr0))
-                .set(r::DSTACK_FIELD_RTMR1, Value::bytes(t.rtmr1))
-                .set(r::DSTACK_FIELD_RTMR2, Value::bytes(t.rtmr2))
-                .set(r::DSTACK_FIELD_RTMR3, Value::bytes(t.rtmr3))
-                .set(r::DSTACK_FIELD_APP_COMPOSE, Value::text(t.app_compose))
-                .set(r::DSTACK_FIELD_TCB_EVENT_LOG, Value::text(t.event_log));
-        }
-    }
-    b
-}
-
-impl Agent {
-    fn version_body(&self, timeout_ms: u32) -> Result<Secret> {
-        self.call(&api::Version, timeout_ms)
-    }
-    fn require(&self, feature: &str, timeout_ms: u32) -> Result<()> {
-        self.require_version(feature, timeout_ms, |t| self.version_body(t))
-    }
-}
+handle::client_handle!(dstack_client, Api::Dstack, api::Info, api::Version);
 
 /// Creates a client. `endpoint` (UTF-8, `endpoint_len` bytes) is a Unix socket path or
 /// `http://host[:port][/base]`; NULL/empty means discovery: `DSTACK_SIMULATOR_ENDPOINT`
@@ -123,15 +48,8 @@ pub unsafe extern "C" fn dstack_client_new(
     out_client: *mut *mut dstack_client,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract for byte inputs and out-pointers.
-        let ep = unsafe { slice::text(endpoint, endpoint_len, "endpoint")? };
-        // SAFETY: as above.
-        let out = unsafe { slice::out(out_client, "out_client")? };
-        let agent = Agent::new(Api::Dstack, ep)?;
-        *out = Box::into_raw(Box::new(dstack_client { agent }));
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::new(endpoint, endpoint_len, out_client, out_error) }
 }
 
 /// Sets the default timeout used by calls that pass `timeout_ms` 0 (0 here restores
@@ -142,36 +60,24 @@ pub unsafe extern "C" fn dstack_client_set_timeout_ms(
     timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        unsafe { self::client(client)? }.set_timeout_ms(timeout_ms);
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::set_timeout_ms(client, timeout_ms, out_error) }
 }
 
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
 /// freed. `{NULL, 0}` if `client` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_client_endpoint(client: *const dstack_client) -> dstack_slice {
-    crate::boundary::guard(dstack_slice::EMPTY, || {
-        // SAFETY: caller contract.
-        match unsafe { client.as_ref() } {
-            Some(c) => dstack_slice::of(c.agent.endpoint_text().as_bytes()),
-            None => dstack_slice::EMPTY,
-        }
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::endpoint(client) }
 }
 
 /// Frees a client and closes its pooled connections. NULL is accepted and ignored. No
 /// other thread may be using the client.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_client_free(client: *mut dstack_client) {
-    crate::boundary::guard((), || {
-        if !client.is_null() {
-            // SAFETY: a non-NULL handle came from dstack_client_new and is freed once.
-            drop(unsafe { Box::from_raw(client) });
-        }
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::free(client) }
 }
 
 /// `GetKey`: a key derived from `path`, with its signature chain. `algorithm` is `""`
@@ -197,7 +103,7 @@ pub unsafe extern "C" fn dstack_client_get_key(
         // SAFETY: caller contract for every pointer argument.
         let (a, path, purpose, algorithm, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::text(path, path_len, "path")?,
                 slice::text(purpose, purpose_len, "purpose")?,
                 slice::text(algorithm, algorithm_len, "algorithm")?,
@@ -209,60 +115,60 @@ pub unsafe extern "C" fn dstack_client_get_key(
             purpose,
             algorithm,
         };
-        dstack_core::rpc::Rpc::validate(&req).map_err(|e| Failure::core("GetKey", e))?;
+        req.validate().map_err(|e| Failure::core("GetKey", e))?;
         if !matches!(algorithm, "" | "secp256k1" | "k256") {
-            a.require(&format!("GetKey algorithm {algorithm:?}"), timeout_ms)?;
+            a.require_version(&format!("GetKey algorithm {algorithm:?}"), timeout_ms)?;
         }
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = Secret(vec![0u8; body.0.len()]);
-        let v = a.parse::<api::GetKey>(&body.0, &mut scratch.0)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_KEY, Value::bytes(v.key))
-            .set(
-                r::DSTACK_FIELD_SIGNATURE_CHAIN,
-                Value::list(v.signature_chain.iter().map(|s| s.to_vec())),
-            )
-            .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
-            .set(
-                r::DSTACK_FIELD_ALGORITHM,
-                Value::text(req.effective_algorithm()),
-            );
-        let mut key = v.key;
-        zeroize::Zeroize::zeroize(&mut key);
-        give(out, b.with_body(body))
+        let b = a.respond(&req, timeout_ms, |mut v, b| {
+            let alg = req.effective_algorithm();
+            handle::key_fields(b, &mut v.key, &v.signature_chain, purpose, alg);
+        })?;
+        r::give(out, b)
     })
 }
 
-fn quote_like(a: &Agent, report_data: &[u8], timeout_ms: u32, attest: bool) -> Result<Builder> {
-    if report_data.len() > 64 {
-        return Err(Failure::invalid(format!(
-            "report data is {} bytes; at most 64 are allowed",
-            report_data.len()
-        )));
-    }
-    if attest {
-        let req = api::Attest { report_data };
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::Attest>(&body.0, &mut scratch)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_ATTESTATION, Value::bytes(v.attestation));
-        Ok(b.with_body(body))
-    } else {
-        let req = api::GetQuote { report_data };
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::GetQuote>(&body.0, &mut scratch)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
-            .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
-            .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config))
-            .set(r::DSTACK_FIELD_ATTESTATION, Value::bytes(v.attestation));
-        if let Some(rd) = v.report_data {
-            b.set(r::DSTACK_FIELD_REPORT_DATA, Value::bytes(rd));
+/// GetQuote or Attest: both bind 0 to 64 bytes of report data.
+unsafe fn report_data_rpc(
+    client: *const dstack_client,
+    report_data: *const u8,
+    report_data_len: usize,
+    timeout_ms: u32,
+    out_response: *mut *mut dstack_response,
+    out_error: *mut *mut dstack_error,
+    attest: bool,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (a, report_data, out) = unsafe {
+            (
+                handle::agent(client)?,
+                slice::bytes(report_data, report_data_len, "report_data")?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
+        if report_data.len() > 64 {
+            return Err(Failure::invalid(format!(
+                "report data is {} bytes; at most 64 are allowed",
+                report_data.len()
+            )));
         }
-        Ok(b.with_body(body))
-    }
+        let b = if attest {
+            a.respond(&api::Attest { report_data }, timeout_ms, |v, b| {
+                b.set(r::DSTACK_FIELD_ATTESTATION, Value::bytes(v.attestation));
+            })
+        } else {
+            a.respond(&api::GetQuote { report_data }, timeout_ms, |v, b| {
+                b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
+                    .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
+                    .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config))
+                    .set(r::DSTACK_FIELD_ATTESTATION, Value::bytes(v.attestation));
+                if let Some(rd) = v.report_data {
+                    b.set(r::DSTACK_FIELD_REPORT_DATA, Value::bytes(rd));
+                }
+            })
+        };
+        r::give(out, b?)
+    })
 }
 
 /// `GetQuote`: a TDX quote binding `report_data` (0 to 64 bytes; the agent right-pads it
@@ -279,17 +185,18 @@ pub unsafe extern "C" fn dstack_client_get_quote(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, rd, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::bytes(report_data, report_data_len, "report_data")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        give(out, quote_like(a, rd, timeout_ms, false)?)
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        report_data_rpc(
+            client,
+            report_data,
+            report_data_len,
+            timeout_ms,
+            out_response,
+            out_error,
+            false,
+        )
+    }
 }
 
 /// `Attest`: a versioned attestation binding `report_data` (0 to 64 bytes, as for
@@ -304,17 +211,18 @@ pub unsafe extern "C" fn dstack_client_attest(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, rd, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::bytes(report_data, report_data_len, "report_data")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        give(out, quote_like(a, rd, timeout_ms, true)?)
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        report_data_rpc(
+            client,
+            report_data,
+            report_data_len,
+            timeout_ms,
+            out_response,
+            out_error,
+            true,
+        )
+    }
 }
 
 /// `GetTlsKey`: a fresh P-256 key and a certificate chain for it. `subject` is UTF-8;
@@ -344,7 +252,7 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
         // SAFETY: caller contract for every pointer argument.
         let (a, subject, alt, nb, na, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::text(subject, subject_len, "subject")?,
                 slice::texts(alt_names, alt_names_count, "alt_names")?,
                 not_before.as_ref().copied(),
@@ -352,16 +260,14 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let known = DSTACK_TLS_USAGE_RA_TLS
-            | DSTACK_TLS_USAGE_SERVER_AUTH
-            | DSTACK_TLS_USAGE_CLIENT_AUTH
-            | DSTACK_TLS_WITH_APP_INFO;
-        if flags & !known != 0 {
-            return Err(Failure::invalid(format!(
-                "unknown GetTlsKey flags 0x{:x}",
-                flags & !known
-            )));
-        }
+        handle::check_flags(
+            flags,
+            DSTACK_TLS_USAGE_RA_TLS
+                | DSTACK_TLS_USAGE_SERVER_AUTH
+                | DSTACK_TLS_USAGE_CLIENT_AUTH
+                | DSTACK_TLS_WITH_APP_INFO,
+            "GetTlsKey",
+        )?;
         let req = api::GetTlsKey {
             subject,
             alt_names: &alt,
@@ -372,33 +278,20 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
             not_after: na,
             with_app_info: flags & DSTACK_TLS_WITH_APP_INFO != 0,
         };
-        dstack_core::rpc::Rpc::validate(&req).map_err(|e| Failure::core("GetTlsKey", e))?;
-        let mut newer = Vec::new();
-        if nb.is_some() {
-            newer.push("not_before");
-        }
-        if na.is_some() {
-            newer.push("not_after");
-        }
-        if req.with_app_info {
-            newer.push("with_app_info");
-        }
+        req.validate().map_err(|e| Failure::core("GetTlsKey", e))?;
+        let newer: Vec<&str> = [
+            ("not_before", nb.is_some()),
+            ("not_after", na.is_some()),
+            ("with_app_info", req.with_app_info),
+        ]
+        .into_iter()
+        .filter_map(|(name, used)| used.then_some(name))
+        .collect();
         if !newer.is_empty() {
-            a.require(
-                &format!("TLS key options [{}]", newer.join(", ")),
-                timeout_ms,
-            )?;
+            let feature = format!("TLS key options [{}]", newer.join(", "));
+            a.require_version(&feature, timeout_ms)?;
         }
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = Secret(vec![0u8; body.0.len()]);
-        let v = a.parse::<api::GetTlsKey>(&body.0, &mut scratch.0)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key)).set(
-            r::DSTACK_FIELD_CERTIFICATE_CHAIN,
-            Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())),
-        );
-        drop(v);
-        give(out, b.with_body(body))
+        r::give(out, a.respond(&req, timeout_ms, handle::tls_key_fields)?)
     })
 }
 
@@ -414,20 +307,8 @@ pub unsafe extern "C" fn dstack_client_info(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let body = a.call(&api::Info, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::Info>(&body.0, &mut scratch)?;
-        let b = info_response(&v);
-        give(out, b.with_body(body))
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::info(client, timeout_ms, out_response, out_error) }
 }
 
 /// `Version`: the agent's version. Response fields: `VERSION`, `REV`. Agents older than
@@ -440,22 +321,8 @@ pub unsafe extern "C" fn dstack_client_version(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let body = a.version_body(timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::Version>(&body.0, &mut scratch)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
-            .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
-        give(out, b.with_body(body))
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::version(client, timeout_ms, out_response, out_error) }
 }
 
 /// `GpuInfo`: the GPU attestation JSON saved at boot. Response field: `ATTESTATION`
@@ -467,21 +334,14 @@ pub unsafe extern "C" fn dstack_client_gpu_info(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let body = a.call(&api::GpuInfo, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::GpuInfo>(&body.0, &mut scratch)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_ATTESTATION, Value::text(v.attestation));
-        give(out, b.with_body(body))
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        handle::respond(client, out_response, out_error, |a| {
+            a.respond(&api::GpuInfo, timeout_ms, |v, b| {
+                b.set(r::DSTACK_FIELD_ATTESTATION, Value::text(v.attestation));
+            })
+        })
+    }
 }
 
 /// `Sign`: signs `data` with the app's `signing` key (`GetKey("vms", "signing")`).
@@ -505,14 +365,14 @@ pub unsafe extern "C" fn dstack_client_sign(
         // SAFETY: caller contract.
         let (a, algorithm, data, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::text(algorithm, algorithm_len, "algorithm")?,
                 slice::bytes(data, data_len, "data")?,
                 slice::out(out_response, "out_response")?,
             )
         };
         let req = api::Sign { algorithm, data };
-        if let Err(e) = dstack_core::rpc::Rpc::validate(&req) {
+        if let Err(e) = req.validate() {
             if algorithm == "secp256k1_prehashed" && data.len() != 32 {
                 return Err(Failure::invalid(format!(
                     "Pre-hashed signing requires a 32-byte digest, but received {} bytes",
@@ -521,20 +381,17 @@ pub unsafe extern "C" fn dstack_client_sign(
             }
             return Err(Failure::core("Sign", e));
         }
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::Sign>(&body.0, &mut scratch)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_SIGNATURE, Value::bytes(v.signature))
-            .set(
-                r::DSTACK_FIELD_SIGNATURE_CHAIN,
-                Value::list(v.signature_chain.iter().map(|s| s.to_vec())),
-            )
-            .set(r::DSTACK_FIELD_PUBLIC_KEY, Value::bytes(v.public_key))
-            .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
-            .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
-        drop(v);
-        give(out, b.with_body(body))
+        let b = a.respond(&req, timeout_ms, |v, b| {
+            b.set(r::DSTACK_FIELD_SIGNATURE, Value::bytes(v.signature))
+                .set(
+                    r::DSTACK_FIELD_SIGNATURE_CHAIN,
+                    Value::list(v.signature_chain.iter().map(|s| s.to_vec())),
+                )
+                .set(r::DSTACK_FIELD_PUBLIC_KEY, Value::bytes(v.public_key))
+                .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
+                .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
+        })?;
+        r::give(out, b)
     })
 }
 
@@ -560,14 +417,16 @@ pub unsafe extern "C" fn dstack_client_verify(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, algorithm, data, signature, public_key, out) = unsafe {
+        let (a, (algorithm, data, signature, public_key, out)) = unsafe {
             (
-                self::client(client)?,
-                slice::text(algorithm, algorithm_len, "algorithm")?,
-                slice::bytes(data, data_len, "data")?,
-                slice::bytes(signature, signature_len, "signature")?,
-                slice::bytes(public_key, public_key_len, "public_key")?,
-                slice::out(out_valid, "out_valid")?,
+                handle::agent(client)?,
+                crate::crypto::signature_inputs(
+                    (algorithm, algorithm_len),
+                    (data, data_len),
+                    (signature, signature_len),
+                    (public_key, public_key_len),
+                    out_valid,
+                )?,
             )
         };
         let req = api::Verify {
@@ -576,10 +435,7 @@ pub unsafe extern "C" fn dstack_client_verify(
             signature,
             public_key,
         };
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::Verify>(&body.0, &mut scratch)?;
-        *out = v.valid;
+        *out = a.exchange(&req, timeout_ms, |v| v.valid)?.0;
         Ok(())
     })
 }
@@ -601,17 +457,15 @@ pub unsafe extern "C" fn dstack_client_emit_event(
         // SAFETY: caller contract.
         let (a, event, payload) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::text(event, event_len, "event")?,
                 slice::bytes(payload, payload_len, "payload")?,
             )
         };
         let req = api::EmitEvent { event, payload };
-        dstack_core::rpc::Rpc::validate(&req).map_err(|e| Failure::core("EmitEvent", e))?;
-        a.require("EmitEvent", timeout_ms)?;
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        a.parse::<api::EmitEvent>(&body.0, &mut scratch)?;
+        req.validate().map_err(|e| Failure::core("EmitEvent", e))?;
+        a.require_version("EmitEvent", timeout_ms)?;
+        a.exchange(&req, timeout_ms, |_| ())?;
         Ok(())
     })
 }
@@ -626,20 +480,6 @@ pub unsafe extern "C" fn dstack_client_is_reachable(
     out_reachable: *mut bool,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_reachable, "out_reachable")?,
-            )
-        };
-        *out = a.is_reachable(timeout_ms, |t| {
-            let body = a.call(&api::Info, t)?;
-            let mut scratch = vec![0u8; body.0.len()];
-            a.parse::<api::Info>(&body.0, &mut scratch)?;
-            Ok(())
-        });
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::is_reachable(client, timeout_ms, out_reachable, out_error) }
 }

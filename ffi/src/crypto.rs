@@ -117,7 +117,7 @@ pub unsafe extern "C" fn dstack_response_verify_signature_chain(
         // SAFETY: caller contract.
         let (resp, app_id, trusted, oa, ok) = unsafe {
             (
-                response.as_ref().ok_or_else(|| Failure::null("response"))?,
+                r::checked(response)?,
                 slice::bytes(app_id, app_id_len, "app_id")?,
                 slice::bytes(trusted_kms_key, trusted_kms_key_len, "trusted_kms_key")?,
                 slice::out_array::<33>(out_app_key, "out_app_key")?,
@@ -236,7 +236,11 @@ pub unsafe extern "C" fn dstack_encrypt_env_vars(
     })
 }
 
-fn trusted_list(ptr: *const u8, count: usize) -> Result<Vec<[u8; 33]>> {
+/// `count` 33-byte keys at `ptr` (NULL/0 = none).
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `count` x 33 readable bytes.
+unsafe fn trusted_list(ptr: *const u8, count: usize) -> Result<Vec<[u8; 33]>> {
     if ptr.is_null() || count == 0 {
         if ptr.is_null() && count != 0 {
             return Err(Failure::new(
@@ -275,6 +279,39 @@ fn kms_failure(e: dstack_core::Error) -> Failure {
     }
 }
 
+/// The body both env-key verifications share: decodes `public_key`, `signature`,
+/// `app_id_hex` and the `trusted_keys` list (`ptr, len`/`count` pairs) and checks
+/// `out_signer`, then writes the signer `verify` recovers (an empty trusted list means
+/// no trust check).
+///
+/// # Safety
+/// Export contract of `dstack_verify_env_encrypt_public_key`.
+unsafe fn verify_env_key(
+    public_key: (*const u8, usize),
+    signature: (*const u8, usize),
+    app_id_hex: (*const u8, usize),
+    trusted_keys: (*const u8, usize),
+    out_signer: *mut u8,
+    out_error: *mut *mut dstack_error,
+    verify: impl FnOnce(&[u8], &[u8], &str, &[[u8; 33]]) -> dstack_core::Result<[u8; 33]>,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (pk, sig, app, out) = unsafe {
+            (
+                slice::bytes(public_key.0, public_key.1, "public_key")?,
+                slice::bytes(signature.0, signature.1, "signature")?,
+                slice::text(app_id_hex.0, app_id_hex.1, "app_id_hex")?,
+                slice::out_array::<33>(out_signer, "out_signer")?,
+            )
+        };
+        // SAFETY: caller contract.
+        let trusted = unsafe { trusted_list(trusted_keys.0, trusted_keys.1)? };
+        *out = verify(pk, sig, app, &trusted).map_err(kms_failure)?;
+        Ok(())
+    })
+}
+
 /// Verifies the KMS signature on an app's env-encryption public key, timestamped form
 /// (PROTOCOL.md §4.2): recovers the signer of
 /// `keccak256("dstack-env-encrypt-pubkey:" app_id timestamp_be public_key)`.
@@ -301,33 +338,25 @@ pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key(
     out_signer: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (pk, sig, app, out) = unsafe {
-            (
-                slice::bytes(public_key, public_key_len, "public_key")?,
-                slice::bytes(signature, signature_len, "signature")?,
-                slice::text(app_id_hex, app_id_hex_len, "app_id_hex")?,
-                slice::out_array::<33>(out_signer, "out_signer")?,
-            )
-        };
-        let trusted = trusted_list(trusted_keys, trusted_keys_count)?;
-        *out = if trusted.is_empty() {
-            kms::verify_env_encrypt_public_key(pk, sig, app, timestamp, now, max_age_seconds)
-        } else {
-            kms::verify_env_encrypt_public_key_trusted(
-                pk,
-                sig,
-                app,
-                timestamp,
-                now,
-                max_age_seconds,
-                &trusted,
-            )
-        }
-        .map_err(kms_failure)?;
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        verify_env_key(
+            (public_key, public_key_len),
+            (signature, signature_len),
+            (app_id_hex, app_id_hex_len),
+            (trusted_keys, trusted_keys_count),
+            out_signer,
+            out_error,
+            |pk, sig, app, trusted| {
+                let (t, n, m) = (timestamp, now, max_age_seconds);
+                if trusted.is_empty() {
+                    kms::verify_env_encrypt_public_key(pk, sig, app, t, n, m)
+                } else {
+                    kms::verify_env_encrypt_public_key_trusted(pk, sig, app, t, n, m, trusted)
+                }
+            },
+        )
+    }
 }
 
 /// The legacy (untimestamped) form of `dstack_verify_env_encrypt_public_key`: message
@@ -346,25 +375,24 @@ pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key_legacy(
     out_signer: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (pk, sig, app, out) = unsafe {
-            (
-                slice::bytes(public_key, public_key_len, "public_key")?,
-                slice::bytes(signature, signature_len, "signature")?,
-                slice::text(app_id_hex, app_id_hex_len, "app_id_hex")?,
-                slice::out_array::<33>(out_signer, "out_signer")?,
-            )
-        };
-        let trusted = trusted_list(trusted_keys, trusted_keys_count)?;
-        *out = if trusted.is_empty() {
-            kms::verify_env_encrypt_public_key_legacy(pk, sig, app)
-        } else {
-            kms::verify_env_encrypt_public_key_legacy_trusted(pk, sig, app, &trusted)
-        }
-        .map_err(kms_failure)?;
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        verify_env_key(
+            (public_key, public_key_len),
+            (signature, signature_len),
+            (app_id_hex, app_id_hex_len),
+            (trusted_keys, trusted_keys_count),
+            out_signer,
+            out_error,
+            |pk, sig, app, trusted| {
+                if trusted.is_empty() {
+                    kms::verify_env_encrypt_public_key_legacy(pk, sig, app)
+                } else {
+                    kms::verify_env_encrypt_public_key_legacy_trusted(pk, sig, app, trusted)
+                }
+            },
+        )
+    }
 }
 
 /// The PKCS#8 DER bytes of a TLS key PEM (`KEY` of GetTlsKey/DeriveKey; UTF-8):
@@ -609,6 +637,34 @@ pub unsafe extern "C" fn dstack_ed25519_verify(
     })
 }
 
+/// `(algorithm, data, signature, public_key, out_valid)` of a signature check.
+pub(crate) type SignatureInputs<'a> = (&'a str, &'a [u8], &'a [u8], &'a [u8], &'a mut bool);
+
+/// The inputs of a signature check (`dstack_verify_signature`, `dstack_client_verify`):
+/// UTF-8 `algorithm`, byte `data`, `signature` and `public_key` (`ptr, len` pairs), and
+/// the required `out_valid`.
+///
+/// # Safety
+/// Each pair as for [`slice::bytes`]; `out_valid` as for [`slice::out`].
+pub(crate) unsafe fn signature_inputs<'a>(
+    algorithm: (*const u8, usize),
+    data: (*const u8, usize),
+    signature: (*const u8, usize),
+    public_key: (*const u8, usize),
+    out_valid: *mut bool,
+) -> Result<SignatureInputs<'a>> {
+    // SAFETY: caller contract.
+    unsafe {
+        Ok((
+            slice::text(algorithm.0, algorithm.1, "algorithm")?,
+            slice::bytes(data.0, data.1, "data")?,
+            slice::bytes(signature.0, signature.1, "signature")?,
+            slice::bytes(public_key.0, public_key.1, "public_key")?,
+            slice::out(out_valid, "out_valid")?,
+        ))
+    }
+}
+
 /// Verifies `signature` by `public_key` over `data` locally, with the semantics of the
 /// agent's former `Verify` RPC (which upstream removed in favour of local checks).
 /// `algorithm` (UTF-8):
@@ -640,13 +696,13 @@ pub unsafe extern "C" fn dstack_verify_signature(
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (alg, data, sig, pk, out) = unsafe {
-            (
-                slice::text(algorithm, algorithm_len, "algorithm")?,
-                slice::bytes(data, data_len, "data")?,
-                slice::bytes(signature, signature_len, "signature")?,
-                slice::bytes(public_key, public_key_len, "public_key")?,
-                slice::out(out_valid, "out_valid")?,
-            )
+            signature_inputs(
+                (algorithm, algorithm_len),
+                (data, data_len),
+                (signature, signature_len),
+                (public_key, public_key_len),
+                out_valid,
+            )?
         };
         *out = keys::verify_signature(alg, data, sig, pk)
             .map_err(|e| Failure::core("verify signature", e))?;

@@ -7,7 +7,8 @@
 //!
 //! Module map: [`status`] and [`error`] (how failures cross), [`slice`] (checked pointer
 //! conversions), [`boundary`] (catch_unwind), [`endpoint`] + [`transport`] + [`wire`]
-//! (talking to the agent), [`client`] and [`tappd`] (the RPCs), [`response`] (typed fields).
+//! (talking to the agent), [`client`] and [`tappd`] (the RPCs) over the shared client core
+//! [`handle`], [`response`] (typed fields).
 #![allow(non_camel_case_types)]
 // Every export has the same safety contract, stated once at the top of the header: each
 // pointer is NULL or valid for the documented length and lifetime, and handles are live
@@ -21,6 +22,7 @@ pub mod client;
 pub mod crypto;
 pub mod endpoint;
 pub mod error;
+pub mod handle;
 pub mod response;
 pub mod slice;
 pub mod status;

@@ -130,25 +130,19 @@ impl Value {
 ///
 /// Thread safety: immutable after creation; may be read from several threads at once.
 /// Free it exactly once, after all reads.
+#[derive(Default)]
 pub struct dstack_response {
     body: Secret,
     fields: Vec<(dstack_field, Value)>,
 }
 
 /// Builds a response handle.
+#[derive(Default)]
 pub(crate) struct Builder {
     resp: dstack_response,
 }
 
 impl Builder {
-    pub(crate) fn new(body: Vec<u8>) -> Builder {
-        Builder {
-            resp: dstack_response {
-                body: Secret(body),
-                fields: Vec::new(),
-            },
-        }
-    }
     pub(crate) fn set(&mut self, field: dstack_field, v: Value) -> &mut Self {
         self.resp.fields.push((field, v));
         self
@@ -157,9 +151,6 @@ impl Builder {
     pub(crate) fn with_body(mut self, body: Secret) -> Builder {
         self.resp.body = body;
         self
-    }
-    pub(crate) fn finish(self) -> Box<dstack_response> {
-        Box::new(self.resp)
     }
 }
 
@@ -188,11 +179,33 @@ fn not_found(f: dstack_field, kind: &str) -> Failure {
     )
 }
 
+/// Checks and borrows a response handle.
+///
 /// # Safety
-/// `r` is NULL or a live response handle.
-unsafe fn handle<'a>(r: *const dstack_response) -> Result<&'a dstack_response> {
-    // SAFETY: per the contract of every accessor.
-    unsafe { r.as_ref() }.ok_or_else(|| Failure::null("response"))
+/// `response` is NULL or a live handle.
+pub(crate) unsafe fn checked<'a>(response: *const dstack_response) -> Result<&'a dstack_response> {
+    // SAFETY: caller contract.
+    unsafe { response.as_ref() }.ok_or_else(|| Failure::null("response"))
+}
+
+/// The body the accessors share: checks `response` and the out-pointer (named `what`),
+/// then writes what `read` finds.
+///
+/// # Safety
+/// `response` is NULL or a live handle; `out` NULL or writable.
+unsafe fn read<T>(
+    response: *const dstack_response,
+    out: *mut T,
+    what: &str,
+    out_error: *mut *mut crate::dstack_error,
+    read: impl FnOnce(&dstack_response) -> Result<T>,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (r, out) = unsafe { (checked(response)?, slice::out(out, what)?) };
+        *out = read(r)?;
+        Ok(())
+    })
 }
 
 /// Reads a bytes or text field into `*out_value` (borrowed; valid until the response is
@@ -206,17 +219,14 @@ pub unsafe extern "C" fn dstack_response_get(
     out_value: *mut dstack_slice,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let r = unsafe { handle(response)? };
-        // SAFETY: caller contract.
-        let out = unsafe { slice::out(out_value, "out_value")? };
-        let v = r
-            .bytes_of(field)
-            .ok_or_else(|| not_found(field, "bytes or text"))?;
-        *out = dstack_slice::of(v);
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        read(response, out_value, "out_value", out_error, |r| {
+            r.bytes_of(field)
+                .map(dstack_slice::of)
+                .ok_or_else(|| not_found(field, "bytes or text"))
+        })
+    }
 }
 
 /// Writes the number of items of a list field to `*out_count`. `DSTACK_STATUS_NOT_FOUND`
@@ -228,17 +238,14 @@ pub unsafe extern "C" fn dstack_response_count(
     out_count: *mut usize,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let r = unsafe { handle(response)? };
-        // SAFETY: caller contract.
-        let out = unsafe { slice::out(out_count, "out_count")? };
-        *out = r
-            .list_of(field)
-            .ok_or_else(|| not_found(field, "list"))?
-            .len();
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        read(response, out_count, "out_count", out_error, |r| {
+            Ok(r.list_of(field)
+                .ok_or_else(|| not_found(field, "list"))?
+                .len())
+        })
+    }
 }
 
 /// Reads item `index` of a list field into `*out_value` (borrowed; valid until the
@@ -252,24 +259,22 @@ pub unsafe extern "C" fn dstack_response_item(
     out_value: *mut dstack_slice,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let r = unsafe { handle(response)? };
-        // SAFETY: caller contract.
-        let out = unsafe { slice::out(out_value, "out_value")? };
-        let list = r.list_of(field).ok_or_else(|| not_found(field, "list"))?;
-        let item = list.get(index).ok_or_else(|| {
-            Failure::new(
-                DSTACK_STATUS_NOT_FOUND,
-                format!(
-                    "index {index} is out of range: field {field} has {} items",
-                    list.len()
-                ),
-            )
-        })?;
-        *out = dstack_slice::of(&item.0);
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        read(response, out_value, "out_value", out_error, |r| {
+            let list = r.list_of(field).ok_or_else(|| not_found(field, "list"))?;
+            let item = list.get(index).ok_or_else(|| {
+                Failure::new(
+                    DSTACK_STATUS_NOT_FOUND,
+                    format!(
+                        "index {index} is out of range: field {field} has {} items",
+                        list.len()
+                    ),
+                )
+            })?;
+            Ok(dstack_slice::of(&item.0))
+        })
+    }
 }
 
 /// Reads a u64 or boolean (0/1) field into `*out_value`. `DSTACK_STATUS_NOT_FOUND` if
@@ -281,19 +286,15 @@ pub unsafe extern "C" fn dstack_response_u64(
     out_value: *mut u64,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let r = unsafe { handle(response)? };
-        // SAFETY: caller contract.
-        let out = unsafe { slice::out(out_value, "out_value")? };
-        match r.field(field) {
-            Some(Value::U64(v)) => {
-                *out = *v;
-                Ok(())
+    // SAFETY: forwarded export contract.
+    unsafe {
+        read(response, out_value, "out_value", out_error, |r| {
+            match r.field(field) {
+                Some(Value::U64(v)) => Ok(*v),
+                _ => Err(not_found(field, "integer")),
             }
-            _ => Err(not_found(field, "integer")),
-        }
-    })
+        })
+    }
 }
 
 /// The raw JSON body as the agent sent it (for `dstack_quote_parse`: empty), borrowed
@@ -322,7 +323,8 @@ pub unsafe extern "C" fn dstack_response_free(response: *mut dstack_response) {
     })
 }
 
-/// Hands a response to the caller through `out`.
-pub(crate) fn give(out: &mut *mut dstack_response, r: Box<dstack_response>) {
-    *out = Box::into_raw(r);
+/// Hands a finished response to the caller through a checked out-pointer.
+pub(crate) fn give(out: &mut *mut dstack_response, b: Builder) -> Result<()> {
+    *out = Box::into_raw(Box::new(b.resp));
+    Ok(())
 }

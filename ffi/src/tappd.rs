@@ -2,12 +2,13 @@
 
 use crate::agent::Agent;
 use crate::client::{
-    give, info_response, DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH,
-    DSTACK_TLS_USAGE_RA_TLS, DSTACK_TLS_USAGE_SERVER_AUTH,
+    DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH, DSTACK_TLS_USAGE_RA_TLS,
+    DSTACK_TLS_USAGE_SERVER_AUTH,
 };
 use crate::endpoint::Api;
 use crate::error::{dstack_error, Failure, Result};
-use crate::response::{self as r, dstack_response, Builder, Secret, Value};
+use crate::handle;
+use crate::response::{self as r, dstack_response, Builder, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
 use dstack_core::rpc::tappd as api;
@@ -23,14 +24,12 @@ pub struct dstack_tappd_client {
     agent: Agent,
 }
 
-/// # Safety
-/// `c` is NULL or a live tappd client.
-unsafe fn client<'a>(c: *const dstack_tappd_client) -> Result<&'a Agent> {
-    // SAFETY: caller contract.
-    unsafe { c.as_ref() }
-        .map(|c| &c.agent)
-        .ok_or_else(|| Failure::null("client"))
-}
+handle::client_handle!(
+    dstack_tappd_client,
+    Api::Tappd,
+    api::TappdInfo,
+    api::TappdVersion
+);
 
 /// Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
 /// `TAPPD_SIMULATOR_ENDPOINT`, then `/var/run/tappd.sock`, `/run/tappd.sock`,
@@ -44,15 +43,8 @@ pub unsafe extern "C" fn dstack_tappd_client_new(
     out_client: *mut *mut dstack_tappd_client,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let ep = unsafe { slice::text(endpoint, endpoint_len, "endpoint")? };
-        // SAFETY: caller contract.
-        let out = unsafe { slice::out(out_client, "out_client")? };
-        let agent = Agent::new(Api::Tappd, ep)?;
-        *out = Box::into_raw(Box::new(dstack_tappd_client { agent }));
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::new(endpoint, endpoint_len, out_client, out_error) }
 }
 
 /// Sets the default timeout for calls that pass `timeout_ms` 0 (0 here restores 3000 ms).
@@ -63,11 +55,8 @@ pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
     timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        unsafe { self::client(client)? }.set_timeout_ms(timeout_ms);
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::set_timeout_ms(client, timeout_ms, out_error) }
 }
 
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
@@ -76,24 +65,15 @@ pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
 pub unsafe extern "C" fn dstack_tappd_client_endpoint(
     client: *const dstack_tappd_client,
 ) -> dstack_slice {
-    crate::boundary::guard(dstack_slice::EMPTY, || {
-        // SAFETY: caller contract.
-        match unsafe { client.as_ref() } {
-            Some(c) => dstack_slice::of(c.agent.endpoint_text().as_bytes()),
-            None => dstack_slice::EMPTY,
-        }
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::endpoint(client) }
 }
 
 /// Frees a tappd client. NULL is accepted and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tappd_client_free(client: *mut dstack_tappd_client) {
-    crate::boundary::guard((), || {
-        if !client.is_null() {
-            // SAFETY: a non-NULL handle came from dstack_tappd_client_new; freed once.
-            drop(unsafe { Box::from_raw(client) });
-        }
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::free(client) }
 }
 
 /// `DeriveKey`: a P-256 key derived from `path` (random with `DSTACK_TAPPD_RANDOM_SEED`)
@@ -119,23 +99,21 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
         // SAFETY: caller contract.
         let (a, path, subject, alt, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::text(path, path_len, "path")?,
                 slice::text(subject, subject_len, "subject")?,
                 slice::texts(alt_names, alt_names_count, "alt_names")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        let known = DSTACK_TLS_USAGE_RA_TLS
-            | DSTACK_TLS_USAGE_SERVER_AUTH
-            | DSTACK_TLS_USAGE_CLIENT_AUTH
-            | DSTACK_TAPPD_RANDOM_SEED;
-        if flags & !known != 0 {
-            return Err(Failure::invalid(format!(
-                "unknown DeriveKey flags 0x{:x}",
-                flags & !known
-            )));
-        }
+        handle::check_flags(
+            flags,
+            DSTACK_TLS_USAGE_RA_TLS
+                | DSTACK_TLS_USAGE_SERVER_AUTH
+                | DSTACK_TLS_USAGE_CLIENT_AUTH
+                | DSTACK_TAPPD_RANDOM_SEED,
+            "DeriveKey",
+        )?;
         let req = api::DeriveKey {
             path,
             subject,
@@ -145,16 +123,7 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
             usage_client_auth: flags & DSTACK_TLS_USAGE_CLIENT_AUTH != 0,
             random_seed: flags & DSTACK_TAPPD_RANDOM_SEED != 0,
         };
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = Secret(vec![0u8; body.0.len()]);
-        let v = a.parse::<api::DeriveKey>(&body.0, &mut scratch.0)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_KEY, Value::text(v.key)).set(
-            r::DSTACK_FIELD_CERTIFICATE_CHAIN,
-            Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())),
-        );
-        drop(v);
-        give(out, b.with_body(body))
+        r::give(out, a.respond(&req, timeout_ms, handle::tls_key_fields)?)
     })
 }
 
@@ -176,27 +145,18 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
         // SAFETY: caller contract.
         let (a, path, purpose, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::text(path, path_len, "path")?,
                 slice::text(purpose, purpose_len, "purpose")?,
                 slice::out(out_response, "out_response")?,
             )
         };
         let req = api::DeriveK256Key { path, purpose };
-        let body = a.call(&req, timeout_ms)?;
-        let mut scratch = Secret(vec![0u8; body.0.len()]);
-        let v = a.parse::<api::DeriveK256Key>(&body.0, &mut scratch.0)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_KEY, Value::bytes(v.k256_key))
-            .set(
-                r::DSTACK_FIELD_SIGNATURE_CHAIN,
-                Value::list(v.k256_signature_chain.iter().map(|s| s.to_vec())),
-            )
-            .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
-            .set(r::DSTACK_FIELD_ALGORITHM, Value::text("secp256k1"));
-        let mut key = v.k256_key;
-        zeroize::Zeroize::zeroize(&mut key);
-        give(out, b.with_body(body))
+        let b = a.respond(&req, timeout_ms, |mut v, b| {
+            let chain = &v.k256_signature_chain;
+            handle::key_fields(b, &mut v.k256_key, chain, purpose, "secp256k1");
+        })?;
+        r::give(out, b)
     })
 }
 
@@ -206,18 +166,15 @@ where
 {
     req.validate()
         .map_err(|e| Failure::core(R::PATH.trim_start_matches("/prpc/Tappd."), e))?;
-    let body = a.call(req, timeout_ms)?;
-    let mut scratch = vec![0u8; body.0.len()];
-    let v = a.parse::<R>(&body.0, &mut scratch)?;
-    let mut b = Builder::new(Vec::new());
-    b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
-        .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
-        .set(
-            r::DSTACK_FIELD_HASH_ALGORITHM,
-            Value::text(v.hash_algorithm),
-        )
-        .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix));
-    Ok(b.with_body(body))
+    a.respond(req, timeout_ms, |v, b| {
+        b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
+            .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
+            .set(
+                r::DSTACK_FIELD_HASH_ALGORITHM,
+                Value::text(v.hash_algorithm),
+            )
+            .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix));
+    })
 }
 
 /// `TdxQuote`: a quote whose report data is `H(prefix ":" report_data)` (see
@@ -244,7 +201,7 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
         // SAFETY: caller contract.
         let (a, report_data, hash_algorithm, prefix, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::bytes(report_data, report_data_len, "report_data")?,
                 slice::text(hash_algorithm, hash_algorithm_len, "hash_algorithm")?,
                 slice::text(prefix, prefix_len, "prefix")?,
@@ -256,7 +213,7 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
             hash_algorithm,
             prefix,
         };
-        give(out, quote_response(a, &req, timeout_ms)?)
+        r::give(out, quote_response(a, &req, timeout_ms)?)
     })
 }
 
@@ -276,13 +233,13 @@ pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
         // SAFETY: caller contract.
         let (a, report_data, out) = unsafe {
             (
-                self::client(client)?,
+                handle::agent(client)?,
                 slice::bytes(report_data, report_data_len, "report_data")?,
                 slice::out(out_response, "out_response")?,
             )
         };
         let req = api::RawQuote { report_data };
-        give(out, quote_response(a, &req, timeout_ms)?)
+        r::give(out, quote_response(a, &req, timeout_ms)?)
     })
 }
 
@@ -294,20 +251,8 @@ pub unsafe extern "C" fn dstack_tappd_client_info(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let body = a.call(&api::TappdInfo, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::TappdInfo>(&body.0, &mut scratch)?;
-        let b = info_response(&v);
-        give(out, b.with_body(body))
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::info(client, timeout_ms, out_response, out_error) }
 }
 
 /// Tappd `Version`. Response fields: `VERSION`, `REV`. `client` and `out_response` must
@@ -319,22 +264,8 @@ pub unsafe extern "C" fn dstack_tappd_client_version(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let body = a.call(&api::TappdVersion, timeout_ms)?;
-        let mut scratch = vec![0u8; body.0.len()];
-        let v = a.parse::<api::TappdVersion>(&body.0, &mut scratch)?;
-        let mut b = Builder::new(Vec::new());
-        b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
-            .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
-        give(out, b.with_body(body))
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::version(client, timeout_ms, out_response, out_error) }
 }
 
 /// Whether the tappd agent answers `Info` within `timeout_ms` (0 = 500 ms); failures are
@@ -346,20 +277,6 @@ pub unsafe extern "C" fn dstack_tappd_client_is_reachable(
     out_reachable: *mut bool,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, out) = unsafe {
-            (
-                self::client(client)?,
-                slice::out(out_reachable, "out_reachable")?,
-            )
-        };
-        *out = a.is_reachable(timeout_ms, |t| {
-            let body = a.call(&api::TappdInfo, t)?;
-            let mut scratch = vec![0u8; body.0.len()];
-            a.parse::<api::TappdInfo>(&body.0, &mut scratch)?;
-            Ok(())
-        });
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe { handle::is_reachable(client, timeout_ms, out_reachable, out_error) }
 }

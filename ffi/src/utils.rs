@@ -26,7 +26,7 @@ pub unsafe extern "C" fn dstack_quote_parse(
             )
         };
         let p = Quote::parse(q).map_err(|e| Failure::core("quote", e))?;
-        let mut b = Builder::new(Vec::new());
+        let mut b = Builder::default();
         b.set(
             r::DSTACK_FIELD_QUOTE_VERSION,
             Value::U64(u64::from(p.version())),
@@ -50,8 +50,7 @@ pub unsafe extern "C" fn dstack_quote_parse(
         {
             b.set(f, Value::bytes(rtmrs[i]));
         }
-        r::give(out, b.finish());
-        Ok(())
+        r::give(out, b)
     })
 }
 
@@ -219,10 +218,31 @@ pub unsafe extern "C" fn dstack_event_log_free(log: *mut dstack_event_log) {
     })
 }
 
-fn write_rtmrs(out: &mut [u8; 192], mrs: &[[u8; 48]; 4]) {
-    for (i, m) in mrs.iter().enumerate() {
-        out[i * 48..(i + 1) * 48].copy_from_slice(m);
-    }
+/// The body both replays share: decodes the log, runs `replay`, writes RTMR0..RTMR3.
+///
+/// # Safety
+/// Export contract of `dstack_replay_rtmrs`.
+unsafe fn replay(
+    event_log_json: *const u8,
+    len: usize,
+    out_rtmrs: *mut u8,
+    out_error: *mut *mut dstack_error,
+    replay: fn(&[u8]) -> dstack_core::Result<[[u8; 48]; 4]>,
+) -> dstack_status {
+    crate::boundary::run(out_error, || {
+        // SAFETY: caller contract.
+        let (j, out) = unsafe {
+            (
+                slice::bytes(event_log_json, len, "event_log_json")?,
+                slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
+            )
+        };
+        let mrs = replay(j).map_err(|e| Failure::core("event log replay", e))?;
+        for (dst, m) in out.chunks_exact_mut(48).zip(mrs.iter()) {
+            dst.copy_from_slice(m);
+        }
+        Ok(())
+    })
 }
 
 /// Sound replay of RTMR0-3 from an event log: runtime events (type 0x08000001) get their
@@ -236,18 +256,16 @@ pub unsafe extern "C" fn dstack_replay_rtmrs(
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, out) = unsafe {
-            (
-                slice::bytes(event_log_json, len, "event_log_json")?,
-                slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
-            )
-        };
-        let mrs = eventlog::replay_sound(j).map_err(|e| Failure::core("event log replay", e))?;
-        write_rtmrs(out, &mrs);
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        replay(
+            event_log_json,
+            len,
+            out_rtmrs,
+            out_error,
+            eventlog::replay_sound,
+        )
+    }
 }
 
 /// What the official SDKs' `replay_rtmrs` computed: each RTMR extended with the logged
@@ -261,19 +279,16 @@ pub unsafe extern "C" fn dstack_replay_rtmrs_from_digests(
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, out) = unsafe {
-            (
-                slice::bytes(event_log_json, len, "event_log_json")?,
-                slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
-            )
-        };
-        let mrs =
-            eventlog::replay_from_digests(j).map_err(|e| Failure::core("event log replay", e))?;
-        write_rtmrs(out, &mrs);
-        Ok(())
-    })
+    // SAFETY: forwarded export contract.
+    unsafe {
+        replay(
+            event_log_json,
+            len,
+            out_rtmrs,
+            out_error,
+            eventlog::replay_from_digests,
+        )
+    }
 }
 
 /// Replays the event log soundly and compares RTMR0-3 with the quote's; V2 preimages in
@@ -334,9 +349,14 @@ pub extern "C" fn dstack_unix_time() -> u64 {
     })
 }
 
-fn canonical(input: &[u8], normalize: bool) -> Result<Vec<u8>> {
+/// The scratch space the compose functions need for `input`.
+fn compose_scratch(input: &[u8]) -> Result<Vec<u8>> {
     let n = compose::compose_scratch_len(input).map_err(|e| Failure::core("app compose", e))?;
-    let mut scratch = vec![0u8; n];
+    Ok(vec![0u8; n])
+}
+
+fn canonical(input: &[u8], normalize: bool) -> Result<Vec<u8>> {
+    let mut scratch = compose_scratch(input)?;
     let needed = match compose::compose_canonical_json(input, normalize, &mut scratch, &mut []) {
         Ok(n) => n,
         Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
@@ -370,9 +390,7 @@ pub unsafe extern "C" fn dstack_compose_hash(
                 slice::out_array::<32>(out_hash, "out_hash")?,
             )
         };
-        let n = compose::compose_scratch_len(j).map_err(|e| Failure::core("app compose", e))?;
-        let mut scratch = vec![0u8; n];
-        *out = compose::compose_hash(j, normalize, &mut scratch)
+        *out = compose::compose_hash(j, normalize, &mut compose_scratch(j)?)
             .map_err(|e| Failure::core("app compose", e))?;
         Ok(())
     })
