@@ -250,7 +250,7 @@ def test_tls_as_uint8array(case):
 
 RTMR = load_vectors("rtmr_replay.json")
 MALFORMED = {"odd_length_hex", "0x_prefixed_digest", "non_hex_chars", "missing_digest",
-             "imr_as_string", "imr_as_bool", "imr_as_float"}
+             "imr_as_string", "imr_as_bool"}
 
 
 @pytest.mark.parametrize("case", RTMR, ids=[c["id"] for c in RTMR])
@@ -267,6 +267,10 @@ def test_rtmr_replay(case):
         return
     # synthetic logs: what the official SDKs computed from the logged digests
     assert [resp.replay_rtmrs_from_digests()[i] for i in range(4)] == case["expected"]
+    if case["id"] == "imr_as_float":
+        # 2.0 is the integer 2 for the sound replay too (its one event is not a runtime
+        # event, so the logged digest is what it extends)
+        assert [resp.replay_rtmrs()[i] for i in range(4)] == case["expected"]
 
 
 def _fixture_quote_and_log(name):
