@@ -53,10 +53,10 @@ start_sim "$work/sim" --listen 127.0.0.1:0
 http_ep="http://$(sed -n 's/^http: //p' "$work/sim/out.txt")"
 start_sim "$work/legacy" --legacy
 mkdir -p "$work/fake"
-python3 "$root/tests/c/fake_agent.py" "$work/fake" >"$work/fake/out.txt" 2>"$work/fake/err.txt" &
+python3 "$root/bindings/c/tests/fake_agent.py" "$work/fake" >"$work/fake/out.txt" 2>"$work/fake/err.txt" &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^ready' "$work/fake/out.txt" 2>/dev/null && break; sleep 0.05; done
-python3 "$root/tests/c/flatten_vectors.py" "$shared/vectors" "$work/vectors.txt"
+python3 "$root/bindings/c/tests/flatten_vectors.py" "$shared/vectors" "$work/vectors.txt"
 
 # 1. header drift
 step "header up to date" "$root/ffi/gen-header.sh" --check
@@ -87,7 +87,7 @@ version_matches() {
 }
 step "header version macros match the crate version ($(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1))" version_matches
 
-srcs=("$root/tests/c/test_dstack.c" "$root/tests/c/test_vectors.c")
+srcs=("$root/bindings/c/tests/test_dstack.c" "$root/bindings/c/tests/test_vectors.c")
 args=("$work/sim" "$work/legacy" "$work/fake" "$work/vectors.txt" "$http_ep")
 
 # 5. sanitizers (the library is Rust; ASan/UBSan instrument the C side and catch misuse of
