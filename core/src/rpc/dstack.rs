@@ -1,7 +1,10 @@
 //! The current guest-agent API (`dstack.sock`, paths `/<Method>`, PROTOCOL.md §2.1).
 
 use super::info::InfoResponse;
-use super::{key_and_chain, CertificateChain, Rpc, SignatureChain, View, MAX_SIGNATURE_CHAIN};
+use super::{
+    key_and_chain, write_report_data, CertificateChain, Rpc, SignatureChain, View,
+    MAX_SIGNATURE_CHAIN,
+};
 use crate::error::{Error, Result};
 use crate::json::{self, opt_hex, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 
@@ -149,9 +152,7 @@ impl Rpc for GetQuote<'_> {
     }
 
     fn write_body(&self, w: &mut JsonWriter<'_>) {
-        w.begin_object();
-        w.field_hex("report_data", self.report_data);
-        w.end_object();
+        write_report_data(w, self.report_data)
     }
 }
 
@@ -188,9 +189,7 @@ impl Rpc for Attest<'_> {
     }
 
     fn write_body(&self, w: &mut JsonWriter<'_>) {
-        w.begin_object();
-        w.field_hex("report_data", self.report_data);
-        w.end_object();
+        write_report_data(w, self.report_data)
     }
 }
 

@@ -107,6 +107,13 @@ fn key_and_chain(
     ))
 }
 
+/// The body `{"report_data":"<hex>"}` of GetQuote, Attest and tappd RawQuote.
+fn write_report_data(w: &mut JsonWriter<'_>, report_data: &[u8]) {
+    w.begin_object();
+    w.field_hex("report_data", report_data);
+    w.end_object();
+}
+
 /// The raw (still escaped) `error` member of an `{"error": "…"}` body.
 fn error_member(body: &[u8]) -> Option<json::JsonStr<'_>> {
     let [err] = json::fields(body, ["error"]).ok()?;

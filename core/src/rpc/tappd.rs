@@ -2,7 +2,7 @@
 
 use super::dstack::{GetTlsKeyResponse, VersionResponse};
 use super::info::InfoResponse;
-use super::{key_and_chain, Rpc, SignatureChain, View};
+use super::{key_and_chain, write_report_data, Rpc, SignatureChain, View};
 use crate::error::{Error, Result};
 use crate::json::{self, opt_str, req_hex, req_str, JsonWriter, Scratch};
 
@@ -20,6 +20,16 @@ pub const TDX_QUOTE_HASH_ALGORITHMS: [&str; 11] = [
     "keccak512",
     "raw",
 ];
+
+/// Raw report data (tappd `RawQuote`, `TdxQuote` with `raw`) must be exactly 64 bytes.
+fn check_raw_report_data(report_data: &[u8]) -> Result<()> {
+    if report_data.len() != 64 {
+        return Err(Error::InvalidArgument(
+            "raw report_data must be exactly 64 bytes",
+        ));
+    }
+    Ok(())
+}
 
 /// `DeriveKey`: a P-256 key derived from `path` (or random with `random_seed`) with a
 /// certificate chain.
@@ -178,10 +188,8 @@ impl Rpc for TdxQuote<'_> {
                 "hash_algorithm must be one of sha256, sha384, sha512, sha3-256, sha3-384, sha3-512, keccak256, keccak384, keccak512, raw",
             ));
         }
-        if self.hash_algorithm == "raw" && self.report_data.len() != 64 {
-            return Err(Error::InvalidArgument(
-                "raw report_data must be exactly 64 bytes",
-            ));
+        if self.hash_algorithm == "raw" {
+            return check_raw_report_data(self.report_data);
         }
         Ok(())
     }
@@ -207,18 +215,11 @@ impl Rpc for RawQuote<'_> {
     type Response<'b> = TdxQuoteResponse<'b>;
 
     fn validate(&self) -> Result<()> {
-        if self.report_data.len() != 64 {
-            return Err(Error::InvalidArgument(
-                "raw report_data must be exactly 64 bytes",
-            ));
-        }
-        Ok(())
+        check_raw_report_data(self.report_data)
     }
 
     fn write_body(&self, w: &mut JsonWriter<'_>) {
-        w.begin_object();
-        w.field_hex("report_data", self.report_data);
-        w.end_object();
+        write_report_data(w, self.report_data)
     }
 }
 
