@@ -102,6 +102,7 @@ fn protocol_benches(c: &mut Criterion) {
     use dstack_core::http::{ResponseParser, Status};
     use dstack_core::rpc::{
         self, dstack::GetKey, dstack::GetKeyResponse, dstack::GetQuote, dstack::GetQuoteResponse,
+        View,
     };
 
     let mut g = c.benchmark_group("protocol");

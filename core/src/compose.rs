@@ -139,11 +139,9 @@ fn emit_value(
     sink: &mut impl Sink,
 ) -> Result<()> {
     match p.peek() {
+        Some(b'{' | b'[') if depth >= MAX_DEPTH => Err(Error::LimitExceeded),
         Some(b'{') => emit_object(p, input, depth, normalize, scratch, sink),
         Some(b'[') => {
-            if depth >= MAX_DEPTH {
-                return Err(Error::LimitExceeded);
-            }
             sink.put(b"[");
             let mut first = true;
             while p.next_element(first)? {
@@ -305,6 +303,7 @@ fn is_js_falsy(v: &Value<'_>) -> bool {
     }
 }
 
+// Called only by `emit_value`, which bounds `depth`.
 fn emit_object(
     p: &mut Parser<'_>,
     input: &[u8],
@@ -313,9 +312,6 @@ fn emit_object(
     scratch: &mut [u8],
     sink: &mut impl Sink,
 ) -> Result<()> {
-    if depth >= MAX_DEPTH {
-        return Err(Error::LimitExceeded);
-    }
     p.expect(b'{')?;
     let mut n = 0usize;
     if !p.eat(b'}') {

@@ -234,6 +234,21 @@ fn take_line(buf: &[u8], from: usize) -> Option<(&[u8], usize)> {
     Some((line, from + rel + 1))
 }
 
+/// [`take_line`] for a chunk-size or trailer line, at most `MAX_CHUNK_LINE` bytes long
+/// (`MalformedHttp` otherwise, even before its end has arrived); `None` while incomplete.
+fn chunk_line(buf: &[u8], from: usize) -> Result<Option<(&[u8], usize)>> {
+    let Some((line, next)) = take_line(buf, from) else {
+        if buf.len() - from > MAX_CHUNK_LINE {
+            return Err(Error::MalformedHttp);
+        }
+        return Ok(None);
+    };
+    if line.len() > MAX_CHUNK_LINE {
+        return Err(Error::MalformedHttp);
+    }
+    Ok(Some((line, next)))
+}
+
 impl ResponseParser {
     /// A parser that refuses bodies larger than `max_body` bytes (`ResponseTooLarge`),
     /// judged from `Content-Length` or each chunk size before the body is read.
@@ -442,15 +457,9 @@ impl ResponseParser {
             }
             match chunk {
                 ChunkState::Size => {
-                    let Some((line, next)) = take_line(buf, read) else {
-                        if buf.len() - read > MAX_CHUNK_LINE {
-                            return Err(Error::MalformedHttp);
-                        }
+                    let Some((line, next)) = chunk_line(buf, read)? else {
                         break Status::Partial;
                     };
-                    if line.len() > MAX_CHUNK_LINE {
-                        return Err(Error::MalformedHttp);
-                    }
                     // Chunk extensions after ';' are ignored.
                     let size_text = line
                         .split(|&b| b == b';')
@@ -506,15 +515,9 @@ impl ResponseParser {
                     _ => return Err(Error::MalformedHttp),
                 },
                 ChunkState::Trailer => {
-                    let Some((line, next)) = take_line(buf, read) else {
-                        if buf.len() - read > MAX_CHUNK_LINE {
-                            return Err(Error::MalformedHttp);
-                        }
+                    let Some((line, next)) = chunk_line(buf, read)? else {
                         break Status::Partial;
                     };
-                    if line.len() > MAX_CHUNK_LINE {
-                        return Err(Error::MalformedHttp);
-                    }
                     read = next;
                     if line.is_empty() {
                         let r = Response {

@@ -137,6 +137,15 @@ pub fn tls_secure_seed(pem: &str) -> Result<[u8; 32]> {
     Ok(h.finalize().into())
 }
 
+/// [`tls_secure_seed`] when `secure`, else the legacy [`tls_seed`].
+fn tls_seed_for(pem: &str, secure: bool) -> Result<[u8; 32]> {
+    if secure {
+        tls_secure_seed(pem)
+    } else {
+        tls_seed(pem)
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // secp256k1
 
@@ -426,12 +435,7 @@ pub fn ethereum_account_from_key(key: &[u8]) -> Result<[u8; 42]> {
 /// `to_account` (legacy, `secure = false`: first 32 DER bytes — a constant for P-256
 /// keys, avoid) or `to_account_secure` (`secure = true`: `SHA-256(DER)`) for a TLS key PEM.
 pub fn ethereum_account_from_tls(pem: &str, secure: bool) -> Result<[u8; 42]> {
-    let seed = if secure {
-        tls_secure_seed(pem)?
-    } else {
-        tls_seed(pem)?
-    };
-    ethereum_account_from_key(&seed)
+    ethereum_account_from_key(&tls_seed_for(pem, secure)?)
 }
 
 // ---------------------------------------------------------------------------------
@@ -478,12 +482,7 @@ pub fn solana_keypair(seed: &[u8]) -> Result<SolanaKeypair> {
 /// `to_keypair` (`secure = false`, first 32 DER bytes) or `to_keypair_secure`
 /// (`SHA-256(DER)`) for a TLS key PEM.
 pub fn solana_keypair_from_tls(pem: &str, secure: bool) -> Result<SolanaKeypair> {
-    let seed = if secure {
-        tls_secure_seed(pem)?
-    } else {
-        tls_seed(pem)?
-    };
-    solana_keypair(&seed)
+    solana_keypair(&tls_seed_for(pem, secure)?)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use dstack_core::http::{ResponseParser, Status};
 use dstack_core::rpc::dstack::*;
 use dstack_core::rpc::info::{InfoResponse, TcbInfo};
 use dstack_core::rpc::tappd::*;
-use dstack_core::rpc::{agent_error_message, check_response, write_body, write_request, Rpc};
+use dstack_core::rpc::{agent_error_message, check_response, write_body, write_request, Rpc, View};
 use dstack_core::Error;
 use serde_json::{json, Value};
 
@@ -867,7 +867,7 @@ fn sign_verify_version_gpu_emit_responses() {
         assert_eq!(with_scratch(b, Verify::parse_response).unwrap().valid, v);
     }
     assert_eq!(
-        VerifyResponse::parse(br#"{"valid":"yes"}"#),
+        VerifyResponse::parse(br#"{"valid":"yes"}"#, &mut []),
         Err(Error::MalformedResponse)
     );
 
@@ -896,7 +896,7 @@ fn sign_verify_version_gpu_emit_responses() {
         Ok(EmitEventResponse)
     );
     assert_eq!(
-        EmitEventResponse::parse(b"[]"),
+        EmitEventResponse::parse(b"[]", &mut []),
         Err(Error::MalformedResponse)
     );
 }

@@ -124,4 +124,13 @@ fn malformed_and_deep_inputs() {
     );
     let ok = "[".repeat(100) + &"]".repeat(100);
     compose_hash(ok.as_bytes(), false, &mut scratch).unwrap();
+    // Objects count towards the same nesting bound (128) as arrays.
+    let deep_obj = "{\"a\":".repeat(200) + "1" + &"}".repeat(200);
+    assert_eq!(
+        compose_hash(deep_obj.as_bytes(), false, &mut scratch),
+        Err(Error::LimitExceeded)
+    );
+    let ok_obj = "{\"a\":".repeat(100) + "1" + &"}".repeat(100);
+    let mut big = vec![0u8; compose_scratch_len(ok_obj.as_bytes()).unwrap()];
+    compose_hash(ok_obj.as_bytes(), false, &mut big).unwrap();
 }

@@ -7,12 +7,15 @@
 use dstack_core::rpc::dstack::*;
 use dstack_core::rpc::info::{InfoResponse, TcbInfo};
 use dstack_core::rpc::tappd::*;
-use dstack_core::rpc::{agent_error_message, check_response};
+use dstack_core::rpc::{agent_error_message, check_response, View};
 use dstack_core::Error;
 use libfuzzer_sys::fuzz_target;
 
 fn bounded<T>(r: Result<T, Error>) -> Option<T> {
-    assert!(!matches!(r, Err(Error::BufferTooSmall { .. })), "scratch bound violated");
+    assert!(
+        !matches!(r, Err(Error::BufferTooSmall { .. })),
+        "scratch bound violated"
+    );
     r.ok()
 }
 
@@ -28,10 +31,10 @@ fuzz_target!(|body: &[u8]| {
     bounded(AttestResponse::parse(body, &mut s));
     bounded(GetTlsKeyResponse::parse(body, &mut s));
     bounded(SignResponse::parse(body, &mut s));
-    bounded(VerifyResponse::parse(body));
+    bounded(VerifyResponse::parse(body, &mut s));
     bounded(VersionResponse::parse(body, &mut s));
     bounded(GpuInfoResponse::parse(body, &mut s));
-    bounded(EmitEventResponse::parse(body));
+    bounded(EmitEventResponse::parse(body, &mut s));
     bounded(TdxQuoteResponse::parse(body, &mut s));
     if let Some(info) = bounded(InfoResponse::parse(body, &mut s)) {
         let mut s2 = vec![0u8; info.tcb_info.len()];

@@ -6,6 +6,7 @@
 use core::hint::black_box;
 use core::panic::PanicInfo;
 
+use dstack_core::rpc::View;
 use dstack_core::{chain, compose, envcrypt, eventlog, http, keys, kms, quote, report, rpc};
 
 // The C runtime (crt1.o's `_start` → `__libc_start_main` → `main`) and the mem* functions

@@ -44,20 +44,6 @@ pub(crate) fn fields<'a, const N: usize>(
     Ok(out)
 }
 
-/// Calls `f` on each element of an already validated array (`Value::Arr` text).
-fn for_each_element<'a>(v: Value<'a>, mut f: impl FnMut(Value<'a>) -> Result<()>) -> Result<()> {
-    let Value::Arr(arr) = v else {
-        return Err(BAD);
-    };
-    let mut p = Parser::new(arr, MAX_DEPTH_RESPONSE);
-    let mut first = true;
-    while p.next_element(first)? {
-        first = false;
-        f(p.value(1)?)?;
-    }
-    Ok(())
-}
-
 /// A value that must be present and not `null`.
 pub(crate) fn required(v: Option<Value<'_>>) -> Result<Value<'_>> {
     match v {
@@ -178,17 +164,33 @@ pub(crate) fn as_hex_array<'a, const N: usize>(
     Ok(out)
 }
 
+/// An already validated JSON array (`Value::Arr` text) of at most `CAP` elements, each
+/// converted by `item`; more is `LimitExceeded`.
+fn list<'a, T, const CAP: usize>(
+    v: Value<'a>,
+    scratch: &mut Scratch<'a>,
+    item: impl Fn(Value<'a>, &mut Scratch<'a>) -> Result<T>,
+) -> Result<heapless::Vec<T, CAP>> {
+    let Value::Arr(arr) = v else {
+        return Err(BAD);
+    };
+    let mut p = Parser::new(arr, MAX_DEPTH_RESPONSE);
+    let mut out = heapless::Vec::new();
+    let mut first = true;
+    while p.next_element(first)? {
+        first = false;
+        let e = item(p.value(1)?, scratch)?;
+        out.push(e).map_err(|_| Error::LimitExceeded)?;
+    }
+    Ok(out)
+}
+
 /// A JSON array of hex strings, each exactly `N` bytes, at most `CAP` of them.
 pub(crate) fn hex_array_list<'a, const N: usize, const CAP: usize>(
     v: Value<'a>,
     scratch: &mut Scratch<'a>,
 ) -> Result<heapless::Vec<[u8; N], CAP>> {
-    let mut out = heapless::Vec::new();
-    for_each_element(v, |e| {
-        let item = as_hex_array::<N>(e, scratch)?;
-        out.push(item).map_err(|_| Error::LimitExceeded)
-    })?;
-    Ok(out)
+    list(v, scratch, as_hex_array::<N>)
 }
 
 /// A JSON array of hex strings of any length, at most `CAP` of them.
@@ -196,12 +198,7 @@ pub(crate) fn hex_list<'a, const CAP: usize>(
     v: Value<'a>,
     scratch: &mut Scratch<'a>,
 ) -> Result<heapless::Vec<&'a [u8], CAP>> {
-    let mut out = heapless::Vec::new();
-    for_each_element(v, |e| {
-        let item = as_hex(e, scratch)?;
-        out.push(item).map_err(|_| Error::LimitExceeded)
-    })?;
-    Ok(out)
+    list(v, scratch, as_hex)
 }
 
 /// A JSON array of strings, at most `CAP` of them.
@@ -209,12 +206,7 @@ pub(crate) fn str_list<'a, const CAP: usize>(
     v: Value<'a>,
     scratch: &mut Scratch<'a>,
 ) -> Result<heapless::Vec<&'a str, CAP>> {
-    let mut out = heapless::Vec::new();
-    for_each_element(v, |e| {
-        let item = as_str(e, scratch)?;
-        out.push(item).map_err(|_| Error::LimitExceeded)
-    })?;
-    Ok(out)
+    list(v, scratch, as_str)
 }
 
 #[cfg(test)]

@@ -1,7 +1,10 @@
 //! The current guest-agent API (`dstack.sock`, paths `/<Method>`, PROTOCOL.md §2.1).
 
 use super::info::InfoResponse;
-use super::{CertificateChain, Rpc, SignatureChain, MAX_SIGNATURE_CHAIN};
+use super::{
+    key_and_chain, write_report_data, CertificateChain, Rpc, SignatureChain, View,
+    MAX_SIGNATURE_CHAIN,
+};
 use crate::error::{Error, Result};
 use crate::json::{self, opt_hex, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
 
@@ -16,16 +19,6 @@ fn check_report_data(report_data: &[u8]) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-fn empty_body(w: &mut JsonWriter<'_>) {
-    w.begin_object();
-    w.end_object();
-}
-
-/// Parses a body that must be a JSON object (fields ignored).
-fn parse_object(body: &[u8]) -> Result<()> {
-    json::fields(body, []).map(|[]| ())
 }
 
 // ---------------------------------------------------------------------------------
@@ -63,18 +56,13 @@ pub struct GetKeyResponse {
     pub signature_chain: SignatureChain,
 }
 
-impl GetKeyResponse {
-    /// Parses a 200 body (`scratch` is only needed for escaped hex, which the agent never
-    /// sends; `scratch.len() >= body.len()` suffices).
-    pub fn parse(body: &[u8], scratch: &mut [u8]) -> Result<Self> {
-        let [key, chain] = json::fields(body, ["key", "signature_chain"])?;
-        let mut s = Scratch::new(scratch, body.len());
+impl View<'_> for GetKeyResponse {
+    /// `scratch` is only needed for escaped hex, which the agent never sends.
+    fn parse(body: &[u8], scratch: &mut [u8]) -> Result<Self> {
+        let (key, signature_chain) = key_and_chain(body, scratch, ["key", "signature_chain"])?;
         Ok(GetKeyResponse {
-            key: json::as_hex_array::<32>(required(key)?, &mut s)?,
-            signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(
-                required(chain)?,
-                &mut s,
-            )?,
+            key,
+            signature_chain,
         })
     }
 }
@@ -98,10 +86,6 @@ impl Rpc for GetKey<'_> {
         w.field_str("purpose", self.purpose);
         w.field_str("algorithm", self.effective_algorithm());
         w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<GetKeyResponse> {
-        GetKeyResponse::parse(body, scratch)
     }
 }
 
@@ -132,9 +116,8 @@ pub struct GetQuoteResponse<'a> {
     pub attestation: &'a [u8],
 }
 
-impl<'a> GetQuoteResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for GetQuoteResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [quote, event_log, report_data, vm_config, attestation] = json::fields(
             body,
             [
@@ -169,13 +152,7 @@ impl Rpc for GetQuote<'_> {
     }
 
     fn write_body(&self, w: &mut JsonWriter<'_>) {
-        w.begin_object();
-        w.field_hex("report_data", self.report_data);
-        w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<GetQuoteResponse<'b>> {
-        GetQuoteResponse::parse(body, scratch)
+        write_report_data(w, self.report_data)
     }
 }
 
@@ -193,9 +170,8 @@ pub struct AttestResponse<'a> {
     pub attestation: &'a [u8],
 }
 
-impl<'a> AttestResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for AttestResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [attestation] = json::fields(body, ["attestation"])?;
         let mut s = Scratch::new(scratch, body.len());
         Ok(AttestResponse {
@@ -213,13 +189,7 @@ impl Rpc for Attest<'_> {
     }
 
     fn write_body(&self, w: &mut JsonWriter<'_>) {
-        w.begin_object();
-        w.field_hex("report_data", self.report_data);
-        w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<AttestResponse<'b>> {
-        AttestResponse::parse(body, scratch)
+        write_report_data(w, self.report_data)
     }
 }
 
@@ -277,9 +247,8 @@ pub struct GetTlsKeyResponse<'a> {
     pub certificate_chain: CertificateChain<'a>,
 }
 
-impl<'a> GetTlsKeyResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for GetTlsKeyResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [key, chain] = json::fields(body, ["key", "certificate_chain"])?;
         let mut s = Scratch::new(scratch, body.len());
         Ok(GetTlsKeyResponse {
@@ -324,10 +293,6 @@ impl Rpc for GetTlsKey<'_> {
         }
         w.end_object();
     }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<GetTlsKeyResponse<'b>> {
-        GetTlsKeyResponse::parse(body, scratch)
-    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -341,15 +306,6 @@ pub struct Info;
 impl Rpc for Info {
     const PATH: &'static str = "/Info";
     type Response<'b> = InfoResponse<'b>;
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-    fn write_body(&self, w: &mut JsonWriter<'_>) {
-        empty_body(w)
-    }
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<InfoResponse<'b>> {
-        InfoResponse::parse(body, scratch)
-    }
 }
 
 /// `Version`: the agent's version (since v0.5.7; older agents answer 400/404).
@@ -365,9 +321,8 @@ pub struct VersionResponse<'a> {
     pub rev: &'a str,
 }
 
-impl<'a> VersionResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for VersionResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [version, rev] = json::fields(body, ["version", "rev"])?;
         let mut s = Scratch::new(scratch, body.len());
         Ok(VersionResponse {
@@ -380,15 +335,6 @@ impl<'a> VersionResponse<'a> {
 impl Rpc for Version {
     const PATH: &'static str = "/Version";
     type Response<'b> = VersionResponse<'b>;
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-    fn write_body(&self, w: &mut JsonWriter<'_>) {
-        empty_body(w)
-    }
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<VersionResponse<'b>> {
-        VersionResponse::parse(body, scratch)
-    }
 }
 
 /// `GpuInfo`: the GPU attestation saved at boot.
@@ -402,9 +348,8 @@ pub struct GpuInfoResponse<'a> {
     pub attestation: &'a str,
 }
 
-impl<'a> GpuInfoResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for GpuInfoResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [attestation] = json::fields(body, ["attestation"])?;
         let mut s = Scratch::new(scratch, body.len());
         Ok(GpuInfoResponse {
@@ -416,15 +361,6 @@ impl<'a> GpuInfoResponse<'a> {
 impl Rpc for GpuInfo {
     const PATH: &'static str = "/GpuInfo";
     type Response<'b> = GpuInfoResponse<'b>;
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-    fn write_body(&self, w: &mut JsonWriter<'_>) {
-        empty_body(w)
-    }
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<GpuInfoResponse<'b>> {
-        GpuInfoResponse::parse(body, scratch)
-    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -444,10 +380,10 @@ pub struct EmitEvent<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmitEventResponse;
 
-impl EmitEventResponse {
-    /// Parses a 200 body, which must be a JSON object (members ignored).
-    pub fn parse(body: &[u8]) -> Result<Self> {
-        parse_object(body).map(|_| EmitEventResponse)
+impl View<'_> for EmitEventResponse {
+    /// The body must be a JSON object (members ignored; no scratch used).
+    fn parse(body: &[u8], _scratch: &mut [u8]) -> Result<Self> {
+        json::fields(body, []).map(|[]| EmitEventResponse)
     }
 }
 
@@ -467,10 +403,6 @@ impl Rpc for EmitEvent<'_> {
         w.field_str("event", self.event);
         w.field_hex("payload", self.payload);
         w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], _scratch: &'b mut [u8]) -> Result<EmitEventResponse> {
-        EmitEventResponse::parse(body)
     }
 }
 
@@ -508,9 +440,8 @@ pub struct SignResponse<'a> {
     pub public_key: &'a [u8],
 }
 
-impl<'a> SignResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for SignResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [signature, chain, public_key] =
             json::fields(body, ["signature", "signature_chain", "public_key"])?;
         let mut s = Scratch::new(scratch, body.len());
@@ -541,10 +472,6 @@ impl Rpc for Sign<'_> {
         w.field_str("algorithm", self.algorithm);
         w.field_hex("data", self.data);
         w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<SignResponse<'b>> {
-        SignResponse::parse(body, scratch)
     }
 }
 
@@ -585,9 +512,9 @@ pub struct VerifyResponse {
     pub valid: bool,
 }
 
-impl VerifyResponse {
-    /// Parses a 200 body.
-    pub fn parse(body: &[u8]) -> Result<Self> {
+impl View<'_> for VerifyResponse {
+    /// No scratch used.
+    fn parse(body: &[u8], _scratch: &mut [u8]) -> Result<Self> {
         let [valid] = json::fields(body, ["valid"])?;
         let valid = match json::optional(valid) {
             Some(v) => json::as_bool(v)?,
@@ -612,9 +539,5 @@ impl Rpc for Verify<'_> {
         w.field_hex("signature", self.signature);
         w.field_hex("public_key", self.public_key);
         w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], _scratch: &'b mut [u8]) -> Result<VerifyResponse> {
-        VerifyResponse::parse(body)
     }
 }

@@ -5,6 +5,7 @@
 //! `app_id`, `instance_id`, `app_cert`, `tcb_info`, `app_name`). Fields a generation does
 //! not send read as `""` / empty.
 
+use super::View;
 use crate::error::{Error, Result};
 use crate::json::{self, opt_hex, opt_str, req_hex, req_str, Scratch, Value};
 
@@ -40,10 +41,10 @@ pub struct InfoResponse<'a> {
     pub cloud_product: &'a str,
 }
 
-impl<'a> InfoResponse<'a> {
+impl<'a> View<'a> for InfoResponse<'a> {
     /// Parses a 200 body; `scratch.len() >= body.len()` always suffices. `app_id` and
     /// `tcb_info` are required (every generation sends them); the rest default.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [app_id, instance_id, app_cert, tcb_info, app_name, device_id, mr_aggregated, os_image_hash, mr_image, key_provider_info, compose_hash, vm_config, cloud_vendor, cloud_product] =
             json::fields(
                 body,

@@ -6,8 +6,9 @@
 //!
 //! A request is a plain struct implementing [`Rpc`]; [`write_request`] validates it and
 //! writes the whole HTTP request into a caller buffer. The answer is checked with
-//! [`check_response`] and parsed with [`Rpc::parse_response`] (or the view's own
-//! `parse`) into a view that borrows from the body and from a caller scratch buffer.
+//! [`check_response`] and parsed with [`Rpc::parse_response`] (or directly with
+//! [`View::parse`]) into a view that borrows from the body and from a caller scratch
+//! buffer.
 //!
 //! Scratch buffers: views unescape JSON strings and decode variable-length hex into the
 //! scratch buffer. `scratch.len() >= body.len()` always suffices; a shorter buffer that
@@ -35,18 +36,35 @@ pub type SignatureChain = heapless::Vec<[u8; 65], MAX_SIGNATURE_CHAIN>;
 /// A PEM certificate chain, leaf first.
 pub type CertificateChain<'a> = heapless::Vec<&'a str, MAX_CERTIFICATE_CHAIN>;
 
+/// A typed view of a 200 response body, borrowing from the body and from a caller
+/// scratch buffer (views that decode nothing into scratch ignore it).
+pub trait View<'a>: Sized {
+    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self>;
+}
+
 /// One RPC: its path, its client-side validation, its JSON body and its response view.
+///
+/// Only `PATH` and `Response` are required: by default a request needs no validation,
+/// sends `{}` and is answered with its `Response` view.
 pub trait Rpc {
     /// The HTTP path, e.g. `/GetKey` or `/prpc/Tappd.TdxQuote`.
     const PATH: &'static str;
     /// The typed view of a successful response.
-    type Response<'a>;
+    type Response<'a>: View<'a>;
     /// Checks the arguments before anything is sent (`InvalidArgument`).
-    fn validate(&self) -> Result<()>;
+    fn validate(&self) -> Result<()> {
+        Ok(())
+    }
     /// Writes the JSON body (call only after [`Rpc::validate`] succeeded).
-    fn write_body(&self, w: &mut JsonWriter<'_>);
-    /// Parses the body of a 200 response.
-    fn parse_response<'a>(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self::Response<'a>>;
+    fn write_body(&self, w: &mut JsonWriter<'_>) {
+        w.begin_object();
+        w.end_object();
+    }
+    /// Parses the body of a 200 response with [`View::parse`].
+    fn parse_response<'a>(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self::Response<'a>> {
+        Self::Response::parse(body, scratch)
+    }
 }
 
 /// Validates `rpc` and writes the whole HTTP request for it into `out`, returning its
@@ -72,6 +90,28 @@ pub fn write_body<R: Rpc>(rpc: &R, out: &mut [u8]) -> Result<usize> {
         return Err(Error::BufferTooSmall { needed: w.len() });
     }
     Ok(w.len())
+}
+
+/// The 32-byte key and 65-byte signature chain of a GetKey-shaped answer, from the
+/// members named `names` (`key`/`signature_chain`, or tappd's `k256_` forms).
+fn key_and_chain(
+    body: &[u8],
+    scratch: &mut [u8],
+    names: [&str; 2],
+) -> Result<([u8; 32], SignatureChain)> {
+    let [key, chain] = json::fields(body, names)?;
+    let mut s = json::Scratch::new(scratch, body.len());
+    Ok((
+        json::as_hex_array::<32>(json::required(key)?, &mut s)?,
+        json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(json::required(chain)?, &mut s)?,
+    ))
+}
+
+/// The body `{"report_data":"<hex>"}` of GetQuote, Attest and tappd RawQuote.
+fn write_report_data(w: &mut JsonWriter<'_>, report_data: &[u8]) {
+    w.begin_object();
+    w.field_hex("report_data", report_data);
+    w.end_object();
 }
 
 /// The raw (still escaped) `error` member of an `{"error": "…"}` body.

@@ -2,9 +2,9 @@
 
 use super::dstack::{GetTlsKeyResponse, VersionResponse};
 use super::info::InfoResponse;
-use super::{Rpc, SignatureChain, MAX_SIGNATURE_CHAIN};
+use super::{key_and_chain, write_report_data, Rpc, SignatureChain, View};
 use crate::error::{Error, Result};
-use crate::json::{self, opt_str, req_hex, req_str, required, JsonWriter, Scratch};
+use crate::json::{self, opt_str, req_hex, req_str, JsonWriter, Scratch};
 
 /// The hash algorithms `TdxQuote` accepts (`""` means the agent's default, `sha512`).
 pub const TDX_QUOTE_HASH_ALGORITHMS: [&str; 11] = [
@@ -21,9 +21,14 @@ pub const TDX_QUOTE_HASH_ALGORITHMS: [&str; 11] = [
     "raw",
 ];
 
-fn empty_body(w: &mut JsonWriter<'_>) {
-    w.begin_object();
-    w.end_object();
+/// Raw report data (tappd `RawQuote`, `TdxQuote` with `raw`) must be exactly 64 bytes.
+fn check_raw_report_data(report_data: &[u8]) -> Result<()> {
+    if report_data.len() != 64 {
+        return Err(Error::InvalidArgument(
+            "raw report_data must be exactly 64 bytes",
+        ));
+    }
+    Ok(())
 }
 
 /// `DeriveKey`: a P-256 key derived from `path` (or random with `random_seed`) with a
@@ -58,10 +63,6 @@ impl Rpc for DeriveKey<'_> {
     const PATH: &'static str = "/prpc/Tappd.DeriveKey";
     type Response<'b> = DeriveKeyResponse<'b>;
 
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-
     fn write_body(&self, w: &mut JsonWriter<'_>) {
         w.begin_object();
         w.field_str("path", self.path);
@@ -88,10 +89,6 @@ impl Rpc for DeriveKey<'_> {
         }
         w.end_object();
     }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<DeriveKeyResponse<'b>> {
-        GetTlsKeyResponse::parse(body, scratch)
-    }
 }
 
 /// `DeriveK256Key`: the tappd name of `GetKey` (secp256k1).
@@ -112,17 +109,13 @@ pub struct DeriveK256KeyResponse {
     pub k256_signature_chain: SignatureChain,
 }
 
-impl DeriveK256KeyResponse {
-    /// Parses a 200 body (`scratch.len() >= body.len()` suffices).
-    pub fn parse(body: &[u8], scratch: &mut [u8]) -> Result<Self> {
-        let [key, chain] = json::fields(body, ["k256_key", "k256_signature_chain"])?;
-        let mut s = Scratch::new(scratch, body.len());
+impl View<'_> for DeriveK256KeyResponse {
+    fn parse(body: &[u8], scratch: &mut [u8]) -> Result<Self> {
+        let names = ["k256_key", "k256_signature_chain"];
+        let (k256_key, k256_signature_chain) = key_and_chain(body, scratch, names)?;
         Ok(DeriveK256KeyResponse {
-            k256_key: json::as_hex_array::<32>(required(key)?, &mut s)?,
-            k256_signature_chain: json::hex_array_list::<65, MAX_SIGNATURE_CHAIN>(
-                required(chain)?,
-                &mut s,
-            )?,
+            k256_key,
+            k256_signature_chain,
         })
     }
 }
@@ -131,19 +124,11 @@ impl Rpc for DeriveK256Key<'_> {
     const PATH: &'static str = "/prpc/Tappd.DeriveK256Key";
     type Response<'b> = DeriveK256KeyResponse;
 
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-
     fn write_body(&self, w: &mut JsonWriter<'_>) {
         w.begin_object();
         w.field_str("path", self.path);
         w.field_str("purpose", self.purpose);
         w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<DeriveK256KeyResponse> {
-        DeriveK256KeyResponse::parse(body, scratch)
     }
 }
 
@@ -179,9 +164,8 @@ pub struct TdxQuoteResponse<'a> {
     pub prefix: &'a str,
 }
 
-impl<'a> TdxQuoteResponse<'a> {
-    /// Parses a 200 body; `scratch.len() >= body.len()` always suffices.
-    pub fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
+impl<'a> View<'a> for TdxQuoteResponse<'a> {
+    fn parse(body: &'a [u8], scratch: &'a mut [u8]) -> Result<Self> {
         let [quote, event_log, hash_algorithm, prefix] =
             json::fields(body, ["quote", "event_log", "hash_algorithm", "prefix"])?;
         let mut s = Scratch::new(scratch, body.len());
@@ -204,10 +188,8 @@ impl Rpc for TdxQuote<'_> {
                 "hash_algorithm must be one of sha256, sha384, sha512, sha3-256, sha3-384, sha3-512, keccak256, keccak384, keccak512, raw",
             ));
         }
-        if self.hash_algorithm == "raw" && self.report_data.len() != 64 {
-            return Err(Error::InvalidArgument(
-                "raw report_data must be exactly 64 bytes",
-            ));
+        if self.hash_algorithm == "raw" {
+            return check_raw_report_data(self.report_data);
         }
         Ok(())
     }
@@ -218,10 +200,6 @@ impl Rpc for TdxQuote<'_> {
         w.field_str("hash_algorithm", self.hash_algorithm);
         w.field_str("prefix", self.prefix);
         w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<TdxQuoteResponse<'b>> {
-        TdxQuoteResponse::parse(body, scratch)
     }
 }
 
@@ -237,22 +215,11 @@ impl Rpc for RawQuote<'_> {
     type Response<'b> = TdxQuoteResponse<'b>;
 
     fn validate(&self) -> Result<()> {
-        if self.report_data.len() != 64 {
-            return Err(Error::InvalidArgument(
-                "raw report_data must be exactly 64 bytes",
-            ));
-        }
-        Ok(())
+        check_raw_report_data(self.report_data)
     }
 
     fn write_body(&self, w: &mut JsonWriter<'_>) {
-        w.begin_object();
-        w.field_hex("report_data", self.report_data);
-        w.end_object();
-    }
-
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<TdxQuoteResponse<'b>> {
-        TdxQuoteResponse::parse(body, scratch)
+        write_report_data(w, self.report_data)
     }
 }
 
@@ -263,15 +230,6 @@ pub struct TappdInfo;
 impl Rpc for TappdInfo {
     const PATH: &'static str = "/prpc/Tappd.Info";
     type Response<'b> = InfoResponse<'b>;
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-    fn write_body(&self, w: &mut JsonWriter<'_>) {
-        empty_body(w)
-    }
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<InfoResponse<'b>> {
-        InfoResponse::parse(body, scratch)
-    }
 }
 
 /// Tappd `Version`.
@@ -281,13 +239,4 @@ pub struct TappdVersion;
 impl Rpc for TappdVersion {
     const PATH: &'static str = "/prpc/Tappd.Version";
     type Response<'b> = VersionResponse<'b>;
-    fn validate(&self) -> Result<()> {
-        Ok(())
-    }
-    fn write_body(&self, w: &mut JsonWriter<'_>) {
-        empty_body(w)
-    }
-    fn parse_response<'b>(body: &'b [u8], scratch: &'b mut [u8]) -> Result<VersionResponse<'b>> {
-        VersionResponse::parse(body, scratch)
-    }
 }
