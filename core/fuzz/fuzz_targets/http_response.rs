@@ -19,7 +19,11 @@ fn run(input: &[u8], step: usize) -> Result<(u16, Vec<u8>, bool, usize), dstack_
         at = end;
         match p.parse(&mut buf)? {
             Status::Complete(r) => {
-                assert!(r.body.start <= r.body.end && r.body.end <= r.consumed && r.consumed <= buf.len());
+                assert!(
+                    r.body.start <= r.body.end
+                        && r.body.end <= r.consumed
+                        && r.consumed <= buf.len()
+                );
                 assert!(r.body.len() <= MAX);
                 return Ok((r.status, buf[r.body].to_vec(), r.keep_alive, r.consumed));
             }
@@ -35,7 +39,9 @@ fn run(input: &[u8], step: usize) -> Result<(u16, Vec<u8>, bool, usize), dstack_
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&sel, input)) = data.split_first() else { return };
+    let Some((&sel, input)) = data.split_first() else {
+        return;
+    };
     let whole = run(input, input.len().max(1));
     let pieces = run(input, (sel as usize % 17) + 1);
     match (&whole, &pieces) {
