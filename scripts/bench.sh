@@ -10,8 +10,11 @@ cd "$ROOT"
 cargo build --release --locked -p dstack-ffi -p dstack-simulator
 
 section "core (criterion)"
-cargo bench --locked -p dstack-core --bench core -- --warm-up-time 1 --measurement-time 3 2>&1 \
-  | grep -E '^[a-z_/ -]+$|time:' | paste - - | sed 's/  */ /g'
+cargo bench --locked -p dstack-core --bench core -- --warm-up-time 1 --measurement-time 3 2>/dev/null \
+  | awk '/time:/ { if ($1 != "time:") name = $1; match($0, /\[[^]]*\]/);
+                   split(substr($0, RSTART + 1, RLENGTH - 2), t, " ");
+                   printf "%-48s %s %s\n", name, t[3], t[4]; next }
+         /^[a-z]/ { name = $1 }'
 
 section "C: GetKey latency ratio and library size"
 bash bindings/c/bench/run.sh 2000 7
