@@ -31,6 +31,8 @@ KMS_KEY="$(sed -n 's/.*KMS root k256 public key \([0-9a-f]*\).*/\1/p' "$WORK/sim
 
 section "C (examples/c)"
 make -s -C examples/c run
+echo "== keys, with the chain checked against the trusted KMS key"
+examples/c/build/keys demo/wallet ethereum "$KMS_KEY"
 
 section "Go (examples/go)"
 "$ROOT/target/release/dstack-example-go" "$KMS_KEY"

@@ -22,8 +22,13 @@ int main(int argc, char **argv) {
     dstack_slice app_id = get(info, DSTACK_FIELD_APP_ID);
     uint8_t trusted[33];
     size_t trusted_len = 0;
-    if (argc > 3 && strlen(argv[3]) == 66) {
-        for (int i = 0; i < 33; i++) sscanf(argv[3] + 2 * i, "%2hhx", &trusted[i]);
+    if (argc > 3) {
+        int ok = strlen(argv[3]) == 66;
+        for (int i = 0; ok && i < 33; i++) ok = sscanf(argv[3] + 2 * i, "%2hhx", &trusted[i]) == 1;
+        if (!ok) {
+            fprintf(stderr, "TRUSTED_KMS_KEY_HEX must be 66 hex digits (a compressed secp256k1 key)\n");
+            return 2;
+        }
         trusted_len = 33;
     }
     uint8_t app_key[33], kms_key[33];
