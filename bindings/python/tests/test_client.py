@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import subprocess
+import sys
 import threading
 import warnings
+from typing import List
 
 import pytest
 from cryptography import x509
@@ -28,7 +31,7 @@ from dstack_sdk import (
     VerificationError,
 )
 from conftest import APP_ID
-from fake_agent import FakeAgent, gated, silent
+from fake_agent import FakeAgent, gated, read_request, silent
 
 # PROTOCOL.md §6.1: simulator keys (fixtures/simulator_appkeys.json)
 KEY_A_P = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94"
@@ -371,6 +374,91 @@ def test_async_gather_runs_concurrently():
 
         assert [v.version for v in asyncio.run(main())] == ["1", "1", "1"]
     finally:
+        agent.close()
+
+
+def test_close_while_calls_in_flight():
+    # Four calls are inside libdstack (the agent holds every answer) when close() runs:
+    # they finish normally, the handle is freed after the last one, later calls fail.
+    gate = threading.Event()
+    barrier = threading.Barrier(5)
+    agent = FakeAgent(gated(gate, b'{"version":"1","rev":"r"}', barrier=barrier))
+    try:
+        c = DstackClient(agent.path, timeout=20)
+        results: list = []
+
+        def run():
+            try:
+                results.append(c.version().version)
+            except Exception as exc:  # pragma: no cover - reported below
+                results.append(repr(exc))
+
+        threads = [threading.Thread(target=run) for _ in range(4)]
+        for t in threads:
+            t.start()
+        barrier.wait(20)  # all four requests reached the agent
+        c.close()
+        gate.set()
+        for t in threads:
+            t.join(20)
+        assert results == ["1"] * 4
+        assert c._native._handle._ptr is None  # freed once the calls returned
+        with pytest.raises(DstackError, match="closed"):
+            c.version()
+        c.close()  # idempotent
+    finally:
+        agent.close()
+
+
+# In a child process (a use-after-free would kill it): four threads wait in libdstack for
+# an agent that never answers; the parent says "go" once all four requests arrived, and
+# the child closes the client under them. Prints each thread's outcome.
+_CLOSE_UNDER_CALLS = """
+import sys, threading
+from dstack_sdk import DstackClient, AgentTimeoutError
+c = DstackClient(sys.argv[1], timeout=1.0)
+out = []
+def run():
+    try:
+        c.info()
+        out.append("answered")
+    except AgentTimeoutError:
+        out.append("timeout")
+threads = [threading.Thread(target=run) for _ in range(4)]
+for t in threads:
+    t.start()
+sys.stdin.readline()
+c.close()
+for t in threads:
+    t.join()
+print(",".join(out))
+"""
+
+
+def test_close_under_failing_calls_is_safe():
+    arrived: List[int] = []
+    done = threading.Event()
+
+    def handler(conn):
+        read_request(conn)
+        arrived.append(1)
+        done.wait(30)
+
+    agent = FakeAgent(handler)
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-c", _CLOSE_UNDER_CALLS, agent.path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(600):
+            if len(arrived) >= 4 or child.poll() is not None:
+                break
+            threading.Event().wait(0.05)
+        out, err = child.communicate("go\n", timeout=60)
+        assert child.returncode == 0, (child.returncode, err)
+        assert out.strip() == "timeout,timeout,timeout,timeout"
+    finally:
+        done.set()
         agent.close()
 
 

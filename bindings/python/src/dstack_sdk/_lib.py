@@ -389,13 +389,22 @@ def slices(items: Sequence[bytes]) -> Tuple[Any, List[bytes]]:
 
 
 class Handle:
-    """Owns one C handle and frees it exactly once."""
+    """Owns one C handle and frees it exactly once.
 
-    __slots__ = ("_ptr", "_free", "__weakref__")
+    A client handle is shared by threads (sync clients used from several threads,
+    ``AsyncDstackClient`` calls running in worker threads).  Calls pin the handle
+    while they run; ``close()`` during a call only marks it closing, and the last
+    call to finish frees it, so a call never runs on a freed handle.
+    """
+
+    __slots__ = ("_ptr", "_free", "_lock", "_inflight", "_closing", "__weakref__")
 
     def __init__(self, ptr: c_void_p, free_name: str) -> None:
         self._ptr = ptr
         self._free: Callable[[Any], None] = function(free_name)
+        self._lock = threading.Lock()
+        self._inflight = 0
+        self._closing = False
 
     @property
     def ptr(self) -> c_void_p:
@@ -405,10 +414,33 @@ class Handle:
 
     @property
     def closed(self) -> bool:
-        return not self._ptr or not self._ptr.value
+        return self._closing or not self._ptr or not self._ptr.value
+
+    def pin(self) -> c_void_p:
+        """Keep the handle alive until the matching ``unpin()``; fails once closed."""
+        with self._lock:
+            if self._closing or not self._ptr or not self._ptr.value:
+                raise errors.DstackError(errors.NULL_ARGUMENT, "handle already closed")
+            self._inflight += 1
+            return self._ptr
+
+    def unpin(self) -> None:
+        with self._lock:
+            self._inflight -= 1
+            ptr = self._take() if self._closing and self._inflight == 0 else None
+        self._release(ptr)
 
     def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            ptr = self._take() if self._inflight == 0 else None
+        self._release(ptr)
+
+    def _take(self) -> Optional[c_void_p]:
         ptr, self._ptr = self._ptr, None  # type: ignore[assignment]
+        return ptr
+
+    def _release(self, ptr: Optional[c_void_p]) -> None:
         if ptr is not None and ptr.value:
             self._free(ptr)
 

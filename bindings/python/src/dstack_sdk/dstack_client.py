@@ -9,6 +9,7 @@ loop stays free and ``asyncio.gather`` of many calls runs them concurrently.
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import warnings
 from ctypes import byref, c_bool, c_uint64, c_void_p
@@ -142,6 +143,20 @@ def _rpc(fn_name: str, convert: Callable[[Response], R], *args: Any) -> R:
 # ---------------------------------------------------------- native clients
 
 
+def _pinned(method: Callable[..., R]) -> Callable[..., R]:
+    """Run a native-client method with its handle pinned (see ``_lib.Handle``)."""
+
+    @functools.wraps(method)
+    def run(self: "_NativeClient", *args: Any) -> R:
+        self._handle.pin()
+        try:
+            return method(self, *args)
+        finally:
+            self._handle.unpin()
+
+    return run
+
+
 class _NativeClient:
     """Owns a ``dstack_client`` handle; every method blocks."""
 
@@ -157,22 +172,26 @@ class _NativeClient:
     def ptr(self) -> c_void_p:
         return self._handle.ptr
 
+    @_pinned
     def endpoint(self) -> str:
         return _lib.function(f"{self._PREFIX}_endpoint")(self.ptr).tobytes().decode("utf-8")
 
     def close(self) -> None:
         self._handle.close()
 
+    @_pinned
     def is_reachable(self) -> bool:
         out = c_bool(False)
         call(f"{self._PREFIX}_is_reachable", self.ptr, 0, byref(out))
         return bool(out.value)
 
+    @_pinned
     def version(self) -> VersionResponse:
         return _rpc(f"{self._PREFIX}_version", _version_response, self.ptr, 0)
 
     # dstack.sock only
 
+    @_pinned
     def get_key(self, path: str, purpose: str, algorithm: str) -> GetKeyResponse:
         p, pn = text_arg(path)
         u, un = text_arg(purpose)
@@ -183,10 +202,12 @@ class _NativeClient:
             self.ptr, p, pn, u, un, a, an, 0,
         )
 
+    @_pinned
     def get_quote(self, report_data: bytes) -> GetQuoteResponse:
         d, n = byte_arg(report_data)
         return _rpc("dstack_client_get_quote", _quote_response, self.ptr, d, n, 0)
 
+    @_pinned
     def attest(self, report_data: bytes) -> AttestResponse:
         d, n = byte_arg(report_data)
         return _rpc(
@@ -195,6 +216,7 @@ class _NativeClient:
             self.ptr, d, n, 0,
         )
 
+    @_pinned
     def get_tls_key(
         self,
         subject: str,
@@ -214,9 +236,11 @@ class _NativeClient:
         del keep
         return result
 
+    @_pinned
     def info(self) -> InfoResponse[TcbInfo]:
         return _rpc("dstack_client_info", _info_response, self.ptr, 0)
 
+    @_pinned
     def gpu_info(self) -> GpuInfoResponse:
         return _rpc(
             "dstack_client_gpu_info",
@@ -224,6 +248,7 @@ class _NativeClient:
             self.ptr, 0,
         )
 
+    @_pinned
     def sign(self, algorithm: str, data: bytes) -> SignResponse:
         a, an = text_arg(algorithm)
         d, dn = byte_arg(data)
@@ -239,6 +264,7 @@ class _NativeClient:
             self.ptr, a, an, d, dn, 0,
         )
 
+    @_pinned
     def verify(self, algorithm: str, data: bytes, signature: bytes, public_key: bytes) -> VerifyResponse:
         a, an = text_arg(algorithm)
         d, dn = byte_arg(data)
@@ -248,6 +274,7 @@ class _NativeClient:
         call("dstack_client_verify", self.ptr, a, an, d, dn, s, sn, k, kn, 0, byref(out))
         return VerifyResponse(valid=bool(out.value))
 
+    @_pinned
     def emit_event(self, event: str, payload: bytes) -> None:
         e, en = text_arg(event)
         p, pn = byte_arg(payload)
@@ -257,6 +284,7 @@ class _NativeClient:
 class _NativeTappdClient(_NativeClient):
     _PREFIX = "dstack_tappd_client"
 
+    @_pinned
     def derive_key(self, path: str, subject: str, alt_names: List[str], flags: int) -> GetTlsKeyResponse:
         p, pn = text_arg(path)
         s, sn = text_arg(subject)
@@ -268,6 +296,7 @@ class _NativeTappdClient(_NativeClient):
         del keep
         return result
 
+    @_pinned
     def derive_k256_key(self, path: str, purpose: str) -> GetKeyResponse:
         p, pn = text_arg(path)
         u, un = text_arg(purpose)
@@ -277,6 +306,7 @@ class _NativeTappdClient(_NativeClient):
             self.ptr, p, pn, u, un, 0,
         )
 
+    @_pinned
     def tdx_quote(self, report_data: bytes, hash_algorithm: str, prefix: str) -> GetQuoteResponse:
         expected = _native.tappd_report_data(report_data, hash_algorithm, prefix)
         d, dn = byte_arg(report_data)
@@ -287,6 +317,7 @@ class _NativeTappdClient(_NativeClient):
             result.report_data = expected.hex()
         return result
 
+    @_pinned
     def raw_quote(self, report_data64: bytes) -> GetQuoteResponse:
         d, dn = byte_arg(report_data64)
         result = _rpc("dstack_tappd_client_raw_quote", _quote_response, self.ptr, d, dn, 0)
@@ -294,6 +325,7 @@ class _NativeTappdClient(_NativeClient):
             result.report_data = report_data64.hex()
         return result
 
+    @_pinned
     def info(self) -> InfoResponse[TcbInfo]:
         return _rpc("dstack_tappd_client_info", _info_response, self.ptr, 0)
 
@@ -312,7 +344,10 @@ class _Common:
         return self._native.endpoint()
 
     def close(self) -> None:
-        """Free the native client now (otherwise done when garbage-collected)."""
+        """Free the native client (otherwise done when garbage-collected).
+
+        Calls already running on other threads finish first; later calls raise.
+        """
         self._native.close()
 
     @staticmethod
