@@ -8,6 +8,8 @@ Serves one Unix socket per behaviour in DIR and prints "ready" when all listen:
   stall.sock      reads the request and never answers
   close.sock      reads the request and closes without a byte
   huge.sock       declares Content-Length 100000000 and then sends nothing more
+  hugestream.sock sends a 100 MB body without Content-Length (ends at close), as fast as read
+  hugechunk.sock  sends a 100 MB chunked body, as fast as read
   html404.sock    answers Rocket's HTML 404 page
   error400.sock   answers 400 with a pretty-printed {"error": ...} body
   badjson.sock    answers 200 with a body that is not the RPC's JSON
@@ -88,6 +90,17 @@ def serve(kind, conn):
                              b"Content-Length: 100000000\r\n\r\n")
                 time.sleep(30)
                 return
+            if kind in ("hugestream", "hugechunk"):
+                chunked = kind == "hugechunk"
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             + (b"Transfer-Encoding: chunked\r\n" if chunked else b"Connection: close\r\n")
+                             + b"\r\n")
+                piece = b" " * 65536
+                if chunked:
+                    piece = b"%x\r\n%s\r\n" % (len(piece), piece)
+                for _ in range(100 * 2**20 // 65536):  # 100 MB, until the client hangs up
+                    conn.sendall(piece)
+                return
             if kind == "html404":
                 conn.sendall(response(404, "Not Found", HTML_404, "text/html; charset=utf-8"))
                 continue
@@ -126,7 +139,7 @@ def serve(kind, conn):
             pass
 
 
-KINDS = ["garbage", "truncate", "stall", "close", "huge", "html404", "error400",
+KINDS = ["garbage", "truncate", "stall", "close", "huge", "hugestream", "hugechunk", "html404", "error400",
          "badjson", "chunked", "stale", "oldagent"]
 
 
