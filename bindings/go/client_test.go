@@ -510,10 +510,24 @@ func TestIsReachableAndNoAgent(t *testing.T) {
 
 func TestDiscoveryFromEnvironment(t *testing.T) {
 	t.Setenv("DSTACK_SIMULATOR_ENDPOINT", sim.dstack)
-	c := NewDstackClient(WithLogger(quietLogger))
+	var logged bytes.Buffer
+	c := NewDstackClient(WithLogger(slog.New(slog.NewTextHandler(&logged, nil))))
 	defer c.Close()
 	if c.Endpoint() != sim.dstack {
 		t.Fatalf("endpoint %q", c.Endpoint())
+	}
+	// WithLogger receives the notice the official SDK logs when it takes the simulator
+	// endpoint from the environment.
+	if out := logged.String(); !strings.Contains(out, "using simulator endpoint") || !strings.Contains(out, sim.dstack) {
+		t.Fatalf("logger got %q", out)
+	}
+	// The deprecated TdxQuote warns through the same logger.
+	logged.Reset()
+	if _, err := c.TdxQuote(ctx(t), []byte("x"), "raw"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logged.String(), "deprecated") {
+		t.Fatalf("logger got %q", logged.String())
 	}
 	if _, err := c.GetKey(ctx(t), "a", "p", ""); err != nil {
 		t.Fatal(err)
