@@ -108,3 +108,12 @@ def test_missing_exports_named(tmp_path: Path) -> None:
     assert f"{lib} (LIBDSTACK_PATH) is libdstack {dstack_sdk.__version__} but lacks " in msg
     assert "dstack_client_get_key" in msg and "dstack_status_message," not in msg
     assert EXPECTED in msg
+
+
+def test_installed_package_is_typed() -> None:
+    # PEP 561: the installed package (not src/) ships the py.typed marker, and the public
+    # API carries annotations for type checkers to read.
+    pkg = Path(dstack_sdk.__file__).parent
+    assert (pkg / "py.typed").is_file()
+    hints = dstack_sdk.DstackClient.get_key.__annotations__
+    assert {"path", "purpose", "algorithm", "return"} <= set(hints)
