@@ -10,6 +10,14 @@
 //! [`View::parse`]) into a view that borrows from the body and from a caller scratch
 //! buffer.
 //!
+//! The official SDKs' response helpers are done at parse time, so a view already holds
+//! what they return: `decode_key()` is [`dstack::GetKeyResponse::key`] (32 bytes),
+//! `decode_signature_chain()` its `signature_chain` (65-byte entries, also on
+//! [`dstack::SignResponse`]), `decode_quote()` [`dstack::GetQuoteResponse::quote`] (bytes),
+//! `decode_event_log()` [`crate::eventlog::events`] over its `event_log` (typed
+//! [`crate::eventlog::Event`]s), and `as_uint8array(max_length)` on a TLS key is
+//! [`crate::keys::as_uint8array`].
+//!
 //! Scratch buffers: views unescape JSON strings and decode variable-length hex into the
 //! scratch buffer. `scratch.len() >= body.len()` always suffices; a shorter buffer that
 //! turns out too small gives `BufferTooSmall { needed: body.len() }`.
