@@ -28,6 +28,14 @@ median() { grep "^$1 " "$work/results" | awk '{print $2}' | sort -n | awk '{a[NR
 raw="$(median raw)"
 libd="$(median libdstack)"
 echo "GetKey per call (median of $rounds rounds x $iters calls): raw socket ${raw} ns, libdstack ${libd} ns, ratio $(awk -v a="$libd" -v b="$raw" 'BEGIN {printf "%.3f", a / b}')"
+# Heap allocations per GetKey: valgrind's totals for 200 calls minus those for 100 calls
+# (which cancels the one-time cost of start-up and the first connection), over 100.
+allocs() { valgrind "$work/lib" "$work/dstack.sock" "$1" 2>&1 | sed -n 's/.*total heap usage: \([0-9,]*\) allocs, [0-9,]* frees, \([0-9,]*\) bytes.*/\1 \2/p' | tr -d ,; }
+if command -v valgrind >/dev/null; then
+    read -r a1 b1 <<<"$(allocs 100)"
+    read -r a2 b2 <<<"$(allocs 200)"
+    echo "heap per GetKey through libdstack: $(( (a2 - a1) / 100 )) allocations, $(( (b2 - b1) / 100 )) bytes"
+fi
 strip -o "$work/libdstack.so" "$lib/libdstack.so"
 echo "libdstack.so: $(stat -c %s "$lib/libdstack.so") bytes, stripped $(stat -c %s "$work/libdstack.so") bytes"
 make -s -C "$root/examples/c" OUT="$work/ex" LIBDIR="$lib" "$work/ex/static-keys" >/dev/null
