@@ -17,6 +17,8 @@ pub(crate) const REACHABLE_TIMEOUT_MS: u32 = 500;
 
 pub(crate) struct Agent {
     transport: Transport,
+    /// The `Host` header of every request (fixed per endpoint, so computed once).
+    host: String,
     timeout_ms: AtomicU32,
     /// `Some(true)` once `Version` answered, `Some(false)` once the agent said it has no
     /// such method; `None` until probed (transport failures are not cached).
@@ -27,7 +29,12 @@ impl Agent {
     pub(crate) fn new(api: Api, explicit: &str) -> Result<Agent> {
         let text = endpoint::discover(api, explicit);
         let ep = endpoint::parse(&text)?;
+        let host = match &ep {
+            Endpoint::Unix(_) => "localhost".to_string(),
+            Endpoint::Tcp { host, port, .. } => format!("{host}:{port}"),
+        };
         Ok(Agent {
+            host,
             transport: Transport::new(ep, text),
             timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
             has_version: Mutex::new(None),
@@ -54,18 +61,19 @@ impl Agent {
     /// Validates and sends `req`, and returns the body of a successful answer. Agent
     /// errors become `AGENT_ERROR` with the agent's text; other statuses `HTTP_STATUS`.
     pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<Secret> {
-        let (host, prefix) = match self.transport.endpoint() {
-            Endpoint::Unix(_) => ("localhost".to_string(), ""),
-            Endpoint::Tcp { host, port, base } => (format!("{host}:{port}"), base.as_str()),
+        let host = self.host.as_str();
+        let prefix = match self.transport.endpoint() {
+            Endpoint::Unix(_) => "",
+            Endpoint::Tcp { base, .. } => base.as_str(),
         };
-        let needed = match rpc::write_request(req, &host, prefix, &mut []) {
+        let needed = match rpc::write_request(req, host, prefix, &mut []) {
             Ok(n) => n,
             Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
             Err(e) => return Err(Failure::core("", e)),
         };
         // The request may carry secrets (data to sign, event payloads): wipe it after use.
         let mut request = Secret(vec![0u8; needed]);
-        let n = rpc::write_request(req, &host, prefix, &mut request.0)
+        let n = rpc::write_request(req, host, prefix, &mut request.0)
             .map_err(|e| Failure::core("", e))?;
         self.send(&request.0[..n], R::PATH, timeout_ms)
     }
