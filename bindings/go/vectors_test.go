@@ -241,15 +241,19 @@ func TestVectorsKmsSig(t *testing.T) {
 	}
 }
 
+// vectorKeyResponse is the response an ethereum/solana vector case converts: a GetKey key
+// or a TLS key PEM, as its "source" says.
+func vectorKeyResponse(c map[string]any) any {
+	if str(c, "source") == "GetKeyResponse" {
+		return &GetKeyResponse{Key: str(c, "key_hex")}
+	}
+	return &GetTlsKeyResponse{Key: str(c, "pem")}
+}
+
 func TestVectorsEthereum(t *testing.T) {
 	for _, c := range loadVectors(t, "ethereum.json") {
 		id := str(c, "id")
-		var resp interface{}
-		if str(c, "source") == "GetKeyResponse" {
-			resp = &GetKeyResponse{Key: str(c, "key_hex")}
-		} else {
-			resp = &GetTlsKeyResponse{Key: str(c, "pem")}
-		}
+		resp := vectorKeyResponse(c)
 		for _, fn := range []struct {
 			name string
 			f    func(interface{}) (*EthereumAccount, error)
@@ -272,12 +276,7 @@ func TestVectorsEthereum(t *testing.T) {
 func TestVectorsSolana(t *testing.T) {
 	for _, c := range loadVectors(t, "solana.json") {
 		id := str(c, "id")
-		var resp interface{}
-		if str(c, "source") == "GetKeyResponse" {
-			resp = &GetKeyResponse{Key: str(c, "key_hex")}
-		} else {
-			resp = &GetTlsKeyResponse{Key: str(c, "pem")}
-		}
+		resp := vectorKeyResponse(c)
 		for _, fn := range []struct {
 			name string
 			f    func(interface{}) (*SolanaKeypair, error)
