@@ -30,9 +30,9 @@ KMS_KEY="$(sed -n 's/.*KMS root k256 public key \([0-9a-f]*\).*/\1/p' "$WORK/sim
 [ -n "$KMS_KEY" ] || { echo "the simulator did not print its KMS root key" >&2; exit 1; }
 
 section "C (examples/c)"
-make -s -C examples/c run
+make -s -C examples/c OUT="$ROOT/target/examples-c" run
 echo "== keys, with the chain checked against the trusted KMS key"
-examples/c/build/keys demo/wallet ethereum "$KMS_KEY"
+"$ROOT/target/examples-c/keys" demo/wallet ethereum "$KMS_KEY"
 
 section "Go (examples/go)"
 "$ROOT/target/release/dstack-example-go" "$KMS_KEY"

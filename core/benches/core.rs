@@ -1,4 +1,4 @@
-//! Criterion benchmarks of the core's hot paths, on the real fixtures in `../shared`.
+//! Criterion benchmarks of the core's hot paths, on the real fixtures in `testdata/`.
 //!
 //!   cargo bench -p dstack-core --bench core
 //!
@@ -8,14 +8,14 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use dstack_core::{chain, compose, envcrypt, eventlog, keys, quote};
 
-fn shared(rel: &str) -> std::path::PathBuf {
+fn testdata(rel: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared")
+        .join("../testdata")
         .join(rel)
 }
 
 fn fixture(name: &str) -> (Vec<u8>, String) {
-    let text = std::fs::read_to_string(shared(&format!("reference/fixtures/{name}"))).unwrap();
+    let text = std::fs::read_to_string(testdata(&format!("fixtures/{name}"))).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let q = v["quote"].as_str().unwrap();
     let quote = (0..q.len())
@@ -40,8 +40,7 @@ fn crypto_benches(c: &mut Criterion) {
         })
     });
 
-    let app_compose =
-        std::fs::read(shared("reference/fixtures/simulator_app-compose.json")).unwrap();
+    let app_compose = std::fs::read(testdata("fixtures/simulator_app-compose.json")).unwrap();
     let mut scratch = vec![0u8; compose::compose_scratch_len(&app_compose).unwrap()];
     g.bench_function("compose_hash_simulator_app_compose", |b| {
         b.iter(|| compose::compose_hash(black_box(&app_compose), true, &mut scratch).unwrap())
@@ -148,10 +147,9 @@ fn protocol_benches(c: &mut Criterion) {
         })
     });
 
-    let text = std::fs::read_to_string(shared(
-        "reference/fixtures/verifier_fixture_tdx-lite-getquote.json",
-    ))
-    .unwrap();
+    let text =
+        std::fs::read_to_string(testdata("fixtures/verifier_fixture_tdx-lite-getquote.json"))
+            .unwrap();
     let mut scratch = vec![0u8; text.len()];
     g.bench_function("getquote_body_parse_tdx_lite", |b| {
         b.iter(|| {

@@ -1,7 +1,7 @@
 //! RPC request building, validation and response views (dstack_core::rpc).
 //!
 //! Response bodies are built here with serde_json from the real fixtures in
-//! `../shared/reference/fixtures` and the shapes of PROTOCOL.md §2.
+//! `testdata/fixtures` and the shapes of PROTOCOL.md §2.
 
 use dstack_core::http::{ResponseParser, Status};
 use dstack_core::rpc::dstack::*;
@@ -11,16 +11,13 @@ use dstack_core::rpc::{agent_error_message, check_response, write_body, write_re
 use dstack_core::Error;
 use serde_json::{json, Value};
 
-fn shared(path: &str) -> String {
-    let p = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/fixtures/"
-    );
+fn testdata(path: &str) -> String {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/fixtures/");
     std::fs::read_to_string(format!("{p}{path}")).unwrap()
 }
 
 fn fixture(name: &str) -> Value {
-    serde_json::from_str(&shared(name)).unwrap()
+    serde_json::from_str(&testdata(name)).unwrap()
 }
 
 /// Independent hex decoder for expectations.
@@ -704,7 +701,7 @@ fn tls_key_responses() {
 }
 
 fn tcb_info_v05(event_log: &Value) -> String {
-    let app_compose = shared("simulator_app-compose.json");
+    let app_compose = testdata("simulator_app-compose.json");
     serde_json::to_string_pretty(&json!({
         "mrtd": "a1".repeat(48), "rtmr0": "b0".repeat(48), "rtmr1": "b1".repeat(48),
         "rtmr2": "b2".repeat(48), "rtmr3": "b3".repeat(48),
@@ -763,7 +760,7 @@ fn info_v05_and_tcb_info() {
     assert_eq!(t.compose_hash, [0xc3; 32]);
     assert_eq!(t.device_id.len(), 32);
     assert!(t.rootfs_hash.is_empty());
-    assert_eq!(t.app_compose, shared("simulator_app-compose.json"));
+    assert_eq!(t.app_compose, testdata("simulator_app-compose.json"));
     // event_log is the raw (pretty-printed) array text: same JSON as the fixture's log
     assert!(t.event_log.starts_with('[') && t.event_log.ends_with(']'));
     assert_eq!(serde_json::from_str::<Value>(t.event_log).unwrap(), events);

@@ -1,4 +1,4 @@
-//! Compose hashing against `../shared/vectors/compose_hash.json`: byte-equal to the JS
+//! Compose hashing against `testdata/vectors/compose_hash.json`: byte-equal to the JS
 //! SDK's canonical JSON (`js.normalize_*`), as the vectors README requires.
 
 mod common;
@@ -65,7 +65,7 @@ fn compose_hash_vectors_match_js() {
 
 #[test]
 fn raw_hash_is_sha256_of_file_bytes() {
-    let bytes = std::fs::read(shared("reference/fixtures/simulator_app-compose.json")).unwrap();
+    let bytes = std::fs::read(testdata("fixtures/simulator_app-compose.json")).unwrap();
     assert_eq!(compose_hash_raw(&bytes)[..], Sha256::digest(&bytes)[..]);
     // The vectors record the raw-file hash of the same upstream file.
     let doc = load("vectors/compose_hash.json");

@@ -1,4 +1,4 @@
-//! kms / envcrypt / keys / chain against `../shared/vectors` and the simulator facts of
+//! kms / envcrypt / keys / chain against `testdata/vectors` and the simulator facts of
 //! PROTOCOL.md §6.1.
 
 mod common;
@@ -462,7 +462,7 @@ fn derive(app_key: &[u8], path: &str) -> [u8; 32] {
 }
 
 fn sim_chain(alg: KeyAlgorithm, purpose: &str) -> ([u8; 32], Vec<u8>, [u8; 65], [u8; 65]) {
-    let keys_file = load("reference/fixtures/simulator_appkeys.json");
+    let keys_file = load("fixtures/simulator_appkeys.json");
     let app_key = unhex(keys_file["k256_key"].as_str().unwrap());
     let kms_sig: [u8; 65] = unhex(keys_file["k256_signature"].as_str().unwrap())
         .try_into()

@@ -1,5 +1,5 @@
-//! Event-log replay and quote parsing against `../shared/vectors/rtmr_replay.json` and the
-//! real fixtures in `../shared/reference/fixtures/`.
+//! Event-log replay and quote parsing against `testdata/vectors/rtmr_replay.json` and the
+//! real fixtures in `testdata/fixtures/`.
 
 mod common;
 use common::*;
@@ -56,7 +56,7 @@ fn rtmr_replay_vectors() {
 }
 
 fn fixture(name: &str) -> (Vec<u8>, String, Vec<u8>) {
-    let f = load(&format!("reference/fixtures/{name}"));
+    let f = load(&format!("fixtures/{name}"));
     (
         unhex(f["quote"].as_str().unwrap()),
         f["event_log"].as_str().unwrap().to_string(),

@@ -1,5 +1,5 @@
 //! `dstack_encrypt_env_vars` through the C ABI, decrypted with the recipient's private key
-//! from `../shared/vectors/env_encrypt.json` (X25519 shared secret used directly as the
+//! from `testdata/vectors/env_encrypt.json` (X25519 shared secret used directly as the
 //! AES-256-GCM key; `eph_pub(32) || iv(12) || ct || tag(16)`), must give back exactly the
 //! input list as `{"env":[{"key":..,"value":..},..]}`.
 
@@ -86,10 +86,10 @@ fn decrypt(hex: &[u8], private_key: &[u8]) -> Vec<u8> {
 fn env_vectors_round_trip() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/vectors/env_encrypt.json"
+        "/../testdata/vectors/env_encrypt.json"
     );
     let v: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(path).expect("shared vectors")).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(path).expect("testdata vectors")).unwrap();
     let mut checked = 0;
     for c in v["cases"].as_array().unwrap() {
         let envs: Option<Vec<(String, String)>> = c["envs"]

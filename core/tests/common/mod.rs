@@ -1,18 +1,18 @@
-//! Helpers shared by the integration tests: locating `../shared` and decoding hex.
+//! Helpers shared by the integration tests: locating `testdata/` and decoding hex.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-/// Path of a file under `../shared` (beside the repository root).
-pub fn shared(rel: &str) -> PathBuf {
+/// Path of a file under the repository's `testdata/`.
+pub fn testdata(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared")
+        .join("../testdata")
         .join(rel)
 }
 
-/// Loads a JSON file under `../shared`.
+/// Loads a JSON file under `testdata/`.
 pub fn load(rel: &str) -> serde_json::Value {
-    let p = shared(rel);
+    let p = testdata(rel);
     let text = std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("read {}: {e}", p.display()));
     serde_json::from_str(&text).unwrap()
 }
