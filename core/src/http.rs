@@ -14,7 +14,9 @@ use crate::json::JsonWriter;
 /// Most header lines a response may carry.
 pub const MAX_HEADERS: usize = 32;
 
-/// Longest response head (status line and headers) accepted.
+/// Longest response head (status line and headers) accepted, counted from the response's
+/// first byte: interim (1xx) heads before the final one count too, so no sequence of heads
+/// makes the caller's buffer grow past this before an error.
 pub const MAX_HEAD_LEN: usize = 16 * 1024;
 
 /// Longest chunk-size line or trailer line accepted inside a chunked body.
@@ -273,28 +275,30 @@ impl ResponseParser {
     /// Feeds the bytes received so far (the whole response buffer, not just the new ones).
     ///
     /// Errors: `MalformedHttp` for a bad status line, header or chunk framing;
-    /// `ResponseTooLarge` for a declared body over the limit or a head over
-    /// [`MAX_HEAD_LEN`].
+    /// `ResponseTooLarge` for a declared body over the limit or heads (interim 1xx heads
+    /// included) over [`MAX_HEAD_LEN`] in total.
     pub fn parse(&mut self, buf: &mut [u8]) -> Result<Status<Response>> {
         loop {
             match self.state.clone() {
                 State::Head { start, scanned } => {
                     let from = (start + scanned).saturating_sub(2).max(start);
+                    // Everything before `start` is interim heads already skipped: the
+                    // limit covers them too (measured from 0, not from `start`), or an
+                    // endless run of `100 Continue` would grow the buffer without end.
                     let end = match find_head_end(buf, start, from) {
                         Some(e) => e,
                         None => {
-                            let len = buf.len().saturating_sub(start);
-                            if len > MAX_HEAD_LEN {
+                            if buf.len() > MAX_HEAD_LEN {
                                 return Err(Error::ResponseTooLarge);
                             }
                             self.state = State::Head {
                                 start,
-                                scanned: len,
+                                scanned: buf.len().saturating_sub(start),
                             };
                             return Ok(Status::Partial);
                         }
                     };
-                    if end - start > MAX_HEAD_LEN {
+                    if end > MAX_HEAD_LEN {
                         return Err(Error::ResponseTooLarge);
                     }
                     self.state = self.parse_head(&buf[start..end], start)?;
@@ -362,7 +366,8 @@ impl ResponseParser {
         let version = resp.version.ok_or(Error::MalformedHttp)?;
         let body_start = start + head_len;
 
-        // 1xx are interim responses: skip them and parse the real one that follows.
+        // 1xx are interim responses: skip them and parse the real one that follows (their
+        // bytes stay in the buffer and count against MAX_HEAD_LEN, see `parse`).
         if (100..200).contains(&status) {
             return Ok(State::Head {
                 start: body_start,

@@ -459,3 +459,85 @@ fn bare_lf_line_endings() {
     let r = complete(&mut ResponseParser::new(MAX), &mut buf);
     assert_eq!(&buf[r.body], b"{}");
 }
+
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+#[test]
+fn interim_heads_count_against_the_head_limit() {
+    // An endless flood of `100 Continue`, fed one head per read as a transport would: the
+    // parser must refuse it once the heads pass MAX_HEAD_LEN in total, so the caller's
+    // buffer never holds more than MAX_HEAD_LEN plus the last read.
+    let mut p = ResponseParser::new(MAX);
+    let mut buf = Vec::new();
+    let err = loop {
+        buf.extend_from_slice(CONTINUE);
+        match p.parse(&mut buf) {
+            Ok(Status::Partial) => assert!(buf.len() <= MAX_HEAD_LEN),
+            Ok(Status::Complete(r)) => panic!("a flood of 100 heads completed: {r:?}"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(err, Error::ResponseTooLarge);
+    assert!(buf.len() > MAX_HEAD_LEN && buf.len() <= MAX_HEAD_LEN + CONTINUE.len());
+
+    // The same flood arriving in one buffer, followed by a valid answer.
+    let mut wire = CONTINUE.repeat(MAX_HEAD_LEN / CONTINUE.len() + 1);
+    wire.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+    assert_eq!(
+        ResponseParser::new(MAX).parse(&mut wire.clone()),
+        Err(Error::ResponseTooLarge)
+    );
+    // Split anywhere, the verdict is the same.
+    for cut in [
+        1,
+        CONTINUE.len(),
+        MAX_HEAD_LEN - 3,
+        MAX_HEAD_LEN + 1,
+        wire.len() - 1,
+    ] {
+        assert_eq!(
+            feed_split(&wire, &[cut], MAX).map(|_| ()),
+            Err(Error::ResponseTooLarge),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn interim_heads_within_the_limit_are_skipped() {
+    // A few interim heads (100, 102, 103), then the real answer.
+    let mut wire = CONTINUE.repeat(3);
+    wire.extend_from_slice(
+        b"HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n",
+    );
+    wire.extend_from_slice(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+    for cut in 0..wire.len() {
+        let (r, buf) = feed_split(&wire, &[cut], MAX).unwrap();
+        assert_eq!(r.status, 200);
+        assert_eq!(&buf[r.body], b"{}");
+        assert_eq!(r.consumed, wire.len());
+    }
+
+    // The limit is exact: interim heads plus a final head of MAX_HEAD_LEN bytes in total
+    // are accepted, one byte more is not.
+    let final_head = |pad: usize| {
+        format!(
+            "HTTP/1.1 200 OK\r\nX-Pad: {}\r\nContent-Length: 2\r\n\r\n",
+            "a".repeat(pad)
+        )
+    };
+    let interim = CONTINUE.repeat(100);
+    let bare = interim.len() + final_head(0).len();
+    for (extra, ok) in [(0, true), (1, false)] {
+        let mut wire = interim.clone();
+        wire.extend_from_slice(final_head(MAX_HEAD_LEN - bare + extra).as_bytes());
+        assert_eq!(wire.len(), MAX_HEAD_LEN + extra);
+        wire.extend_from_slice(b"{}");
+        let got = ResponseParser::new(MAX).parse(&mut wire);
+        if ok {
+            assert!(matches!(got, Ok(Status::Complete(r)) if r.status == 200));
+        } else {
+            assert_eq!(got, Err(Error::ResponseTooLarge));
+        }
+    }
+}
