@@ -2,7 +2,7 @@
 
 use super::info::InfoResponse;
 use super::{
-    key_and_chain, write_report_data, CertificateChain, Rpc, SignatureChain, View,
+    key_and_chain, write_report_data, CertificateChain, Redacted, Rpc, SignatureChain, View,
     MAX_SIGNATURE_CHAIN,
 };
 use crate::error::{Error, Result};
@@ -48,12 +48,30 @@ impl GetKey<'_> {
 }
 
 /// The `GetKey` answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It holds a secret, so it is not `Clone` (no stray copies), its `Debug` output shows
+/// the key's length only, and the key is wiped when the value is dropped.
+#[derive(PartialEq, Eq)]
 pub struct GetKeyResponse {
     /// The 32-byte secret: a secp256k1 scalar or an ed25519 seed.
     pub key: [u8; 32],
     /// `[app signature over (purpose, public key), KMS signature over the app key]`.
     pub signature_chain: SignatureChain,
+}
+
+impl core::fmt::Debug for GetKeyResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GetKeyResponse")
+            .field("key", &Redacted(self.key.len()))
+            .field("signature_chain", &self.signature_chain)
+            .finish()
+    }
+}
+
+impl Drop for GetKeyResponse {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.key);
+    }
 }
 
 impl View<'_> for GetKeyResponse {
@@ -239,12 +257,24 @@ impl Default for GetTlsKey<'_> {
 }
 
 /// The `GetTlsKey` (and tappd `DeriveKey`) answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// A view: the private key borrows from the caller's body or scratch buffer, which the
+/// caller wipes; its `Debug` output shows the key's length only.
+#[derive(Clone, PartialEq, Eq)]
 pub struct GetTlsKeyResponse<'a> {
     /// The private key, PEM PKCS#8.
     pub key: &'a str,
     /// PEM certificates, leaf first.
     pub certificate_chain: CertificateChain<'a>,
+}
+
+impl core::fmt::Debug for GetTlsKeyResponse<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("GetTlsKeyResponse")
+            .field("key", &Redacted(self.key.len()))
+            .field("certificate_chain", &self.certificate_chain)
+            .finish()
+    }
 }
 
 impl<'a> View<'a> for GetTlsKeyResponse<'a> {

@@ -100,6 +100,15 @@ pub fn write_body<R: Rpc>(rpc: &R, out: &mut [u8]) -> Result<usize> {
     Ok(w.len())
 }
 
+/// Stands in for key material in `Debug` output: says how many bytes, never which.
+pub(crate) struct Redacted(pub(crate) usize);
+
+impl core::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "<{} secret bytes>", self.0)
+    }
+}
+
 /// The 32-byte key and 65-byte signature chain of a GetKey-shaped answer, from the
 /// members named `names` (`key`/`signature_chain`, or tappd's `k256_` forms).
 fn key_and_chain(

@@ -2,7 +2,7 @@
 
 use super::dstack::{GetTlsKeyResponse, VersionResponse};
 use super::info::InfoResponse;
-use super::{key_and_chain, write_report_data, Rpc, SignatureChain, View};
+use super::{key_and_chain, write_report_data, Redacted, Rpc, SignatureChain, View};
 use crate::error::{Error, Result};
 use crate::json::{self, opt_str, req_hex, req_str, JsonWriter, Scratch};
 
@@ -101,12 +101,30 @@ pub struct DeriveK256Key<'a> {
 }
 
 /// The `DeriveK256Key` answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Like [`super::dstack::GetKeyResponse`]: not `Clone`, the key is redacted from `Debug`
+/// output and wiped on drop.
+#[derive(PartialEq, Eq)]
 pub struct DeriveK256KeyResponse {
     /// The 32-byte secp256k1 secret.
     pub k256_key: [u8; 32],
     /// 65-byte chain signatures, as in `GetKey`.
     pub k256_signature_chain: SignatureChain,
+}
+
+impl core::fmt::Debug for DeriveK256KeyResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DeriveK256KeyResponse")
+            .field("k256_key", &Redacted(self.k256_key.len()))
+            .field("k256_signature_chain", &self.k256_signature_chain)
+            .finish()
+    }
+}
+
+impl Drop for DeriveK256KeyResponse {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.k256_key);
+    }
 }
 
 impl View<'_> for DeriveK256KeyResponse {
