@@ -2,7 +2,6 @@ package dstack
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 )
@@ -62,8 +61,12 @@ func (h *handle[P]) close() {
 
 // timeoutFromContext turns the context's deadline into the ABI's timeout_ms.
 // 0 means "the client's default" and is used when ctx has no deadline. An
-// expired or cancelled context fails here, before anything is sent.
+// expired or cancelled context fails here, before anything is sent; a
+// deadline beyond the ABI's range (2^32-1 ms) is capped there.
 func timeoutFromContext(ctx context.Context, limit time.Duration) (uint32, error) {
+	if ctx == nil {
+		return 0, newError(StatusNullArgument, "nil context.Context; pass context.Background() or a context with a deadline")
+	}
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
@@ -80,11 +83,7 @@ func timeoutFromContext(ctx context.Context, limit time.Duration) (uint32, error
 	if remaining == 0 {
 		return 0, nil
 	}
-	ms := (remaining + time.Millisecond - 1) / time.Millisecond
-	if ms > math.MaxUint32 {
-		ms = math.MaxUint32
-	}
-	return uint32(ms), nil
+	return durationMs(remaining), nil
 }
 
 type outcome[T any] struct {

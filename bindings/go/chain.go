@@ -93,6 +93,9 @@ func publicKeyFor(algorithm string, key []byte) ([]byte, error) {
 // element, and PublicKey chains back to trustedKMSKey for appID (purpose
 // "signing"). Only responses returned by Sign carry the signed data.
 func (r *SignResponse) VerifySignatureChain(appID []byte, trustedKMSKey []byte) (*ChainInfo, error) {
+	if r == nil {
+		return nil, nilReceiver("SignResponse")
+	}
 	if len(r.SignatureChain) != 3 {
 		return nil, newError(StatusVerificationFailed, "signature chain must have 3 elements, got %d", len(r.SignatureChain))
 	}

@@ -6,6 +6,7 @@ import "C"
 import (
 	"context"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"time"
@@ -14,7 +15,9 @@ import (
 // DstackClient talks to the dstack guest agent (dstack.sock). It is safe for
 // concurrent use: libdstack keeps a small pool of keep-alive connections and
 // every call takes its own. Release it with Close; a finalizer does so for a
-// client that is dropped without Close.
+// client that is dropped without Close. Make clients with NewDstackClient:
+// methods on a nil *DstackClient or a zero-value DstackClient{} return
+// ErrNotInitialized.
 type DstackClient struct {
 	endpoint string
 	logger   *slog.Logger
@@ -42,7 +45,9 @@ func WithLogger(logger *slog.Logger) DstackClientOption {
 
 // WithTimeout sets the per-call timeout used when the context has no
 // deadline (libdstack's default is 3 s). A context deadline always wins when
-// it is sooner. Not in the official SDK.
+// it is sooner. 0 keeps the default; a negative duration or one above
+// math.MaxUint32 ms (about 49.7 days, the ABI's limit) makes the client
+// unusable with StatusInvalidArgument (see Err). Not in the official SDK.
 func WithTimeout(d time.Duration) DstackClientOption {
 	return func(c *DstackClient) { c.timeout = d }
 }
@@ -52,10 +57,16 @@ func WithTimeout(d time.Duration) DstackClientOption {
 func NewDstackClient(opts ...DstackClientOption) *DstackClient {
 	c := &DstackClient{logger: slog.Default()}
 	for _, opt := range opts {
-		opt(c)
+		if opt != nil {
+			opt(c)
+		}
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
+	}
+	if err := checkTimeout(c.timeout); err != nil {
+		c.initErr = err
+		return c
 	}
 	if c.endpoint == "" {
 		if sim, ok := os.LookupEnv("DSTACK_SIMULATOR_ENDPOINT"); ok {
@@ -82,30 +93,92 @@ func NewDstackClient(opts ...DstackClientOption) *DstackClient {
 		}
 	}
 	c.h = newHandle(p, func(p *C.dstack_client) { C.dstack_client_free(p) })
-	runtime.SetFinalizer(c, (*DstackClient).Close)
+	// The finalizer sits on the handle, not on c, so that Close works on any
+	// *DstackClient (runtime.SetFinalizer aborts the process for a pointer
+	// into the middle of an allocation, e.g. a client copied into a struct).
+	runtime.SetFinalizer(c.h, (*handle[*C.dstack_client]).close)
 	return c
 }
 
-// Err reports why the client could not be created, or nil.
-func (c *DstackClient) Err() error { return c.initErr }
+// notInitialized is the error of a call on a nil or zero-value client.
+func notInitialized(typ, constructor string) error {
+	return newError(statusNotInitialized, "the *%s is nil or was not made by %s", typ, constructor)
+}
 
-// Endpoint returns the endpoint in use after discovery.
-func (c *DstackClient) Endpoint() string { return c.endpoint }
-
-// Close releases the client. Calls still running finish first; later calls
-// fail with ErrClosed. Idempotent.
-func (c *DstackClient) Close() error {
-	if c.h != nil {
-		c.h.close()
+// ready reports why c cannot make calls, or nil.
+func (c *DstackClient) ready() error {
+	switch {
+	case c == nil:
+		return notInitialized("DstackClient", "NewDstackClient")
+	case c.initErr != nil:
+		return c.initErr
+	case c.h == nil:
+		return notInitialized("DstackClient", "NewDstackClient")
 	}
-	runtime.SetFinalizer(c, nil)
 	return nil
 }
 
+// Err reports why the client could not be created, or nil.
+// ErrNotInitialized for a nil or zero-value client.
+func (c *DstackClient) Err() error { return c.ready() }
+
+// Endpoint returns the endpoint in use after discovery ("" for a nil client).
+func (c *DstackClient) Endpoint() string {
+	if c == nil {
+		return ""
+	}
+	return c.endpoint
+}
+
+// Close releases the client. Calls still running finish first; later calls
+// fail with ErrClosed. Idempotent. ErrNotInitialized for a nil or
+// zero-value client; nil for one whose creation failed (nothing to release).
+func (c *DstackClient) Close() error {
+	if err := c.ready(); err != nil {
+		if c != nil && c.initErr != nil {
+			return nil
+		}
+		return err
+	}
+	c.h.close()
+	runtime.SetFinalizer(c.h, nil)
+	return nil
+}
+
+func (c *DstackClient) log() *slog.Logger {
+	if c == nil || c.logger == nil {
+		return slog.Default()
+	}
+	return c.logger
+}
+
+// checkTimeout validates a WithTimeout value: 0 (the default) or a positive
+// duration whose milliseconds, rounded up, fit the ABI's uint32.
+func checkTimeout(d time.Duration) error {
+	if d < 0 {
+		return newError(StatusInvalidArgument, "WithTimeout: timeout must not be negative (0 keeps the 3s default), got %v", d)
+	}
+	if ceilMs(d) > math.MaxUint32 {
+		return newError(StatusInvalidArgument, "WithTimeout: timeout must be at most %v (2^32-1 ms), got %v", time.Duration(math.MaxUint32)*time.Millisecond, d)
+	}
+	return nil
+}
+
+// ceilMs is d in milliseconds, rounded up, for d >= 0 (without the overflow
+// of d + time.Millisecond - 1 near math.MaxInt64).
+func ceilMs(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}
+
+// durationMs is the ABI's timeout_ms for d >= 0, capped at math.MaxUint32.
 func durationMs(d time.Duration) uint32 {
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if ms > 0xffff_ffff {
-		return 0xffff_ffff
+	ms := ceilMs(d)
+	if ms > math.MaxUint32 {
+		return math.MaxUint32
 	}
 	return uint32(ms)
 }
@@ -114,8 +187,8 @@ func durationMs(d time.Duration) uint32 {
 // blocking call.
 func clientCall[T any](ctx context.Context, c *DstackClient, limit time.Duration, f func(p *C.dstack_client, timeoutMs C.uint32_t) (T, error)) (T, error) {
 	var zero T
-	if c.initErr != nil {
-		return zero, c.initErr
+	if err := c.ready(); err != nil {
+		return zero, err
 	}
 	tmo, err := timeoutFromContext(ctx, limit)
 	if err != nil {
@@ -323,7 +396,7 @@ func (c *DstackClient) DeriveKey(path string, subject string, altNames []string)
 //
 // Deprecated: use GetQuote.
 func (c *DstackClient) TdxQuote(ctx context.Context, reportData []byte, hashAlgorithm string) (*GetQuoteResponse, error) {
-	c.logger.Warn("tdxQuote is deprecated, please use GetQuote instead")
+	c.log().Warn("tdxQuote is deprecated, please use GetQuote instead")
 	if hashAlgorithm != string(RAW) {
 		return nil, newError(StatusInvalidArgument, "tdxQuote only supports raw hash algorithm")
 	}

@@ -38,6 +38,7 @@ const (
 	StatusPanic              Status = C.DSTACK_STATUS_PANIC
 	statusClosed             Status = 0xffff_0001 // Go-side only: the client was closed
 	statusNotRepresentable   Status = 0xffff_0002 // Go-side only: value cannot cross the ABI
+	statusNotInitialized     Status = 0xffff_0003 // Go-side only: nil or zero-value client
 )
 
 var statusNames = map[Status]string{
@@ -64,6 +65,7 @@ var statusNames = map[Status]string{
 	StatusPanic:              "internal error in libdstack",
 	statusClosed:             "client closed",
 	statusNotRepresentable:   "argument out of range",
+	statusNotInitialized:     "client not initialized",
 }
 
 // String names the status in English.
@@ -131,6 +133,10 @@ var (
 	ErrPanic              = &DstackError{Status: StatusPanic}
 	// ErrClosed is returned by calls on a client after Close.
 	ErrClosed = &DstackError{Status: statusClosed}
+	// ErrNotInitialized is returned by calls on a nil *DstackClient or
+	// *TappdClient, or on one not made by NewDstackClient / NewTappdClient
+	// (e.g. a zero-value DstackClient{}).
+	ErrNotInitialized = &DstackError{Status: statusNotInitialized}
 )
 
 func newError(s Status, format string, args ...any) *DstackError {

@@ -14,6 +14,9 @@ import (
 // are replayed from their logged digests. The official SDKs replayed logged
 // digests only and so could never reproduce RTMR3 of a real quote.
 func (r *GetQuoteResponse) ReplayRTMRs() (map[int]string, error) {
+	if r == nil {
+		return nil, nilReceiver("GetQuoteResponse")
+	}
 	return ReplayRTMRs(r.EventLog)
 }
 
@@ -56,6 +59,9 @@ func replay(eventLogJSON string, digestsOnly bool) (map[int]string, error) {
 // response carries it. It does not verify the quote's signature (that needs
 // Intel collateral); it proves the log belongs to the quote.
 func (r *GetQuoteResponse) VerifyEventLog() error {
+	if r == nil {
+		return nilReceiver("GetQuoteResponse")
+	}
 	quote, err := r.DecodeQuote()
 	if err != nil {
 		return err

@@ -15,7 +15,9 @@ import (
 
 // TappdClient talks to the legacy tappd agent (tappd.sock, `/prpc/Tappd.*`).
 // Unlike the official SDK's wrapper, every method goes to a tappd RPC: Info
-// is Tappd.Info, not the dstack /Info that tappd does not serve.
+// is Tappd.Info, not the dstack /Info that tappd does not serve. Make
+// clients with NewTappdClient: methods on a nil *TappdClient or a zero-value
+// TappdClient{} return ErrNotInitialized.
 //
 // Deprecated: new agents serve dstack.sock; use DstackClient.
 type TappdClient struct {
@@ -35,12 +37,18 @@ type TappdClient struct {
 func NewTappdClient(opts ...DstackClientOption) *TappdClient {
 	cfg := &DstackClient{logger: slog.Default()}
 	for _, opt := range opts {
-		opt(cfg)
+		if opt != nil {
+			opt(cfg)
+		}
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
 	t := &TappdClient{endpoint: cfg.endpoint, logger: cfg.logger, timeout: cfg.timeout}
+	if err := checkTimeout(t.timeout); err != nil {
+		t.initErr = err
+		return t
+	}
 	if t.endpoint == "" {
 		if sim, ok := os.LookupEnv("TAPPD_SIMULATOR_ENDPOINT"); ok {
 			t.logger.Warn("Using tappd endpoint", "endpoint", sim)
@@ -66,29 +74,53 @@ func NewTappdClient(opts ...DstackClientOption) *TappdClient {
 		}
 	}
 	t.h = newHandle(p, func(p *C.dstack_tappd_client) { C.dstack_tappd_client_free(p) })
-	runtime.SetFinalizer(t, (*TappdClient).Close)
+	runtime.SetFinalizer(t.h, (*handle[*C.dstack_tappd_client]).close) // see NewDstackClient
 	return t
 }
 
-// Err reports why the client could not be created, or nil.
-func (t *TappdClient) Err() error { return t.initErr }
-
-// Endpoint returns the endpoint in use after discovery.
-func (t *TappdClient) Endpoint() string { return t.endpoint }
-
-// Close releases the client; idempotent.
-func (t *TappdClient) Close() error {
-	if t.h != nil {
-		t.h.close()
+// ready reports why t cannot make calls, or nil.
+func (t *TappdClient) ready() error {
+	switch {
+	case t == nil:
+		return notInitialized("TappdClient", "NewTappdClient")
+	case t.initErr != nil:
+		return t.initErr
+	case t.h == nil:
+		return notInitialized("TappdClient", "NewTappdClient")
 	}
-	runtime.SetFinalizer(t, nil)
+	return nil
+}
+
+// Err reports why the client could not be created, or nil.
+// ErrNotInitialized for a nil or zero-value client.
+func (t *TappdClient) Err() error { return t.ready() }
+
+// Endpoint returns the endpoint in use after discovery ("" for a nil client).
+func (t *TappdClient) Endpoint() string {
+	if t == nil {
+		return ""
+	}
+	return t.endpoint
+}
+
+// Close releases the client; idempotent. ErrNotInitialized for a nil or
+// zero-value client; nil for one whose creation failed.
+func (t *TappdClient) Close() error {
+	if err := t.ready(); err != nil {
+		if t != nil && t.initErr != nil {
+			return nil
+		}
+		return err
+	}
+	t.h.close()
+	runtime.SetFinalizer(t.h, nil)
 	return nil
 }
 
 func tappdCall[T any](ctx context.Context, t *TappdClient, limit time.Duration, f func(p *C.dstack_tappd_client, timeoutMs C.uint32_t) (T, error)) (T, error) {
 	var zero T
-	if t.initErr != nil {
-		return zero, t.initErr
+	if err := t.ready(); err != nil {
+		return zero, err
 	}
 	tmo, err := timeoutFromContext(ctx, limit)
 	if err != nil {
@@ -120,7 +152,9 @@ func (t *TappdClient) DeriveKey(ctx context.Context, path string, subject string
 func (t *TappdClient) DeriveKeyWithOptions(ctx context.Context, path string, options ...TlsKeyOption) (*GetTlsKeyResponse, error) {
 	o := &tlsKeyOptions{}
 	for _, opt := range options {
-		opt(o)
+		if opt != nil {
+			opt(o)
+		}
 	}
 	if o.subject == "" {
 		o.subject = path

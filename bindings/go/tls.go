@@ -19,7 +19,15 @@ type GetTlsKeyResponse struct {
 // SDKs do: without an argument (or with a negative one) the whole DER;
 // with maxLength n exactly n bytes, truncated or zero-padded (0 gives an
 // empty slice). The official Go SDK returned the private scalar instead.
+// More than one maxLength is StatusInvalidArgument; more than 16 MiB,
+// StatusLimitExceeded.
 func (r *GetTlsKeyResponse) AsUint8Array(maxLength ...int) ([]byte, error) {
+	if r == nil {
+		return nil, nilReceiver("GetTlsKeyResponse")
+	}
+	if len(maxLength) > 1 {
+		return nil, newError(StatusInvalidArgument, "AsUint8Array takes at most one maxLength, got %d", len(maxLength))
+	}
 	max := int64(-1)
 	if len(maxLength) > 0 && maxLength[0] >= 0 {
 		max = int64(maxLength[0])
@@ -153,7 +161,9 @@ func (o *tlsKeyOptions) flags() uint32 {
 func (c *DstackClient) GetTlsKey(ctx context.Context, options ...TlsKeyOption) (*GetTlsKeyResponse, error) {
 	o := &tlsKeyOptions{usageServerAuth: true}
 	for _, opt := range options {
-		opt(o)
+		if opt != nil {
+			opt(o)
+		}
 	}
 	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetTlsKeyResponse, error) {
 		names := newCSlices(o.altNames)

@@ -23,18 +23,28 @@ type GetKeyResponse struct {
 
 // DecodeKey returns the key bytes.
 func (r *GetKeyResponse) DecodeKey() ([]byte, error) {
+	if r == nil {
+		return nil, nilReceiver("GetKeyResponse")
+	}
 	return decodeHex("key", r.Key)
 }
 
 // DecodeSignatureChain returns the signature chain as bytes.
 func (r *GetKeyResponse) DecodeSignatureChain() ([][]byte, error) {
+	if r == nil {
+		return nil, nilReceiver("GetKeyResponse")
+	}
 	return decodeHexList("signature", r.SignatureChain)
 }
 
 // WithPurpose records the purpose and algorithm the key was requested with,
 // which chain verification needs (the agent signs "purpose:hex(public key)").
-// GetKey sets them; use this for a response unmarshalled from JSON.
+// GetKey sets them; use this for a response unmarshalled from JSON. A nil
+// r stays nil.
 func (r *GetKeyResponse) WithPurpose(purpose, algorithm string) *GetKeyResponse {
+	if r == nil {
+		return nil
+	}
 	r.purpose = purpose
 	r.algorithm = algorithm
 	return r
@@ -52,21 +62,33 @@ type GetQuoteResponse struct {
 
 // DecodeQuote returns the quote bytes.
 func (r *GetQuoteResponse) DecodeQuote() ([]byte, error) {
+	if r == nil {
+		return nil, nilReceiver("GetQuoteResponse")
+	}
 	return decodeHex("quote", r.Quote)
 }
 
 // DecodeReportData returns the report data bytes.
 func (r *GetQuoteResponse) DecodeReportData() ([]byte, error) {
+	if r == nil {
+		return nil, nilReceiver("GetQuoteResponse")
+	}
 	return decodeHex("report_data", r.ReportData)
 }
 
 // DecodeAttestation returns the attestation bytes (empty if the agent sent none).
 func (r *GetQuoteResponse) DecodeAttestation() ([]byte, error) {
+	if r == nil {
+		return nil, nilReceiver("GetQuoteResponse")
+	}
 	return decodeHex("attestation", r.Attestation)
 }
 
 // DecodeEventLog returns the event log as structured data.
 func (r *GetQuoteResponse) DecodeEventLog() ([]EventLog, error) {
+	if r == nil {
+		return nil, nilReceiver("GetQuoteResponse")
+	}
 	var events []EventLog
 	if err := json.Unmarshal([]byte(r.EventLog), &events); err != nil {
 		return nil, newError(StatusMalformedResponse, "event_log: %v", err)
@@ -137,6 +159,9 @@ type InfoResponse struct {
 
 // DecodeTcbInfo decodes the tcb_info JSON string.
 func (r *InfoResponse) DecodeTcbInfo() (*TcbInfo, error) {
+	if r == nil {
+		return nil, nilReceiver("InfoResponse")
+	}
 	if r.TcbInfo == "" {
 		return nil, newError(StatusNotFound, "tcb_info is empty")
 	}
@@ -187,6 +212,12 @@ const (
 	// RAW passes up to 64 bytes of report data through unhashed.
 	RAW QuoteHashAlgorithm = "raw"
 )
+
+// nilReceiver is the error of a method called on a nil response or account
+// pointer (typically one returned together with an error that was ignored).
+func nilReceiver(typ string) error {
+	return newError(StatusNullArgument, "method called on a nil *%s", typ)
+}
 
 func decodeHex(name, s string) ([]byte, error) {
 	b, err := hex.DecodeString(s)

@@ -39,6 +39,9 @@ type EthereumAccount struct {
 // Sign signs a 32-byte hash: 65 bytes r‖s‖v with v ∈ {0,1} and low S, the
 // layout go-ethereum's crypto.Sign returns.
 func (a *EthereumAccount) Sign(hash []byte) ([]byte, error) {
+	if a == nil {
+		return nil, nilReceiver("EthereumAccount")
+	}
 	if len(a.PrivateKey) != 32 {
 		return nil, newError(StatusInvalidArgument, "private key must be 32 bytes, got %d", len(a.PrivateKey))
 	}
@@ -55,8 +58,12 @@ func (a *EthereumAccount) Sign(hash []byte) ([]byte, error) {
 }
 
 // PublicKey returns the uncompressed SEC1 public key (65 bytes, 0x04‖X‖Y);
-// the official SDK returned *ecdsa.PublicKey. Returns nil for an invalid key.
+// the official SDK returned *ecdsa.PublicKey. Returns nil for an invalid key
+// or a nil account.
 func (a *EthereumAccount) PublicKey() []byte {
+	if a == nil {
+		return nil
+	}
 	pub, err := secp256k1PublicKey(a.PrivateKey, false)
 	if err != nil {
 		return nil
@@ -66,6 +73,9 @@ func (a *EthereumAccount) PublicKey() []byte {
 
 // PublicKeyCompressed returns the 33-byte compressed SEC1 public key.
 func (a *EthereumAccount) PublicKeyCompressed() ([]byte, error) {
+	if a == nil {
+		return nil, nilReceiver("EthereumAccount")
+	}
 	return secp256k1PublicKey(a.PrivateKey, true)
 }
 
@@ -112,6 +122,9 @@ func keyMaterial(keyResponse interface{}, secure bool, who string) ([]byte, erro
 		}
 		return key, nil
 	case *GetTlsKeyResponse:
+		if resp == nil {
+			return nil, nilReceiver("GetTlsKeyResponse")
+		}
 		slog.Warn(who + ": Please don't use GetTlsKey method to get key, use GetKey instead.")
 		if secure {
 			var seed [32]byte
@@ -160,9 +173,10 @@ type SolanaKeypair struct {
 	base58 string
 }
 
-// Sign signs message (ed25519, by libdstack).
+// Sign signs message (ed25519, by libdstack). It returns nil for a nil
+// keypair or one without a 64-byte PrivateKey.
 func (k *SolanaKeypair) Sign(message []byte) []byte {
-	if len(k.PrivateKey) != ed25519.PrivateKeySize {
+	if k == nil || len(k.PrivateKey) != ed25519.PrivateKeySize {
 		return nil
 	}
 	sig := make([]byte, 64)
@@ -177,6 +191,9 @@ func (k *SolanaKeypair) Sign(message []byte) []byte {
 
 // Verify checks an ed25519 signature over message with the keypair's public key.
 func (k *SolanaKeypair) Verify(message, signature []byte) bool {
+	if k == nil {
+		return false
+	}
 	ok, err := Ed25519Verify(k.PublicKey, message, signature)
 	return err == nil && ok
 }
@@ -184,16 +201,25 @@ func (k *SolanaKeypair) Verify(message, signature []byte) bool {
 // PublicKeyString returns the public key as hex, as the official Go SDK
 // does. Solana tools show base58: use PublicKeyBase58.
 func (k *SolanaKeypair) PublicKeyString() string {
+	if k == nil {
+		return ""
+	}
 	return hex.EncodeToString(k.PublicKey)
 }
 
 // PublicKeyBase58 returns the Solana (base58) spelling of the public key.
 func (k *SolanaKeypair) PublicKeyBase58() string {
+	if k == nil {
+		return ""
+	}
 	return k.base58
 }
 
 // Bytes returns the 64-byte secret key (seed ‖ public key).
 func (k *SolanaKeypair) Bytes() []byte {
+	if k == nil {
+		return nil
+	}
 	return k.PrivateKey
 }
 
