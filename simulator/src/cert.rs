@@ -135,9 +135,25 @@ pub fn subject_of(cert_der: &[u8]) -> Result<Name, String> {
         .map_err(|e| format!("certificate: {e}"))
 }
 
+/// Refuses text with a control character (C0, DEL, C1): a NUL or line break inside a name
+/// makes a certificate that different parsers read differently (the classic NUL-prefix name).
+pub fn no_control(what: &str, text: &str) -> Result<(), String> {
+    match text.chars().find(|c| c.is_control()) {
+        Some(c) => Err(format!(
+            "{what} {text:?} contains a control character (U+{:04X})",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
 /// A GeneralName for SubjectAltName: IP when the text parses as one, else a DNS name, which
-/// must be ASCII (IA5String).
+/// must be non-empty ASCII (IA5String) without control characters.
 pub fn general_name(alt: &str) -> Result<GeneralName, String> {
+    if alt.is_empty() {
+        return Err("alt name must not be empty".into());
+    }
+    no_control("alt name", alt)?;
     match alt.parse::<std::net::IpAddr>() {
         Ok(ip) => Ok(GeneralName::from(ip)),
         Err(_) => Ia5String::new(alt)
@@ -228,6 +244,15 @@ mod tests {
             [0x82, 3, b'a', b'.', b'b']
         );
         assert!(general_name("bücher.example").is_err());
+        assert_eq!(
+            general_name("good.example\0.evil").unwrap_err(),
+            r#"alt name "good.example\0.evil" contains a control character (U+0000)"#
+        );
+        for bad in ["a\nb", "a\tb", "a\u{7f}", "a\u{85}", "\r"] {
+            assert!(general_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(general_name("").is_err());
+        assert!(general_name("*.a-b_c.example").is_ok());
     }
 
     #[test]

@@ -168,7 +168,7 @@ impl Algo {
         match s {
             "" | "secp256k1" | "k256" => Ok(Algo::Secp256k1),
             "ed25519" => Ok(Algo::Ed25519),
-            _ => Err(format!("Unsupported algorithm: {s}")),
+            _ => Err("Unsupported algorithm".into()),
         }
     }
     pub fn parse_sign(s: &str) -> Result<Algo, String> {
@@ -176,7 +176,7 @@ impl Algo {
             "secp256k1" | "k256" => Ok(Algo::Secp256k1),
             "secp256k1_prehashed" => Ok(Algo::Secp256k1Prehashed),
             "ed25519" => Ok(Algo::Ed25519),
-            _ => Err(format!("Unsupported algorithm: {s}")),
+            _ => Err("Unsupported algorithm".into()),
         }
     }
 }

@@ -17,7 +17,10 @@ use std::path::{Path, PathBuf};
 /// The app-compose measured when none is given: a small docker-compose app.
 const BUILTIN_APP_COMPOSE: &str = r#"{"manifest_version":2,"name":"dstack-sim-app","runner":"docker-compose","docker_compose_file":"services:\n  app:\n    image: nginx:1.27\n    ports:\n      - \"8080:80\"\n    volumes:\n      - /var/run/dstack.sock:/var/run/dstack.sock\n","kms_enabled":true,"gateway_enabled":false,"public_logs":true,"public_sysinfo":true,"public_tcbinfo":true,"local_key_provider_enabled":false,"key_provider":"kms","key_provider_id":"","allowed_envs":[],"no_instance_id":false,"secure_time":false,"storage_fs":"ext4"}"#;
 
-const USAGE: &str = "usage: dstack-simulator [--dir DIR] [--app-keys FILE] [--app-compose FILE] [--app-id HEX] [--listen ADDR] [--legacy]";
+const USAGE: &str = "usage: dstack-simulator [--dir DIR] [--app-keys FILE] [--app-compose FILE] [--app-id HEX] [--listen ADDR] [--legacy] [--request-timeout SECS] [--idle-timeout SECS] [--memory-budget BYTES]";
+
+/// Mode of both Unix sockets: read/write for the owner only (README, "Sockets").
+const SOCKET_MODE: u32 = 0o600;
 
 struct Cli {
     dir: PathBuf,
@@ -26,6 +29,18 @@ struct Cli {
     app_id: Option<Vec<u8>>,
     listen: Option<String>,
     legacy: bool,
+    limits: http::Limits,
+}
+
+/// Seconds, fractions allowed (`0.5`), from 1 ms to one day.
+fn parse_secs(flag: &str, v: &str) -> Result<std::time::Duration, String> {
+    let s: f64 = v
+        .parse()
+        .map_err(|_| format!("{flag}: {v:?} is not a number of seconds"))?;
+    if !(0.001..=86400.0).contains(&s) {
+        return Err(format!("{flag}: {v} is outside 0.001..=86400 seconds"));
+    }
+    Ok(std::time::Duration::from_secs_f64(s))
 }
 
 fn parse_cli() -> Result<Cli, String> {
@@ -36,6 +51,7 @@ fn parse_cli() -> Result<Cli, String> {
         app_id: None,
         listen: None,
         legacy: false,
+        limits: http::Limits::default(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -62,6 +78,23 @@ fn parse_cli() -> Result<Cli, String> {
             }
             "--listen" => cli.listen = Some(value("--listen")?),
             "--legacy" => cli.legacy = true,
+            "--request-timeout" => {
+                cli.limits.request_timeout = parse_secs(&flag, &value(&flag)?)?;
+            }
+            "--idle-timeout" => cli.limits.idle_timeout = parse_secs(&flag, &value(&flag)?)?,
+            "--memory-budget" => {
+                let v = value(&flag)?;
+                let n: usize = v
+                    .parse()
+                    .map_err(|_| format!("--memory-budget: {v:?} is not a number of bytes"))?;
+                if n < http::MIN_MEMORY_BUDGET {
+                    return Err(format!(
+                        "--memory-budget: at least {} bytes",
+                        http::MIN_MEMORY_BUDGET
+                    ));
+                }
+                cli.limits.memory_budget = n;
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -72,17 +105,48 @@ fn parse_cli() -> Result<Cli, String> {
     Ok(cli)
 }
 
-/// Binds a Unix socket, replacing a stale socket file (but never a regular file).
+/// Binds a Unix socket, replacing a stale socket file (but never a regular file), with mode
+/// [`SOCKET_MODE`] whatever the umask.
+///
+/// Runs before any other thread exists, so narrowing the process umask around `bind` affects
+/// nothing else; it closes the window in which the new socket would have the umask's mode.
+/// The chmod afterwards sets the mode explicitly.
 fn bind_unix(path: &Path) -> Result<UnixListener, String> {
-    use std::os::unix::fs::FileTypeExt;
+    use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+    let err = |e: std::io::Error| format!("{}: {e}", path.display());
     if let Ok(md) = std::fs::symlink_metadata(path) {
         if md.file_type().is_socket() {
-            std::fs::remove_file(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            std::fs::remove_file(path).map_err(err)?;
         } else {
             return Err(format!("{}: exists and is not a socket", path.display()));
         }
     }
-    UnixListener::bind(path).map_err(|e| format!("{}: {e}", path.display()))
+    // SAFETY: umask only swaps the process file-creation mask; no other thread is running.
+    let old = unsafe { libc::umask(0o177) };
+    let bound = UnixListener::bind(path);
+    // SAFETY: as above; restores the caller's mask.
+    unsafe { libc::umask(old) };
+    let listener = bound.map_err(err)?;
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(SOCKET_MODE)) {
+        let _ = std::fs::remove_file(path);
+        return Err(err(e));
+    }
+    Ok(listener)
+}
+
+/// Accepts connections for ever. A failed accept (e.g. out of descriptors) is retried after a
+/// pause instead of spinning.
+fn accept_loop<C: http::Conn>(
+    srv: &'static http::Server,
+    service: rpc::Service,
+    mut accept: impl FnMut() -> std::io::Result<C>,
+) {
+    loop {
+        match accept() {
+            Ok(c) => http::spawn(srv, service, c),
+            Err(_) => std::thread::sleep(std::time::Duration::from_millis(50)),
+        }
+    }
 }
 
 /// Blocks SIGINT/SIGTERM in this thread and every thread spawned after, so `sigwait` in
@@ -132,8 +196,9 @@ fn run() -> Result<(), String> {
             util::hex(&root)
         );
     }
-    // Lives for the whole process; the listener threads borrow it.
+    // Live for the whole process; the listener threads borrow them.
     let agent: &'static rpc::Agent = Box::leak(Box::new(agent));
+    let srv: &'static http::Server = Box::leak(Box::new(http::Server::new(agent, cli.limits)));
 
     std::fs::create_dir_all(&cli.dir).map_err(|e| format!("{}: {e}", cli.dir.display()))?;
     let dstack_path = cli.dir.join("dstack.sock");
@@ -168,17 +233,11 @@ fn run() -> Result<(), String> {
     }
 
     for (listener, service) in [(dstack, rpc::Service::Dstack), (tappd, rpc::Service::Tappd)] {
-        std::thread::spawn(move || {
-            for c in listener.incoming().flatten() {
-                http::spawn(agent, service, c);
-            }
-        });
+        std::thread::spawn(move || accept_loop(srv, service, || listener.accept().map(|(c, _)| c)));
     }
     if let Some(t) = tcp {
         std::thread::spawn(move || {
-            for c in t.incoming().flatten() {
-                http::spawn(agent, rpc::Service::Dstack, c);
-            }
+            accept_loop(srv, rpc::Service::Dstack, || t.accept().map(|(c, _)| c))
         });
     }
     let _ = writeln!(out, "ready");

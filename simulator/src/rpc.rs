@@ -23,7 +23,20 @@ pub struct Agent {
     pub legacy: bool,
     pub cloud_vendor: String,
     pub cloud_product: String,
+    /// Events measured at boot; the ones after them were emitted by EmitEvent.
+    pub boot_events: usize,
+    /// Info's `app_cert`, issued on the first Info call.
+    app_cert: std::sync::OnceLock<String>,
 }
+
+/// EmitEvent limits (README, "EmitEvent"). Upstream sets none beyond the request size; these
+/// keep every later quote, Info and certificate small enough for clients (libdstack takes
+/// responses up to 16 MiB).
+pub const MAX_EVENT_NAME: usize = 256;
+pub const MAX_EVENT_PAYLOAD: usize = 64 * 1024;
+pub const MAX_EMITTED_EVENTS: usize = 256;
+/// Names plus payloads of all emitted events.
+pub const MAX_EMITTED_BYTES: usize = 1024 * 1024;
 
 pub struct AgentConfig {
     pub keys: Option<AppKeys>,
@@ -85,7 +98,10 @@ impl Agent {
         }
         events.push(Event::runtime("system-ready", b""));
 
+        let boot_events = events.len();
         Ok(Agent {
+            boot_events,
+            app_cert: std::sync::OnceLock::new(),
             app_name: compose
                 .get("name")
                 .and_then(Value::as_str)
@@ -135,6 +151,94 @@ fn describe(v: &Value) -> String {
     }
 }
 
+/// Most values (objects, arrays, scalars) one JSON body may hold. Requests have a few dozen;
+/// the bound keeps the parsed tree of a 10 MiB body small.
+pub const MAX_JSON_VALUES: usize = 65_536;
+
+/// Parses a JSON body, rejecting a key that appears twice in one object (at any depth; serde's
+/// `duplicate field` text) and bodies of more than [`MAX_JSON_VALUES`] values.
+fn strict_json(body: &[u8]) -> Result<Value, String> {
+    use serde_core::de::DeserializeSeed;
+    let mut left = MAX_JSON_VALUES;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let v = Strict { left: &mut left }
+        .deserialize(&mut de)
+        .map_err(|e| e.to_string())?;
+    de.end().map_err(|e| e.to_string())?;
+    Ok(v)
+}
+
+/// A `serde_json::Value` builder that counts values and refuses duplicate keys.
+struct Strict<'a> {
+    left: &'a mut usize,
+}
+
+impl<'de> serde_core::de::DeserializeSeed<'de> for Strict<'_> {
+    type Value = Value;
+    fn deserialize<D: serde_core::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        if *self.left == 0 {
+            return Err(serde_core::de::Error::custom(format!(
+                "the request has more than {MAX_JSON_VALUES} JSON values"
+            )));
+        }
+        *self.left -= 1;
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde_core::de::Visitor<'de> for Strict<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde_core::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(v) = seq.next_element_seed(Strict {
+            left: &mut *self.left,
+        })? {
+            out.push(v);
+        }
+        Ok(Value::Array(out))
+    }
+    fn visit_map<A: serde_core::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            if out.contains_key(&k) {
+                return Err(serde_core::de::Error::custom(format!(
+                    "duplicate field `{k}`"
+                )));
+            }
+            let v = map.next_value_seed(Strict {
+                left: &mut *self.left,
+            })?;
+            out.insert(k, v);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 impl Args {
     pub fn from_json(body: &[u8]) -> Result<Args, String> {
         if body.is_empty() {
@@ -143,7 +247,7 @@ impl Args {
                 query: false,
             });
         }
-        match serde_json::from_slice::<Value>(body).map_err(|e| e.to_string())? {
+        match strict_json(body)? {
             Value::Object(map) => Ok(Args { map, query: false }),
             other => Err(format!(
                 "invalid type: {}, expected a map",
@@ -264,8 +368,9 @@ pub fn call(
 fn get_key(agent: &Agent, args: &Args, tappd: bool) -> Result<Value, String> {
     let path = args.str("path")?;
     let purpose = args.str("purpose")?;
-    // Before v0.5.6 the field did not exist, so any value got secp256k1.
-    let algo = if agent.legacy || tappd {
+    // Before v0.5.6 the field did not exist, so any value got secp256k1. Since then tappd's
+    // DeriveK256Key is GetKey under another name, `algorithm` included.
+    let algo = if agent.legacy {
         Algo::Secp256k1
     } else {
         Algo::parse_getkey(&args.str("algorithm")?)?
@@ -293,9 +398,14 @@ fn get_quote(agent: &Agent, args: &Args) -> Result<Value, String> {
     let td = agent.td();
     let quote = attest::quote(&td, &agent.qk, &rd);
     let log = serde_json::to_string(&td.event_log_json(true)).map_err(|e| e.to_string())?;
-    Ok(
-        json!({"quote": hex(&quote), "event_log": log, "report_data": hex(&rd), "vm_config": agent.vm_config}),
-    )
+    let mut v = json!({"quote": hex(&quote), "event_log": log, "report_data": hex(&rd), "vm_config": agent.vm_config});
+    if !agent.legacy {
+        // The versioned attestation of the same quote, as Attest gives it (PROTOCOL §2.1,
+        // field 5; the upstream simulator fills it).
+        let att = attest::versioned_attestation(&quote, &td.events, &rd, &agent.vm_config)?;
+        v["attestation"] = json!(hex(&att));
+    }
+    Ok(v)
 }
 
 fn attest_rpc(agent: &Agent, args: &Args) -> Result<Value, String> {
@@ -312,7 +422,36 @@ fn emit_event(agent: &Agent, args: &Args) -> Result<Value, String> {
     if event.is_empty() {
         return Err("event name must not be empty".into());
     }
-    agent.td().extend(Event::runtime(&event, &payload));
+    if event.len() > MAX_EVENT_NAME {
+        return Err(format!(
+            "event name is too long: {} bytes (the simulator accepts at most {MAX_EVENT_NAME})",
+            event.len()
+        ));
+    }
+    if payload.len() > MAX_EVENT_PAYLOAD {
+        return Err(format!(
+            "event payload is too large: {} bytes (the simulator accepts at most {MAX_EVENT_PAYLOAD})",
+            payload.len()
+        ));
+    }
+    let mut td = agent.td();
+    let emitted = &td.events[agent.boot_events.min(td.events.len())..];
+    if emitted.len() >= MAX_EMITTED_EVENTS {
+        return Err(format!(
+            "event log is full: {MAX_EMITTED_EVENTS} events already emitted (the simulator keeps at most {MAX_EMITTED_EVENTS})"
+        ));
+    }
+    let used: usize = emitted
+        .iter()
+        .map(|e| e.event.len() + e.payload.len())
+        .sum();
+    let size = event.len() + payload.len();
+    if used + size > MAX_EMITTED_BYTES {
+        return Err(format!(
+            "event log is full: {used} bytes of events emitted, {size} more would exceed the {MAX_EMITTED_BYTES} the simulator keeps"
+        ));
+    }
+    td.extend(Event::runtime(&event, &payload));
     Ok(json!({}))
 }
 
@@ -336,7 +475,7 @@ fn info(agent: &Agent) -> Value {
     let mut v = json!({
         "app_id": hex(&agent.app_id),
         "instance_id": hex(&agent.instance_id),
-        "app_cert": "",
+        "app_cert": app_cert(agent),
         "tcb_info": serde_json::to_string_pretty(&tcb_info).unwrap_or_default(),
         "app_name": agent.app_name,
         "device_id": hex(&sha256(&[b""])),
@@ -351,6 +490,36 @@ fn info(agent: &Agent) -> Value {
         v["cloud_product"] = json!(agent.cloud_product);
     }
     v
+}
+
+/// The agent's own demo certificate (upstream `request_demo_cert`): a fresh P-256 key, subject
+/// `demo-cert`, client auth, RA-TLS attestation, no app info; the PEM chain joined by "\n".
+/// Issued once, on first use, and kept. A failure yields `""`, as upstream before issuance.
+fn app_cert(agent: &Agent) -> String {
+    agent
+        .app_cert
+        .get_or_init(|| {
+            let req = CertRequest {
+                subject: "demo-cert".into(),
+                alt_names: Vec::new(),
+                ra_tls: true,
+                server_auth: false,
+                client_auth: true,
+                not_before: None,
+                not_after: None,
+                app_info: false,
+            };
+            p256_from_seed(&random32(), b"")
+                .and_then(|key| issue(agent, &key, &req))
+                .ok()
+                .and_then(|v| {
+                    let chain = v["certificate_chain"].as_array()?;
+                    let pems: Option<Vec<&str>> = chain.iter().map(Value::as_str).collect();
+                    Some(pems?.join("\n"))
+                })
+                .unwrap_or_default()
+        })
+        .clone()
 }
 
 fn sign(agent: &Agent, args: &Args) -> Result<Value, String> {
@@ -447,6 +616,7 @@ const TEN_YEARS: u64 = 3650 * 86400;
 /// Issues `[leaf, CA]` for `key` (§6.4); returns (PKCS#8 PEM, chain PEMs).
 fn issue(agent: &Agent, key: &p256::ecdsa::SigningKey, req: &CertRequest) -> Result<Value, String> {
     use p256::pkcs8::EncodePrivateKey;
+    cert::no_control("subject", &req.subject)?;
     let spki = cert::spki_der(key)?;
     let mut eku = Vec::new();
     if req.server_auth {

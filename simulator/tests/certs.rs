@@ -304,3 +304,59 @@ fn tappd_derive_key_is_deterministic() {
     let c = sim.tappd_call("DeriveKey", random);
     assert_ne!(c["key"], a["key"]);
 }
+
+#[test]
+fn info_app_cert_is_the_agents_demo_certificate() {
+    // Upstream's `request_demo_cert`: subject `demo-cert`, client auth, RA-TLS, chain joined
+    // by "\n", issued once.
+    let sim = Sim::start(&["--app-keys", &fixture_keys(), "--app-id", FIXTURE_APP_ID]);
+    let keys: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_keys()).unwrap()).unwrap();
+    let info = sim.call("Info", json!({}));
+    let pem = info["app_cert"].as_str().unwrap();
+    let blocks: Vec<Vec<u8>> = x509_parser::pem::Pem::iter_from_buffer(pem.as_bytes())
+        .map(|p| p.unwrap().contents)
+        .collect();
+    assert_eq!(blocks.len(), 2, "leaf and CA");
+    let (leaf_pem, ca_pem) = pem.split_once("\n\n").expect("PEMs joined by a newline");
+    assert_eq!(ca_pem, keys["ca_cert"].as_str().unwrap());
+    assert!(leaf_pem.ends_with("-----END CERTIFICATE-----"));
+    let (_, leaf) = X509Certificate::from_der(&blocks[0]).unwrap();
+    let (_, ca) = X509Certificate::from_der(&blocks[1]).unwrap();
+    check_signed_by(&leaf, &ca);
+    let cn: Vec<&str> = leaf
+        .subject()
+        .iter_common_name()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cn, ["demo-cert"]);
+    let eku = leaf.extended_key_usage().unwrap().unwrap().value;
+    assert!(eku.client_auth && !eku.server_auth);
+    assert!(leaf.subject_alternative_name().unwrap().is_none());
+    assert!(ext(&leaf, "1.3.6.1.4.1.62397.1.9").is_none(), "no app info");
+    assert_eq!(
+        unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.3").unwrap().value),
+        unhex(FIXTURE_APP_ID)
+    );
+    // RA-TLS: the quote binds this certificate's key.
+    let att = unwrap_octets(ext(&leaf, "1.3.6.1.4.1.62397.1.8").unwrap().value);
+    let att = mp_decode(&att);
+    let quote = att
+        .get("platform")
+        .get("data")
+        .get("quote")
+        .bytes()
+        .to_vec();
+    let spki = leaf.tbs_certificate.subject_pki.raw;
+    let expect = {
+        use sha2::Digest;
+        sha2::Sha512::digest([b"ratls-cert:".as_slice(), spki].concat()).to_vec()
+    };
+    assert_eq!(QuoteView(&quote).report_data(), expect.as_slice());
+    // Kept: the next Info (either socket) shows the same certificate.
+    assert_eq!(sim.call("Info", json!({}))["app_cert"], info["app_cert"]);
+    assert_eq!(
+        sim.tappd_call("Info", json!({}))["app_cert"],
+        info["app_cert"]
+    );
+}

@@ -109,14 +109,95 @@ fn get_key_algorithms() {
         r#"{"path":"a","algorithm":"secp256k1_prehashed"}"#,
     );
     assert_eq!(bad.status, 400);
-    assert!(
-        bad.json()["error"]
-            .as_str()
-            .unwrap()
-            .contains("Unsupported algorithm"),
+    // The upstream agent's text, exactly.
+    assert_eq!(
+        bad.json()["error"],
+        "Unsupported algorithm",
         "{}",
         bad.text()
     );
+}
+
+#[test]
+fn tappd_derive_k256_key_honours_algorithm() {
+    // Upstream's tappd DeriveK256Key runs GetKey on its GetKeyArgs, `algorithm` included.
+    let sim = fixture_sim();
+    for alias in ["", "secp256k1", "k256"] {
+        let t = sim.tappd_call(
+            "DeriveK256Key",
+            json!({"path": "a", "purpose": "p", "algorithm": alias}),
+        );
+        assert_eq!(t["k256_key"], KEY_A_P, "{alias}");
+        let chain = t["k256_signature_chain"].as_array().unwrap();
+        let (app, _) = walk(
+            &unhex(FIXTURE_APP_ID),
+            "p",
+            &k256_pub(&unhex(KEY_A_P)),
+            &unhex(chain[0].as_str().unwrap()),
+            &unhex(chain[1].as_str().unwrap()),
+        );
+        assert_eq!(hex(&app), APP_PUB);
+    }
+    // ed25519: the same secret, and chain0 signs the ed25519 public key.
+    let t = sim.tappd_call(
+        "DeriveK256Key",
+        json!({"path": "a", "purpose": "p", "algorithm": "ed25519"}),
+    );
+    let g = sim.call(
+        "GetKey",
+        json!({"path": "a", "purpose": "p", "algorithm": "ed25519"}),
+    );
+    assert_eq!(t["k256_key"], g["key"]);
+    assert_eq!(t["k256_signature_chain"], g["signature_chain"]);
+    let seed: [u8; 32] = unhex(KEY_A_P).try_into().unwrap();
+    let ed_pub = ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes();
+    let chain = t["k256_signature_chain"].as_array().unwrap();
+    let (app, kms) = walk(
+        &unhex(FIXTURE_APP_ID),
+        "p",
+        &ed_pub,
+        &unhex(chain[0].as_str().unwrap()),
+        &unhex(chain[1].as_str().unwrap()),
+    );
+    assert_eq!(
+        (hex(&app), hex(&kms)),
+        (APP_PUB.to_string(), KMS_PUB.to_string())
+    );
+    // ... and differs from the secp256k1 chain (it signs another public key).
+    let k = sim.tappd_call("DeriveK256Key", json!({"path": "a", "purpose": "p"}));
+    assert_ne!(
+        t["k256_signature_chain"][0], k["k256_signature_chain"][0],
+        "chain0 over the ed25519 key"
+    );
+    for bad in ["bogus", "secp256k1_prehashed", "ED25519"] {
+        let r = post_json(
+            &sim.tappd(),
+            "/prpc/Tappd.DeriveK256Key",
+            &json!({"path": "a", "algorithm": bad}).to_string(),
+        );
+        assert_eq!(r.status, 400, "{bad}");
+        assert_eq!(r.json()["error"], "Unsupported algorithm");
+    }
+    // A legacy (v0.4.x) agent knew no `algorithm`: any value gets secp256k1.
+    let legacy = Sim::start(&[
+        "--legacy",
+        "--app-keys",
+        &fixture_keys(),
+        "--app-id",
+        FIXTURE_APP_ID,
+    ]);
+    for algo in ["ed25519", "bogus"] {
+        let t = legacy.tappd_call(
+            "DeriveK256Key",
+            json!({"path": "a", "purpose": "p", "algorithm": algo}),
+        );
+        assert_eq!(
+            t["k256_signature_chain"], k["k256_signature_chain"],
+            "{algo}"
+        );
+    }
 }
 
 #[test]

@@ -473,5 +473,57 @@ fn tappd_info_version_and_misc() {
     assert_eq!(sim.tappd_call("Version", json!({})), v);
     assert_eq!(sim.call("GpuInfo", json!({})), json!({"attestation": ""}));
     assert!(a["cloud_vendor"].is_string() && a["cloud_product"].is_string());
-    assert_eq!(a["app_cert"], "");
+    // The demo certificate is issued once and kept (certs.rs checks its content).
+    assert!(a["app_cert"]
+        .as_str()
+        .unwrap()
+        .starts_with("-----BEGIN CERTIFICATE-----\n"));
+    assert_eq!(a["app_cert"], b["app_cert"]);
+}
+
+#[test]
+fn get_quote_carries_the_versioned_attestation() {
+    let sim = Sim::start(&[]);
+    sim.call(
+        "EmitEvent",
+        json!({"event": "after-boot", "payload": "0102"}),
+    );
+    let r = sim.call("GetQuote", json!({"report_data": hex(b"nonce")}));
+    let quote = unhex(r["quote"].as_str().unwrap());
+    let att = mp_decode(&unhex(r["attestation"].as_str().unwrap()));
+    assert_eq!(att.get("version").as_u64(), Some(1));
+    let platform = att.get("platform");
+    assert_eq!(platform.get("kind").as_str(), Some("tdx"));
+    // The same quote as the `quote` field, and the same report data.
+    assert_eq!(platform.get("data").get("quote").bytes(), quote.as_slice());
+    let stack = att.get("stack").get("data");
+    assert_eq!(
+        hex(stack.get("report_data").bytes()),
+        r["report_data"].as_str().unwrap()
+    );
+    assert_eq!(
+        stack.get("config").as_str(),
+        r["vm_config"].as_str(),
+        "vm_config"
+    );
+    // Its (full) log replays to the quote's registers and holds the emitted event.
+    let log = platform.get("data").get("event_log").array();
+    let mut rtmr = vec![vec![0u8; 48]; 4];
+    for e in log {
+        let i = e.get("imr").as_u64().unwrap() as usize;
+        let mut d = e.get("digest").bytes().to_vec();
+        d.resize(48, 0);
+        rtmr[i] = sha384(&[rtmr[i].as_slice(), &d].concat());
+    }
+    for (i, r) in rtmr.iter().enumerate() {
+        assert_eq!(QuoteView(&quote).rtmr(i), r.as_slice(), "RTMR{i}");
+    }
+    let runtime = stack.get("runtime_events").array();
+    let last = runtime.last().unwrap();
+    assert_eq!(last.get("event").as_str(), Some("after-boot"));
+    assert_eq!(last.get("payload").bytes(), [1, 2]);
+    // An agent from before the field (--legacy) leaves it out.
+    let legacy = Sim::start(&["--legacy"]);
+    let r = legacy.call("GetQuote", json!({}));
+    assert!(r.get("attestation").is_none(), "{r}");
 }

@@ -48,15 +48,20 @@ impl Sim {
     }
 
     pub fn start_in(dir: PathBuf, args: &[&str]) -> Sim {
+        Sim::start_with(dir, args, |_| {})
+    }
+
+    /// Starts the simulator after `customize` has adjusted its command (e.g. a `pre_exec`).
+    pub fn start_with(dir: PathBuf, args: &[&str], customize: impl FnOnce(&mut Command)) -> Sim {
         let stderr = std::fs::File::create(dir.join("stderr.txt")).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dstack-simulator"))
-            .arg("--dir")
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_dstack-simulator"));
+        cmd.arg("--dir")
             .arg(&dir)
             .args(args)
             .stdout(Stdio::piped())
-            .stderr(stderr)
-            .spawn()
-            .expect("spawn simulator");
+            .stderr(stderr);
+        customize(&mut cmd);
+        let mut child = cmd.spawn().expect("spawn simulator");
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut ready_lines = Vec::new();
         loop {
