@@ -121,7 +121,7 @@ def test_get_quote_str_is_utf8(client):
     assert client.get_quote("é").decode_report_data()[:2] == "é".encode()
 
 
-@pytest.mark.parametrize("bad", [b"", "", None, 5, b"x" * 65, "y" * 65])
+@pytest.mark.parametrize("bad", [b"", "", None, memoryview(b""), bytearray(65), b"x" * 65, "y" * 65])
 def test_get_quote_rejects_bad_report_data(client, bad):
     with pytest.raises(ValueError):
         client.get_quote(bad)

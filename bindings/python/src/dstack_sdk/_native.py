@@ -6,8 +6,9 @@ import ctypes
 from ctypes import byref, c_bool
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from . import _lib
+from . import _args, _lib
 from ._lib import byte_arg, call, call_buffer
+from .errors import INVALID_HEX, InvalidHexError
 
 
 def _out(n: int) -> ctypes.Array:
@@ -15,7 +16,7 @@ def _out(n: int) -> ctypes.Array:
 
 
 def _replay(fn_name: str, event_log_json: str) -> Dict[int, str]:
-    data, n = byte_arg(event_log_json.encode("utf-8"))
+    data, n = byte_arg(_args.text(event_log_json, "event_log").encode("utf-8"))
     out = _out(192)
     call(fn_name, data, n, out)
     raw = out.raw
@@ -108,15 +109,15 @@ def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 
 def tls_key_as_uint8array(pem: str, max_length: Optional[int]) -> bytes:
-    if max_length is not None and max_length < 0:
-        raise ValueError("max_length must be None or >= 0")
-    p, n = byte_arg(pem.encode("utf-8"))
-    want = -1 if max_length is None else int(max_length)
-    return call_buffer("dstack_tls_key_as_uint8array", p, n, want, initial=max(want, 512))
+    want = _args.optional_integer(max_length, "max_length", 0, _args.I64_MAX, "a byte count, or None for all")
+    p, n = byte_arg(_args.text(pem, "key").encode("utf-8"))
+    # Start small: libdstack reports the size it needs (and refuses absurd
+    # lengths with LimitExceededError) before this allocates a large buffer.
+    return call_buffer("dstack_tls_key_as_uint8array", p, n, -1 if want is None else want, initial=512)
 
 
 def tls_key_secure_seed(pem: str) -> bytes:
-    p, n = byte_arg(pem.encode("utf-8"))
+    p, n = byte_arg(_args.text(pem, "key").encode("utf-8"))
     out = _out(32)
     call("dstack_tls_key_secure_seed", p, n, out)
     return out.raw[:32]
@@ -191,37 +192,36 @@ def verify_env_encrypt_public_key(
 
 
 def _check_len(value: bytes, n: int, what: str) -> None:
-    if not isinstance(value, (bytes, bytearray, memoryview)):
-        raise TypeError(f"{what} must be bytes")
-    if len(value) != n:
-        raise ValueError(f"{what} must be {n} bytes, got {len(value)}")
+    if not isinstance(value, _args.BYTES_LIKE):
+        raise TypeError(f"{what} must be bytes, bytearray or memoryview, got {_args.type_name(value)}")
+    size = memoryview(value).nbytes
+    if size != n:
+        raise _args.invalid(f"{what} must be {n} bytes, got {size}")
 
 
 def decode_hex(value: str, what: str) -> bytes:
-    """Hex text (optional 0x) to bytes, with a clear ValueError."""
+    """Hex text (optional 0x) to bytes; InvalidHexError (a ValueError) if malformed."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a hex str, got {_args.type_name(value)}")
     text = value[2:] if value[:2] in ("0x", "0X") else value
     try:
         return bytes.fromhex(text)
     except ValueError as exc:
-        raise ValueError(f"{what} is not valid hex: {exc}") from None
+        raise InvalidHexError(INVALID_HEX, f"{what} is not valid hex: {exc}") from None
 
 
 def hex_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:
-    """Binary inputs (keys, signatures, ids): bytes as is, str as hex."""
+    """Binary inputs (keys, signatures, ids): bytes-like as is, str as hex."""
     if isinstance(value, str):
         return decode_hex(value, what)
-    if isinstance(value, (bytes, bytearray, memoryview)):
+    if isinstance(value, _args.BYTES_LIKE):
         return bytes(value)
-    raise TypeError(f"{what} must be bytes or hex str")
+    raise TypeError(f"{what} must be bytes, bytearray, memoryview or a hex str, got {_args.type_name(value)}")
 
 
 def text_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:
-    """Message inputs (data, payloads): bytes as is, str as UTF-8."""
-    if isinstance(value, str):
-        return value.encode("utf-8")
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value)
-    raise TypeError(f"{what} must be str or bytes")
+    """Message inputs (data, payloads): bytes-like as is, str as UTF-8."""
+    return _args.text_or_bytes(value, what)
 
 
 def verify_signature(
@@ -239,7 +239,7 @@ def verify_signature(
     bytes or hex.  Returns whether the signature verifies; an unknown algorithm
     or malformed input raises :class:`~dstack_sdk.errors.InvalidArgumentError`.
     """
-    a, an = byte_arg(algorithm.encode("utf-8"))
+    a, an = byte_arg(_args.text(algorithm, "algorithm").encode("utf-8"))
     d, dn = byte_arg(text_or_bytes(data, "data"))
     s, sn = byte_arg(hex_or_bytes(signature, "signature"))
     k, kn = byte_arg(hex_or_bytes(public_key, "public_key"))

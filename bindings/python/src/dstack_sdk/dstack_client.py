@@ -13,9 +13,10 @@ import functools
 import os
 import warnings
 from ctypes import byref, c_bool, c_uint64, c_void_p
-from typing import Any, Callable, List, Optional, TypeVar
+from typing import Any, Callable, List, Optional, Tuple, TypeVar
 
-from . import _lib, _native
+from . import _args, _lib, _native
+from ._args import invalid
 from ._lib import Field, Response, byte_arg, call, new_handle, text_arg
 from .errors import UnsupportedError
 from .responses import (
@@ -42,30 +43,38 @@ def _deprecated(message: str) -> None:
 
 def get_endpoint(endpoint: Optional[str] = None) -> Optional[str]:
     """Explicit endpoint, else ``DSTACK_SIMULATOR_ENDPOINT``; None lets libdstack probe the sockets."""
-    return endpoint or os.environ.get("DSTACK_SIMULATOR_ENDPOINT") or None
+    return _args.endpoint(endpoint) or os.environ.get("DSTACK_SIMULATOR_ENDPOINT") or None
 
 
 def get_tappd_endpoint(endpoint: Optional[str] = None) -> Optional[str]:
     """Explicit endpoint, else ``TAPPD_SIMULATOR_ENDPOINT``; None lets libdstack probe the sockets."""
-    return endpoint or os.environ.get("TAPPD_SIMULATOR_ENDPOINT") or None
+    return _args.endpoint(endpoint) or os.environ.get("TAPPD_SIMULATOR_ENDPOINT") or None
 
 
 # ---------------------------------------------------------------- validation
 
 
+def _report_data_bytes(report_data: Any) -> bytes:
+    """``report_data`` of any length: str (UTF-8) or bytes-like; None is empty (as upstream)."""
+    if report_data is None:
+        return b""
+    if isinstance(report_data, str):
+        return _args.text(report_data, "report_data").encode("utf-8")
+    if isinstance(report_data, _args.BYTES_LIKE):
+        return bytes(report_data)
+    raise TypeError(
+        f"report_data must be str (UTF-8) or bytes, bytearray, memoryview, got {_args.type_name(report_data)}"
+    )
+
+
 def _report_bytes(report_data: Any) -> bytes:
-    if not report_data or not isinstance(report_data, (bytes, bytearray, str)):
-        raise ValueError("report_data can not be empty")
-    data = report_data.encode("utf-8") if isinstance(report_data, str) else bytes(report_data)
+    """``report_data``: str (UTF-8) or bytes-like, 1..64 bytes."""
+    data = _report_data_bytes(report_data)
+    if not data:
+        raise invalid("report_data can not be empty")
     if len(data) > 64:
-        raise ValueError("report_data must be at most 64 bytes")
+        raise invalid(f"report_data must be at most 64 bytes, got {len(data)}")
     return data
-
-
-def _timeout_ms(timeout: float) -> int:
-    if timeout is None or timeout <= 0:
-        raise ValueError("timeout must be a positive number of seconds")
-    return max(1, min(int(round(timeout * 1000)), 0xFFFFFFFF))
 
 
 def _tls_flags(ra_tls: bool, server: bool, client: bool, app_info: bool = False) -> int:
@@ -163,7 +172,7 @@ class _NativeClient:
     _PREFIX = "dstack_client"
 
     def __init__(self, endpoint: Optional[str], timeout: float) -> None:
-        ms = _timeout_ms(timeout)
+        ms = _args.timeout_ms(timeout)
         ep, n = text_arg(endpoint)
         self._handle = _lib.Handle(new_handle(f"{self._PREFIX}_new", ep, n), f"{self._PREFIX}_free")
         call(f"{self._PREFIX}_set_timeout_ms", self._handle.ptr, ms)
@@ -351,6 +360,14 @@ class _Common:
         self._native.close()
 
     @staticmethod
+    def _key_args(path: Any, purpose: Any, algorithm: Any) -> Tuple[str, str, str]:
+        return (
+            _args.optional_text(path, "path"),
+            _args.optional_text(purpose, "purpose"),
+            _args.optional_text(algorithm, "algorithm"),
+        )
+
+    @staticmethod
     def _tls_args(
         subject: Optional[str],
         alt_names: Optional[List[str]],
@@ -361,17 +378,24 @@ class _Common:
         not_after: Optional[int],
         with_app_info: Optional[bool],
     ) -> tuple:
-        for name, value in (("not_before", not_before), ("not_after", not_after)):
-            if value is not None and (not isinstance(value, int) or value < 0):
-                raise ValueError(f"{name} must be a non-negative integer (seconds since the epoch)")
+        seconds = "seconds since the epoch, unsigned 64-bit"
+        nb = _args.optional_integer(not_before, "not_before", 0, _args.U64_MAX, seconds)
+        na = _args.optional_integer(not_after, "not_after", 0, _args.U64_MAX, seconds)
         flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth, bool(with_app_info))
-        return (subject or "", list(alt_names or []), flags, not_before, not_after)
+        return (
+            _args.optional_text(subject, "subject"),
+            _args.text_list(alt_names, "alt_names"),
+            flags,
+            nb,
+            na,
+        )
 
     @staticmethod
     def _sign_args(algorithm: str, data: Any) -> tuple:
-        data_bytes = _native.text_or_bytes(data, "data")
+        algorithm = _args.text(algorithm, "algorithm")
+        data_bytes = _args.text_or_bytes(data, "data")
         if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
-            raise ValueError(
+            raise invalid(
                 f"Pre-hashed signing requires a 32-byte digest, but received {len(data_bytes)} bytes"
             )
         return (algorithm, data_bytes)
@@ -379,17 +403,17 @@ class _Common:
     @staticmethod
     def _verify_args(algorithm: str, data: Any, signature: Any, public_key: Any) -> tuple:
         return (
-            algorithm,
-            _native.text_or_bytes(data, "data"),
+            _args.text(algorithm, "algorithm"),
+            _args.text_or_bytes(data, "data"),
             _native.hex_or_bytes(signature, "signature"),
             _native.hex_or_bytes(public_key, "public_key"),
         )
 
     @staticmethod
     def _event_args(event: str, payload: Any) -> tuple:
-        if not event:
-            raise ValueError("event name cannot be empty")
-        return (event, _native.text_or_bytes(payload, "payload"))
+        if not _args.text(event, "event"):
+            raise invalid("event name cannot be empty")
+        return (event, _args.text_or_bytes(payload, "payload"))
 
 
 class DstackClient(_Common):
@@ -414,7 +438,7 @@ class DstackClient(_Common):
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
         """Derive a deterministic key for ``path`` (``secp256k1`` or ``ed25519``)."""
-        return self._native.get_key(path or "", purpose or "", algorithm)
+        return self._native.get_key(*self._key_args(path, purpose, algorithm))
 
     def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         """TDX quote over ``report_data`` (1..64 bytes; str is UTF-8)."""
@@ -477,13 +501,14 @@ class DstackClient(_Common):
         ``get_key`` for deterministic keys.
         """
         _deprecated("derive_key is deprecated, use get_tls_key (random TLS keys) or get_key (deterministic)")
-        return self.get_tls_key(subject=subject or path or "", alt_names=alt_names)
+        path_text = _args.optional_text(path, "path")
+        return self.get_tls_key(subject=_args.optional_text(subject, "subject") or path_text, alt_names=alt_names)
 
     def tdx_quote(self, report_data: str | bytes, hash_algorithm: Optional[str] = None) -> GetQuoteResponse:
         """Deprecated: only raw report data is supported; this calls ``get_quote``."""
         _deprecated("tdx_quote is deprecated, use get_quote")
-        if hash_algorithm not in (None, "", "raw"):
-            raise ValueError("DstackClient.tdx_quote supports only hash_algorithm='raw'; use get_quote")
+        if _args.optional_text(hash_algorithm, "hash_algorithm") not in ("", "raw"):
+            raise invalid("DstackClient.tdx_quote supports only hash_algorithm='raw'; use get_quote")
         return self.get_quote(report_data)
 
 
@@ -516,7 +541,7 @@ class AsyncDstackClient(_Common):
     async def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
-        return await self._run(self._native.get_key, path or "", purpose or "", algorithm)
+        return await self._run(self._native.get_key, *self._key_args(path, purpose, algorithm))
 
     async def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return await self._run(self._native.get_quote, _report_bytes(report_data))
@@ -572,56 +597,68 @@ def _tappd_raw(report_data: Any) -> bytes:
     return _report_bytes(report_data).ljust(64, b"\0")
 
 
-class _TappdMixin:
+class _TappdMixin(_Common):
+    """Argument handling of the tappd clients.
+
+    Each ``_*_call`` checks the arguments on the caller's thread and returns
+    the blocking native method with its arguments, which the sync clients call
+    and the async clients run in a worker thread.
+    """
+
     _native: _NativeTappdClient
 
-    def _tdx_quote_blocking(
-        self, report_data: Any, hash_algorithm: Optional[str], prefix: str
-    ) -> GetQuoteResponse:
-        algo = hash_algorithm or "raw"
+    def _tdx_quote_call(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> Tuple[Callable[..., Any], tuple]:
+        algo = _args.optional_text(hash_algorithm, "hash_algorithm") or "raw"
+        prefix_text = _args.optional_text(prefix, "prefix")
         if algo == "raw":
-            return self._native.raw_quote(_tappd_raw(report_data))
-        data = _native.text_or_bytes(report_data, "report_data")
+            return self._native.raw_quote, (_tappd_raw(report_data),)
+        data = _report_data_bytes(report_data)
         if not data:
-            raise ValueError("report_data can not be empty")
-        return self._native.tdx_quote(data, algo, prefix)
+            raise invalid("report_data can not be empty")
+        return self._native.tdx_quote, (data, algo, prefix_text)
 
-    def _derive_key_blocking(
+    def _derive_key_call(
         self,
-        path: Optional[str],
-        subject: Optional[str],
-        alt_names: Optional[List[str]],
+        path: Any,
+        subject: Any,
+        alt_names: Any,
         usage_ra_tls: bool,
         usage_server_auth: bool,
         usage_client_auth: bool,
         random_seed: bool,
-    ) -> GetTlsKeyResponse:
+    ) -> Tuple[Callable[..., Any], tuple]:
+        path_text = _args.optional_text(path, "path")
+        subject_text = _args.optional_text(subject, "subject") or path_text
+        names = _args.text_list(alt_names, "alt_names")
         flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth)
         if random_seed:
             flags |= _lib.TAPPD_RANDOM_SEED
-        return self._native.derive_key(path or "", subject or path or "", list(alt_names or []), flags)
+        return self._native.derive_key, (path_text, subject_text, names, flags)
 
-    def _k256_key_blocking(self, path: Optional[str], purpose: Optional[str], algorithm: str) -> GetKeyResponse:
-        if algorithm not in ("secp256k1", "k256", ""):
-            raise self._unsupported(f'algorithm "{algorithm}"')
-        return self._native.derive_k256_key(path or "", purpose or "")
+    def _k256_call(self, path: Any, purpose: Any, algorithm: Any) -> Tuple[Callable[..., Any], tuple]:
+        path_text, purpose_text, algorithm_text = self._key_args(path, purpose, algorithm)
+        if algorithm_text not in ("secp256k1", "k256", ""):
+            raise self._unsupported(f'algorithm "{algorithm_text}"')
+        return self._native.derive_k256_key, (path_text, purpose_text)
 
-    def _tls_key_blocking(
+    def _tls_key_call(
         self,
-        subject: Optional[str],
-        alt_names: Optional[List[str]],
+        subject: Any,
+        alt_names: Any,
         usage_ra_tls: bool,
         usage_server_auth: bool,
         usage_client_auth: bool,
-        not_before: Optional[int],
-        not_after: Optional[int],
+        not_before: Any,
+        not_after: Any,
         with_app_info: Optional[bool],
-    ) -> GetTlsKeyResponse:
-        if not_before is not None or not_after is not None or with_app_info:
-            raise self._unsupported("not_before/not_after/with_app_info")
-        return self._derive_key_blocking(
-            "", subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, True
+    ) -> Tuple[Callable[..., Any], tuple]:
+        subject_text, names, _, nb, na = self._tls_args(
+            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
         )
+        if nb is not None or na is not None or with_app_info:
+            raise self._unsupported("not_before/not_after/with_app_info")
+        flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth) | _lib.TAPPD_RANDOM_SEED
+        return self._native.derive_key, ("", subject_text, names, flags)
 
     @staticmethod
     def _unsupported(name: str) -> UnsupportedError:
@@ -651,22 +688,25 @@ class TappdClient(_TappdMixin, DstackClient):
     ) -> GetTlsKeyResponse:
         """TLS key derived from ``path`` (``DeriveKey``); deterministic unless ``random_seed``."""
         _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead")
-        return self._derive_key_blocking(
+        fn, args = self._derive_key_call(
             path, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, random_seed
         )
+        return fn(*args)
 
     def tdx_quote(  # type: ignore[override]
         self, report_data: str | bytes, hash_algorithm: Optional[str] = None, *, prefix: str = ""
     ) -> GetQuoteResponse:
         """``TdxQuote``: raw (default; right-padded to 64 bytes) or hashed report data."""
         _deprecated("tdx_quote is deprecated, please use get_quote instead")
-        return self._tdx_quote_blocking(report_data, hash_algorithm, prefix)
+        fn, args = self._tdx_quote_call(report_data, hash_algorithm, prefix)
+        return fn(*args)
 
     def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
         """``DeriveK256Key``: the same key ``get_key`` gives on newer agents."""
-        return self._k256_key_blocking(path, purpose, algorithm)
+        fn, args = self._k256_call(path, purpose, algorithm)
+        return fn(*args)
 
     def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return self._native.raw_quote(_tappd_raw(report_data))
@@ -684,9 +724,10 @@ class TappdClient(_TappdMixin, DstackClient):
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
         """Random TLS key via ``DeriveKey`` with ``random_seed``."""
-        return self._tls_key_blocking(
+        fn, args = self._tls_key_call(
             subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
         )
+        return fn(*args)
 
     def attest(self, report_data: str | bytes) -> AttestResponse:
         raise self._unsupported("attest")
@@ -733,23 +774,23 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
         random_seed: bool = False,
     ) -> GetTlsKeyResponse:
         _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead")
-        return await self._run(
-            self._derive_key_blocking,
-            path, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, random_seed,
+        fn, args = self._derive_key_call(
+            path, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, random_seed
         )
+        return await self._run(fn, *args)
 
     async def tdx_quote(
         self, report_data: str | bytes, hash_algorithm: Optional[str] = None, *, prefix: str = ""
     ) -> GetQuoteResponse:
         _deprecated("tdx_quote is deprecated, please use get_quote instead")
-        if (hash_algorithm or "raw") == "raw":
-            _tappd_raw(report_data)  # validate before leaving the caller's thread
-        return await self._run(self._tdx_quote_blocking, report_data, hash_algorithm, prefix)
+        fn, args = self._tdx_quote_call(report_data, hash_algorithm, prefix)
+        return await self._run(fn, *args)
 
     async def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
-        return await self._run(self._k256_key_blocking, path, purpose, algorithm)
+        fn, args = self._k256_call(path, purpose, algorithm)
+        return await self._run(fn, *args)
 
     async def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         return await self._run(self._native.raw_quote, _tappd_raw(report_data))
@@ -766,10 +807,10 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
         not_after: Optional[int] = None,
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
-        return await self._run(
-            self._tls_key_blocking, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth,
-            not_before, not_after, with_app_info,
+        fn, args = self._tls_key_call(
+            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
         )
+        return await self._run(fn, *args)
 
     async def attest(self, report_data: str | bytes) -> AttestResponse:
         raise self._unsupported("attest")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from typing import List, NamedTuple, Sequence, Union
 
-from . import _native
+from . import _args, _native
 
 
 class EnvVar(NamedTuple):
@@ -22,30 +22,47 @@ class EnvVar(NamedTuple):
 EnvLike = Union[EnvVar, dict, tuple]
 
 
+_ITEM_FORMS = "an EnvVar, a (key, value) tuple or a {'key': ..., 'value': ...} dict"
+
+
 def _pairs(env_vars: Sequence[EnvLike]) -> List[tuple]:
+    if isinstance(env_vars, (str, dict) + _args.BYTES_LIKE):
+        raise TypeError(f"env_vars must be a list of {_ITEM_FORMS}, got a single {_args.type_name(env_vars)}")
+    try:
+        items = list(env_vars)
+    except TypeError:
+        raise TypeError(f"env_vars must be a list of {_ITEM_FORMS}, got {_args.type_name(env_vars)}") from None
     pairs = []
-    for item in env_vars:
+    for i, item in enumerate(items):
+        where = f"env_vars[{i}]"
         if isinstance(item, dict):
+            missing = [k for k in ("key", "value") if k not in item]
+            if missing:
+                raise _args.invalid(f"{where} lacks {' and '.join(repr(k) for k in missing)}; need {_ITEM_FORMS}")
             key, value = item["key"], item["value"]
-        else:
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
             key, value = item[0], item[1]
-        if not isinstance(key, str) or not isinstance(value, str):
-            raise TypeError("env var key and value must be str")
-        for text in (key, value):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise ValueError(f"env var {key!r} is not valid UTF-8 text (lone surrogate?): {exc}") from None
+        else:
+            raise TypeError(f"{where} must be {_ITEM_FORMS}, got {_args.type_name(item)}")
+        if not isinstance(key, str):
+            raise TypeError(f"{where} key must be str, got {_args.type_name(key)}")
+        _args.text(key, f"{where} key")
+        # The value is usually a secret: the message names the variable, never the value.
+        if not isinstance(value, str):
+            raise TypeError(f"{where} ({key!r}) value must be str, got {_args.type_name(value)}")
+        _args.text(value, f"{where} ({key!r}) value")
         pairs.append((key, value))
     return pairs
 
 
 def _public_key_hex(public_key_hex: Union[str, bytes]) -> str:
-    if isinstance(public_key_hex, (bytes, bytearray)):
+    if isinstance(public_key_hex, _args.BYTES_LIKE):
         return bytes(public_key_hex).hex()
     if not isinstance(public_key_hex, str):
-        raise TypeError("public_key_hex must be a hex str")
-    return public_key_hex
+        raise TypeError(
+            f"public_key_hex must be a hex str or bytes, bytearray, memoryview, got {_args.type_name(public_key_hex)}"
+        )
+    return _args.text(public_key_hex, "public_key_hex")
 
 
 def encrypt_env_vars_sync(env_vars: Sequence[EnvLike], public_key_hex: Union[str, bytes]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from . import _native
+from . import _args, _native
 from ._keysource import key_material
 from .responses import GetKeyResponse, GetTlsKeyResponse
 
@@ -19,9 +19,10 @@ class DstackEthAccount:
     """Dependency-free Ethereum account (used when eth-account is not installed)."""
 
     def __init__(self, private_key: bytes) -> None:
-        if len(private_key) != 32:
-            raise ValueError("private key must be 32 bytes")
-        self._key = bytes(private_key)
+        key = _args.bytes_like(private_key, "private_key")
+        if len(key) != 32:
+            raise _args.invalid(f"private_key must be 32 bytes, got {len(key)}")
+        self._key = key
         self.address: str = _native.ethereum_address(self._key)
 
     @property
@@ -35,7 +36,10 @@ class DstackEthAccount:
 
     def sign_hash(self, message_hash: bytes) -> bytes:
         """ECDSA over a 32-byte hash: ``r || s || v`` (65 bytes, low-S, v = 27 + recovery id)."""
-        sig = _native.secp256k1_sign_prehash(self._key, bytes(message_hash))
+        digest = _args.bytes_like(message_hash, "message_hash")
+        if len(digest) != 32:
+            raise _args.invalid(f"message_hash must be 32 bytes, got {len(digest)}")
+        sig = _native.secp256k1_sign_prehash(self._key, digest)
         return sig[:64] + bytes([27 + sig[64]])
 
     def __repr__(self) -> str:

@@ -15,7 +15,7 @@ import json
 import math
 from typing import Any, Dict, List, Literal, Mapping, Optional, Union
 
-from . import _native
+from . import _args, _native
 
 KeyProviderKind = Literal["none", "kms", "local", "tpm"]
 
@@ -180,5 +180,4 @@ def get_compose_hash(app_compose: Union[AppCompose, Mapping[str, Any]], normaliz
 
 def get_compose_hash_raw(app_compose_bytes: Union[bytes, str]) -> str:
     """SHA-256 of an ``app-compose.json`` file's bytes: the guest's ``compose_hash``."""
-    data = app_compose_bytes.encode("utf-8") if isinstance(app_compose_bytes, str) else bytes(app_compose_bytes)
-    return _native.compose_hash_raw(data).hex()
+    return _native.compose_hash_raw(_args.text_or_bytes(app_compose_bytes, "app_compose_bytes")).hex()

@@ -4,6 +4,11 @@ Attribute names and encodings follow the official Python SDK: binary values are
 lowercase hex strings, with ``decode_*`` helpers returning bytes.  The objects
 are plain dataclasses, so they can also be built by hand (for example from
 JSON saved earlier) and their helpers still work.
+
+Responses holding a private key (``GetKeyResponse``, ``GetTlsKeyResponse``)
+print it as ``<redacted>`` in ``repr``/``str`` (and so in logs, tracebacks
+and f-strings); the attribute, ``==`` and ``dataclasses.asdict`` are
+unchanged, so reading or serialising ``.key`` on purpose still works.
 """
 
 from __future__ import annotations
@@ -12,10 +17,17 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
 
-from . import _native
+from . import _args, _native
 from .errors import VerificationError
 
 HexOrBytes = Union[str, bytes]
+
+REDACTED = "<redacted>"
+
+
+def _redacted(secret: Any) -> str:
+    """What repr shows for a secret: ``<redacted>``, or ``''`` when there is none."""
+    return REDACTED if secret else repr(secret)
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,7 @@ def _verify_chain(
     app_id: HexOrBytes,
     trusted_kms_key: Optional[HexOrBytes],
 ) -> SignatureChainResult:
+    purpose = _args.text(purpose, "purpose")
     app_id_bytes = _native.hex_or_bytes(app_id, "app_id")
     trusted = None if trusted_kms_key is None else _native.hex_or_bytes(trusted_kms_key, "trusted_kms_key")
     app_key, kms_key = _native.verify_signature_chain(
@@ -56,6 +69,9 @@ class GetKeyResponse:
     # Request context kept for signature-chain verification.
     purpose: Optional[str] = field(default=None, repr=False)
     algorithm: str = field(default="secp256k1", repr=False)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(key={_redacted(self.key)}, signature_chain={self.signature_chain!r})"
 
     def decode_key(self) -> bytes:
         return _native.decode_hex(self.key, "key")
@@ -86,7 +102,8 @@ class GetKeyResponse:
         """
         use_purpose = purpose if purpose is not None else self.purpose
         if use_purpose is None:
-            raise ValueError("purpose unknown: pass purpose= (the value given to get_key)")
+            raise _args.invalid("purpose unknown: pass purpose= (the value given to get_key)")
+        use_purpose = _args.text(use_purpose, "purpose")
         chain = self.decode_signature_chain()
         if len(chain) < 2:
             raise VerificationError(20, f"signature chain has {len(chain)} entries, need 2")
@@ -99,6 +116,9 @@ class GetTlsKeyResponse:
 
     key: str
     certificate_chain: List[str]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(key={_redacted(self.key)}, certificate_chain={self.certificate_chain!r})"
 
     def as_uint8array(self, max_length: Optional[int] = None) -> bytes:
         """PKCS#8 DER of ``key``; with ``max_length``, exactly that many bytes (cut or zero-padded).
@@ -245,9 +265,10 @@ class GetQuoteResponse:
         """
         expected: Optional[bytes]
         if report_data is not None:
-            if len(report_data) > 64:
-                raise ValueError("report_data must be at most 64 bytes")
-            expected = bytes(report_data).ljust(64, b"\0")
+            data = _args.bytes_like(report_data, "report_data")
+            if len(data) > 64:
+                raise _args.invalid(f"report_data must be at most 64 bytes, got {len(data)}")
+            expected = data.ljust(64, b"\0")
         elif self.report_data:
             expected = self.decode_report_data()
         else:
@@ -305,7 +326,7 @@ class SignResponse:
         use_algorithm = algorithm if algorithm is not None else self.algorithm
         use_data = data if data is not None else self.data
         if use_algorithm is None or use_data is None:
-            raise ValueError("algorithm/data unknown: pass algorithm= and data= (the values given to sign)")
+            raise _args.invalid("algorithm/data unknown: pass algorithm= and data= (the values given to sign)")
         chain = self.decode_signature_chain()
         if len(chain) < 3:
             raise VerificationError(20, f"signature chain has {len(chain)} entries, need 3")

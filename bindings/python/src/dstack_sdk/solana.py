@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from . import _native
+from . import _args, _native
 from ._keysource import key_material
 from .responses import GetKeyResponse, GetTlsKeyResponse
 
@@ -34,9 +34,10 @@ class DstackSolanaKeypair:
     """Dependency-free ed25519 keypair (used when solders is not installed)."""
 
     def __init__(self, seed: bytes) -> None:
-        if len(seed) != 32:
-            raise ValueError("seed must be 32 bytes")
-        self._seed = bytes(seed)
+        seed_bytes = _args.bytes_like(seed, "seed")
+        if len(seed_bytes) != 32:
+            raise _args.invalid(f"seed must be 32 bytes, got {len(seed_bytes)}")
+        self._seed = seed_bytes
         secret, b58 = _native.solana_keypair(self._seed)
         self._secret = secret
         self._public = SolanaPublicKey(b58, secret[32:])
@@ -60,10 +61,14 @@ class DstackSolanaKeypair:
         return self._secret
 
     def sign_message(self, message: bytes) -> bytes:
-        return _native.ed25519_sign(self._seed, bytes(message))
+        return _native.ed25519_sign(self._seed, _args.bytes_like(message, "message"))
 
     def verify(self, message: bytes, signature: bytes) -> bool:
-        return _native.ed25519_verify(bytes(self._public), bytes(message), bytes(signature))
+        msg = _args.bytes_like(message, "message")
+        sig = _args.bytes_like(signature, "signature")
+        if len(sig) != 64:
+            raise _args.invalid(f"signature must be 64 bytes, got {len(sig)}")
+        return _native.ed25519_verify(bytes(self._public), msg, sig)
 
     def __repr__(self) -> str:
         return f"DstackSolanaKeypair(public_key={str(self._public)!r})"

@@ -12,7 +12,7 @@ import time
 import warnings
 from typing import Iterable, List, Optional, Union
 
-from . import _native
+from . import _args, _native
 from .errors import CryptoError, InvalidArgumentError, NotFoundError, VerificationError
 
 DEFAULT_MAX_AGE_SECONDS = 300
@@ -38,16 +38,24 @@ class RecoveredKey(str):
 def _trusted(trusted_keys: Optional[Iterable[KeyLike]]) -> Optional[List[bytes]]:
     if trusted_keys is None:
         return None
-    if isinstance(trusted_keys, (str, bytes)):
+    if isinstance(trusted_keys, (str,) + _args.BYTES_LIKE):
         trusted_keys = [trusted_keys]
+    try:
+        items = list(trusted_keys)
+    except TypeError:
+        raise TypeError(
+            f"trusted_keys must be a list of keys (bytes or hex str), got {_args.type_name(trusted_keys)}"
+        ) from None
     out = []
-    for key in trusted_keys:
-        raw = _native.hex_or_bytes(key, "trusted key")
+    for i, key in enumerate(items):
+        raw = _native.hex_or_bytes(key, f"trusted_keys[{i}]")
         if len(raw) != 33:
-            raise ValueError("trusted keys must be 33-byte compressed secp256k1 public keys")
+            raise _args.invalid(
+                f"trusted_keys[{i}] must be a 33-byte compressed secp256k1 public key, got {len(raw)} bytes"
+            )
         out.append(raw)
     if not out:
-        raise ValueError("trusted_keys is empty")
+        raise _args.invalid("trusted_keys is empty")
     return out
 
 
@@ -61,23 +69,23 @@ def _recover(
     now: Optional[int],
 ) -> Optional[RecoveredKey]:
     if not isinstance(app_id, str):
-        raise TypeError("app_id must be a hex str")
+        raise TypeError(f"app_id must be a hex str, got {_args.type_name(app_id)}")
+    _args.text(app_id, "app_id")
     trusted = _trusted(trusted_keys)
-    if timestamp is not None:
-        if isinstance(timestamp, bool) or not isinstance(timestamp, int):
-            raise TypeError("timestamp must be an int (seconds since the epoch)")
-        if timestamp < 0 or timestamp >= 1 << 64:
-            raise ValueError("timestamp must fit in an unsigned 64-bit integer")
-        if max_age_seconds is None or max_age_seconds <= 0:
-            raise ValueError("max_age_seconds must be positive")
+    seconds = "seconds since the epoch, unsigned 64-bit"
+    stamp = _args.optional_integer(timestamp, "timestamp", 0, _args.U64_MAX, seconds)
+    max_age = _args.integer(max_age_seconds, "max_age_seconds", 1, _args.U64_MAX, "seconds, unsigned 64-bit")
+    clock = _args.optional_integer(now, "now", 0, _args.U64_MAX, seconds)
+    if clock is None:
+        clock = int(time.time())
     try:
         signer = _native.verify_env_encrypt_public_key(
             _native.hex_or_bytes(public_key, "public_key"),
             _native.hex_or_bytes(signature, "signature"),
             app_id,
-            timestamp,
-            int(time.time()) if now is None else int(now),
-            max_age_seconds,
+            stamp,
+            clock,
+            max_age,
             trusted,
         )
     except (VerificationError, CryptoError, InvalidArgumentError, NotFoundError, ValueError):
