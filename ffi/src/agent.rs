@@ -17,6 +17,8 @@ pub(crate) const REACHABLE_TIMEOUT_MS: u32 = 500;
 
 pub(crate) struct Agent {
     transport: Transport,
+    /// Which API the client speaks (for hints when the socket serves the other one).
+    api: Api,
     /// The `Host` header of every request (fixed per endpoint, so computed once).
     host: String,
     timeout_ms: AtomicU32,
@@ -35,6 +37,7 @@ impl Agent {
         };
         Ok(Agent {
             host,
+            api,
             transport: Transport::new(ep, text),
             timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
             has_version: Mutex::new(None),
@@ -75,21 +78,37 @@ impl Agent {
         let mut request = Secret(vec![0u8; needed]);
         let n = rpc::write_request(req, host, prefix, &mut request.0)
             .map_err(|e| Failure::core("", e))?;
-        self.send(&request.0[..n], R::PATH, timeout_ms)
+        // EmitEvent extends RTMR3: done twice it leaves a different measurement, so it
+        // is never sent again after it may have reached the agent. Every other RPC reads
+        // or derives without changing the agent's state (GetTlsKey and random-seed
+        // DeriveKey make a fresh key each time, and a repeat only discards one).
+        let repeatable = R::PATH != <dstack::EmitEvent<'_> as Rpc>::PATH;
+        self.send(&request.0[..n], R::PATH, timeout_ms, repeatable)
     }
 
     /// The part of [`Agent::call`] that does not depend on the RPC type (kept out of line
     /// so that each RPC does not carry its own copy).
     #[inline(never)]
-    fn send(&self, request: &[u8], path: &str, timeout_ms: u32) -> Result<Secret> {
-        let resp = self.transport.call(request, self.timeout(timeout_ms))?;
-        let body = Secret(resp.body);
-        if let Err(e) = rpc::check_response(resp.status, &body.0) {
-            return Err(self.answer_failure(e, resp.status, &body.0, path));
+    fn send(
+        &self,
+        request: &[u8],
+        path: &str,
+        timeout_ms: u32,
+        repeatable: bool,
+    ) -> Result<Secret> {
+        let resp = self
+            .transport
+            .call(request, self.timeout(timeout_ms), repeatable)?;
+        if let Err(e) = rpc::check_response(resp.status, &resp.body.0) {
+            return Err(self.answer_failure(e, resp.status, &resp.body.0, path));
         }
-        Ok(body)
+        Ok(resp.body)
     }
 
+    /// The failure for an answer that is not a success. Only the agent's own `error` text
+    /// is quoted: any other body bytes are described, never copied, since the answer to
+    /// a key-deriving RPC may hold key material whatever its status.
+    #[cold]
     fn answer_failure(
         &self,
         e: dstack_core::Error,
@@ -98,27 +117,35 @@ impl Agent {
         path: &str,
     ) -> Failure {
         let ep = self.endpoint_text();
+        let path = self.rpc_path(path);
         match e {
             dstack_core::Error::Agent => {
-                let mut scratch = vec![0u8; body.len()];
-                let msg = rpc::agent_error_message(body, &mut scratch)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
-                Failure::new(DSTACK_STATUS_AGENT_ERROR, msg)
+                let mut scratch = Secret(vec![0u8; body.len()]);
+                match rpc::agent_error_message(body, &mut scratch.0) {
+                    Some(text) => Failure::new(DSTACK_STATUS_AGENT_ERROR, text),
+                    None => Failure::new(
+                        DSTACK_STATUS_AGENT_ERROR,
+                        format!(
+                            "{ep} answered HTTP {status} to {path} with an error text that is not valid JSON ({})",
+                            describe_body(body)
+                        ),
+                    ),
+                }
             }
             dstack_core::Error::HttpStatus(_) => {
-                let snippet: String = String::from_utf8_lossy(&body[..body.len().min(200)])
-                    .chars()
-                    .map(|c| if c.is_control() { ' ' } else { c })
-                    .collect();
-                Failure::new(
-                    DSTACK_STATUS_HTTP_STATUS,
-                    format!(
-                        "{ep} answered HTTP {status} to {}: {}",
-                        self.rpc_path(path),
-                        snippet.trim()
-                    ),
-                )
+                let mut text = format!(
+                    "{ep} answered HTTP {status} to {path} ({})",
+                    describe_body(body)
+                );
+                if status == 404 && body_kind(body) == "HTML" {
+                    // Rocket's page for a path the agent does not serve.
+                    text.push_str(match (self.transport.endpoint(), self.api) {
+                        (Endpoint::Unix(_), Api::Dstack) => ": is this a tappd socket? (it serves the legacy API; use the tappd client)",
+                        (Endpoint::Unix(_), Api::Tappd) => ": is this a dstack socket? (it serves the current API; use the dstack client)",
+                        (Endpoint::Tcp { .. }, _) => ": does the agent serve this API at this address and base path?",
+                    });
+                }
+                Failure::new(DSTACK_STATUS_HTTP_STATUS, text)
             }
             other => Failure::core(&format!("answer from {ep}"), other),
         }
@@ -227,5 +254,84 @@ impl Agent {
             timeout_ms
         };
         self.exchange(info, t, |_| ()).is_ok()
+    }
+}
+
+/// What kind of body an answer has, judged from its bytes (a content-type header can
+/// say anything): `empty`, `HTML`, `JSON`, `text` or `binary`.
+fn body_kind(body: &[u8]) -> &'static str {
+    let t = body.trim_ascii_start();
+    let starts = |p: &[u8]| t.len() >= p.len() && t[..p.len()].eq_ignore_ascii_case(p);
+    if body.is_empty() {
+        "empty"
+    } else if starts(b"<!doctype html") || starts(b"<html") {
+        "HTML"
+    } else if starts(b"{") || starts(b"[") {
+        "JSON"
+    } else if std::str::from_utf8(body).is_ok() {
+        "text"
+    } else {
+        "binary"
+    }
+}
+
+/// `HTML body, 312 bytes`: what an error answer held, without any of its bytes.
+fn describe_body(body: &[u8]) -> String {
+    match body_kind(body) {
+        "empty" => "empty body".to_string(),
+        kind => format!("{kind} body, {} bytes", body.len()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_described_not_quoted() {
+        let key = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
+        let json = format!(r#"{{"key":"{key}","signature_chain":[]}}"#);
+        let d = describe_body(json.as_bytes());
+        assert_eq!(d, format!("JSON body, {} bytes", json.len()));
+        assert_eq!(describe_body(b""), "empty body");
+        assert_eq!(describe_body(b"  \n"), "text body, 3 bytes");
+        let html = b"\n<!DOCTYPE html>\n<html>404</html>";
+        assert_eq!(
+            describe_body(html),
+            format!("HTML body, {} bytes", html.len())
+        );
+        assert_eq!(describe_body(b"<HTML></HTML>"), "HTML body, 13 bytes");
+        assert_eq!(describe_body(key.as_bytes()), "text body, 64 bytes");
+        assert_eq!(describe_body(&[0xff, 0xfe, 0x00]), "binary body, 3 bytes");
+    }
+
+    #[test]
+    fn error_messages_never_hold_body_bytes() {
+        let key = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
+        let a = match Agent::new(Api::Dstack, "/nonexistent/dstack.sock") {
+            Ok(a) => a,
+            Err(f) => panic!("a Unix path is a valid endpoint: {}", f.message),
+        };
+        // A 500 with a key and no `error` member.
+        let body = format!(r#"{{"key":"{key}","signature_chain":[]}}"#);
+        let f = a.answer_failure(
+            dstack_core::Error::HttpStatus(500),
+            500,
+            body.as_bytes(),
+            "/GetKey",
+        );
+        assert_eq!(f.status, DSTACK_STATUS_HTTP_STATUS);
+        assert!(!f.message.contains(&key[..16]), "{}", f.message);
+        assert!(f.message.contains("HTTP 500") && f.message.contains("/GetKey"));
+        // An `error` member that cannot be decoded (a bad escape) beside a key.
+        let body = format!(r#"{{"error":"bad \q escape","key":"{key}"}}"#);
+        let f = a.answer_failure(dstack_core::Error::Agent, 400, body.as_bytes(), "/GetKey");
+        assert_eq!(f.status, DSTACK_STATUS_AGENT_ERROR);
+        assert!(!f.message.contains(&key[..16]), "{}", f.message);
+        // The tappd hint for Rocket's 404 page.
+        let html = b"<!DOCTYPE html>\n<html><h1>404: Not Found</h1></html>";
+        let f = a.answer_failure(dstack_core::Error::HttpStatus(404), 404, html, "/GetKey");
+        assert!(f.message.contains("HTML body") && f.message.contains("tappd socket"));
     }
 }

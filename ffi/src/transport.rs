@@ -1,15 +1,32 @@
-//! The blocking transport: a pool of keep-alive connections to one endpoint, each call
-//! bounded by a timeout per connect/write/read and by an overall deadline.
+//! The blocking transport: a pool of keep-alive connections to one endpoint, and one
+//! deadline per call that bounds it as a whole: connect, write and read.
 //!
-//! HTTP framing comes from `dstack_core::http`; this module only moves bytes and maps
-//! operating-system failures to statuses with precise messages.
+//! HTTP framing comes from `dstack_core::http` through [`crate::wire`]; this module moves
+//! bytes, keeps the deadline, decides when a connection may be reused and when a request
+//! may be sent again, and maps operating-system failures to statuses with precise
+//! messages. It talks to the socket through `libc`:
+//! - A Unix `connect` to an agent whose accept queue is full (frozen, or overloaded) waits
+//!   for room for as long as the socket's send timeout allows, forever by default. So the
+//!   socket is created here and given the time left before it connects (std's
+//!   `UnixStream::connect` offers no timeout).
+//! - Every send and receive is non-blocking (`MSG_DONTWAIT`) and waits in `poll` for the
+//!   time left until the deadline: one deadline computed once, no `setsockopt` per read,
+//!   and no way for a slow agent to stretch the call (a socket timeout restarts at every
+//!   partial write).
+//! - Sends use `MSG_NOSIGNAL`: an agent that hangs up gives `EPIPE`, never a `SIGPIPE`
+//!   that would kill the host program.
+//! - A pooled connection is reused only if a non-blocking `MSG_PEEK` finds it open and
+//!   empty: bytes waiting there answer no request of this call.
 
 use crate::endpoint::Endpoint;
 use crate::error::{Failure, Result};
 use crate::status::*;
-use std::io::{self, Read, Write};
+use crate::wire::{Ended, HttpResponse, Incoming, Progress};
+use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
-use std::os::unix::net::UnixStream;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -18,76 +35,142 @@ pub(crate) const MAX_RESPONSE: usize = 16 * 1024 * 1024;
 /// Idle connections kept per client.
 const MAX_IDLE: usize = 8;
 
-enum Stream {
-    Unix(UnixStream),
-    Tcp(TcpStream),
+/// One open connection to the agent: a connected Unix or TCP stream socket.
+struct Conn(OwnedFd);
+
+fn last_error() -> io::Error {
+    io::Error::last_os_error()
 }
 
-impl Stream {
-    fn set_timeouts(&self, t: Duration) -> io::Result<()> {
-        match self {
-            Stream::Unix(s) => {
-                s.set_read_timeout(Some(t))?;
-                s.set_write_timeout(Some(t))
+impl Conn {
+    /// Sends what the socket takes now, without waiting.
+    fn send(&self, bytes: &[u8]) -> io::Result<usize> {
+        // SAFETY: the pointer and length describe `bytes`, valid for the call; the fd is
+        // open for as long as `self` lives.
+        let n = unsafe {
+            libc::send(
+                self.0.as_raw_fd(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        usize::try_from(n).map_err(|_| last_error())
+    }
+
+    /// Receives what has arrived, without waiting; `Ok(0)` is the end of the stream.
+    fn recv(&self, buf: &mut [u8], flags: libc::c_int) -> io::Result<usize> {
+        // SAFETY: the pointer and length describe `buf`, writable for the call; the fd is
+        // open for as long as `self` lives.
+        let n = unsafe {
+            libc::recv(
+                self.0.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                flags | libc::MSG_DONTWAIT,
+            )
+        };
+        usize::try_from(n).map_err(|_| last_error())
+    }
+
+    /// Waits until the socket is ready for `events`: the events that occurred, or `None`
+    /// once the deadline has passed.
+    fn wait(&self, events: libc::c_short, deadline: Instant) -> io::Result<Option<libc::c_short>> {
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Ok(None);
             }
-            Stream::Tcp(s) => {
-                s.set_read_timeout(Some(t))?;
-                s.set_write_timeout(Some(t))
+            // Rounded up: a remainder under a millisecond waits instead of spinning.
+            let ms = (deadline - now).as_micros().div_ceil(1000);
+            let ms = libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX);
+            let mut p = libc::pollfd {
+                fd: self.0.as_raw_fd(),
+                events,
+                revents: 0,
+            };
+            // SAFETY: `p` is one valid pollfd for the duration of the call.
+            let r = unsafe { libc::poll(&mut p, 1, ms) };
+            if r > 0 {
+                return Ok(Some(p.revents));
+            }
+            if r < 0 {
+                let e = last_error();
+                if e.kind() != io::ErrorKind::Interrupted {
+                    return Err(e);
+                }
             }
         }
     }
-}
 
-impl Read for Stream {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.read(buf),
-            Stream::Tcp(s) => s.read(buf),
+    /// Whether a pooled connection may carry a new request: the agent has not closed it
+    /// and nothing is waiting to be read. Bytes waiting there would be taken as the answer
+    /// to the next request (an agent or proxy that answered a request twice).
+    fn is_clean(&self) -> bool {
+        let mut byte = [0u8; 1];
+        match self.recv(&mut byte, libc::MSG_PEEK) {
+            // 0: closed by the agent; more: stray bytes.
+            Ok(_) => false,
+            Err(e) => e.kind() == io::ErrorKind::WouldBlock,
         }
     }
 }
 
-impl Write for Stream {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Unix(s) => s.write(buf),
-            Stream::Tcp(s) => s.write(buf),
-        }
+/// Sets the socket's send timeout, which bounds a blocking Unix `connect`.
+fn set_send_timeout(fd: &OwnedFd, t: Duration) -> io::Result<()> {
+    let mut tv = libc::timeval {
+        tv_sec: libc::time_t::try_from(t.as_secs()).unwrap_or(libc::time_t::MAX),
+        tv_usec: libc::suseconds_t::from(t.subsec_micros()),
+    };
+    if tv.tv_sec == 0 && tv.tv_usec == 0 {
+        // Zero means "no timeout" to the kernel.
+        tv.tv_usec = 1;
     }
-    fn flush(&mut self) -> io::Result<()> {
+    // SAFETY: `tv` is a valid timeval and the length is its size; the fd is open.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_SNDTIMEO,
+            (&tv as *const libc::timeval).cast(),
+            std::mem::size_of::<libc::timeval>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
         Ok(())
+    } else {
+        Err(last_error())
     }
-}
-
-/// A complete HTTP response.
-pub(crate) struct HttpResponse {
-    pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
 }
 
 /// A connection pool for one endpoint. Shared by all threads using a client.
 pub(crate) struct Transport {
     endpoint: Endpoint,
     endpoint_text: String,
-    idle: Mutex<Vec<Stream>>,
+    idle: Mutex<Vec<Conn>>,
 }
 
 /// How one exchange on one connection failed.
 enum Attempt {
-    /// The connection was closed or reset before any response byte arrived: a reused
-    /// connection that the agent had already closed. Safe to retry once on a new one.
-    Stale(Failure),
+    /// The connection ended before a single byte of an answer arrived, after `sent` bytes
+    /// of the request had gone out: a pooled connection the agent closed meanwhile, or an
+    /// agent that hung up on this request.
+    NoAnswer { sent: usize, failure: Failure },
     /// Any other failure.
     Fatal(Failure),
+}
+
+fn timed_out(timeout_ms: u32) -> Failure {
+    Failure::new(
+        DSTACK_STATUS_TIMEOUT,
+        format!("the agent did not answer within {timeout_ms} ms"),
+    )
 }
 
 fn remaining(deadline: Instant, timeout_ms: u32) -> Result<Duration> {
     let now = Instant::now();
     if now >= deadline {
-        return Err(Failure::new(
-            DSTACK_STATUS_TIMEOUT,
-            format!("the agent did not answer within {timeout_ms} ms"),
-        ));
+        return Err(timed_out(timeout_ms));
     }
     Ok(deadline - now)
 }
@@ -105,8 +188,22 @@ fn is_closed(e: &io::Error) -> bool {
         io::ErrorKind::BrokenPipe
             | io::ErrorKind::ConnectionReset
             | io::ErrorKind::ConnectionAborted
-            | io::ErrorKind::UnexpectedEof
     )
+}
+
+/// One receive into the response.
+enum Step {
+    /// The response is complete; whether the connection may be reused.
+    Done(HttpResponse, bool),
+    /// More bytes are needed; `drained`: the read took less than it could, so the socket
+    /// is probably empty now (wait before the next receive).
+    More { drained: bool },
+    /// Nothing to read yet.
+    Again,
+    /// The agent closed the connection.
+    Eof,
+    /// The agent reset the connection.
+    Reset(io::Error),
 }
 
 impl Transport {
@@ -126,37 +223,24 @@ impl Transport {
         &self.endpoint_text
     }
 
-    fn take_idle(&self) -> Option<Stream> {
+    fn take_idle(&self) -> Option<Conn> {
         self.idle.lock().unwrap_or_else(|p| p.into_inner()).pop()
     }
 
-    fn put_idle(&self, s: Stream) {
+    fn put_idle(&self, c: Conn) {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         if idle.len() < MAX_IDLE {
-            idle.push(s);
+            idle.push(c);
         }
     }
 
-    fn connect(&self, deadline: Instant, timeout_ms: u32) -> Result<Stream> {
+    fn connect(&self, deadline: Instant, timeout_ms: u32) -> Result<Conn> {
         match &self.endpoint {
-            Endpoint::Unix(path) => {
-                remaining(deadline, timeout_ms)?;
-                UnixStream::connect(path).map(Stream::Unix).map_err(|e| {
-                    let status = match e.kind() {
-                        io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
-                            DSTACK_STATUS_NO_AGENT
-                        }
-                        _ if is_timeout(&e) => DSTACK_STATUS_TIMEOUT,
-                        _ => DSTACK_STATUS_IO,
-                    };
-                    Failure::new(
-                        status,
-                        format!("connect {}: {}", path.display(), os_text(&e)),
-                    )
-                })
-            }
+            Endpoint::Unix(path) => connect_unix(path, deadline, timeout_ms),
             Endpoint::Tcp { host, port, .. } => {
                 let name = host.trim_start_matches('[').trim_end_matches(']');
+                // Name resolution is not bounded by the deadline (getaddrinfo has no
+                // timeout); agents are addressed by IP literal or `localhost`.
                 let addrs: Vec<_> = (name, *port)
                     .to_socket_addrs()
                     .map_err(|e| {
@@ -176,7 +260,7 @@ impl Transport {
                         Ok(s) => {
                             // Small requests and answers: do not wait for Nagle.
                             let _ = s.set_nodelay(true);
-                            return Ok(Stream::Tcp(s));
+                            return Ok(Conn(OwnedFd::from(s)));
                         }
                         Err(e) => {
                             let status = if is_timeout(&e) {
@@ -200,141 +284,275 @@ impl Transport {
         }
     }
 
-    /// Sends `request` (a complete HTTP/1.1 request) and reads the complete response.
-    /// `timeout_ms` bounds connect, each write, each read and the whole call.
-    pub(crate) fn call(&self, request: &[u8], timeout_ms: u32) -> Result<HttpResponse> {
+    /// Sends `request` (a complete HTTP/1.1 request) and reads the complete response,
+    /// all within `timeout_ms`.
+    ///
+    /// `repeatable`: the request may reach the agent twice without harm. A pooled
+    /// connection that turns out closed before any answer is replaced once, on a new
+    /// connection, only if no byte of the request went out or the request is
+    /// repeatable; otherwise the failure is reported (the agent may have carried the
+    /// request out).
+    pub(crate) fn call(
+        &self,
+        request: &[u8],
+        timeout_ms: u32,
+        repeatable: bool,
+    ) -> Result<HttpResponse> {
         let deadline = Instant::now() + Duration::from_millis(u64::from(timeout_ms));
-        if let Some(stream) = self.take_idle() {
-            match self.exchange(stream, request, deadline, timeout_ms) {
-                Ok(r) => return Ok(r),
+        while let Some(conn) = self.take_idle() {
+            if !conn.is_clean() {
+                // Closed by the agent, or holding bytes nobody asked for: drop it.
+                continue;
+            }
+            match self.exchange(&conn, request, deadline, timeout_ms) {
+                Ok((resp, reusable)) => {
+                    if reusable {
+                        self.put_idle(conn);
+                    }
+                    return Ok(resp);
+                }
                 Err(Attempt::Fatal(f)) => return Err(f),
-                // The agent closed this idle connection meanwhile: one retry on a new one.
-                Err(Attempt::Stale(_)) => {}
+                Err(Attempt::NoAnswer { sent, .. }) if sent == 0 || repeatable => break,
+                Err(Attempt::NoAnswer { failure, .. }) => {
+                    return Err(Failure::new(
+                        failure.status,
+                        format!(
+                            "{}; the request is not sent again, since the agent may have carried it out",
+                            failure.message
+                        ),
+                    ))
+                }
             }
         }
-        let stream = self.connect(deadline, timeout_ms)?;
-        match self.exchange(stream, request, deadline, timeout_ms) {
-            Ok(r) => Ok(r),
-            Err(Attempt::Fatal(f)) | Err(Attempt::Stale(f)) => Err(f),
-        }
-    }
-
-    fn exchange(
-        &self,
-        mut s: Stream,
-        request: &[u8],
-        deadline: Instant,
-        timeout_ms: u32,
-    ) -> std::result::Result<HttpResponse, Attempt> {
-        let ep = &self.endpoint_text;
-        let timeout_failure = |what: &str| {
-            Failure::new(
-                DSTACK_STATUS_TIMEOUT,
-                format!("{what} {ep}: no progress within {timeout_ms} ms"),
-            )
-        };
-        let left = remaining(deadline, timeout_ms).map_err(Attempt::Fatal)?;
-        s.set_timeouts(left).map_err(|e| {
-            Attempt::Fatal(Failure::new(
-                DSTACK_STATUS_IO,
-                format!("configure socket {ep}: {}", os_text(&e)),
-            ))
-        })?;
-        if let Err(e) = s.write_all(request) {
-            return Err(if is_timeout(&e) {
-                Attempt::Fatal(timeout_failure("write to"))
-            } else if is_closed(&e) {
-                Attempt::Stale(Failure::new(
-                    DSTACK_STATUS_IO,
-                    format!("write to {ep}: {}", os_text(&e)),
-                ))
-            } else {
-                Attempt::Fatal(Failure::new(
-                    DSTACK_STATUS_IO,
-                    format!("write to {ep}: {}", os_text(&e)),
-                ))
-            });
-        }
-        let mut reader = Reader {
-            s: &mut s,
-            deadline,
-            timeout_ms,
-            received: 0,
-        };
-        let outcome = crate::wire::read_response(&mut reader, MAX_RESPONSE);
-        match outcome {
+        let conn = self.connect(deadline, timeout_ms)?;
+        match self.exchange(&conn, request, deadline, timeout_ms) {
             Ok((resp, reusable)) => {
                 if reusable {
-                    self.put_idle(s);
+                    self.put_idle(conn);
                 }
                 Ok(resp)
             }
-            Err(ReadFailure::Io(e, received)) => {
-                let f = if is_timeout(&e) {
-                    timeout_failure("read from")
-                } else if received == 0
-                    && (is_closed(&e) || e.kind() == io::ErrorKind::UnexpectedEof)
-                {
-                    return Err(Attempt::Stale(Failure::new(
-                        DSTACK_STATUS_IO,
-                        format!(
-                            "read from {ep}: the agent closed the connection without answering"
-                        ),
-                    )));
-                } else if e.kind() == io::ErrorKind::UnexpectedEof {
-                    Failure::new(
-                        DSTACK_STATUS_IO,
-                        format!("read from {ep}: the agent closed the connection mid-response (after {received} bytes)"),
-                    )
-                } else {
-                    Failure::new(DSTACK_STATUS_IO, format!("read from {ep}: {}", os_text(&e)))
-                };
-                Err(Attempt::Fatal(f))
-            }
-            Err(ReadFailure::Deadline) => Err(Attempt::Fatal(Failure::new(
-                DSTACK_STATUS_TIMEOUT,
-                format!("the agent at {ep} did not answer within {timeout_ms} ms"),
-            ))),
-            Err(ReadFailure::Protocol(f)) => Err(Attempt::Fatal(f)),
+            Err(Attempt::Fatal(f)) | Err(Attempt::NoAnswer { failure: f, .. }) => Err(f),
         }
+    }
+
+    /// One receive into `rx`.
+    fn pull(&self, conn: &Conn, rx: &mut Incoming) -> std::result::Result<Step, Attempt> {
+        let space = rx.space();
+        let room = space.len();
+        match conn.recv(space, 0) {
+            Ok(0) => Ok(Step::Eof),
+            Ok(n) => match rx.advance(n).map_err(Attempt::Fatal)? {
+                Progress::Complete { response, reusable } => Ok(Step::Done(response, reusable)),
+                Progress::Partial => Ok(Step::More { drained: n < room }),
+            },
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Step::Again),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Step::More { drained: false }),
+            Err(e) if is_closed(&e) => Ok(Step::Reset(e)),
+            Err(e) => Err(Attempt::Fatal(Failure::new(
+                DSTACK_STATUS_IO,
+                format!("read from {}: {}", self.endpoint_text, os_text(&e)),
+            ))),
+        }
+    }
+
+    /// Sends the request and reads its answer on `conn`. Returns the response and
+    /// whether the connection may carry another request.
+    fn exchange(
+        &self,
+        conn: &Conn,
+        request: &[u8],
+        deadline: Instant,
+        timeout_ms: u32,
+    ) -> std::result::Result<(HttpResponse, bool), Attempt> {
+        let ep = &self.endpoint_text;
+        let io_failure = |what: &str, e: &io::Error| {
+            Attempt::Fatal(Failure::new(
+                DSTACK_STATUS_IO,
+                format!("{what} {ep}: {}", os_text(e)),
+            ))
+        };
+        let mut rx = Incoming::new(MAX_RESPONSE);
+        let mut sent = 0;
+        // Why the agent stopped taking the request, if it hung up: reported only when no
+        // answer follows (an agent may answer early, e.g. 413, and close unread).
+        let mut hung_up: Option<io::Error> = None;
+        let mut eof = false;
+
+        while sent < request.len() {
+            match conn.send(&request[sent..]) {
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    let events = libc::POLLOUT | libc::POLLIN;
+                    match conn.wait(events, deadline) {
+                        Err(e) => return Err(io_failure("write to", &e)),
+                        Ok(None) => {
+                            return Err(Attempt::Fatal(Failure::new(
+                                DSTACK_STATUS_TIMEOUT,
+                                format!(
+                                    "write to {ep}: the agent took {sent} of the {} request bytes and no more within {timeout_ms} ms",
+                                    request.len()
+                                ),
+                            )))
+                        }
+                        Ok(Some(r)) if r & libc::POLLOUT != 0 => {}
+                        // Readable but not writable: the agent answers before taking the
+                        // whole request, or hangs up.
+                        Ok(Some(_)) => match self.pull(conn, &mut rx)? {
+                            // The rest of the request is still unsent: never reuse.
+                            Step::Done(resp, _) => return Ok((resp, false)),
+                            Step::More { .. } | Step::Again => {}
+                            Step::Eof => {
+                                eof = true;
+                                break;
+                            }
+                            Step::Reset(e) => {
+                                hung_up = Some(e);
+                                break;
+                            }
+                        },
+                    }
+                }
+                Err(e) if is_closed(&e) => {
+                    hung_up = Some(e);
+                    break;
+                }
+                Err(e) => return Err(io_failure("write to", &e)),
+            }
+        }
+        let complete_request = sent == request.len();
+
+        // After a complete request the answer takes a while: wait before receiving. After
+        // a hang-up, whatever the agent answered is already there.
+        let mut wait_first = hung_up.is_none();
+        while !eof {
+            if wait_first {
+                match conn.wait(libc::POLLIN, deadline) {
+                    Err(e) => return Err(io_failure("read from", &e)),
+                    Ok(None) => return Err(Attempt::Fatal(self.read_timeout(&rx, timeout_ms))),
+                    Ok(Some(_)) => {}
+                }
+            } else if Instant::now() >= deadline {
+                return Err(Attempt::Fatal(self.read_timeout(&rx, timeout_ms)));
+            }
+            match self.pull(conn, &mut rx)? {
+                Step::Done(resp, reusable) => return Ok((resp, reusable && complete_request)),
+                Step::More { drained } => wait_first = drained,
+                Step::Again => wait_first = true,
+                Step::Eof => eof = true,
+                Step::Reset(e) => {
+                    if rx.received() > 0 {
+                        // A reset is no clean end: a body running to the close may be cut.
+                        return Err(Attempt::Fatal(Failure::new(
+                            DSTACK_STATUS_IO,
+                            format!(
+                                "read from {ep}: {} mid-response (after {} bytes)",
+                                os_text(&e),
+                                rx.received()
+                            ),
+                        )));
+                    }
+                    hung_up.get_or_insert(e);
+                    eof = true;
+                }
+            }
+        }
+        match rx.at_eof() {
+            Ok(resp) => Ok((resp, false)),
+            Err(Ended::NoAnswer) => {
+                let how = match &hung_up {
+                    Some(e) => format!(" ({})", os_text(e)),
+                    None => String::new(),
+                };
+                Err(Attempt::NoAnswer {
+                    sent,
+                    failure: Failure::new(
+                        DSTACK_STATUS_IO,
+                        format!("{ep}: the agent closed the connection without answering{how}"),
+                    ),
+                })
+            }
+            Err(Ended::Truncated(n)) => Err(Attempt::Fatal(Failure::new(
+                DSTACK_STATUS_IO,
+                format!("read from {ep}: the agent closed the connection mid-response (after {n} bytes)"),
+            ))),
+            Err(Ended::Protocol(f)) => Err(Attempt::Fatal(f)),
+        }
+    }
+
+    fn read_timeout(&self, rx: &Incoming, timeout_ms: u32) -> Failure {
+        let ep = &self.endpoint_text;
+        let text = match rx.received() {
+            0 => format!("read from {ep}: no answer within {timeout_ms} ms"),
+            n => format!("read from {ep}: the answer was incomplete after {timeout_ms} ms ({n} bytes received)"),
+        };
+        Failure::new(DSTACK_STATUS_TIMEOUT, text)
     }
 }
 
-/// Why reading a response failed.
-pub(crate) enum ReadFailure {
-    /// An operating-system error, or EOF (`UnexpectedEof`); with the bytes received so far.
-    Io(io::Error, usize),
-    /// The overall deadline passed.
-    Deadline,
-    /// The bytes are not acceptable HTTP (malformed, too large).
-    Protocol(Failure),
-}
+/// Connects to a Unix socket within the deadline (see the module comment).
+fn connect_unix(path: &Path, deadline: Instant, timeout_ms: u32) -> Result<Conn> {
+    let shown = path.display();
+    let bytes = path.as_os_str().as_bytes();
+    // SAFETY: sockaddr_un is plain data; all zeroes is a valid (empty) value.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    // One byte stays for the terminating NUL.
+    if bytes.is_empty() || bytes.len() >= addr.sun_path.len() {
+        return Err(Failure::new(
+            DSTACK_STATUS_IO,
+            format!(
+                "connect {shown}: a Unix socket path must be 1 to {} bytes long",
+                addr.sun_path.len() - 1
+            ),
+        ));
+    }
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    for (d, s) in addr.sun_path.iter_mut().zip(bytes) {
+        *d = *s as libc::c_char;
+    }
+    let len = std::mem::offset_of!(libc::sockaddr_un, sun_path) + bytes.len() + 1;
+    let io_failure =
+        |e: &io::Error| Failure::new(DSTACK_STATUS_IO, format!("connect {shown}: {}", os_text(e)));
 
-/// A source of response bytes that enforces the call's deadline on every read.
-pub(crate) struct Reader<'a> {
-    s: &'a mut Stream,
-    deadline: Instant,
-    timeout_ms: u32,
-    received: usize,
-}
-
-impl Reader<'_> {
-    /// Reads some bytes into `buf`; 0 means the peer closed the connection.
-    pub(crate) fn read_eof(&mut self, buf: &mut [u8]) -> std::result::Result<usize, ReadFailure> {
-        let left = remaining(self.deadline, self.timeout_ms).map_err(|_| ReadFailure::Deadline)?;
-        self.s
-            .set_timeouts(left)
-            .map_err(|e| ReadFailure::Io(e, self.received))?;
-        loop {
-            match self.s.read(buf) {
-                Ok(n) => {
-                    self.received += n;
-                    return Ok(n);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(ReadFailure::Io(e, self.received)),
-            }
+    // SAFETY: plain socket creation; the result is checked.
+    let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if raw < 0 {
+        return Err(io_failure(&last_error()));
+    }
+    // SAFETY: `raw` is a new descriptor that nothing else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(raw) };
+    loop {
+        let left = remaining(deadline, timeout_ms)?;
+        set_send_timeout(&fd, left).map_err(|e| io_failure(&e))?;
+        // SAFETY: `addr` is a valid sockaddr_un and `len` does not exceed its size.
+        let r = unsafe {
+            libc::connect(
+                fd.as_raw_fd(),
+                (&addr as *const libc::sockaddr_un).cast(),
+                len as libc::socklen_t,
+            )
+        };
+        if r == 0 {
+            return Ok(Conn(fd));
         }
+        let e = last_error();
+        return Err(match e.kind() {
+            // Interrupted by a signal: try again with the time left.
+            io::ErrorKind::Interrupted => continue,
+            io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => Failure::new(
+                DSTACK_STATUS_NO_AGENT,
+                format!("connect {shown}: {}", os_text(&e)),
+            ),
+            // The send timeout ran out while the agent's accept queue stayed full.
+            io::ErrorKind::WouldBlock => Failure::new(
+                DSTACK_STATUS_TIMEOUT,
+                format!(
+                    "connect {shown}: the agent did not accept the connection within {timeout_ms} ms (its accept queue is full: is the agent frozen or overloaded?)"
+                ),
+            ),
+            _ => io_failure(&e),
+        });
     }
 }
 

@@ -17,8 +17,23 @@ Serves one Unix socket per behaviour in DIR and prints "ready" when all listen:
   stale.sock      answers Version and then closes the keep-alive connection silently
   oldagent.sock   an agent without Version: 400 "Service not found: Version"; any other
                   method answers 500 so a request that should not be sent is noticed
+  double.sock     answers every request twice: a GetKey answer whose key is the request's
+                  path (zero-padded to 32 bytes), and the same answer again 100 ms later
+                  (then counts "double")
+  full.sock       listens with a backlog of 0, never accepts, and holds the one pending
+                  connection it opened itself: the accept queue is full
+  continue.sock   answers "HTTP/1.1 100 Continue" heads without end, as fast as read
+  dropemit.sock   answers Version on a connection's first request; counts EmitEvent ("emit")
+                  and closes without answering; a later Version on the same connection is
+                  counted ("dropped") and closed without answering too
+  noread.sock     accepts and never reads (holds the connection 30 s)
+  leak500.sock    answers 500 with a GetKey-shaped body (a key, no "error" member)
+  early413.sock   reads the request head only, answers 413 with {"error": ...} and closes
+                  without reading the body
+  control.sock    one line in ("double", "emit", "dropped"), that counter's value out
 Only the Python standard library is used.
 """
+import json
 import os
 import socket
 import sys
@@ -26,8 +41,8 @@ import threading
 import time
 
 
-def read_request(rfile):
-    """Reads one request; returns its path or None at EOF."""
+def read_head(rfile):
+    """Reads one request head; returns (path, content length) or None at EOF."""
     line = rfile.readline()
     if not line:
         return None
@@ -41,9 +56,31 @@ def read_request(rfile):
         name, _, value = h.decode("latin-1").partition(":")
         if name.strip().lower() == "content-length":
             length = int(value.strip())
-    if length:
-        rfile.read(length)
-    return path
+    return path, length
+
+
+def read_request_body(rfile):
+    """Reads one request; returns (path, body) or None at EOF."""
+    head = read_head(rfile)
+    if head is None:
+        return None
+    path, length = head
+    return path, rfile.read(length) if length else b""
+
+
+def read_request(rfile):
+    """Reads one request; returns its path or None at EOF."""
+    req = read_request_body(rfile)
+    return None if req is None else req[0]
+
+
+COUNTS = {"double": 0, "emit": 0, "dropped": 0}
+COUNTS_LOCK = threading.Lock()
+
+
+def count(name):
+    with COUNTS_LOCK:
+        COUNTS[name] += 1
 
 
 def response(status, reason, body, ctype="application/json", extra=""):
@@ -66,9 +103,69 @@ HTML_404 = (
 )
 
 
+def serve_special(kind, conn, rfile):
+    """The behaviours that need more than the request path."""
+    if kind == "control":
+        name = rfile.readline().decode().strip()
+        with COUNTS_LOCK:
+            value = COUNTS.get(name, -1)
+        conn.sendall(b"%d\n" % value)
+        return
+    if kind == "noread":
+        time.sleep(30)
+        return
+    if kind == "early413":
+        if read_head(rfile) is None:
+            return
+        conn.sendall(response(413, "Payload Too Large", '{"error": "request body exceeds the limit"}'))
+        return  # closes with the body unread
+    served = 0
+    while True:
+        req = read_request_body(rfile)
+        if req is None:
+            return
+        path, body = req
+        served += 1
+        if kind == "double":
+            try:
+                asked = json.loads(body).get("path", "")
+            except ValueError:
+                asked = ""
+            key = asked.encode()[:32].ljust(32, b"\0").hex()
+            answer = response(200, "OK", json.dumps({"key": key, "signature_chain": ["11" * 65, "22" * 65]}))
+            conn.sendall(answer)
+            time.sleep(0.1)
+            conn.sendall(answer)
+            count("double")
+        elif kind == "continue":
+            for _ in range(100 * 2**20 // 25):  # 100 MB of interim heads, until the client hangs up
+                conn.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            return
+        elif kind == "dropemit":
+            if path.endswith("/EmitEvent"):
+                count("emit")
+                return
+            if served > 1:
+                count("dropped")
+                return
+            conn.sendall(response(200, "OK", VERSION_BODY))
+        elif kind == "leak500":
+            key = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94"
+            conn.sendall(response(500, "Internal Server Error",
+                                  json.dumps({"key": key, "signature_chain": ["11" * 65, "22" * 65]})))
+        else:
+            return
+
+
+SPECIAL = ["control", "noread", "early413", "double", "continue", "dropemit", "leak500"]
+
+
 def serve(kind, conn):
     rfile = conn.makefile("rb")
     try:
+        if kind in SPECIAL:
+            serve_special(kind, conn, rfile)
+            return
         while True:
             path = read_request(rfile)
             if path is None:
@@ -131,7 +228,7 @@ def serve(kind, conn):
                 continue
             return
     except (BrokenPipeError, ConnectionResetError):
-        pass
+        pass  # the client hung up (as it should, e.g. on a flood)
     finally:
         try:
             conn.close()
@@ -140,12 +237,35 @@ def serve(kind, conn):
 
 
 KINDS = ["garbage", "truncate", "stall", "close", "huge", "hugestream", "hugechunk", "html404", "error400",
-         "badjson", "chunked", "stale", "oldagent"]
+         "badjson", "chunked", "stale", "oldagent"] + SPECIAL
+
+
+def fill_accept_queue(path):
+    """Opens pending connections to `listener` until its accept queue is full."""
+    held = []
+    while True:
+        c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        c.setblocking(False)
+        try:
+            c.connect(path)
+        except BlockingIOError:  # EAGAIN: the queue is full
+            c.close()
+            break
+        held.append(c)
+    return held
 
 
 def main():
     d = sys.argv[1]
     servers = []
+    full = os.path.join(d, "full.sock")
+    if os.path.exists(full):
+        os.unlink(full)
+    full_listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    full_listener.bind(full)
+    full_listener.listen(0)
+    held = fill_accept_queue(full)
+    assert held, "could not fill the accept queue"
     for k in KINDS:
         p = os.path.join(d, k + ".sock")
         if os.path.exists(p):
@@ -162,7 +282,7 @@ def main():
 
     for k, s in servers:
         threading.Thread(target=accept_loop, args=(k, s), daemon=True).start()
-    print("ready", flush=True)
+    print("ready (full.sock holds %d pending connections)" % len(held), flush=True)
     try:
         while True:
             time.sleep(3600)

@@ -8,6 +8,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -770,7 +773,7 @@ static void test_hostile(void) {
            longer timeout leaves room for reading 16 MiB under Valgrind */
         {"hugestream.sock", DSTACK_STATUS_RESPONSE_TOO_LARGE, "limit", 20000},
         {"hugechunk.sock", DSTACK_STATUS_RESPONSE_TOO_LARGE, "limit", 20000},
-        {"html404.sock", DSTACK_STATUS_HTTP_STATUS, "404", 300},
+        {"html404.sock", DSTACK_STATUS_HTTP_STATUS, "(HTML body, 327 bytes)", 300},
         {"error400.sock", DSTACK_STATUS_AGENT_ERROR, "Unsupported algorithm: \"rsa\"", 300},
         {"badjson.sock", DSTACK_STATUS_MALFORMED_RESPONSE, "Version", 300},
     };
@@ -796,6 +799,16 @@ static void test_hostile(void) {
         bool ok = true;
         EXPECT(dstack_client_is_reachable(c, 300, &ok, &e_), DSTACK_STATUS_OK);
         CHECK(!ok);
+        dstack_client_free(c);
+    }
+    /* Rocket's 404 page is described, with a hint at the likely cause */
+    {
+        dstack_client *c = new_client(sock(FAKE, "html404.sock"));
+        dstack_response *r = NULL;
+        dstack_error *e = NULL;
+        CHECK(dstack_client_info(c, 300, &r, &e) == DSTACK_STATUS_HTTP_STATUS);
+        CHECK(message_contains(e, "is this a tappd socket?") && !message_contains(e, "Rocket"));
+        dstack_error_free(e);
         dstack_client_free(c);
     }
     /* the exact agent text for AGENT_ERROR */
@@ -848,6 +861,179 @@ static void test_hostile(void) {
         EXPECT(dstack_client_set_timeout_ms(c, 300, &e_), DSTACK_STATUS_OK);
         EXPECT(dstack_client_info(c, 0, &r, &e_), DSTACK_STATUS_TIMEOUT);
         dstack_client_free(c);
+    }
+}
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+/* A counter kept by the fake agent (read through its control.sock), or -1. */
+static long agent_count(const char *name) {
+    long v = -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0) return -1;
+    struct sockaddr_un a;
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(a.sun_path, sizeof a.sun_path, "%s/control.sock", FAKE);
+    char line[64], buf[64];
+    int len = snprintf(line, sizeof line, "%s\n", name);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0 && write(fd, line, (size_t)len) == len) {
+        size_t n = 0;
+        ssize_t got;
+        while (n < sizeof buf - 1 && (got = read(fd, buf + n, sizeof buf - 1 - n)) > 0) n += (size_t)got;
+        buf[n] = 0;
+        if (n > 0) v = strtol(buf, NULL, 10);
+    }
+    close(fd);
+    return v;
+}
+
+/* Waits (up to 10 s) until a fake-agent counter reaches `want`. */
+static int wait_count(const char *name, long want) {
+    for (int i = 0; i < 1000; i++) {
+        if (agent_count(name) >= want) return 1;
+        nanosleep(&(struct timespec){0, 10000000}, NULL);
+    }
+    return 0;
+}
+
+static char *repeated(char ch, size_t n) {
+    char *p = malloc(n);
+    if (p) memset(p, ch, n);
+    return p;
+}
+
+/* Transport reliability against agents that misbehave at the connection level. */
+static void test_transport_hostile(void) {
+    /* An agent that sends every answer twice, the copy 100 ms later: the copy waits in
+     * the pooled connection when the next call starts. Each call gets the answer to its
+     * own request (the agent puts the request's path in the key), never an earlier one. */
+    {
+        dstack_client *c = new_client(sock(FAKE, "double.sock"));
+        const char *paths[] = {"first", "second", "third"};
+        long base = agent_count("double");
+        CHECK(base >= 0);
+        for (int i = 0; i < 3; i++) {
+            dstack_response *r = NULL;
+            size_t n = strlen(paths[i]);
+            EXPECT(dstack_client_get_key(c, u8(paths[i]), n, u8("p"), 1, NULL, 0, 3000, &r, &e_), DSTACK_STATUS_OK);
+            uint8_t want[32] = {0};
+            memcpy(want, paths[i], n);
+            if (r) CHECK(slice_eq(field(r, DSTACK_FIELD_KEY), want, 32));
+            dstack_response_free(r);
+            /* the duplicate of this answer has been sent: it now sits in the pool */
+            CHECK(wait_count("double", base + i + 1));
+        }
+        dstack_client_free(c);
+    }
+    /* An agent whose accept queue is full: connect honours the timeout. */
+    {
+        dstack_client *c = new_client(sock(FAKE, "full.sock"));
+        bool ok = true;
+        double t0 = now_ms();
+        EXPECT(dstack_client_is_reachable(c, 500, &ok, &e_), DSTACK_STATUS_OK);
+        CHECK(!ok);
+        CHECK(now_ms() - t0 < 3000);
+        dstack_response *r = NULL;
+        dstack_error *e = NULL;
+        t0 = now_ms();
+        CHECK(dstack_client_get_key(c, u8("a"), 1, NULL, 0, NULL, 0, 500, &r, &e) == DSTACK_STATUS_TIMEOUT);
+        CHECK(now_ms() - t0 < 3000);
+        CHECK(message_contains(e, "did not accept the connection within 500 ms"));
+        CHECK(r == NULL);
+        dstack_error_free(e);
+        dstack_client_free(c);
+    }
+    /* An endless flood of "100 Continue" heads: refused at the head limit, quickly, and
+     * without growing the process (ru_maxrss is in KiB). */
+    {
+        dstack_client *c = new_client(sock(FAKE, "continue.sock"));
+        dstack_response *r = NULL;
+        dstack_error *e = NULL;
+        struct rusage before, after;
+        getrusage(RUSAGE_SELF, &before);
+        double t0 = now_ms();
+        CHECK(dstack_client_version(c, 10000, &r, &e) == DSTACK_STATUS_RESPONSE_TOO_LARGE);
+        CHECK(now_ms() - t0 < 5000);
+        getrusage(RUSAGE_SELF, &after);
+        CHECK(after.ru_maxrss - before.ru_maxrss < 64 * 1024);
+        CHECK(message_contains(e, "limit"));
+        dstack_error_free(e);
+        dstack_client_free(c);
+    }
+    /* EmitEvent is not repeated once it may have reached the agent: the agent processes
+     * it and hangs up without answering; the call fails and the agent saw it once. A
+     * Version the agent drops on a pooled connection is repeated on a new one. */
+    {
+        dstack_client *c = new_client(sock(FAKE, "dropemit.sock"));
+        long emits = agent_count("emit"), drops = agent_count("dropped");
+        CHECK(emits >= 0 && drops >= 0);
+        dstack_error *e = NULL;
+        CHECK(dstack_client_emit_event(c, u8("e"), 1, u8("x"), 1, 2000, &e) == DSTACK_STATUS_IO);
+        CHECK(message_contains(e, "closed the connection without answering"));
+        dstack_error_free(e);
+        CHECK(agent_count("emit") == emits + 1);
+        for (int i = 0; i < 2; i++) { /* a new connection, then the pooled one (dropped, redone) */
+            dstack_response *r = NULL;
+            EXPECT(dstack_client_version(c, 2000, &r, &e_), DSTACK_STATUS_OK);
+            dstack_response_free(r);
+        }
+        CHECK(agent_count("dropped") == drops + 1);
+        dstack_client_free(c);
+    }
+    /* An agent that never reads: a large request times out within one deadline (the
+     * timeout covers every write together, not each write). */
+    {
+        size_t n = 1u << 20; /* far more than the socket buffers hold */
+        char *big = repeated('a', n);
+        CHECK(big != NULL);
+        dstack_client *c = new_client(sock(FAKE, "noread.sock"));
+        dstack_response *r = NULL;
+        dstack_error *e = NULL;
+        double t0 = now_ms();
+        dstack_status s = dstack_client_get_key(c, u8(big), n, NULL, 0, NULL, 0, 1000, &r, &e);
+        double took = now_ms() - t0;
+        CHECK(s == DSTACK_STATUS_TIMEOUT && message_contains(e, "write to"));
+        if (took >= 1750) fprintf(stderr, "FAIL: a 1000 ms call took %.0f ms\n", took);
+        CHECK(took < 1750);
+        dstack_error_free(e);
+        dstack_client_free(c);
+        free(big);
+    }
+    /* A non-200 answer without an "error" member holding a key: described, not quoted. */
+    {
+        dstack_client *c = new_client(sock(FAKE, "leak500.sock"));
+        dstack_response *r = NULL;
+        dstack_error *e = NULL;
+        CHECK(dstack_client_get_key(c, u8("a"), 1, NULL, 0, NULL, 0, 1000, &r, &e) == DSTACK_STATUS_HTTP_STATUS);
+        CHECK(message_contains(e, "HTTP 500") && message_contains(e, "JSON body"));
+        CHECK(!message_contains(e, "bf77a922825c") && !message_contains(e, "111111"));
+        dstack_error_free(e);
+        dstack_client_free(c);
+    }
+    /* An agent that refuses a 10 MB request after its head (413 and close, body unread):
+     * its answer is reported, not the broken pipe of the unfinished write. */
+    {
+        size_t n = 10u << 20;
+        char *big = repeated('p', n);
+        CHECK(big != NULL);
+        dstack_client *c = new_client(sock(FAKE, "early413.sock"));
+        dstack_response *r = NULL;
+        dstack_error *e = NULL;
+        dstack_status s = dstack_client_get_key(c, u8(big), n, NULL, 0, NULL, 0, 20000, &r, &e);
+        CHECK(s == DSTACK_STATUS_AGENT_ERROR);
+        CHECK(slice_eq_str(dstack_error_message(e), "request body exceeds the limit"));
+        if (s != DSTACK_STATUS_AGENT_ERROR) {
+            dstack_slice m = dstack_error_message(e);
+            fprintf(stderr, "FAIL early413: status %u: %.*s\n", s, (int)m.len, m.ptr ? (const char *)m.ptr : "");
+        }
+        dstack_error_free(e);
+        dstack_client_free(c);
+        free(big);
     }
 }
 
@@ -1146,6 +1332,7 @@ int main(int argc, char **argv) {
     test_http(argv[5]);
     test_legacy_agent();
     test_hostile();
+    test_transport_hostile();
     run_vector_tests(argv[4]);
     passed += vec_passed;
     failed += vec_failed;
