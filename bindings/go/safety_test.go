@@ -470,3 +470,35 @@ func TestAccountAndKeypairFormatRedactPrivateKey(t *testing.T) {
 		t.Fatal("Bytes changed")
 	}
 }
+
+// Key responses are accepted by value too; anything else is a clear error.
+func TestKeyHelpersAcceptValuesAndNameBadTypes(t *testing.T) {
+	byPtr, err := ToEthereumAccountSecure(&GetKeyResponse{Key: factKeyAP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byValue, err := ToEthereumAccountSecure(GetKeyResponse{Key: factKeyAP})
+	if err != nil || byValue.Address.Hex() != byPtr.Address.Hex() {
+		t.Fatalf("by value: %v", err)
+	}
+	kp, err := ToSolanaKeypairSecure(GetKeyResponse{Key: factKeyAP})
+	if err != nil || !bytes.Equal(kp.Bytes()[:32], mustHex(t, factKeyAP)) {
+		t.Fatalf("solana by value: %v", err)
+	}
+	tls, err := newClient(t).GetTlsKey(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a1, err1 := ToEthereumAccountSecure(tls)
+	a2, err2 := ToEthereumAccountSecure(*tls)
+	if err1 != nil || err2 != nil || a1.Address.Hex() != a2.Address.Hex() {
+		t.Fatalf("TLS key by pointer/value: %v %v", err1, err2)
+	}
+	for _, bad := range []interface{}{nil, 5, factKeyAP, &InfoResponse{}} {
+		_, err := ToEthereumAccount(bad)
+		wantStatus(t, err, ErrInvalidArgument)
+		if !strings.Contains(err.Error(), "GetKeyResponse") || !strings.Contains(err.Error(), fmt.Sprintf("%T", bad)) {
+			t.Fatalf("%T: message %q", bad, err)
+		}
+	}
+}

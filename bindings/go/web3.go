@@ -112,6 +112,10 @@ func ethereumAccountFromSecret(secret []byte) (*EthereumAccount, error) {
 // Python and JS SDKs do (a constant for P-256 keys — never use it for value).
 func keyMaterial(keyResponse interface{}, secure bool, who string) ([]byte, error) {
 	switch resp := keyResponse.(type) {
+	case GetKeyResponse:
+		return keyMaterial(&resp, secure, who)
+	case GetTlsKeyResponse:
+		return keyMaterial(&resp, secure, who)
 	case *GetKeyResponse:
 		key, err := resp.DecodeKey()
 		if err != nil {
@@ -138,7 +142,7 @@ func keyMaterial(keyResponse interface{}, secure bool, who string) ([]byte, erro
 		}
 		return resp.AsUint8Array(32)
 	default:
-		return nil, newError(StatusInvalidArgument, "unsupported key response type %T", keyResponse)
+		return nil, newError(StatusInvalidArgument, "%s: unsupported key response type %T; pass the *GetKeyResponse of GetKey (or a *GetTlsKeyResponse)", who, keyResponse)
 	}
 }
 
