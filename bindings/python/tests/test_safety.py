@@ -489,6 +489,16 @@ def test_account_helpers_reject_int_messages():
     assert kp.verify(b"m", kp.sign_message(memoryview(b"m")))
 
 
+def test_key_helpers_name_the_wrong_type():
+    from dstack_sdk.ethereum import to_account
+    from dstack_sdk.solana import to_keypair
+
+    for fn in (to_account, to_keypair):
+        with pytest.raises(TypeError) as exc:
+            fn(KEY_A_P)
+        _names(exc, "GetKeyResponse", "got str")
+
+
 def test_hand_built_responses_give_clear_errors():
     with pytest.raises(TypeError) as exc:
         GetKeyResponse(key=5, signature_chain=[]).decode_key()

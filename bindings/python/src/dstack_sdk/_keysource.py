@@ -23,4 +23,4 @@ def key_material(result: Any, secure: bool, what: str) -> bytes:
             stacklevel=3,
         )
         return result.as_uint8array(32)
-    raise TypeError(f"{what} expects a GetKeyResponse or GetTlsKeyResponse")
+    raise TypeError(f"{what} expects a GetKeyResponse or GetTlsKeyResponse, got {type(result).__name__}")
