@@ -155,22 +155,33 @@ fn describe(v: &Value) -> String {
 /// the bound keeps the parsed tree of a 10 MiB body small.
 pub const MAX_JSON_VALUES: usize = 65_536;
 
+/// Deepest nesting of arrays and objects in a body. Requests nest two levels; the bound keeps
+/// the recursive parse far inside a connection thread's stack (serde_json's own limit, 128,
+/// overflows a 256 KiB stack in a debug build).
+pub const MAX_JSON_DEPTH: usize = 32;
+
 /// Parses a JSON body, rejecting a key that appears twice in one object (at any depth; serde's
-/// `duplicate field` text) and bodies of more than [`MAX_JSON_VALUES`] values.
+/// `duplicate field` text), bodies of more than [`MAX_JSON_VALUES`] values and nesting deeper
+/// than [`MAX_JSON_DEPTH`].
 fn strict_json(body: &[u8]) -> Result<Value, String> {
     use serde_core::de::DeserializeSeed;
     let mut left = MAX_JSON_VALUES;
     let mut de = serde_json::Deserializer::from_slice(body);
-    let v = Strict { left: &mut left }
-        .deserialize(&mut de)
-        .map_err(|e| e.to_string())?;
+    let v = Strict {
+        left: &mut left,
+        depth: 0,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| e.to_string())?;
     de.end().map_err(|e| e.to_string())?;
     Ok(v)
 }
 
-/// A `serde_json::Value` builder that counts values and refuses duplicate keys.
+/// A `serde_json::Value` builder that counts values, bounds nesting and refuses duplicate keys.
 struct Strict<'a> {
     left: &'a mut usize,
+    /// Arrays and objects around this value.
+    depth: usize,
 }
 
 impl<'de> serde_core::de::DeserializeSeed<'de> for Strict<'_> {
@@ -182,6 +193,11 @@ impl<'de> serde_core::de::DeserializeSeed<'de> for Strict<'_> {
             )));
         }
         *self.left -= 1;
+        if self.depth >= MAX_JSON_DEPTH {
+            return Err(serde_core::de::Error::custom(format!(
+                "the request nests JSON more than {MAX_JSON_DEPTH} levels deep"
+            )));
+        }
         d.deserialize_any(self)
     }
 }
@@ -217,6 +233,7 @@ impl<'de> serde_core::de::Visitor<'de> for Strict<'_> {
         let mut out = Vec::new();
         while let Some(v) = seq.next_element_seed(Strict {
             left: &mut *self.left,
+            depth: self.depth + 1,
         })? {
             out.push(v);
         }
@@ -232,6 +249,7 @@ impl<'de> serde_core::de::Visitor<'de> for Strict<'_> {
             }
             let v = map.next_value_seed(Strict {
                 left: &mut *self.left,
+                depth: self.depth + 1,
             })?;
             out.insert(k, v);
         }

@@ -436,6 +436,19 @@ fn duplicate_json_keys_are_refused() {
         .as_str()
         .unwrap()
         .contains("more than 65536 JSON values"));
+    // Nesting is bounded too (32 levels), well before a thread's stack: the top-level object
+    // plus 31 arrays is accepted, one more is refused, and much deeper bodies change nothing.
+    let nested = |n: usize| format!(r#"{{"x":{}{}}}"#, "[".repeat(n), "]".repeat(n));
+    assert_eq!(post_json(&p, "/GetKey", &nested(31)).status, 200);
+    for n in [32, 100, 126, 10_000] {
+        let r = post_json(&p, "/GetKey", &nested(n));
+        assert_eq!(r.status, 400, "{n}");
+        let e = r.json()["error"].as_str().unwrap().to_string();
+        assert!(e.contains("more than 32 levels deep"), "{n}: {e}");
+    }
+    let deep_objects = format!(r#"{{"x":{}1{}}}"#, r#"{"a":"#.repeat(64), "}".repeat(64));
+    assert_eq!(post_json(&p, "/GetKey", &deep_objects).status, 400);
+    assert_eq!(sim.call("GpuInfo", json!({})), json!({"attestation": ""}));
 }
 
 #[test]
