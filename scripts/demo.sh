@@ -8,7 +8,7 @@ need cargo "install Rust with rustup"; need go "install Go"; need node "install 
 need npm "install npm"; need python3 "install Python 3.10+"; need cc "install gcc"
 
 section "build libdstack and dstack-simulator"
-cargo build --release --locked -p dstack-ffi -p dstack-simulator
+build_release
 
 section "install the bindings' dependencies"
 (cd bindings/node && npm ci --no-audit --no-fund --silent)

@@ -5,6 +5,39 @@ SIM_BIN="$ROOT/target/release/dstack-simulator"
 export DSTACK_SIMULATOR_BIN="$SIM_BIN"
 export LIBDSTACK_PATH="$ROOT/target/release/libdstack.so"
 
+# The workspace version (Cargo.toml), which every package carries (scripts/check-version.sh).
+workspace_version() { sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | head -n1; }
+
+# build_release [cargo args…]: the release libdstack and simulator the scripts run against.
+# ffi/build.rs gives libdstack.so the SONAME libdstack.so.MAJOR, so a C program linked with
+# -L target/release -ldstack loads that name at run time: the symlink provides it.
+build_release() {
+  (cd "$ROOT" && cargo build --release --locked -p dstack-ffi -p dstack-simulator "$@")
+  local v; v="$(workspace_version)"
+  ln -sf libdstack.so "$ROOT/target/release/libdstack.so.${v%%.*}"
+}
+
+# Clean tree: `git status --porcelain` before a run (with a hash of each listed file, so a
+# further change to an already modified file shows too) is compared with the one after, so
+# a run that creates or changes files git does not ignore fails (scripts/test.sh).
+tree_status() {
+  local line f
+  git -C "$ROOT" status --porcelain --untracked-files=all | while IFS= read -r line; do
+    f="${line:3}"
+    if [ -f "$ROOT/$f" ]; then echo "$line $(git -C "$ROOT" hash-object -- "$f")"; else echo "$line"; fi
+  done
+}
+check_tree_unchanged() {
+  local before="$1" after
+  after="$(tree_status)"
+  if [ "$before" != "$after" ]; then
+    echo "the run changed the working tree (files created or modified that git does not ignore):"
+    diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") | sed -n -e 's/^< /  before: /p' -e 's/^> /  after:  /p'
+    return 1
+  fi
+  echo "git status is the same as before the run"
+}
+
 section() { printf '\n==== %s ====\n' "$*"; }
 
 need() {

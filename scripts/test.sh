@@ -21,7 +21,7 @@ suite() {
 
 # Everything below needs the library and the simulator: a failure here stops the run.
 section "Rust: build libdstack and the simulator (release)"
-cargo build --release --locked -p dstack-ffi -p dstack-simulator
+build_release
 
 suite "Header: include/dstack.h regenerated with the pinned cbindgen matches" bash ffi/gen-header.sh --check
 suite "Rust: unit and integration tests (core, ffi, simulator)" cargo test --locked --workspace

@@ -37,6 +37,7 @@ step() { # name, command...
 }
 
 cargo build --release -p dstack-ffi -p dstack-simulator >&2
+ln -sf libdstack.so "$root/target/release/libdstack.so.$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' "$root/Cargo.toml" | head -n1)"  # the SONAME (ffi/build.rs) that C programs linked here load
 lib="$root/target/release"
 inc="$root/include"
 

@@ -5,12 +5,13 @@
 # Also reports the stripped size of libdstack.so and of a statically linked example.
 # usage: bindings/c/bench/run.sh [ITERATIONS] [ROUNDS]
 set -euo pipefail
-root="$(cd "$(dirname "$0")/../../.." && pwd)"
+source "$(dirname "$0")/../../../scripts/lib.sh"
+root="$ROOT"
 shared="${DSTACK_SHARED:-$root/../shared}"
 iters="${1:-2000}"
 rounds="${2:-7}"
 cd "$root"
-cargo build --release -p dstack-ffi -p dstack-simulator >&2
+build_release >&2
 lib="$root/target/release"
 work="$(mktemp -d)"
 sim_pid=""
