@@ -53,29 +53,349 @@
 
 
 /**
- * TLS usage flag: embed an RA-TLS attestation in the certificate (`usage_ra_tls`).
+ * The values of `dstack_field` (C enumerators; no function uses this enum type, see
+ * `dstack_status_e`). Each value's `Kind` says how to read it: `bytes`, `text` (UTF-8) or
+ * `bytes or text` (depends on the RPC) with `dstack_response_get`; `list of bytes` or
+ * `list of text` with `dstack_response_count` and `dstack_response_item`; `u64` with
+ * `dstack_response_u64`. Which RPC returns which fields is in each RPC's documentation.
  */
-#define DSTACK_TLS_USAGE_RA_TLS 1
+enum dstack_field_e
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * Derived key: 32 raw bytes (GetKey, DeriveK256Key) or PEM text (GetTlsKey, DeriveKey). Secret.
+   * Kind: bytes or text.
+   */
+  DSTACK_FIELD_KEY = 1,
+  /**
+   * List of 65-byte signatures `r||s||v` (GetKey, Sign, DeriveK256Key).
+   * Kind: list of bytes.
+   */
+  DSTACK_FIELD_SIGNATURE_CHAIN = 2,
+  /**
+   * List of PEM certificates, leaf first (GetTlsKey, DeriveKey).
+   * Kind: list of text.
+   */
+  DSTACK_FIELD_CERTIFICATE_CHAIN = 3,
+  /**
+   * TDX quote bytes (GetQuote, TdxQuote, RawQuote, quote parse).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_QUOTE = 4,
+  /**
+   * Event log as JSON array text (GetQuote, TdxQuote, RawQuote).
+   * Kind: text.
+   */
+  DSTACK_FIELD_EVENT_LOG = 5,
+  /**
+   * 64 bytes of report data (GetQuote on agents that send it; quote parse).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_REPORT_DATA = 6,
+  /**
+   * VM configuration JSON text (GetQuote, Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_VM_CONFIG = 7,
+  /**
+   * Attestation: bytes (GetQuote, Attest) or text (GpuInfo).
+   * Kind: bytes or text.
+   */
+  DSTACK_FIELD_ATTESTATION = 8,
+  /**
+   * App id bytes (Info).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_APP_ID = 9,
+  /**
+   * Instance id bytes (Info).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_INSTANCE_ID = 10,
+  /**
+   * App certificate PEM text (Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_APP_CERT = 11,
+  /**
+   * TCB info JSON text (Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_TCB_INFO = 12,
+  /**
+   * App name text (Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_APP_NAME = 13,
+  /**
+   * Device id bytes (Info).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_DEVICE_ID = 14,
+  /**
+   * Aggregated measurement bytes (Info).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_MR_AGGREGATED = 15,
+  /**
+   * OS image hash bytes (Info).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_OS_IMAGE_HASH = 16,
+  /**
+   * Key provider info JSON text (Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_KEY_PROVIDER_INFO = 17,
+  /**
+   * Compose hash bytes (Info).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_COMPOSE_HASH = 18,
+  /**
+   * Cloud vendor text (Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_CLOUD_VENDOR = 19,
+  /**
+   * Cloud product text (Info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_CLOUD_PRODUCT = 20,
+  /**
+   * MRTD, 48 bytes (Info from tcb_info; quote parse).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_MRTD = 21,
+  /**
+   * RTMR0, 48 bytes (Info from tcb_info; quote parse).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_RTMR0 = 22,
+  /**
+   * RTMR1, 48 bytes.
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_RTMR1 = 23,
+  /**
+   * RTMR2, 48 bytes.
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_RTMR2 = 24,
+  /**
+   * RTMR3, 48 bytes.
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_RTMR3 = 25,
+  /**
+   * app-compose.json text (Info from tcb_info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_APP_COMPOSE = 26,
+  /**
+   * Full event log JSON array text (Info from tcb_info).
+   * Kind: text.
+   */
+  DSTACK_FIELD_TCB_EVENT_LOG = 27,
+  /**
+   * Signature bytes (Sign).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_SIGNATURE = 28,
+  /**
+   * Public key bytes (Sign).
+   * Kind: bytes.
+   */
+  DSTACK_FIELD_PUBLIC_KEY = 29,
+  /**
+   * u64 0/1. No call sets it today (`dstack_client_verify` writes `*out_valid`); the value
+   * stays reserved so it is never reused.
+   * Kind: u64.
+   */
+  DSTACK_FIELD_VALID = 30,
+  /**
+   * Agent version text (Version).
+   * Kind: text.
+   */
+  DSTACK_FIELD_VERSION = 31,
+  /**
+   * Agent source revision text (Version).
+   * Kind: text.
+   */
+  DSTACK_FIELD_REV = 32,
+  /**
+   * Effective hash algorithm text (TdxQuote, RawQuote).
+   * Kind: text.
+   */
+  DSTACK_FIELD_HASH_ALGORITHM = 33,
+  /**
+   * Effective prefix text (TdxQuote, RawQuote).
+   * Kind: text.
+   */
+  DSTACK_FIELD_PREFIX = 34,
+  /**
+   * Quote format version, u64 (quote parse).
+   * Kind: u64.
+   */
+  DSTACK_FIELD_QUOTE_VERSION = 35,
+  /**
+   * TEE type, u64 (quote parse; 0x81 = TDX).
+   * Kind: u64.
+   */
+  DSTACK_FIELD_TEE_TYPE = 36,
+  /**
+   * The request's purpose text, kept for chain verification (GetKey, Sign).
+   * Kind: text.
+   */
+  DSTACK_FIELD_PURPOSE = 37,
+  /**
+   * The effective algorithm text (GetKey, Sign).
+   * Kind: text.
+   */
+  DSTACK_FIELD_ALGORITHM = 38,
+};
+#ifndef __cplusplus
+typedef uint32_t dstack_field_e;
+#endif // __cplusplus
 
 /**
- * TLS usage flag: server authentication (`usage_server_auth`).
+ * Bits of the `flags` argument of `dstack_client_get_tls_key` (`DSTACK_TLS_*`) and
+ * `dstack_tappd_client_derive_key` (`DSTACK_TLS_USAGE_*`, `DSTACK_TAPPD_RANDOM_SEED`), as C
+ * enumerators; the argument itself is a plain `uint32_t` (see `dstack_status_e`).
  */
-#define DSTACK_TLS_USAGE_SERVER_AUTH 2
+enum dstack_key_flags_e
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * TLS usage flag: embed an RA-TLS attestation in the certificate (`usage_ra_tls`).
+   */
+  DSTACK_TLS_USAGE_RA_TLS = 1,
+  /**
+   * TLS usage flag: server authentication (`usage_server_auth`).
+   */
+  DSTACK_TLS_USAGE_SERVER_AUTH = 2,
+  /**
+   * TLS usage flag: client authentication (`usage_client_auth`).
+   */
+  DSTACK_TLS_USAGE_CLIENT_AUTH = 4,
+  /**
+   * TLS flag: embed the app info extension (`with_app_info`; needs an agent with `Version`).
+   */
+  DSTACK_TLS_WITH_APP_INFO = 8,
+  /**
+   * Tappd DeriveKey flag: derive from a random seed instead of the path (`random_seed`).
+   */
+  DSTACK_TAPPD_RANDOM_SEED = 16,
+};
+#ifndef __cplusplus
+typedef uint32_t dstack_key_flags_e;
+#endif // __cplusplus
 
 /**
- * TLS usage flag: client authentication (`usage_client_auth`).
+ * The values of `dstack_status`. In C they are the enumerators of this enum, so C, C++
+ * and generated bindings see named, typed constants (`DSTACK_STATUS_OK`, ...); functions
+ * still take and return the `uint32_t` typedef `dstack_status`, never this enum type, so a
+ * value this library does not know stays a plain integer on both sides.
  */
-#define DSTACK_TLS_USAGE_CLIENT_AUTH 4
-
-/**
- * TLS flag: embed the app info extension (`with_app_info`; needs an agent with `Version`).
- */
-#define DSTACK_TLS_WITH_APP_INFO 8
-
-/**
- * Tappd DeriveKey flag: derive from a random seed instead of the path (`random_seed`).
- */
-#define DSTACK_TAPPD_RANDOM_SEED 16
+enum dstack_status_e
+#ifdef __cplusplus
+  : uint32_t
+#endif // __cplusplus
+ {
+  /**
+   * Success.
+   */
+  DSTACK_STATUS_OK = 0,
+  /**
+   * A required pointer argument was NULL (or a byte input was NULL with a non-zero length).
+   */
+  DSTACK_STATUS_NULL_ARGUMENT = 1,
+  /**
+   * An argument breaks a documented rule (report data over 64 bytes, unknown algorithm,
+   * pre-hashed sign data not 32 bytes, text that is not UTF-8, ...).
+   */
+  DSTACK_STATUS_INVALID_ARGUMENT = 2,
+  /**
+   * Hex input is malformed or decodes to the wrong length.
+   */
+  DSTACK_STATUS_INVALID_HEX = 3,
+  /**
+   * An output buffer is too small; its `*out_<name>_len` holds the needed size.
+   */
+  DSTACK_STATUS_BUFFER_TOO_SMALL = 4,
+  /**
+   * The response has no such field, or an index is out of range.
+   */
+  DSTACK_STATUS_NOT_FOUND = 5,
+  /**
+   * No socket at the endpoint, or the connection was refused.
+   */
+  DSTACK_STATUS_NO_AGENT = 10,
+  /**
+   * The agent did not answer within the timeout.
+   */
+  DSTACK_STATUS_TIMEOUT = 11,
+  /**
+   * An I/O error, including the agent closing the connection mid-response.
+   */
+  DSTACK_STATUS_IO = 12,
+  /**
+   * The agent's answer is not valid HTTP/1.1.
+   */
+  DSTACK_STATUS_MALFORMED_HTTP = 13,
+  /**
+   * The response exceeds the library's limit (16 MiB).
+   */
+  DSTACK_STATUS_RESPONSE_TOO_LARGE = 14,
+  /**
+   * A non-200 HTTP status without an `{"error": ...}` body (e.g. 404 for an unknown method).
+   */
+  DSTACK_STATUS_HTTP_STATUS = 15,
+  /**
+   * The agent answered `{"error": ...}`; the error message is the agent's text.
+   */
+  DSTACK_STATUS_AGENT_ERROR = 16,
+  /**
+   * The response body is not the JSON this RPC returns.
+   */
+  DSTACK_STATUS_MALFORMED_RESPONSE = 17,
+  /**
+   * The agent is too old for this call (it has no `Version` RPC), or the endpoint scheme
+   * is not supported (`https://`).
+   */
+  DSTACK_STATUS_UNSUPPORTED = 18,
+  /**
+   * A signature, chain, replay or trust check failed.
+   */
+  DSTACK_STATUS_VERIFICATION_FAILED = 20,
+  /**
+   * A timestamp is outside the accepted window.
+   */
+  DSTACK_STATUS_EXPIRED = 21,
+  /**
+   * Invalid key material or a cipher failure.
+   */
+  DSTACK_STATUS_CRYPTO = 22,
+  /**
+   * An input exceeds a documented limit.
+   */
+  DSTACK_STATUS_LIMIT_EXCEEDED = 23,
+  /**
+   * The operating system's random number generator failed.
+   */
+  DSTACK_STATUS_RNG = 24,
+  /**
+   * A bug in libdstack was caught at the boundary (a Rust panic). Please report it.
+   */
+  DSTACK_STATUS_PANIC = 99,
+};
+#ifndef __cplusplus
+typedef uint32_t dstack_status_e;
+#endif // __cplusplus
 
 /**
  * A client of the dstack guest agent (`dstack.sock` API).
@@ -159,7 +479,7 @@ typedef struct dstack_slice {
 
 /**
  * Selects a field of a `dstack_response`. A plain `uint32_t` with explicit values that
- * are never renumbered; see the `DSTACK_FIELD_*` constants.
+ * are never renumbered; the values are the enumerators of `dstack_field_e`.
  */
 typedef uint32_t dstack_field;
 
@@ -200,306 +520,9 @@ typedef struct dstack_event {
 } dstack_event;
 
 /**
- * Derived key: 32 raw bytes (GetKey, DeriveK256Key) or PEM text (GetTlsKey, DeriveKey). Secret.
- */
-#define DSTACK_FIELD_KEY 1
-
-/**
- * List of 65-byte signatures `r||s||v` (GetKey, Sign, DeriveK256Key).
- */
-#define DSTACK_FIELD_SIGNATURE_CHAIN 2
-
-/**
- * List of PEM certificates, leaf first (GetTlsKey, DeriveKey).
- */
-#define DSTACK_FIELD_CERTIFICATE_CHAIN 3
-
-/**
- * TDX quote bytes (GetQuote, TdxQuote, RawQuote, quote parse).
- */
-#define DSTACK_FIELD_QUOTE 4
-
-/**
- * Event log as JSON array text (GetQuote, TdxQuote, RawQuote).
- */
-#define DSTACK_FIELD_EVENT_LOG 5
-
-/**
- * 64 bytes of report data (GetQuote on agents that send it; quote parse).
- */
-#define DSTACK_FIELD_REPORT_DATA 6
-
-/**
- * VM configuration JSON text (GetQuote, Info).
- */
-#define DSTACK_FIELD_VM_CONFIG 7
-
-/**
- * Attestation: bytes (GetQuote, Attest) or text (GpuInfo).
- */
-#define DSTACK_FIELD_ATTESTATION 8
-
-/**
- * App id bytes (Info).
- */
-#define DSTACK_FIELD_APP_ID 9
-
-/**
- * Instance id bytes (Info).
- */
-#define DSTACK_FIELD_INSTANCE_ID 10
-
-/**
- * App certificate PEM text (Info).
- */
-#define DSTACK_FIELD_APP_CERT 11
-
-/**
- * TCB info JSON text (Info).
- */
-#define DSTACK_FIELD_TCB_INFO 12
-
-/**
- * App name text (Info).
- */
-#define DSTACK_FIELD_APP_NAME 13
-
-/**
- * Device id bytes (Info).
- */
-#define DSTACK_FIELD_DEVICE_ID 14
-
-/**
- * Aggregated measurement bytes (Info).
- */
-#define DSTACK_FIELD_MR_AGGREGATED 15
-
-/**
- * OS image hash bytes (Info).
- */
-#define DSTACK_FIELD_OS_IMAGE_HASH 16
-
-/**
- * Key provider info JSON text (Info).
- */
-#define DSTACK_FIELD_KEY_PROVIDER_INFO 17
-
-/**
- * Compose hash bytes (Info).
- */
-#define DSTACK_FIELD_COMPOSE_HASH 18
-
-/**
- * Cloud vendor text (Info).
- */
-#define DSTACK_FIELD_CLOUD_VENDOR 19
-
-/**
- * Cloud product text (Info).
- */
-#define DSTACK_FIELD_CLOUD_PRODUCT 20
-
-/**
- * MRTD, 48 bytes (Info from tcb_info; quote parse).
- */
-#define DSTACK_FIELD_MRTD 21
-
-/**
- * RTMR0, 48 bytes (Info from tcb_info; quote parse).
- */
-#define DSTACK_FIELD_RTMR0 22
-
-/**
- * RTMR1, 48 bytes.
- */
-#define DSTACK_FIELD_RTMR1 23
-
-/**
- * RTMR2, 48 bytes.
- */
-#define DSTACK_FIELD_RTMR2 24
-
-/**
- * RTMR3, 48 bytes.
- */
-#define DSTACK_FIELD_RTMR3 25
-
-/**
- * app-compose.json text (Info from tcb_info).
- */
-#define DSTACK_FIELD_APP_COMPOSE 26
-
-/**
- * Full event log JSON array text (Info from tcb_info).
- */
-#define DSTACK_FIELD_TCB_EVENT_LOG 27
-
-/**
- * Signature bytes (Sign).
- */
-#define DSTACK_FIELD_SIGNATURE 28
-
-/**
- * Public key bytes (Sign).
- */
-#define DSTACK_FIELD_PUBLIC_KEY 29
-
-/**
- * u64 0/1 (Verify).
- */
-#define DSTACK_FIELD_VALID 30
-
-/**
- * Agent version text (Version).
- */
-#define DSTACK_FIELD_VERSION 31
-
-/**
- * Agent source revision text (Version).
- */
-#define DSTACK_FIELD_REV 32
-
-/**
- * Effective hash algorithm text (TdxQuote, RawQuote).
- */
-#define DSTACK_FIELD_HASH_ALGORITHM 33
-
-/**
- * Effective prefix text (TdxQuote, RawQuote).
- */
-#define DSTACK_FIELD_PREFIX 34
-
-/**
- * Quote format version, u64 (quote parse).
- */
-#define DSTACK_FIELD_QUOTE_VERSION 35
-
-/**
- * TEE type, u64 (quote parse; 0x81 = TDX).
- */
-#define DSTACK_FIELD_TEE_TYPE 36
-
-/**
- * The request's purpose text, kept for chain verification (GetKey, Sign).
- */
-#define DSTACK_FIELD_PURPOSE 37
-
-/**
- * The effective algorithm text (GetKey, Sign).
- */
-#define DSTACK_FIELD_ALGORITHM 38
-
-/**
- * Success.
- */
-#define DSTACK_STATUS_OK 0
-
-/**
  * Alias of `DSTACK_STATUS_OK` (the short name ffi/ABI.md uses).
  */
-#define DSTACK_OK 0
-
-/**
- * A required pointer argument was NULL (or a byte input was NULL with a non-zero length).
- */
-#define DSTACK_STATUS_NULL_ARGUMENT 1
-
-/**
- * An argument breaks a documented rule (report data over 64 bytes, unknown algorithm,
- * pre-hashed sign data not 32 bytes, text that is not UTF-8, ...).
- */
-#define DSTACK_STATUS_INVALID_ARGUMENT 2
-
-/**
- * Hex input is malformed or decodes to the wrong length.
- */
-#define DSTACK_STATUS_INVALID_HEX 3
-
-/**
- * The output buffer is too small; `*out_len` holds the needed size.
- */
-#define DSTACK_STATUS_BUFFER_TOO_SMALL 4
-
-/**
- * The response has no such field, or an index is out of range.
- */
-#define DSTACK_STATUS_NOT_FOUND 5
-
-/**
- * No socket at the endpoint, or the connection was refused.
- */
-#define DSTACK_STATUS_NO_AGENT 10
-
-/**
- * The agent did not answer within the timeout.
- */
-#define DSTACK_STATUS_TIMEOUT 11
-
-/**
- * An I/O error, including the agent closing the connection mid-response.
- */
-#define DSTACK_STATUS_IO 12
-
-/**
- * The agent's answer is not valid HTTP/1.1.
- */
-#define DSTACK_STATUS_MALFORMED_HTTP 13
-
-/**
- * The response exceeds the library's limit (16 MiB).
- */
-#define DSTACK_STATUS_RESPONSE_TOO_LARGE 14
-
-/**
- * A non-200 HTTP status without an `{"error": ...}` body (e.g. 404 for an unknown method).
- */
-#define DSTACK_STATUS_HTTP_STATUS 15
-
-/**
- * The agent answered `{"error": ...}`; the error message is the agent's text.
- */
-#define DSTACK_STATUS_AGENT_ERROR 16
-
-/**
- * The response body is not the JSON this RPC returns.
- */
-#define DSTACK_STATUS_MALFORMED_RESPONSE 17
-
-/**
- * The agent is too old for this call (it has no `Version` RPC), or the endpoint scheme
- * is not supported (`https://`).
- */
-#define DSTACK_STATUS_UNSUPPORTED 18
-
-/**
- * A signature, chain, replay or trust check failed.
- */
-#define DSTACK_STATUS_VERIFICATION_FAILED 20
-
-/**
- * A timestamp is outside the accepted window.
- */
-#define DSTACK_STATUS_EXPIRED 21
-
-/**
- * Invalid key material or a cipher failure.
- */
-#define DSTACK_STATUS_CRYPTO 22
-
-/**
- * An input exceeds a documented limit.
- */
-#define DSTACK_STATUS_LIMIT_EXCEEDED 23
-
-/**
- * The operating system's random number generator failed.
- */
-#define DSTACK_STATUS_RNG 24
-
-/**
- * A bug in libdstack was caught at the boundary (a Rust panic). Please report it.
- */
-#define DSTACK_STATUS_PANIC 99
+#define DSTACK_OK DSTACK_STATUS_OK
 
 #ifdef __cplusplus
 extern "C" {
@@ -526,11 +549,11 @@ dstack_status dstack_client_new(const uint8_t *endpoint,
                                 struct dstack_error **out_error);
 
 /**
- * Sets the default timeout used by calls that pass `timeout_ms` 0 (0 here restores
- * 3000 ms). May run concurrently with calls. `client` must not be NULL.
+ * Sets `default_timeout_ms`, the timeout of calls that pass `timeout_ms` 0 (0 here
+ * restores 3000 ms). May run concurrently with calls. `client` must not be NULL.
  */
 dstack_status dstack_client_set_timeout_ms(struct dstack_client *client,
-                                           uint32_t timeout_ms,
+                                           uint32_t default_timeout_ms,
                                            struct dstack_error **out_error);
 
 /**
@@ -751,21 +774,21 @@ dstack_status dstack_response_verify_signature_chain(const struct dstack_respons
 /**
  * Encrypts environment variables for a deployment (PROTOCOL.md §4.1): X25519 with a
  * fresh ephemeral key, AES-256-GCM with a fresh IV (both from the operating system's
- * RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys` and `values` point to
- * `count` UTF-8 slices each (NULL if `count` is 0). `public_key_hex` is the app's
- * X25519 key as hex (optional `0x`). Writes lowercase hex of
- * `ephemeral_pub(32) || iv(12) || ciphertext || tag(16)` to `out_hex` (`out_cap`
- * bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in `*out_len`). A bad key
+ * RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys[vars_count]` and
+ * `values[vars_count]` are UTF-8 slices (NULL if `vars_count` is 0). `public_key_hex` is
+ * the app's X25519 key as hex (optional `0x`). Writes lowercase hex of
+ * `ephemeral_pub(32) || iv(12) || ciphertext || tag(16)` to `out_hex` (`out_hex_cap`
+ * bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in `*out_hex_len`). A bad key
  * is `DSTACK_STATUS_INVALID_HEX` or `_INVALID_ARGUMENT`; RNG failure `DSTACK_STATUS_RNG`.
  */
 dstack_status dstack_encrypt_env_vars(const struct dstack_slice *keys,
                                       const struct dstack_slice *values,
-                                      size_t count,
+                                      size_t vars_count,
                                       const uint8_t *public_key_hex,
                                       size_t public_key_hex_len,
                                       uint8_t *out_hex,
-                                      size_t out_cap,
-                                      size_t *out_len,
+                                      size_t out_hex_cap,
+                                      size_t *out_hex_len,
                                       struct dstack_error **out_error);
 
 /**
@@ -774,11 +797,11 @@ dstack_status dstack_encrypt_env_vars(const struct dstack_slice *keys,
  * `keccak256("dstack-env-encrypt-pubkey:" app_id timestamp_be public_key)`.
  * `app_id_hex`: UTF-8 hex, optional `0x`/`0X`. `now`: the caller's clock
  * (`dstack_unix_time()`); `max_age_seconds` 0 = 300; accepted iff
- * `-60 <= now - timestamp <= max_age` (else `DSTACK_STATUS_EXPIRED`). `trusted_keys`:
- * `trusted_keys_count` x 33-byte compressed keys; NULL/0 = no trust check (then the caller
- * MUST compare the signer with a key it trusts); else a signer not among them is
- * `DSTACK_STATUS_VERIFICATION_FAILED`. Writes the signer (33 bytes) to `out_signer[33]`,
- * which must not be NULL.
+ * `-60 <= now - timestamp <= max_age` (else `DSTACK_STATUS_EXPIRED`).
+ * `trusted_keys[trusted_keys_count][33]`: compressed keys; NULL/0 = no trust check (then
+ * the caller MUST compare the signer with a key it trusts); else a signer not among them
+ * is `DSTACK_STATUS_VERIFICATION_FAILED`. Writes the signer (33 bytes) to
+ * `out_signer[33]`, which must not be NULL.
  */
 dstack_status dstack_verify_env_encrypt_public_key(const uint8_t *public_key,
                                                    size_t public_key_len,
@@ -797,7 +820,9 @@ dstack_status dstack_verify_env_encrypt_public_key(const uint8_t *public_key,
 /**
  * The legacy (untimestamped) form of `dstack_verify_env_encrypt_public_key`: message
  * `"dstack-env-encrypt-pubkey:" app_id public_key`. Same arguments without the time
- * window. Prefer the timestamped form: a legacy signature never expires.
+ * window: `trusted_keys[trusted_keys_count][33]` as there (NULL/0 = no trust check).
+ * Writes the signer to `out_signer[33]`, which must not be NULL. Prefer the timestamped
+ * form: a legacy signature never expires.
  */
 dstack_status dstack_verify_env_encrypt_public_key_legacy(const uint8_t *public_key,
                                                           size_t public_key_len,
@@ -816,14 +841,15 @@ dstack_status dstack_verify_env_encrypt_public_key_legacy(const uint8_t *public_
  * zero-padded), as the official Python SDK's `as_uint8array`. Note that the first 32
  * bytes of a P-256 PKCS#8 DER are a constant header: derive secrets with
  * `dstack_tls_key_secure_seed` instead. A SEC1 `EC PRIVATE KEY` PEM is
- * `DSTACK_STATUS_INVALID_ARGUMENT`. Output: `out` (`out_cap` bytes) and `*out_len`.
+ * `DSTACK_STATUS_INVALID_ARGUMENT`. Output: `out_der` (`out_der_cap` bytes) and
+ * `*out_der_len`.
  */
 dstack_status dstack_tls_key_as_uint8array(const uint8_t *pem,
                                            size_t pem_len,
                                            int64_t max_length,
-                                           uint8_t *out,
-                                           size_t out_cap,
-                                           size_t *out_len,
+                                           uint8_t *out_der,
+                                           size_t out_der_cap,
+                                           size_t *out_der_len,
                                            struct dstack_error **out_error);
 
 /**
@@ -848,13 +874,14 @@ dstack_status dstack_ethereum_address(const uint8_t *secret_key,
 
 /**
  * The secp256k1 public key of `secret_key[32]`: 33 bytes compressed or 65 bytes
- * uncompressed (`04 || x || y`), into `out` (`out_cap` bytes) and `*out_len`.
+ * uncompressed (`04 || x || y`), into `out_public_key` (`out_public_key_cap` bytes) and
+ * `*out_public_key_len`.
  */
 dstack_status dstack_secp256k1_public_key(const uint8_t *secret_key,
                                           bool compressed,
-                                          uint8_t *out,
-                                          size_t out_cap,
-                                          size_t *out_len,
+                                          uint8_t *out_public_key,
+                                          size_t out_public_key_cap,
+                                          size_t *out_public_key_len,
                                           struct dstack_error **out_error);
 
 /**
@@ -870,14 +897,14 @@ dstack_status dstack_secp256k1_sign_prehash(const uint8_t *secret_key,
 /**
  * The Solana keypair of an ed25519 `seed[32]` (GetKey's `KEY`, or a TLS seed): writes the
  * 64-byte secret (`seed || public key`) to `out_secret_key[64]` and the base58 public key
- * (at most 44 characters, not NUL-terminated) to `out_public_key_b58` (`out_cap` bytes)
- * and `*out_len`.
+ * (at most 44 characters, not NUL-terminated) to `out_public_key_b58`
+ * (`out_public_key_b58_cap` bytes) and `*out_public_key_b58_len`.
  */
 dstack_status dstack_solana_keypair(const uint8_t *seed,
                                     uint8_t *out_secret_key,
                                     uint8_t *out_public_key_b58,
-                                    size_t out_cap,
-                                    size_t *out_len,
+                                    size_t out_public_key_b58_cap,
+                                    size_t *out_public_key_b58_len,
                                     struct dstack_error **out_error);
 
 /**
@@ -938,7 +965,7 @@ dstack_status dstack_verify_signature(const uint8_t *algorithm,
  * through). Writes 64 bytes to `out_report_data[64]`.
  */
 dstack_status dstack_tappd_report_data(const uint8_t *report_data,
-                                       size_t len,
+                                       size_t report_data_len,
                                        const uint8_t *hash_algorithm,
                                        size_t hash_algorithm_len,
                                        const uint8_t *prefix,
@@ -1037,11 +1064,11 @@ dstack_status dstack_tappd_client_new(const uint8_t *endpoint,
                                       struct dstack_error **out_error);
 
 /**
- * Sets the default timeout for calls that pass `timeout_ms` 0 (0 here restores 3000 ms).
- * `client` must not be NULL.
+ * Sets `default_timeout_ms`, the timeout of calls that pass `timeout_ms` 0 (0 here
+ * restores 3000 ms). `client` must not be NULL.
  */
 dstack_status dstack_tappd_client_set_timeout_ms(struct dstack_tappd_client *client,
-                                                 uint32_t timeout_ms,
+                                                 uint32_t default_timeout_ms,
                                                  struct dstack_error **out_error);
 
 /**
@@ -1110,8 +1137,8 @@ dstack_status dstack_tappd_client_tdx_quote(const struct dstack_tappd_client *cl
 
 /**
  * `RawQuote`: a quote over exactly 64 bytes of report data (other lengths are
- * `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for TdxQuote.
- * `client` and `out_response` must not be NULL.
+ * `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for
+ * `dstack_tappd_client_tdx_quote`. `client` and `out_response` must not be NULL.
  */
 dstack_status dstack_tappd_client_raw_quote(const struct dstack_tappd_client *client,
                                             const uint8_t *report_data,
@@ -1121,7 +1148,8 @@ dstack_status dstack_tappd_client_raw_quote(const struct dstack_tappd_client *cl
                                             struct dstack_error **out_error);
 
 /**
- * Tappd `Info`: as `dstack_client_info`. `client` and `out_response` must not be NULL.
+ * Tappd `Info`: as `dstack_client_info`. Response fields as for `dstack_client_info`.
+ * `client` and `out_response` must not be NULL.
  */
 dstack_status dstack_tappd_client_info(const struct dstack_tappd_client *client,
                                        uint32_t timeout_ms,
@@ -1195,7 +1223,7 @@ void dstack_event_log_free(struct dstack_event_log *log);
  * Writes RTMR0..RTMR3 (4 x 48 bytes) to `out_rtmrs[192]`, which must not be NULL.
  */
 dstack_status dstack_replay_rtmrs(const uint8_t *event_log_json,
-                                  size_t len,
+                                  size_t event_log_json_len,
                                   uint8_t *out_rtmrs,
                                   struct dstack_error **out_error);
 
@@ -1206,7 +1234,7 @@ dstack_status dstack_replay_rtmrs(const uint8_t *event_log_json,
  * 4 x 48 bytes to `out_rtmrs[192]`, which must not be NULL.
  */
 dstack_status dstack_replay_rtmrs_from_digests(const uint8_t *event_log_json,
-                                               size_t len,
+                                               size_t event_log_json_len,
                                                uint8_t *out_rtmrs,
                                                struct dstack_error **out_error);
 
@@ -1219,7 +1247,7 @@ dstack_status dstack_replay_rtmrs_from_digests(const uint8_t *event_log_json,
 dstack_status dstack_verify_event_log(const uint8_t *quote,
                                       size_t quote_len,
                                       const uint8_t *event_log_json,
-                                      size_t len,
+                                      size_t event_log_json_len,
                                       const uint8_t *expected_report_data,
                                       size_t expected_report_data_len,
                                       struct dstack_error **out_error);
@@ -1238,22 +1266,23 @@ uint64_t dstack_unix_time(void);
  * `DSTACK_STATUS_INVALID_ARGUMENT`.
  */
 dstack_status dstack_compose_hash(const uint8_t *app_compose_json,
-                                  size_t len,
+                                  size_t app_compose_json_len,
                                   bool normalize,
                                   uint8_t *out_hash,
                                   struct dstack_error **out_error);
 
 /**
- * The canonical JSON whose SHA-256 `dstack_compose_hash` returns, into `out`
- * (`out_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
- * `*out_len`). `out_len` must not be NULL; `out` may be NULL only with `out_cap` 0.
+ * The canonical JSON whose SHA-256 `dstack_compose_hash` returns, into `out_json`
+ * (`out_json_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
+ * `*out_json_len`). `out_json_len` must not be NULL; `out_json` may be NULL only with
+ * `out_json_cap` 0.
  */
 dstack_status dstack_compose_canonical_json(const uint8_t *app_compose_json,
-                                            size_t len,
+                                            size_t app_compose_json_len,
                                             bool normalize,
-                                            uint8_t *out,
-                                            size_t out_cap,
-                                            size_t *out_len,
+                                            uint8_t *out_json,
+                                            size_t out_json_cap,
+                                            size_t *out_json_len,
                                             struct dstack_error **out_error);
 
 /**
@@ -1261,7 +1290,7 @@ dstack_status dstack_compose_canonical_json(const uint8_t *app_compose_json,
  * (Info's `COMPOSE_HASH`). Writes 32 bytes to `out_hash[32]`, which must not be NULL.
  */
 dstack_status dstack_compose_hash_raw(const uint8_t *app_compose_bytes,
-                                      size_t len,
+                                      size_t app_compose_bytes_len,
                                       uint8_t *out_hash,
                                       struct dstack_error **out_error);
 

@@ -10,16 +10,42 @@ use crate::status::*;
 use dstack_core::rpc::dstack as api;
 use dstack_core::rpc::Rpc;
 
-/// TLS usage flag: embed an RA-TLS attestation in the certificate (`usage_ra_tls`).
-pub const DSTACK_TLS_USAGE_RA_TLS: u32 = 1;
-/// TLS usage flag: server authentication (`usage_server_auth`).
-pub const DSTACK_TLS_USAGE_SERVER_AUTH: u32 = 2;
-/// TLS usage flag: client authentication (`usage_client_auth`).
-pub const DSTACK_TLS_USAGE_CLIENT_AUTH: u32 = 4;
-/// TLS flag: embed the app info extension (`with_app_info`; needs an agent with `Version`).
-pub const DSTACK_TLS_WITH_APP_INFO: u32 = 8;
-/// Tappd DeriveKey flag: derive from a random seed instead of the path (`random_seed`).
-pub const DSTACK_TAPPD_RANDOM_SEED: u32 = 16;
+/// Bits of the `flags` argument of `dstack_client_get_tls_key` (`DSTACK_TLS_*`) and
+/// `dstack_tappd_client_derive_key` (`DSTACK_TLS_USAGE_*`, `DSTACK_TAPPD_RANDOM_SEED`), as C
+/// enumerators; the argument itself is a plain `uint32_t` (see `dstack_status_e`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum dstack_key_flags_e {
+    /// TLS usage flag: embed an RA-TLS attestation in the certificate (`usage_ra_tls`).
+    DSTACK_TLS_USAGE_RA_TLS = 1,
+    /// TLS usage flag: server authentication (`usage_server_auth`).
+    DSTACK_TLS_USAGE_SERVER_AUTH = 2,
+    /// TLS usage flag: client authentication (`usage_client_auth`).
+    DSTACK_TLS_USAGE_CLIENT_AUTH = 4,
+    /// TLS flag: embed the app info extension (`with_app_info`; needs an agent with `Version`).
+    DSTACK_TLS_WITH_APP_INFO = 8,
+    /// Tappd DeriveKey flag: derive from a random seed instead of the path (`random_seed`).
+    DSTACK_TAPPD_RANDOM_SEED = 16,
+}
+
+/// One plain `u32` constant per flag, defined from the enumerator (see
+/// `status_constants!`); the header has the enumerators only.
+macro_rules! flag_constants {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` as a `u32` (see [`dstack_key_flags_e`]).")]
+            pub const $name: u32 = dstack_key_flags_e::$name as u32;
+        )*
+    };
+}
+
+flag_constants!(
+    DSTACK_TLS_USAGE_RA_TLS,
+    DSTACK_TLS_USAGE_SERVER_AUTH,
+    DSTACK_TLS_USAGE_CLIENT_AUTH,
+    DSTACK_TLS_WITH_APP_INFO,
+    DSTACK_TAPPD_RANDOM_SEED,
+);
 
 /// A client of the dstack guest agent (`dstack.sock` API).
 ///
@@ -52,16 +78,16 @@ pub unsafe extern "C" fn dstack_client_new(
     unsafe { handle::new(endpoint, endpoint_len, out_client, out_error) }
 }
 
-/// Sets the default timeout used by calls that pass `timeout_ms` 0 (0 here restores
-/// 3000 ms). May run concurrently with calls. `client` must not be NULL.
+/// Sets `default_timeout_ms`, the timeout of calls that pass `timeout_ms` 0 (0 here
+/// restores 3000 ms). May run concurrently with calls. `client` must not be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_client_set_timeout_ms(
     client: *mut dstack_client,
-    timeout_ms: u32,
+    default_timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
-    unsafe { handle::set_timeout_ms(client, timeout_ms, out_error) }
+    unsafe { handle::set_timeout_ms(client, default_timeout_ms, out_error) }
 }
 
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is

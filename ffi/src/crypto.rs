@@ -185,32 +185,32 @@ pub unsafe extern "C" fn dstack_response_verify_signature_chain(
 
 /// Encrypts environment variables for a deployment (PROTOCOL.md §4.1): X25519 with a
 /// fresh ephemeral key, AES-256-GCM with a fresh IV (both from the operating system's
-/// RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys` and `values` point to
-/// `count` UTF-8 slices each (NULL if `count` is 0). `public_key_hex` is the app's
-/// X25519 key as hex (optional `0x`). Writes lowercase hex of
-/// `ephemeral_pub(32) || iv(12) || ciphertext || tag(16)` to `out_hex` (`out_cap`
-/// bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in `*out_len`). A bad key
+/// RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys[vars_count]` and
+/// `values[vars_count]` are UTF-8 slices (NULL if `vars_count` is 0). `public_key_hex` is
+/// the app's X25519 key as hex (optional `0x`). Writes lowercase hex of
+/// `ephemeral_pub(32) || iv(12) || ciphertext || tag(16)` to `out_hex` (`out_hex_cap`
+/// bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in `*out_hex_len`). A bad key
 /// is `DSTACK_STATUS_INVALID_HEX` or `_INVALID_ARGUMENT`; RNG failure `DSTACK_STATUS_RNG`.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_encrypt_env_vars(
     keys: *const dstack_slice,
     values: *const dstack_slice,
-    count: usize,
+    vars_count: usize,
     public_key_hex: *const u8,
     public_key_hex_len: usize,
     out_hex: *mut u8,
-    out_cap: usize,
-    out_len: *mut usize,
+    out_hex_cap: usize,
+    out_hex_len: *mut usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (ks, vs, pk, out) = unsafe {
             (
-                slice::texts(keys, count, "keys")?,
-                slice::texts(values, count, "values")?,
+                slice::texts(keys, vars_count, "keys")?,
+                slice::texts(values, vars_count, "values")?,
                 slice::text(public_key_hex, public_key_hex_len, "public_key_hex")?,
-                OutBuf::new(out_hex, out_cap, out_len)?,
+                OutBuf::new(out_hex, out_hex_cap, out_hex_len, "out_hex")?,
             )
         };
         envcrypt::parse_x25519_public_key(pk)
@@ -317,11 +317,11 @@ unsafe fn verify_env_key(
 /// `keccak256("dstack-env-encrypt-pubkey:" app_id timestamp_be public_key)`.
 /// `app_id_hex`: UTF-8 hex, optional `0x`/`0X`. `now`: the caller's clock
 /// (`dstack_unix_time()`); `max_age_seconds` 0 = 300; accepted iff
-/// `-60 <= now - timestamp <= max_age` (else `DSTACK_STATUS_EXPIRED`). `trusted_keys`:
-/// `trusted_keys_count` x 33-byte compressed keys; NULL/0 = no trust check (then the caller
-/// MUST compare the signer with a key it trusts); else a signer not among them is
-/// `DSTACK_STATUS_VERIFICATION_FAILED`. Writes the signer (33 bytes) to `out_signer[33]`,
-/// which must not be NULL.
+/// `-60 <= now - timestamp <= max_age` (else `DSTACK_STATUS_EXPIRED`).
+/// `trusted_keys[trusted_keys_count][33]`: compressed keys; NULL/0 = no trust check (then
+/// the caller MUST compare the signer with a key it trusts); else a signer not among them
+/// is `DSTACK_STATUS_VERIFICATION_FAILED`. Writes the signer (33 bytes) to
+/// `out_signer[33]`, which must not be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key(
     public_key: *const u8,
@@ -361,7 +361,9 @@ pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key(
 
 /// The legacy (untimestamped) form of `dstack_verify_env_encrypt_public_key`: message
 /// `"dstack-env-encrypt-pubkey:" app_id public_key`. Same arguments without the time
-/// window. Prefer the timestamped form: a legacy signature never expires.
+/// window: `trusted_keys[trusted_keys_count][33]` as there (NULL/0 = no trust check).
+/// Writes the signer to `out_signer[33]`, which must not be NULL. Prefer the timestamped
+/// form: a legacy signature never expires.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key_legacy(
     public_key: *const u8,
@@ -400,15 +402,16 @@ pub unsafe extern "C" fn dstack_verify_env_encrypt_public_key_legacy(
 /// zero-padded), as the official Python SDK's `as_uint8array`. Note that the first 32
 /// bytes of a P-256 PKCS#8 DER are a constant header: derive secrets with
 /// `dstack_tls_key_secure_seed` instead. A SEC1 `EC PRIVATE KEY` PEM is
-/// `DSTACK_STATUS_INVALID_ARGUMENT`. Output: `out` (`out_cap` bytes) and `*out_len`.
+/// `DSTACK_STATUS_INVALID_ARGUMENT`. Output: `out_der` (`out_der_cap` bytes) and
+/// `*out_der_len`.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tls_key_as_uint8array(
     pem: *const u8,
     pem_len: usize,
     max_length: i64,
-    out: *mut u8,
-    out_cap: usize,
-    out_len: *mut usize,
+    out_der: *mut u8,
+    out_der_cap: usize,
+    out_der_len: *mut usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
@@ -416,7 +419,7 @@ pub unsafe extern "C" fn dstack_tls_key_as_uint8array(
         let (pem, buf) = unsafe {
             (
                 slice::text(pem, pem_len, "pem")?,
-                OutBuf::new(out, out_cap, out_len)?,
+                OutBuf::new(out_der, out_der_cap, out_der_len, "out_der")?,
             )
         };
         let max = if max_length < 0 {
@@ -493,14 +496,15 @@ pub unsafe extern "C" fn dstack_ethereum_address(
 }
 
 /// The secp256k1 public key of `secret_key[32]`: 33 bytes compressed or 65 bytes
-/// uncompressed (`04 || x || y`), into `out` (`out_cap` bytes) and `*out_len`.
+/// uncompressed (`04 || x || y`), into `out_public_key` (`out_public_key_cap` bytes) and
+/// `*out_public_key_len`.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_secp256k1_public_key(
     secret_key: *const u8,
     compressed: bool,
-    out: *mut u8,
-    out_cap: usize,
-    out_len: *mut usize,
+    out_public_key: *mut u8,
+    out_public_key_cap: usize,
+    out_public_key_len: *mut usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
@@ -508,7 +512,12 @@ pub unsafe extern "C" fn dstack_secp256k1_public_key(
         let (sk, buf) = unsafe {
             (
                 slice::array::<32>(secret_key, "secret_key")?,
-                OutBuf::new(out, out_cap, out_len)?,
+                OutBuf::new(
+                    out_public_key,
+                    out_public_key_cap,
+                    out_public_key_len,
+                    "out_public_key",
+                )?,
             )
         };
         if compressed {
@@ -551,15 +560,15 @@ pub unsafe extern "C" fn dstack_secp256k1_sign_prehash(
 
 /// The Solana keypair of an ed25519 `seed[32]` (GetKey's `KEY`, or a TLS seed): writes the
 /// 64-byte secret (`seed || public key`) to `out_secret_key[64]` and the base58 public key
-/// (at most 44 characters, not NUL-terminated) to `out_public_key_b58` (`out_cap` bytes)
-/// and `*out_len`.
+/// (at most 44 characters, not NUL-terminated) to `out_public_key_b58`
+/// (`out_public_key_b58_cap` bytes) and `*out_public_key_b58_len`.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_solana_keypair(
     seed: *const u8,
     out_secret_key: *mut u8,
     out_public_key_b58: *mut u8,
-    out_cap: usize,
-    out_len: *mut usize,
+    out_public_key_b58_cap: usize,
+    out_public_key_b58_len: *mut usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
@@ -568,7 +577,12 @@ pub unsafe extern "C" fn dstack_solana_keypair(
             (
                 slice::array::<32>(seed, "seed")?,
                 slice::out_array::<64>(out_secret_key, "out_secret_key")?,
-                OutBuf::new(out_public_key_b58, out_cap, out_len)?,
+                OutBuf::new(
+                    out_public_key_b58,
+                    out_public_key_b58_cap,
+                    out_public_key_b58_len,
+                    "out_public_key_b58",
+                )?,
             )
         };
         let kp = keys::solana_keypair(seed).map_err(|e| Failure::core("ed25519 seed", e))?;
@@ -718,7 +732,7 @@ pub unsafe extern "C" fn dstack_verify_signature(
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tappd_report_data(
     report_data: *const u8,
-    len: usize,
+    report_data_len: usize,
     hash_algorithm: *const u8,
     hash_algorithm_len: usize,
     prefix: *const u8,
@@ -730,7 +744,7 @@ pub unsafe extern "C" fn dstack_tappd_report_data(
         // SAFETY: caller contract.
         let (rd, alg, prefix, out) = unsafe {
             (
-                slice::bytes(report_data, len, "report_data")?,
+                slice::bytes(report_data, report_data_len, "report_data")?,
                 slice::text(hash_algorithm, hash_algorithm_len, "hash_algorithm")?,
                 slice::text(prefix, prefix_len, "prefix")?,
                 slice::out_array::<64>(out_report_data, "out_report_data")?,

@@ -7,85 +7,186 @@ use crate::status::*;
 use zeroize::Zeroize;
 
 /// Selects a field of a `dstack_response`. A plain `uint32_t` with explicit values that
-/// are never renumbered; see the `DSTACK_FIELD_*` constants.
+/// are never renumbered; the values are the enumerators of `dstack_field_e`.
 pub type dstack_field = u32;
 
-/// Derived key: 32 raw bytes (GetKey, DeriveK256Key) or PEM text (GetTlsKey, DeriveKey). Secret.
-pub const DSTACK_FIELD_KEY: dstack_field = 1;
-/// List of 65-byte signatures `r||s||v` (GetKey, Sign, DeriveK256Key).
-pub const DSTACK_FIELD_SIGNATURE_CHAIN: dstack_field = 2;
-/// List of PEM certificates, leaf first (GetTlsKey, DeriveKey).
-pub const DSTACK_FIELD_CERTIFICATE_CHAIN: dstack_field = 3;
-/// TDX quote bytes (GetQuote, TdxQuote, RawQuote, quote parse).
-pub const DSTACK_FIELD_QUOTE: dstack_field = 4;
-/// Event log as JSON array text (GetQuote, TdxQuote, RawQuote).
-pub const DSTACK_FIELD_EVENT_LOG: dstack_field = 5;
-/// 64 bytes of report data (GetQuote on agents that send it; quote parse).
-pub const DSTACK_FIELD_REPORT_DATA: dstack_field = 6;
-/// VM configuration JSON text (GetQuote, Info).
-pub const DSTACK_FIELD_VM_CONFIG: dstack_field = 7;
-/// Attestation: bytes (GetQuote, Attest) or text (GpuInfo).
-pub const DSTACK_FIELD_ATTESTATION: dstack_field = 8;
-/// App id bytes (Info).
-pub const DSTACK_FIELD_APP_ID: dstack_field = 9;
-/// Instance id bytes (Info).
-pub const DSTACK_FIELD_INSTANCE_ID: dstack_field = 10;
-/// App certificate PEM text (Info).
-pub const DSTACK_FIELD_APP_CERT: dstack_field = 11;
-/// TCB info JSON text (Info).
-pub const DSTACK_FIELD_TCB_INFO: dstack_field = 12;
-/// App name text (Info).
-pub const DSTACK_FIELD_APP_NAME: dstack_field = 13;
-/// Device id bytes (Info).
-pub const DSTACK_FIELD_DEVICE_ID: dstack_field = 14;
-/// Aggregated measurement bytes (Info).
-pub const DSTACK_FIELD_MR_AGGREGATED: dstack_field = 15;
-/// OS image hash bytes (Info).
-pub const DSTACK_FIELD_OS_IMAGE_HASH: dstack_field = 16;
-/// Key provider info JSON text (Info).
-pub const DSTACK_FIELD_KEY_PROVIDER_INFO: dstack_field = 17;
-/// Compose hash bytes (Info).
-pub const DSTACK_FIELD_COMPOSE_HASH: dstack_field = 18;
-/// Cloud vendor text (Info).
-pub const DSTACK_FIELD_CLOUD_VENDOR: dstack_field = 19;
-/// Cloud product text (Info).
-pub const DSTACK_FIELD_CLOUD_PRODUCT: dstack_field = 20;
-/// MRTD, 48 bytes (Info from tcb_info; quote parse).
-pub const DSTACK_FIELD_MRTD: dstack_field = 21;
-/// RTMR0, 48 bytes (Info from tcb_info; quote parse).
-pub const DSTACK_FIELD_RTMR0: dstack_field = 22;
-/// RTMR1, 48 bytes.
-pub const DSTACK_FIELD_RTMR1: dstack_field = 23;
-/// RTMR2, 48 bytes.
-pub const DSTACK_FIELD_RTMR2: dstack_field = 24;
-/// RTMR3, 48 bytes.
-pub const DSTACK_FIELD_RTMR3: dstack_field = 25;
-/// app-compose.json text (Info from tcb_info).
-pub const DSTACK_FIELD_APP_COMPOSE: dstack_field = 26;
-/// Full event log JSON array text (Info from tcb_info).
-pub const DSTACK_FIELD_TCB_EVENT_LOG: dstack_field = 27;
-/// Signature bytes (Sign).
-pub const DSTACK_FIELD_SIGNATURE: dstack_field = 28;
-/// Public key bytes (Sign).
-pub const DSTACK_FIELD_PUBLIC_KEY: dstack_field = 29;
-/// u64 0/1 (Verify).
-pub const DSTACK_FIELD_VALID: dstack_field = 30;
-/// Agent version text (Version).
-pub const DSTACK_FIELD_VERSION: dstack_field = 31;
-/// Agent source revision text (Version).
-pub const DSTACK_FIELD_REV: dstack_field = 32;
-/// Effective hash algorithm text (TdxQuote, RawQuote).
-pub const DSTACK_FIELD_HASH_ALGORITHM: dstack_field = 33;
-/// Effective prefix text (TdxQuote, RawQuote).
-pub const DSTACK_FIELD_PREFIX: dstack_field = 34;
-/// Quote format version, u64 (quote parse).
-pub const DSTACK_FIELD_QUOTE_VERSION: dstack_field = 35;
-/// TEE type, u64 (quote parse; 0x81 = TDX).
-pub const DSTACK_FIELD_TEE_TYPE: dstack_field = 36;
-/// The request's purpose text, kept for chain verification (GetKey, Sign).
-pub const DSTACK_FIELD_PURPOSE: dstack_field = 37;
-/// The effective algorithm text (GetKey, Sign).
-pub const DSTACK_FIELD_ALGORITHM: dstack_field = 38;
+/// The values of `dstack_field` (C enumerators; no function uses this enum type, see
+/// `dstack_status_e`). Each value's `Kind` says how to read it: `bytes`, `text` (UTF-8) or
+/// `bytes or text` (depends on the RPC) with `dstack_response_get`; `list of bytes` or
+/// `list of text` with `dstack_response_count` and `dstack_response_item`; `u64` with
+/// `dstack_response_u64`. Which RPC returns which fields is in each RPC's documentation.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum dstack_field_e {
+    /// Derived key: 32 raw bytes (GetKey, DeriveK256Key) or PEM text (GetTlsKey, DeriveKey). Secret.
+    /// Kind: bytes or text.
+    DSTACK_FIELD_KEY = 1,
+    /// List of 65-byte signatures `r||s||v` (GetKey, Sign, DeriveK256Key).
+    /// Kind: list of bytes.
+    DSTACK_FIELD_SIGNATURE_CHAIN = 2,
+    /// List of PEM certificates, leaf first (GetTlsKey, DeriveKey).
+    /// Kind: list of text.
+    DSTACK_FIELD_CERTIFICATE_CHAIN = 3,
+    /// TDX quote bytes (GetQuote, TdxQuote, RawQuote, quote parse).
+    /// Kind: bytes.
+    DSTACK_FIELD_QUOTE = 4,
+    /// Event log as JSON array text (GetQuote, TdxQuote, RawQuote).
+    /// Kind: text.
+    DSTACK_FIELD_EVENT_LOG = 5,
+    /// 64 bytes of report data (GetQuote on agents that send it; quote parse).
+    /// Kind: bytes.
+    DSTACK_FIELD_REPORT_DATA = 6,
+    /// VM configuration JSON text (GetQuote, Info).
+    /// Kind: text.
+    DSTACK_FIELD_VM_CONFIG = 7,
+    /// Attestation: bytes (GetQuote, Attest) or text (GpuInfo).
+    /// Kind: bytes or text.
+    DSTACK_FIELD_ATTESTATION = 8,
+    /// App id bytes (Info).
+    /// Kind: bytes.
+    DSTACK_FIELD_APP_ID = 9,
+    /// Instance id bytes (Info).
+    /// Kind: bytes.
+    DSTACK_FIELD_INSTANCE_ID = 10,
+    /// App certificate PEM text (Info).
+    /// Kind: text.
+    DSTACK_FIELD_APP_CERT = 11,
+    /// TCB info JSON text (Info).
+    /// Kind: text.
+    DSTACK_FIELD_TCB_INFO = 12,
+    /// App name text (Info).
+    /// Kind: text.
+    DSTACK_FIELD_APP_NAME = 13,
+    /// Device id bytes (Info).
+    /// Kind: bytes.
+    DSTACK_FIELD_DEVICE_ID = 14,
+    /// Aggregated measurement bytes (Info).
+    /// Kind: bytes.
+    DSTACK_FIELD_MR_AGGREGATED = 15,
+    /// OS image hash bytes (Info).
+    /// Kind: bytes.
+    DSTACK_FIELD_OS_IMAGE_HASH = 16,
+    /// Key provider info JSON text (Info).
+    /// Kind: text.
+    DSTACK_FIELD_KEY_PROVIDER_INFO = 17,
+    /// Compose hash bytes (Info).
+    /// Kind: bytes.
+    DSTACK_FIELD_COMPOSE_HASH = 18,
+    /// Cloud vendor text (Info).
+    /// Kind: text.
+    DSTACK_FIELD_CLOUD_VENDOR = 19,
+    /// Cloud product text (Info).
+    /// Kind: text.
+    DSTACK_FIELD_CLOUD_PRODUCT = 20,
+    /// MRTD, 48 bytes (Info from tcb_info; quote parse).
+    /// Kind: bytes.
+    DSTACK_FIELD_MRTD = 21,
+    /// RTMR0, 48 bytes (Info from tcb_info; quote parse).
+    /// Kind: bytes.
+    DSTACK_FIELD_RTMR0 = 22,
+    /// RTMR1, 48 bytes.
+    /// Kind: bytes.
+    DSTACK_FIELD_RTMR1 = 23,
+    /// RTMR2, 48 bytes.
+    /// Kind: bytes.
+    DSTACK_FIELD_RTMR2 = 24,
+    /// RTMR3, 48 bytes.
+    /// Kind: bytes.
+    DSTACK_FIELD_RTMR3 = 25,
+    /// app-compose.json text (Info from tcb_info).
+    /// Kind: text.
+    DSTACK_FIELD_APP_COMPOSE = 26,
+    /// Full event log JSON array text (Info from tcb_info).
+    /// Kind: text.
+    DSTACK_FIELD_TCB_EVENT_LOG = 27,
+    /// Signature bytes (Sign).
+    /// Kind: bytes.
+    DSTACK_FIELD_SIGNATURE = 28,
+    /// Public key bytes (Sign).
+    /// Kind: bytes.
+    DSTACK_FIELD_PUBLIC_KEY = 29,
+    /// u64 0/1. No call sets it today (`dstack_client_verify` writes `*out_valid`); the value
+    /// stays reserved so it is never reused.
+    /// Kind: u64.
+    DSTACK_FIELD_VALID = 30,
+    /// Agent version text (Version).
+    /// Kind: text.
+    DSTACK_FIELD_VERSION = 31,
+    /// Agent source revision text (Version).
+    /// Kind: text.
+    DSTACK_FIELD_REV = 32,
+    /// Effective hash algorithm text (TdxQuote, RawQuote).
+    /// Kind: text.
+    DSTACK_FIELD_HASH_ALGORITHM = 33,
+    /// Effective prefix text (TdxQuote, RawQuote).
+    /// Kind: text.
+    DSTACK_FIELD_PREFIX = 34,
+    /// Quote format version, u64 (quote parse).
+    /// Kind: u64.
+    DSTACK_FIELD_QUOTE_VERSION = 35,
+    /// TEE type, u64 (quote parse; 0x81 = TDX).
+    /// Kind: u64.
+    DSTACK_FIELD_TEE_TYPE = 36,
+    /// The request's purpose text, kept for chain verification (GetKey, Sign).
+    /// Kind: text.
+    DSTACK_FIELD_PURPOSE = 37,
+    /// The effective algorithm text (GetKey, Sign).
+    /// Kind: text.
+    DSTACK_FIELD_ALGORITHM = 38,
+}
+
+/// One plain `dstack_field` constant per enumerator, defined from it (see
+/// `status_constants!`); cbindgen does not expand macros, so the header has the
+/// enumerators only.
+macro_rules! field_constants {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("`", stringify!($name), "` as a `dstack_field` (see [`dstack_field_e`]).")]
+            pub const $name: dstack_field = dstack_field_e::$name as dstack_field;
+        )*
+    };
+}
+
+field_constants!(
+    DSTACK_FIELD_KEY,
+    DSTACK_FIELD_SIGNATURE_CHAIN,
+    DSTACK_FIELD_CERTIFICATE_CHAIN,
+    DSTACK_FIELD_QUOTE,
+    DSTACK_FIELD_EVENT_LOG,
+    DSTACK_FIELD_REPORT_DATA,
+    DSTACK_FIELD_VM_CONFIG,
+    DSTACK_FIELD_ATTESTATION,
+    DSTACK_FIELD_APP_ID,
+    DSTACK_FIELD_INSTANCE_ID,
+    DSTACK_FIELD_APP_CERT,
+    DSTACK_FIELD_TCB_INFO,
+    DSTACK_FIELD_APP_NAME,
+    DSTACK_FIELD_DEVICE_ID,
+    DSTACK_FIELD_MR_AGGREGATED,
+    DSTACK_FIELD_OS_IMAGE_HASH,
+    DSTACK_FIELD_KEY_PROVIDER_INFO,
+    DSTACK_FIELD_COMPOSE_HASH,
+    DSTACK_FIELD_CLOUD_VENDOR,
+    DSTACK_FIELD_CLOUD_PRODUCT,
+    DSTACK_FIELD_MRTD,
+    DSTACK_FIELD_RTMR0,
+    DSTACK_FIELD_RTMR1,
+    DSTACK_FIELD_RTMR2,
+    DSTACK_FIELD_RTMR3,
+    DSTACK_FIELD_APP_COMPOSE,
+    DSTACK_FIELD_TCB_EVENT_LOG,
+    DSTACK_FIELD_SIGNATURE,
+    DSTACK_FIELD_PUBLIC_KEY,
+    DSTACK_FIELD_VALID,
+    DSTACK_FIELD_VERSION,
+    DSTACK_FIELD_REV,
+    DSTACK_FIELD_HASH_ALGORITHM,
+    DSTACK_FIELD_PREFIX,
+    DSTACK_FIELD_QUOTE_VERSION,
+    DSTACK_FIELD_TEE_TYPE,
+    DSTACK_FIELD_PURPOSE,
+    DSTACK_FIELD_ALGORITHM,
+);
 
 /// Owned bytes that are wiped when dropped: keys and plaintexts are secrets, and wiping
 /// every value costs nothing next to a socket round trip.

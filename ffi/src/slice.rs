@@ -153,59 +153,68 @@ pub(crate) unsafe fn out_array<'a, const N: usize>(
     Ok(unsafe { &mut *(ptr as *mut [u8; N]) })
 }
 
-/// A caller output buffer `out, out_cap, out_len`, validated before any work is done.
+/// A caller output buffer `out_x, out_x_cap, out_x_len`, validated before any work is done;
+/// `name` is `out_x`, for messages.
 pub(crate) struct OutBuf {
     ptr: *mut u8,
     cap: usize,
     len: *mut usize,
+    name: &'static str,
 }
 
 impl OutBuf {
     /// # Safety
     /// A non-NULL `ptr` must be valid for writing `cap` bytes; a non-NULL `len` for one
     /// `usize`; both for the duration of the call.
-    pub(crate) unsafe fn new(ptr: *mut u8, cap: usize, len: *mut usize) -> Result<OutBuf> {
+    pub(crate) unsafe fn new(
+        ptr: *mut u8,
+        cap: usize,
+        len: *mut usize,
+        name: &'static str,
+    ) -> Result<OutBuf> {
         if len.is_null() {
-            return Err(Failure::null("out_len"));
+            return Err(Failure::null(&format!("{name}_len")));
         }
         if ptr.is_null() && cap != 0 {
             return Err(Failure::new(
                 DSTACK_STATUS_NULL_ARGUMENT,
-                format!("out is NULL but out_cap is {cap}"),
+                format!("{name} is NULL but {name}_cap is {cap}"),
             ));
         }
-        Ok(OutBuf { ptr, cap, len })
+        Ok(OutBuf {
+            ptr,
+            cap,
+            len,
+            name,
+        })
     }
 
-    /// Reports `BUFFER_TOO_SMALL` if `needed` bytes do not fit (writing `*out_len`).
+    fn too_small(&self, needed: usize) -> Failure {
+        Failure::new(
+            DSTACK_STATUS_BUFFER_TOO_SMALL,
+            format!(
+                "output buffer too small: {needed} bytes needed, {}_cap is {}",
+                self.name, self.cap
+            ),
+        )
+    }
+
+    /// Reports `BUFFER_TOO_SMALL` if `needed` bytes do not fit (writing `*out_x_len`).
     pub(crate) fn check(&self, needed: usize) -> Result<()> {
         if needed > self.cap {
             // SAFETY: `len` was checked non-NULL and valid in `new`.
             unsafe { *self.len = needed };
-            return Err(Failure::new(
-                DSTACK_STATUS_BUFFER_TOO_SMALL,
-                format!(
-                    "output buffer too small: {needed} bytes needed, out_cap is {}",
-                    self.cap
-                ),
-            ));
+            return Err(self.too_small(needed));
         }
         Ok(())
     }
 
-    /// Copies `data` out, or reports `BUFFER_TOO_SMALL` with the needed length in `*out_len`.
+    /// Copies `data` out, or reports `BUFFER_TOO_SMALL` with the needed length in `*out_x_len`.
     pub(crate) fn write(&self, data: &[u8]) -> Result<()> {
         // SAFETY: `len` was checked non-NULL and valid in `new`.
         unsafe { *self.len = data.len() };
         if data.len() > self.cap {
-            return Err(Failure::new(
-                DSTACK_STATUS_BUFFER_TOO_SMALL,
-                format!(
-                    "output buffer too small: {} bytes needed, out_cap is {}",
-                    data.len(),
-                    self.cap
-                ),
-            ));
+            return Err(self.too_small(data.len()));
         }
         if !data.is_empty() {
             // SAFETY: `ptr` is valid for `cap >= data.len()` bytes (checked in `new`; a NULL

@@ -47,16 +47,16 @@ pub unsafe extern "C" fn dstack_tappd_client_new(
     unsafe { handle::new(endpoint, endpoint_len, out_client, out_error) }
 }
 
-/// Sets the default timeout for calls that pass `timeout_ms` 0 (0 here restores 3000 ms).
-/// `client` must not be NULL.
+/// Sets `default_timeout_ms`, the timeout of calls that pass `timeout_ms` 0 (0 here
+/// restores 3000 ms). `client` must not be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
     client: *mut dstack_tappd_client,
-    timeout_ms: u32,
+    default_timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
-    unsafe { handle::set_timeout_ms(client, timeout_ms, out_error) }
+    unsafe { handle::set_timeout_ms(client, default_timeout_ms, out_error) }
 }
 
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
@@ -218,8 +218,8 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
 }
 
 /// `RawQuote`: a quote over exactly 64 bytes of report data (other lengths are
-/// `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for TdxQuote.
-/// `client` and `out_response` must not be NULL.
+/// `DSTACK_STATUS_INVALID_ARGUMENT` before sending). Response fields as for
+/// `dstack_tappd_client_tdx_quote`. `client` and `out_response` must not be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
     client: *const dstack_tappd_client,
@@ -243,7 +243,8 @@ pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
     })
 }
 
-/// Tappd `Info`: as `dstack_client_info`. `client` and `out_response` must not be NULL.
+/// Tappd `Info`: as `dstack_client_info`. Response fields as for `dstack_client_info`.
+/// `client` and `out_response` must not be NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tappd_client_info(
     client: *const dstack_tappd_client,

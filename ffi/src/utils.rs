@@ -224,7 +224,7 @@ pub unsafe extern "C" fn dstack_event_log_free(log: *mut dstack_event_log) {
 /// Export contract of `dstack_replay_rtmrs`.
 unsafe fn replay(
     event_log_json: *const u8,
-    len: usize,
+    event_log_json_len: usize,
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
     replay: fn(&[u8]) -> dstack_core::Result<[[u8; 48]; 4]>,
@@ -233,7 +233,7 @@ unsafe fn replay(
         // SAFETY: caller contract.
         let (j, out) = unsafe {
             (
-                slice::bytes(event_log_json, len, "event_log_json")?,
+                slice::bytes(event_log_json, event_log_json_len, "event_log_json")?,
                 slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
             )
         };
@@ -252,7 +252,7 @@ unsafe fn replay(
 #[no_mangle]
 pub unsafe extern "C" fn dstack_replay_rtmrs(
     event_log_json: *const u8,
-    len: usize,
+    event_log_json_len: usize,
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
@@ -260,7 +260,7 @@ pub unsafe extern "C" fn dstack_replay_rtmrs(
     unsafe {
         replay(
             event_log_json,
-            len,
+            event_log_json_len,
             out_rtmrs,
             out_error,
             eventlog::replay_sound,
@@ -275,7 +275,7 @@ pub unsafe extern "C" fn dstack_replay_rtmrs(
 #[no_mangle]
 pub unsafe extern "C" fn dstack_replay_rtmrs_from_digests(
     event_log_json: *const u8,
-    len: usize,
+    event_log_json_len: usize,
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
@@ -283,7 +283,7 @@ pub unsafe extern "C" fn dstack_replay_rtmrs_from_digests(
     unsafe {
         replay(
             event_log_json,
-            len,
+            event_log_json_len,
             out_rtmrs,
             out_error,
             eventlog::replay_from_digests,
@@ -300,7 +300,7 @@ pub unsafe extern "C" fn dstack_verify_event_log(
     quote: *const u8,
     quote_len: usize,
     event_log_json: *const u8,
-    len: usize,
+    event_log_json_len: usize,
     expected_report_data: *const u8,
     expected_report_data_len: usize,
     out_error: *mut *mut dstack_error,
@@ -310,7 +310,7 @@ pub unsafe extern "C" fn dstack_verify_event_log(
         let (q, j, rd) = unsafe {
             (
                 slice::bytes(quote, quote_len, "quote")?,
-                slice::bytes(event_log_json, len, "event_log_json")?,
+                slice::bytes(event_log_json, event_log_json_len, "event_log_json")?,
                 slice::bytes(
                     expected_report_data,
                     expected_report_data_len,
@@ -377,7 +377,7 @@ fn canonical(input: &[u8], normalize: bool) -> Result<Vec<u8>> {
 #[no_mangle]
 pub unsafe extern "C" fn dstack_compose_hash(
     app_compose_json: *const u8,
-    len: usize,
+    app_compose_json_len: usize,
     normalize: bool,
     out_hash: *mut u8,
     out_error: *mut *mut dstack_error,
@@ -386,7 +386,7 @@ pub unsafe extern "C" fn dstack_compose_hash(
         // SAFETY: caller contract.
         let (j, out) = unsafe {
             (
-                slice::bytes(app_compose_json, len, "app_compose_json")?,
+                slice::bytes(app_compose_json, app_compose_json_len, "app_compose_json")?,
                 slice::out_array::<32>(out_hash, "out_hash")?,
             )
         };
@@ -396,25 +396,26 @@ pub unsafe extern "C" fn dstack_compose_hash(
     })
 }
 
-/// The canonical JSON whose SHA-256 `dstack_compose_hash` returns, into `out`
-/// (`out_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
-/// `*out_len`). `out_len` must not be NULL; `out` may be NULL only with `out_cap` 0.
+/// The canonical JSON whose SHA-256 `dstack_compose_hash` returns, into `out_json`
+/// (`out_json_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
+/// `*out_json_len`). `out_json_len` must not be NULL; `out_json` may be NULL only with
+/// `out_json_cap` 0.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_compose_canonical_json(
     app_compose_json: *const u8,
-    len: usize,
+    app_compose_json_len: usize,
     normalize: bool,
-    out: *mut u8,
-    out_cap: usize,
-    out_len: *mut usize,
+    out_json: *mut u8,
+    out_json_cap: usize,
+    out_json_len: *mut usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
         let (j, buf) = unsafe {
             (
-                slice::bytes(app_compose_json, len, "app_compose_json")?,
-                OutBuf::new(out, out_cap, out_len)?,
+                slice::bytes(app_compose_json, app_compose_json_len, "app_compose_json")?,
+                OutBuf::new(out_json, out_json_cap, out_json_len, "out_json")?,
             )
         };
         buf.write(&canonical(j, normalize)?)
@@ -426,7 +427,7 @@ pub unsafe extern "C" fn dstack_compose_canonical_json(
 #[no_mangle]
 pub unsafe extern "C" fn dstack_compose_hash_raw(
     app_compose_bytes: *const u8,
-    len: usize,
+    app_compose_bytes_len: usize,
     out_hash: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
@@ -434,7 +435,7 @@ pub unsafe extern "C" fn dstack_compose_hash_raw(
         // SAFETY: caller contract.
         let (b, out) = unsafe {
             (
-                slice::bytes(app_compose_bytes, len, "app_compose_bytes")?,
+                slice::bytes(app_compose_bytes, app_compose_bytes_len, "app_compose_bytes")?,
                 slice::out_array::<32>(out_hash, "out_hash")?,
             )
         };

@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Generates every derived description of libdstack's C ABI from include/dstack.h.
+
+    python3 scripts/abi/gen.py           # rewrite the generated files
+    python3 scripts/abi/gen.py --check   # fail if any of them differs from what it would write
+
+include/dstack.h (itself generated from ffi/src by ffi/gen-header.sh) is the one
+declaration. What C cannot express (direction, ownership, nullability, pairing, fixed
+sizes) follows from the conventions in ffi/ABI.md ("Conventions the generator checks"),
+enforced by model.py: a parameter it cannot classify stops the generator.
+
+Besides the files, the generator refuses to renumber: a constant in the committed
+include/dstack.abi.json whose value changes, or a retired value reused under another
+name, is an error (`--allow-renumber` overrides, for a deliberate ABI break).
+
+Python 3 standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import sys
+from typing import Any, Callable, Dict, List, Tuple
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+
+import cheader  # noqa: E402
+import emit_bindings  # noqa: E402
+import emit_c  # noqa: E402
+import emit_docs  # noqa: E402
+import model as abi_model  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(HERE))
+HEADER = "include/dstack.h"
+JSON = "include/dstack.abi.json"
+ABI_MD = "ffi/ABI.md"
+
+
+def read(rel: str) -> str:
+    with open(os.path.join(ROOT, rel), encoding="utf-8") as f:
+        return f.read()
+
+
+def outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
+    """(path, render) of every generated file, in the order they are written."""
+    return [
+        (JSON, lambda: json.dumps(model, indent=2, ensure_ascii=False) + "\n"),
+        ("include/dstack_decls.h", lambda: emit_c.decls_h(model)),
+        (ABI_MD, lambda: emit_docs.abi_md(read(ABI_MD), model)),
+        ("bindings/python/src/dstack_sdk/_abi.py", lambda: emit_bindings.python(model)),
+        ("bindings/node/src/abi.js", lambda: emit_bindings.node(model)),
+        ("bindings/go/abi_gen.go", lambda: emit_bindings.go(model)),
+    ]
+
+
+def renumbered(old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
+    """Constants whose value changed, and retired values reused, per enum."""
+    problems = []
+    old_enums = {e["name"]: e for e in old.get("enums", [])}
+    for e in new["enums"]:
+        before = old_enums.get(e["name"])
+        if not before:
+            continue
+        was = {v["name"]: v["value"] for v in before["values"]}
+        owner = {v["value"]: v["name"] for v in before["values"]}
+        for v in e["values"]:
+            if v["name"] in was and was[v["name"]] != v["value"]:
+                problems.append(f"{v['name']} was {was[v['name']]}, now {v['value']}")
+            elif v["name"] not in was and v["value"] in owner:
+                problems.append(
+                    f"{v['name']} = {v['value']} reuses the value of {owner[v['value']]}"
+                )
+    return problems
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--check", action="store_true", help="compare, write nothing")
+    ap.add_argument("--allow-renumber", action="store_true",
+                    help="accept changed or reused constant values (an ABI break)")
+    args = ap.parse_args()
+
+    try:
+        header = cheader.parse(read(HEADER))
+        version = next((d.value.strip('"') for d in header.defines if d.name == "DSTACK_VERSION"), None)
+        if version is None:
+            raise abi_model.AbiError("include/dstack.h has no DSTACK_VERSION")
+        model = abi_model.build(header, version)
+        files = [(path, render()) for path, render in outputs(model)]
+    except (cheader.HeaderError, abi_model.AbiError, emit_docs.DocsError) as e:
+        print(f"gen.py: {e}", file=sys.stderr)
+        return 1
+
+    json_path = os.path.join(ROOT, JSON)
+    if os.path.exists(json_path) and not args.allow_renumber:
+        with open(json_path, encoding="utf-8") as f:
+            try:
+                old = json.load(f)
+            except ValueError:
+                old = {}
+        problems = renumbered(old, model)
+        if problems:
+            for p in problems:
+                print(f"gen.py: {p}: values are never renumbered or reused", file=sys.stderr)
+            return 1
+
+    stale = []
+    for path, text in files:
+        full = os.path.join(ROOT, path)
+        current = None
+        if os.path.exists(full):
+            with open(full, encoding="utf-8") as f:
+                current = f.read()
+        if current == text:
+            continue
+        if args.check:
+            stale.append(path)
+            sys.stdout.writelines(difflib.unified_diff(
+                (current or "").splitlines(True), text.splitlines(True),
+                f"a/{path}", f"b/{path}", n=2,
+            ))
+        else:
+            os.makedirs(os.path.dirname(full), exist_ok=True)
+            with open(full, "w", encoding="utf-8") as f:
+                f.write(text)
+            print(f"wrote {path}")
+    if stale:
+        print(f"gen.py: out of date: {', '.join(stale)}; run python3 scripts/abi/gen.py "
+              "and commit", file=sys.stderr)
+        return 1
+    if args.check:
+        print(f"generated ABI files are up to date ({len(files)} files, "
+              f"{len(model['functions'])} functions, {len(model['constants'])} constants)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
