@@ -147,6 +147,10 @@ def classify(ctx: Ctx, fn: Function) -> List[Dict[str, Any]]:
     names = [p.name for p in params]
     if len(set(names)) != len(names):
         raise fail(where, "duplicate parameter names")
+    for name in names:
+        if name in BARE_NAMES:
+            raise fail(f"{where}({name})",
+                       f"bare `{name}`: name it after what it describes (`x_len`, `out_x`)")
     fallible = bool(params) and params[-1].name == "out_error"
     sizes = declared_sizes(fn)
     for name, dims in sizes.items():
@@ -194,8 +198,6 @@ def classify(ctx: Ctx, fn: Function) -> List[Dict[str, Any]]:
         t = p.type
         name = p.name
         pw = f"{where}({name})"
-        if name in BARE_NAMES:
-            raise fail(pw, f"bare `{name}`: name it after what it describes (`x_len`, `out_x`)")
         is_out = name.startswith("out_")
 
         if name == "out_error":
