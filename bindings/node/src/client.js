@@ -8,6 +8,8 @@ const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
 const { Field, bytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
 const { NativeHandle } = require('./handle')
+const args = require('./args')
+const { redactFields } = require('./redact')
 const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, verifySignature } = require('./keys')
 const verify = require('./verify')
 
@@ -21,7 +23,7 @@ const DEFAULT_TIMEOUT_MS = 30000
 
 /** `to_hex` as exported by the official SDK: strings are UTF-8 encoded, never hex-decoded. */
 function to_hex(data) {
-  return bytes(data).toString('hex')
+  return bytes(data, 'data').toString('hex')
 }
 
 /** Attach a non-enumerable method, so object keys and JSON shapes stay upstream's. */
@@ -31,11 +33,46 @@ function method(obj, name, fn) {
 }
 
 function timeoutOf(options) {
-  const t = options && options.timeoutMs !== undefined ? options.timeoutMs : DEFAULT_TIMEOUT_MS
-  if (!Number.isInteger(t) || t <= 0 || t > 0xffffffff) {
-    throw new DstackError(Status.INVALID_ARGUMENT, 'timeoutMs must be a positive integer (milliseconds)')
+  const o = args.options(options)
+  if (o.timeoutMs === undefined) return DEFAULT_TIMEOUT_MS
+  return args.u32(o.timeoutMs, 'timeoutMs', { min: 1, unit: 'milliseconds' })
+}
+
+/**
+ * The agent reads at most 10 MiB of request body (PROTOCOL.md §1.2, Rocket's default) and
+ * drops the connection on more, which would surface as a bare I/O error. `parts` are the
+ * variable-length fields of one request, `[name, bytes, 'str' | 'hex']`; the body's size is
+ * bounded from above (strings JSON-escaped, bytes as hex) and an oversized request is refused
+ * here, naming its largest argument.
+ */
+const AGENT_BODY_LIMIT = 10 * 1024 * 1024
+const BODY_FRAMING = 1024 // method-independent JSON keys and punctuation, generously
+
+function checkRequestSize(parts) {
+  let worst = BODY_FRAMING
+  for (const [, b, kind] of parts) worst += (kind === 'hex' ? 2 : 6) * b.length + 3
+  if (worst <= AGENT_BODY_LIMIT) return // short input: no escaping can reach the limit
+  let total = BODY_FRAMING
+  let largest = parts[0]
+  for (const part of parts) {
+    const [, b, kind] = part
+    total += 3
+    if (kind === 'hex') {
+      total += 2 * b.length
+    } else {
+      total += b.length
+      for (let i = 0; i < b.length; i++) {
+        const c = b[i]
+        if (c < 0x20) total += 5
+        else if (c === 0x22 || c === 0x5c) total += 1
+      }
+    }
+    if (b.length > largest[1].length) largest = part
   }
-  return t
+  if (total > AGENT_BODY_LIMIT) {
+    throw new DstackError(Status.LIMIT_EXCEEDED,
+      `${largest[0]} is ${largest[1].length} bytes: the request body would exceed the agent's limit of ${AGENT_BODY_LIMIT} bytes (10 MiB)`)
+  }
 }
 
 function checkSocketExists(endpoint) {
@@ -52,7 +89,7 @@ function makeTlsKeyResponse(key, chain) {
     asUint8Array: (maxLength) => tlsKeyAsUint8Array(key, maxLength),
     __name__: 'GetTlsKeyResponse',
   }
-  return Object.freeze(res)
+  return Object.freeze(redactFields(res, ['key']))
 }
 
 function readGetKey(r) {
@@ -78,7 +115,7 @@ function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
     const keys = verify.verifySignatureChain(publicKey, purpose, chain[0], chain[1], appId, trustedKmsKey)
     return Object.freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
   })
-  return Object.freeze(res)
+  return Object.freeze(redactFields(res, ['key']))
 }
 
 function makeSignResponse(signature, chain, publicKey, algorithm, data) {
@@ -131,8 +168,8 @@ class BaseClient {
   constructor(kind, endpoint, options) {
     const { fns } = native()
     const timeout = timeoutOf(options)
-    const ep = endpoint === undefined || endpoint === null ? Buffer.alloc(0) : bytes(endpoint, 'endpoint')
-    if (endpoint !== undefined && endpoint !== null) checkSocketExists(String(endpoint))
+    const ep = args.absent(endpoint) ? Buffer.alloc(0) : bytes(endpoint, 'endpoint')
+    if (!args.absent(endpoint)) checkSocketExists(ep.toString('utf8'))
     const out = [null]
     callSync(`dstack_${kind}_new`, ep, ep.length, out)
     this._kind = kind
@@ -140,7 +177,7 @@ class BaseClient {
     try {
       callSync(`dstack_${kind}_set_timeout_ms`, out[0], timeout)
       this.endpoint = sliceText(fns[`dstack_${kind}_endpoint`](out[0]))
-      if (endpoint === undefined || endpoint === null) checkSocketExists(this.endpoint)
+      if (args.absent(endpoint)) checkSocketExists(this.endpoint)
     } catch (e) {
       this._h.close()
       throw e
@@ -193,43 +230,31 @@ class DstackClient extends BaseClient {
   }
 
   async getKey(path = '', purpose = '', algorithm = 'secp256k1') {
-    const p = bytes(path, 'path')
-    const u = bytes(purpose, 'purpose')
-    const a = bytes(algorithm, 'algorithm')
+    const p = bytes(path ?? '', 'path')
+    const u = bytes(purpose ?? '', 'purpose')
+    const a = bytes(algorithm ?? 'secp256k1', 'algorithm')
+    checkRequestSize([['path', p, 'str'], ['purpose', u, 'str'], ['algorithm', a, 'str']])
     return this._rpc('get_key', [p, p.length, u, u.length, a, a.length], (r) => {
       const k = readGetKey(r)
-      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? String(purpose), algorithm: k.algorithm ?? String(algorithm) })
+      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: k.algorithm ?? a.toString('utf8') })
     })
   }
 
   async getTlsKey(options = {}) {
-    const {
-      subject = '',
-      altNames = [],
-      usageRaTls = false,
-      usageServerAuth = true,
-      usageClientAuth = false,
-      notBefore,
-      notAfter,
-      withAppInfo,
-    } = options
-    const s = bytes(subject, 'subject')
+    const o = args.options(options)
+    const s = bytes(o.subject ?? '', 'subject')
     const keep = []
-    const names = sliceArray(altNames || [], keep, 'alt name')
+    const names = sliceArray(args.list(o.altNames, 'altNames'), keep, 'altNames entry')
     let flags = 0
-    if (usageRaTls) flags |= TLS_USAGE_RA_TLS
-    if (usageServerAuth) flags |= TLS_USAGE_SERVER_AUTH
-    if (usageClientAuth) flags |= TLS_USAGE_CLIENT_AUTH
-    if (withAppInfo) flags |= TLS_WITH_APP_INFO
-    const u64 = (v, what) => {
-      if (v === undefined || v === null) return null
-      if (!(Number.isInteger(v) || typeof v === 'bigint') || v < 0) {
-        throw new DstackError(Status.INVALID_ARGUMENT, `${what} must be a non-negative integer (seconds since the epoch)`)
-      }
-      return BigUint64Array.of(BigInt(v))
-    }
-    const nb = u64(notBefore, 'notBefore')
-    const na = u64(notAfter, 'notAfter')
+    if (args.bool(o.usageRaTls, 'usageRaTls', false)) flags |= TLS_USAGE_RA_TLS
+    if (args.bool(o.usageServerAuth, 'usageServerAuth', true)) flags |= TLS_USAGE_SERVER_AUTH
+    if (args.bool(o.usageClientAuth, 'usageClientAuth', false)) flags |= TLS_USAGE_CLIENT_AUTH
+    if (args.bool(o.withAppInfo, 'withAppInfo', false)) flags |= TLS_WITH_APP_INFO
+    // uint64_t seconds since the epoch; NULL when absent.
+    const time = (v, what) => (args.absent(v) ? null : BigUint64Array.of(args.u64(v, what, { unit: 'seconds since the epoch' })))
+    const nb = time(o.notBefore, 'notBefore')
+    const na = time(o.notAfter, 'notAfter')
+    checkRequestSize([['subject', s, 'str'], ...keep.map((b) => ['altNames entry', b, 'str'])])
     return this._rpc('get_tls_key', [s, s.length, names.length ? names : null, names.length, flags, nb, na], (r) => {
       void keep
       return makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])
@@ -242,12 +267,12 @@ class DstackClient extends BaseClient {
    * `decodeQuote()` and `decodeEventLog()` (non-enumerable).
    */
   async getQuote(reportData) {
-    const rd = bytes(reportData, 'report data')
+    const rd = bytes(reportData, 'reportData')
     return this._rpc('get_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
   }
 
   async attest(reportData) {
-    const rd = bytes(reportData, 'report data')
+    const rd = bytes(reportData, 'reportData')
     return this._rpc('attest', [rd, rd.length], (r) =>
       Object.freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
   }
@@ -260,6 +285,7 @@ class DstackClient extends BaseClient {
   async sign(algorithm, data) {
     const a = bytes(algorithm, 'algorithm')
     const d = Buffer.from(bytes(data, 'data')) // kept for verifySignatureChain
+    checkRequestSize([['algorithm', a, 'str'], ['data', d, 'hex']])
     return this._rpc('sign', [a, a.length, d, d.length], (r) =>
       makeSignResponse(r.bytes(Field.SIGNATURE), r.list(Field.SIGNATURE_CHAIN) || [], r.bytes(Field.PUBLIC_KEY), String(algorithm), d))
   }
@@ -268,7 +294,8 @@ class DstackClient extends BaseClient {
     const a = bytes(algorithm, 'algorithm')
     const d = bytes(data, 'data')
     const s = bytes(signature, 'signature')
-    const k = bytes(publicKey, 'public key')
+    const k = bytes(publicKey, 'publicKey')
+    checkRequestSize([['algorithm', a, 'str'], ['data', d, 'hex'], ['signature', s, 'hex'], ['publicKey', k, 'hex']])
     return this._h.use(async (ptr) => {
       const out = [false]
       await callAsync('dstack_client_verify', ptr, a, a.length, d, d.length, s, s.length, k, k.length, 0, out)
@@ -277,9 +304,10 @@ class DstackClient extends BaseClient {
   }
 
   async emitEvent(event, payload) {
-    if (!event) throw new DstackError(Status.INVALID_ARGUMENT, 'Event name cannot be empty')
     const e = bytes(event, 'event')
+    if (e.length === 0) throw new DstackError(Status.INVALID_ARGUMENT, 'Event name cannot be empty')
     const p = bytes(payload, 'payload')
+    checkRequestSize([['event', e, 'str'], ['payload', p, 'hex']])
     return this._h.use(async (ptr) => {
       await callAsync('dstack_client_emit_event', ptr, e, e.length, p, p.length, 0)
     })
@@ -310,15 +338,18 @@ class TappdClient extends BaseClient {
 
   /** P-256 TLS key derived from `path` (deterministic), with a certificate chain. */
   async deriveKey(path, subject, altNames, options = {}) {
-    const p = bytes(path || '', 'path')
-    const s = bytes(subject || path || '', 'subject')
+    const p = bytes(path ?? '', 'path')
+    // An absent or empty subject is the path, as upstream.
+    const s = args.absent(subject) || subject === '' ? p : bytes(subject, 'subject')
     const keep = []
-    const names = sliceArray(altNames || [], keep, 'alt name')
+    const names = sliceArray(args.list(altNames, 'altNames'), keep, 'altNames entry')
+    const o = args.options(options)
     let flags = 0
-    if (options.usageRaTls) flags |= TLS_USAGE_RA_TLS
-    if (options.usageServerAuth) flags |= TLS_USAGE_SERVER_AUTH
-    if (options.usageClientAuth) flags |= TLS_USAGE_CLIENT_AUTH
-    if (options.randomSeed) flags |= 16
+    if (args.bool(o.usageRaTls, 'usageRaTls', false)) flags |= TLS_USAGE_RA_TLS
+    if (args.bool(o.usageServerAuth, 'usageServerAuth', false)) flags |= TLS_USAGE_SERVER_AUTH
+    if (args.bool(o.usageClientAuth, 'usageClientAuth', false)) flags |= TLS_USAGE_CLIENT_AUTH
+    if (args.bool(o.randomSeed, 'randomSeed', false)) flags |= 16
+    checkRequestSize([['path', p, 'str'], ['subject', s, 'str'], ...keep.map((b) => ['altNames entry', b, 'str'])])
     return this._rpc('derive_key', [p, p.length, s, s.length, names.length ? names : null, names.length, flags], (r) => {
       void keep
       return makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])
@@ -327,11 +358,12 @@ class TappdClient extends BaseClient {
 
   /** GetKey over tappd (`DeriveK256Key`): same shape as DstackClient.getKey. */
   async getKey(path = '', purpose = '') {
-    const p = bytes(path, 'path')
-    const u = bytes(purpose, 'purpose')
+    const p = bytes(path ?? '', 'path')
+    const u = bytes(purpose ?? '', 'purpose')
+    checkRequestSize([['path', p, 'str'], ['purpose', u, 'str']])
     return this._rpc('derive_k256_key', [p, p.length, u, u.length], (r) => {
       const k = readGetKey(r)
-      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? String(purpose), algorithm: 'secp256k1' })
+      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: 'secp256k1' })
     })
   }
 
@@ -340,9 +372,10 @@ class TappdClient extends BaseClient {
    * `app-data`), or `reportData` itself for `raw` (≤ 64 bytes, right-padded with zeros).
    */
   async tdxQuote(reportData, hashAlgorithm = '', prefix = '') {
-    const rd = hashAlgorithm === 'raw' ? rightPad64(bytes(reportData, 'report data')) : bytes(reportData, 'report data')
-    const h = bytes(hashAlgorithm || '', 'hash algorithm')
-    const px = bytes(prefix || '', 'prefix')
+    const rd = hashAlgorithm === 'raw' ? rightPad64(bytes(reportData, 'reportData')) : bytes(reportData, 'reportData')
+    const h = bytes(hashAlgorithm ?? '', 'hashAlgorithm')
+    const px = bytes(prefix ?? '', 'prefix')
+    checkRequestSize([['reportData', rd, 'hex'], ['hashAlgorithm', h, 'str'], ['prefix', px, 'str']])
     // What the agent puts in the quote, computed only if verifyEventLog() is asked to check it.
     const expected = () => {
       const out = Buffer.alloc(64)
@@ -355,7 +388,7 @@ class TappdClient extends BaseClient {
 
   /** Quote over exactly the given report data (≤ 64 bytes, right-padded with zeros). */
   async rawQuote(reportData) {
-    const rd = rightPad64(bytes(reportData, 'report data'))
+    const rd = rightPad64(bytes(reportData, 'reportData'))
     return this._rpc('raw_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
   }
 }

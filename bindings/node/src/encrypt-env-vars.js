@@ -3,6 +3,7 @@
 
 const { DstackError, Status } = require('./errors')
 const { bytes, sliceArray, callWithBuffer } = require('./ffi')
+const { describe } = require('./args')
 
 /**
  * Encrypt `envs` ([{key, value}]) to the app's X25519 env-encrypt public key (hex, optional
@@ -11,17 +12,17 @@ const { bytes, sliceArray, callWithBuffer } = require('./ffi')
  * garbage key instead).
  */
 async function encryptEnvVars(envs, publicKeyHex) {
-  if (!Array.isArray(envs)) throw new DstackError(Status.INVALID_ARGUMENT, 'envs must be an array of {key, value}')
-  if (typeof publicKeyHex !== 'string') throw new DstackError(Status.INVALID_ARGUMENT, 'publicKeyHex must be a hex string')
+  if (!Array.isArray(envs)) throw new DstackError(Status.INVALID_ARGUMENT, `envs must be an array of {key, value}, got ${describe(envs)}`)
+  if (typeof publicKeyHex !== 'string') throw new DstackError(Status.INVALID_ARGUMENT, `publicKeyHex must be a hex string, got ${describe(publicKeyHex)}`)
   const keep = []
-  for (const e of envs) {
+  envs.forEach((e, i) => {
     if (!e || typeof e.key !== 'string' || typeof e.value !== 'string') {
-      throw new DstackError(Status.INVALID_ARGUMENT, 'each env var must be {key: string, value: string}')
+      throw new DstackError(Status.INVALID_ARGUMENT, `envs[${i}] must be {key: string, value: string}`)
     }
-  }
-  const keys = sliceArray(envs.map((e) => e.key), keep, 'env key')
-  const values = sliceArray(envs.map((e) => e.value), keep, 'env value')
-  const pk = bytes(publicKeyHex)
+  })
+  const keys = sliceArray(envs.map((e) => e.key), keep, 'envs[].key')
+  const values = sliceArray(envs.map((e) => e.value), keep, 'envs[].value')
+  const pk = bytes(publicKeyHex, 'publicKeyHex')
   // Upper bound: plaintext JSON grows by escaping (≤ 6 bytes per input byte) plus framing.
   let plain = 16
   for (const b of keep) plain += b.length * 6 + 32

@@ -4,6 +4,8 @@
 
 const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
+const { Admission, concurrencyLimit, threadPoolSize } = require('./admission')
+const { describe } = require('./args')
 
 /** dstack_field values (ffi/ABI.md); never renumbered. */
 const Field = Object.freeze({
@@ -35,7 +37,7 @@ function bytes(value, what = 'argument') {
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
   if (value instanceof ArrayBuffer) return Buffer.from(value)
-  throw new DstackError(Status.INVALID_ARGUMENT, `${what} must be a string, Buffer or Uint8Array`)
+  throw new DstackError(Status.INVALID_ARGUMENT, `${what} must be a string, Buffer or Uint8Array, got ${describe(value)}`)
 }
 
 /** Hex text (optional 0x/0X) or bytes → Buffer; a clear error for bad hex. */
@@ -95,16 +97,33 @@ function callSync(name, ...args) {
   return st
 }
 
-/** The same on a koffi worker thread; resolves when the call returns. */
+let gate = null
+
+/** The process-wide admission gate of asynchronous calls (src/admission.js). */
+function admission() {
+  if (gate) return gate
+  const { koffi } = native()
+  gate = new Admission(concurrencyLimit(threadPoolSize(), koffi.config().max_async_calls))
+  return gate
+}
+
+/**
+ * The same on a koffi worker thread; resolves when the call returns. Any number of calls
+ * may be pending: at most `admission().limit` run at once, the others wait in FIFO order.
+ */
 function callAsync(name, ...args) {
-  const { fns } = native()
+  const fn = native().fns[name]
+  const g = gate || admission()
   const err = [null]
   return new Promise((resolve, reject) => {
-    fns[name].async(...args, err, (e, st) => {
-      if (e) return reject(e)
-      if (st !== Status.OK) return reject(takeError(st, err[0]))
-      resolve(st)
-    })
+    g.admit(() => {
+      fn.async(...args, err, (e, st) => {
+        g.release()
+        if (e) return reject(e)
+        if (st !== Status.OK) return reject(takeError(st, err[0]))
+        resolve(st)
+      })
+    }, reject)
   })
 }
 
@@ -229,6 +248,7 @@ module.exports = {
   sliceText,
   callSync,
   callAsync,
+  admission,
   withResponse,
   callWithBuffer,
   sliceArray,

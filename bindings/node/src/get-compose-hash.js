@@ -3,11 +3,17 @@
 
 const { DstackError, Status } = require('./errors')
 const { bytes, callSync, callWithBuffer } = require('./ffi')
+const args = require('./args')
 
 function manifestJson(appCompose) {
-  if (typeof appCompose === 'string') return Buffer.from(appCompose, 'utf8')
-  if (appCompose === null || typeof appCompose !== 'object') {
-    throw new DstackError(Status.INVALID_ARGUMENT, 'app compose must be an object or JSON text')
+  if (typeof appCompose === 'string') return bytes(appCompose, 'appCompose')
+  if (ArrayBuffer.isView(appCompose) || appCompose instanceof ArrayBuffer) {
+    // JSON.stringify would hash {"type":"Buffer","data":[…]}, not the manifest.
+    throw new DstackError(Status.INVALID_ARGUMENT,
+      `appCompose must be an object or JSON text, got ${args.describe(appCompose)}; for the bytes of app-compose.json use getComposeHashFromFileBytes`)
+  }
+  if (appCompose === null || typeof appCompose !== 'object' || Array.isArray(appCompose)) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `appCompose must be an object or JSON text, got ${args.describe(appCompose)}`)
   }
   // JSON.stringify applies the JS rules the deployment tools rely on (undefined dropped,
   // NaN/Infinity → null, ECMAScript numbers); libdstack then sorts keys and hashes.
@@ -22,14 +28,14 @@ function manifestJson(appCompose) {
 function getComposeHash(appCompose, normalize = false) {
   const json = manifestJson(appCompose)
   const out = Buffer.alloc(32)
-  callSync('dstack_compose_hash', json, json.length, !!normalize, out)
+  callSync('dstack_compose_hash', json, json.length, args.bool(normalize, 'normalize', false), out)
   return out.toString('hex')
 }
 
 /** The exact text `getComposeHash` hashes. */
 function getComposeCanonicalJson(appCompose, normalize = false) {
   const json = manifestJson(appCompose)
-  return callWithBuffer('dstack_compose_canonical_json', [json, json.length, !!normalize], [], json.length + 64).toString('utf8')
+  return callWithBuffer('dstack_compose_canonical_json', [json, json.length, args.bool(normalize, 'normalize', false)], [], json.length + 64).toString('utf8')
 }
 
 /**
@@ -37,7 +43,7 @@ function getComposeCanonicalJson(appCompose, normalize = false) {
  * as compose_hash. Use this when you have the deployed file.
  */
 function getComposeHashFromFileBytes(fileBytes) {
-  const b = bytes(fileBytes, 'app-compose bytes')
+  const b = bytes(fileBytes, 'fileBytes')
   const out = Buffer.alloc(32)
   callSync('dstack_compose_hash_raw', b, b.length, out)
   return out.toString('hex')

@@ -7,7 +7,7 @@ const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
 
 const registry = new FinalizationRegistry(({ ptr, free }) => {
-  // Reached only when the owner is unreachable, hence no call can be in flight.
+  // Reached only when the owner is unreachable, hence no call can be in flight (see owner).
   native().fns[free](ptr)
 })
 
@@ -15,6 +15,11 @@ class NativeHandle {
   constructor(ptr, free, owner) {
     this.ptr = ptr
     this.free = free
+    // A running use() keeps this handle reachable (its frame holds `this`), and through this
+    // reference the owner too, so the finalizer cannot free the native handle under a call
+    // that is still running or waiting for admission. The owner ↔ handle cycle is collected
+    // as usual once neither is reachable.
+    Object.defineProperty(this, 'owner', { value: owner })
     this.inflight = 0
     this.closed = false
     this.token = {}

@@ -148,14 +148,16 @@ export interface TlsKeyOptions {
   usageRaTls?: boolean
   usageServerAuth?: boolean
   usageClientAuth?: boolean
-  notBefore?: number
-  notAfter?: number
+  /** Seconds since the epoch (uint64): a safe-integer number or a bigint. */
+  notBefore?: number | bigint
+  /** Seconds since the epoch (uint64): a safe-integer number or a bigint. */
+  notAfter?: number | bigint
   withAppInfo?: boolean
 }
 
 export interface ClientOptions {
-  /** Per-call timeout in milliseconds (connect, each read/write, whole call). Default 30000. */
-  timeoutMs?: number
+  /** Per-call timeout in milliseconds (connect, each read/write, whole call), 1 to 4294967295. Default 30000. */
+  timeoutMs?: number | bigint
 }
 
 export declare function to_hex(data: BytesLike): string

@@ -3,6 +3,14 @@
 
 const { DstackError, Status } = require('./errors')
 const { bytes, hexOrBytes, callSync, callWithBuffer } = require('./ffi')
+const args = require('./args')
+const { redactFields } = require('./redact')
+
+/**
+ * Largest `maxLength` of tlsKeyAsUint8Array: a P-256 PKCS#8 DER is about 140 bytes, so this
+ * only stops a typo from zero-filling gigabytes.
+ */
+const MAX_TLS_KEY_LENGTH = 1024 * 1024
 
 /**
  * PKCS#8 DER of a PEM private key. `maxLength` undefined/null → the whole DER; otherwise
@@ -10,21 +18,16 @@ const { bytes, hexOrBytes, callSync, callWithBuffer } = require('./ffi')
  * PEM is an error.
  */
 function tlsKeyAsUint8Array(pem, maxLength) {
-  const p = bytes(pem, 'PEM')
-  let max = -1
-  if (maxLength !== undefined && maxLength !== null) {
-    if (!Number.isInteger(maxLength) || maxLength < 0) {
-      throw new DstackError(Status.INVALID_ARGUMENT, 'maxLength must be a non-negative integer')
-    }
-    max = maxLength
-  }
+  const p = bytes(pem, 'pem')
+  // int64_t in the C ABI, -1 for "the whole DER".
+  const max = args.absent(maxLength) ? -1 : args.integer(maxLength, 'maxLength', 0, MAX_TLS_KEY_LENGTH, 'bytes')
   const out = callWithBuffer('dstack_tls_key_as_uint8array', [p, p.length, max], [], max >= 0 ? Math.max(max, 1) : 256)
   return new Uint8Array(out)
 }
 
 /** sha256 of the PKCS#8 DER: the seed the `*Secure` helpers use for TLS keys. */
 function tlsKeySecureSeed(pem) {
-  const p = bytes(pem, 'PEM')
+  const p = bytes(pem, 'pem')
   const out = Buffer.alloc(32)
   callSync('dstack_tls_key_secure_seed', p, p.length, out)
   return new Uint8Array(out)
@@ -32,7 +35,7 @@ function tlsKeySecureSeed(pem) {
 
 /** EIP-55 checksummed address of a 32-byte secp256k1 secret key. */
 function ethereumAddress(secretKey) {
-  const sk = hexOrBytes(secretKey, 'secret key', 32)
+  const sk = hexOrBytes(secretKey, 'secretKey', 32)
   const out = Buffer.alloc(42)
   callSync('dstack_ethereum_address', sk, out)
   return out.toString('utf8')
@@ -40,8 +43,9 @@ function ethereumAddress(secretKey) {
 
 /** SEC1 public key (33-byte compressed by default) of a 32-byte secp256k1 secret key. */
 function secp256k1PublicKey(secretKey, compressed = true) {
-  const sk = hexOrBytes(secretKey, 'secret key', 32)
-  return new Uint8Array(callWithBuffer('dstack_secp256k1_public_key', [sk, !!compressed], [], 65))
+  const sk = hexOrBytes(secretKey, 'secretKey', 32)
+  const c = args.bool(compressed, 'compressed', true)
+  return new Uint8Array(callWithBuffer('dstack_secp256k1_public_key', [sk, c], [], 65))
 }
 
 /** Solana keypair from a 32-byte ed25519 seed: `{ secretKey (64 B), publicKey (32 B), publicKeyBase58 }`. */
@@ -49,11 +53,11 @@ function solanaKeypair(seed) {
   const s = hexOrBytes(seed, 'seed', 32)
   const sk = Buffer.alloc(64)
   const b58 = callWithBuffer('dstack_solana_keypair', [s, sk], [], 64)
-  return Object.freeze({
+  return Object.freeze(redactFields({
     secretKey: new Uint8Array(sk),
     publicKey: new Uint8Array(sk.subarray(32)),
     publicKeyBase58: b58.toString('utf8'),
-  })
+  }, ['secretKey']))
 }
 
 /** ed25519 public key (32 B) of a 32-byte seed. */
@@ -63,7 +67,7 @@ function ed25519PublicKey(seed) {
 
 /** Verify an ed25519 signature; returns a boolean, throws only on malformed input. */
 function ed25519Verify(publicKey, message, signature) {
-  const pk = hexOrBytes(publicKey, 'public key', 32)
+  const pk = hexOrBytes(publicKey, 'publicKey', 32)
   const m = bytes(message, 'message')
   const sig = hexOrBytes(signature, 'signature', 64)
   const out = [false]
@@ -82,7 +86,7 @@ function verifySignature(algorithm, data, signature, publicKey) {
   const a = bytes(algorithm, 'algorithm')
   const d = bytes(data, 'data')
   const sig = hexOrBytes(signature, 'signature')
-  const pk = hexOrBytes(publicKey, 'public key')
+  const pk = hexOrBytes(publicKey, 'publicKey')
   const out = [false]
   callSync('dstack_verify_signature', a, a.length, d, d.length, sig, sig.length, pk, pk.length, out)
   return !!out[0]
@@ -95,13 +99,20 @@ function verifySignature(algorithm, data, signature, publicKey) {
  * first 32 bytes (upstream's choice, a key-independent constant for P-256).
  */
 function keyMaterial(keyResponse, secure, fn) {
-  let key = keyResponse && keyResponse.key
-  if (keyResponse && keyResponse.__name__ === 'GetTlsKeyResponse') {
+  if (keyResponse === null || typeof keyResponse !== 'object') {
+    throw new DstackError(Status.INVALID_ARGUMENT, `${fn}: keyResponse must be a GetKeyResponse or GetTlsKeyResponse, got ${args.describe(keyResponse)}`)
+  }
+  let key = keyResponse.key
+  if (keyResponse.__name__ === 'GetTlsKeyResponse') {
     console.warn(`${fn}: Please don't use \`deriveKey\` method to get key, use \`getKey\` instead.`)
+    if (typeof key !== 'string') {
+      throw new DstackError(Status.INVALID_ARGUMENT, `${fn}: GetTlsKeyResponse key must be a PEM string, got ${args.describe(key)}`)
+    }
     key = secure ? tlsKeySecureSeed(key) : tlsKeyAsUint8Array(key, 32)
   }
-  if (!key || key.length !== 32) {
-    throw new DstackError(Status.INVALID_ARGUMENT, `key must be 32 bytes, got ${key ? key.length : 0}`)
+  // Bytes only: a string here would be used as its UTF-8 bytes, a different key.
+  if (!(key instanceof Uint8Array) || key.length !== 32) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `${fn}: key must be a 32-byte Uint8Array, got ${args.describe(key)}`)
   }
   return key
 }

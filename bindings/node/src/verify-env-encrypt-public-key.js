@@ -4,28 +4,26 @@
 const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
 const { bytes, hexOrBytes, callSync } = require('./ffi')
-
-const U64_MAX = (1n << 64n) - 1n
-
-function u64(v, what) {
-  let b
-  if (typeof v === 'bigint') b = v
-  else if (typeof v === 'number' && Number.isInteger(v)) b = BigInt(v)
-  else throw new DstackError(Status.INVALID_ARGUMENT, `${what} must be an integer`)
-  if (b < 0n || b > U64_MAX) throw new DstackError(Status.INVALID_ARGUMENT, `${what} must fit in an unsigned 64-bit integer`)
-  return b
-}
+const args = require('./args')
 
 function trustedKeyList(keys) {
   if (keys === undefined || keys === null) return { buf: null, count: 0 }
   const list = Array.isArray(keys) ? keys : [keys]
-  const parts = list.map((k, i) => hexOrBytes(k, `trusted key ${i}`, 33))
+  const parts = list.map((k, i) => hexOrBytes(k, `trustedKeys[${i}]`, 33))
   return { buf: parts.length ? Buffer.concat(parts) : null, count: parts.length }
 }
 
 function appIdText(appId) {
-  if (typeof appId !== 'string') throw new DstackError(Status.INVALID_ARGUMENT, 'appId must be a hex string')
-  return Buffer.from(appId, 'utf8')
+  if (typeof appId !== 'string') throw new DstackError(Status.INVALID_ARGUMENT, `appId must be a hex string, got ${args.describe(appId)}`)
+  return bytes(appId, 'appId')
+}
+
+/** `publicKey` and `signature` are bytes, as upstream; a string is refused, not read as UTF-8. */
+function rawBytes(value, what) {
+  if (!ArrayBuffer.isView(value)) {
+    throw new DstackError(Status.INVALID_ARGUMENT, `${what} must be a Buffer or Uint8Array, got ${args.describe(value)}`)
+  }
+  return bytes(value, what)
 }
 
 /**
@@ -37,14 +35,14 @@ function appIdText(appId) {
  * or a signer that is not trusted — where the official SDK returned null.
  */
 function verifyEnvEncryptPublicKey(publicKey, signature, appId, timestamp, options = {}) {
-  const pk = bytes(publicKey, 'public key')
-  const sig = bytes(signature, 'signature')
+  const pk = rawBytes(publicKey, 'publicKey')
+  const sig = rawBytes(signature, 'signature')
   const id = appIdText(appId)
-  const ts = u64(timestamp, 'timestamp')
-  const now = options.now !== undefined ? u64(options.now, 'now') : BigInt(native().fns.dstack_unix_time())
-  const maxAge = options.maxAgeSeconds !== undefined ? u64(options.maxAgeSeconds, 'maxAgeSeconds') : 300n
-  if (maxAge === 0n) throw new DstackError(Status.INVALID_ARGUMENT, 'maxAgeSeconds must be positive')
-  const trusted = trustedKeyList(options.trustedKeys)
+  const ts = args.u64(timestamp, 'timestamp', { unit: 'unix seconds' })
+  const o = args.options(options)
+  const now = args.absent(o.now) ? BigInt(native().fns.dstack_unix_time()) : args.u64(o.now, 'now', { unit: 'unix seconds' })
+  const maxAge = args.absent(o.maxAgeSeconds) ? 300n : args.u64(o.maxAgeSeconds, 'maxAgeSeconds', { min: 1n, unit: 'seconds' })
+  const trusted = trustedKeyList(o.trustedKeys)
   const out = Buffer.alloc(33)
   callSync('dstack_verify_env_encrypt_public_key', pk, pk.length, sig, sig.length, id, id.length,
     ts, now, maxAge, trusted.buf, trusted.count, out)
@@ -56,10 +54,10 @@ function verifyEnvEncryptPublicKey(publicKey, signature, appId, timestamp, optio
  * verifyEnvEncryptPublicKey. Same result and errors; option `trustedKeys` as above.
  */
 function verifyEnvEncryptPublicKeyLegacy(publicKey, signature, appId, options = {}) {
-  const pk = bytes(publicKey, 'public key')
-  const sig = bytes(signature, 'signature')
+  const pk = rawBytes(publicKey, 'publicKey')
+  const sig = rawBytes(signature, 'signature')
   const id = appIdText(appId)
-  const trusted = trustedKeyList(options.trustedKeys)
+  const trusted = trustedKeyList(args.options(options).trustedKeys)
   const out = Buffer.alloc(33)
   callSync('dstack_verify_env_encrypt_public_key_legacy', pk, pk.length, sig, sig.length, id, id.length,
     trusted.buf, trusted.count, out)

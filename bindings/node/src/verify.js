@@ -5,11 +5,13 @@
 const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
 const { Field, bytes, hexOrBytes, callSync, withResponse, copySlice, sliceText } = require('./ffi')
+const { describe } = require('./args')
 
 function eventLogText(eventLog) {
-  if (typeof eventLog === 'string') return Buffer.from(eventLog, 'utf8')
   if (Array.isArray(eventLog)) return Buffer.from(JSON.stringify(eventLog), 'utf8')
-  return bytes(eventLog, 'event log')
+  if (typeof eventLog === 'string' || ArrayBuffer.isView(eventLog) || eventLog instanceof ArrayBuffer) return bytes(eventLog, 'eventLog')
+  throw new DstackError(Status.INVALID_ARGUMENT,
+    `eventLog must be JSON text, an array of events, a Buffer or a Uint8Array, got ${describe(eventLog)}`)
 }
 
 function splitRtmrs(buf) {
@@ -52,8 +54,8 @@ function verifyEventLog(quote, eventLog, expectedReportData) {
   let rd = null
   let rdLen = 0
   if (expectedReportData !== undefined && expectedReportData !== null) {
-    const raw = typeof expectedReportData === 'string' ? hexOrBytes(expectedReportData, 'report data') : bytes(expectedReportData)
-    if (raw.length > 64) throw new DstackError(Status.INVALID_ARGUMENT, 'report data is longer than 64 bytes')
+    const raw = hexOrBytes(expectedReportData, 'expectedReportData')
+    if (raw.length > 64) throw new DstackError(Status.INVALID_ARGUMENT, `expectedReportData is ${raw.length} bytes; at most 64 are allowed`)
     rd = Buffer.alloc(64)
     Buffer.from(raw).copy(rd)
     rdLen = 64
@@ -117,15 +119,15 @@ function parseEventLog(eventLog) {
  * hex or bytes). Returns `{ appPublicKey, kmsPublicKey }` (hex), throws on any mismatch.
  */
 function verifySignatureChain(publicKey, purpose, appSignature, kmsSignature, appId, trustedKmsKey) {
-  const pub = hexOrBytes(publicKey, 'public key')
+  const pub = hexOrBytes(publicKey, 'publicKey')
   const p = bytes(purpose, 'purpose')
-  const a = hexOrBytes(appSignature, 'app signature')
-  const k = hexOrBytes(kmsSignature, 'KMS signature')
-  const id = hexOrBytes(appId, 'app id', 20)
+  const a = hexOrBytes(appSignature, 'appSignature')
+  const k = hexOrBytes(kmsSignature, 'kmsSignature')
+  const id = hexOrBytes(appId, 'appId', 20)
   if (trustedKmsKey === undefined || trustedKmsKey === null) {
     throw new DstackError(Status.INVALID_ARGUMENT, 'a trusted KMS public key is required to verify a signature chain')
   }
-  const trusted = hexOrBytes(trustedKmsKey, 'trusted KMS key')
+  const trusted = hexOrBytes(trustedKmsKey, 'trustedKmsKey')
   const appKey = Buffer.alloc(33)
   const kmsKey = Buffer.alloc(33)
   callSync('dstack_verify_signature_chain', pub, pub.length, p, p.length, a, a.length, k, k.length,
