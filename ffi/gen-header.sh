@@ -23,10 +23,13 @@ trap 'rm -f "$config" "$out"' EXIT
 cat > "$config" <<TOML
 after_includes = """
 
-/* Version of the libdstack this header belongs to; dstack_version() gives the library's. */
+/** Major version of the libdstack this header belongs to (dstack_version() gives the library's). */
 #define DSTACK_VERSION_MAJOR $major
+/** Minor version of the libdstack this header belongs to. */
 #define DSTACK_VERSION_MINOR $minor
+/** Patch version of the libdstack this header belongs to. */
 #define DSTACK_VERSION_PATCH $patch
+/** Version of the libdstack this header belongs to, as text; equals dstack_version() of it. */
 #define DSTACK_VERSION "$version"
 """
 TOML

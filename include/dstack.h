@@ -10,11 +10,15 @@
  *     last parameter `dstack_error **out_error`, which may be NULL. If not NULL it is set
  *     to NULL on success and to a new error (free with dstack_error_free) on failure.
  *   - Results come only through trailing out_* parameters, written only on success.
- *     Exception: on DSTACK_STATUS_BUFFER_TOO_SMALL, *out_len receives the needed size.
- *   - Byte and text inputs are (const uint8_t *ptr, size_t len) pairs; text is UTF-8 and
+ *     Output buffers are (uint8_t *out_x, size_t out_x_cap, size_t *out_x_len); on
+ *     DSTACK_STATUS_BUFFER_TOO_SMALL, *out_x_len receives the needed size.
+ *   - Byte and text inputs are (const uint8_t *x, size_t x_len) pairs; text is UTF-8 and
  *     never NUL-terminated. NULL with length 0 is the empty value; NULL with a non-zero
  *     length gives DSTACK_STATUS_NULL_ARGUMENT. Required pointers that are NULL give
- *     DSTACK_STATUS_NULL_ARGUMENT. Fixed-size arrays are documented with their size.
+ *     DSTACK_STATUS_NULL_ARGUMENT. Fixed-size arrays are documented as `x[N]`.
+ *   - Parameter names follow checked conventions (ffi/ABI.md) from which
+ *     scripts/abi/gen.py derives include/dstack.abi.json (directions, ownership, sizes)
+ *     and include/dstack_decls.h (these declarations without a preprocessor).
  *   - dstack_slice values returned by accessors are borrowed from the handle they come
  *     from and stay valid until that handle is freed. Never free them.
  *   - Every handle has exactly one *_free function, which accepts NULL. Freeing wipes
@@ -45,10 +49,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Version of the libdstack this header belongs to; dstack_version() gives the library's. */
+/** Major version of the libdstack this header belongs to (dstack_version() gives the library's). */
 #define DSTACK_VERSION_MAJOR 0
+/** Minor version of the libdstack this header belongs to. */
 #define DSTACK_VERSION_MINOR 1
+/** Patch version of the libdstack this header belongs to. */
 #define DSTACK_VERSION_PATCH 0
+/** Version of the libdstack this header belongs to, as text; equals dstack_version() of it. */
 #define DSTACK_VERSION "0.1.0"
 
 

@@ -286,7 +286,8 @@ def classify(ctx: Ctx, fn: Function) -> List[Dict[str, Any]]:
                 entry(p, "out_buffer", "out", "if_empty", ownership="caller",
                       capacity_param=f"{name}_cap", length_param=f"{name}_len")
                 entry(params[i + 1], "capacity", "in", None, capacity_of=name)
-                entry(params[i + 2], "out_length", "out", "no", length_of=name)
+                entry(params[i + 2], "out_length", "out", "no", length_of=name,
+                      also_written_on="DSTACK_STATUS_BUFFER_TOO_SMALL")
                 i += 3
                 continue
             nx = nxt()
@@ -621,6 +622,8 @@ def build(header: Header, version: str) -> Dict[str, Any]:
     for d in h.defines:
         if not d.name.startswith("DSTACK_"):
             raise fail(d.name, "constants start with `DSTACK_`")
+        if not d.doc:
+            raise fail(d.name, "every constant has a doc comment")
         v = d.value
         if re.fullmatch(r"-?\d+", v):
             constants.append({"name": d.name, "type": "int", "value": int(v), "doc": flat(d.doc),
@@ -630,8 +633,6 @@ def build(header: Header, version: str) -> Dict[str, Any]:
                               "doc": flat(d.doc), "macro": True})
         elif v in all_values:
             value, ty = all_values[v]
-            if not d.doc:
-                raise fail(d.name, "every constant has a doc comment")
             constants.append({"name": d.name, "type": ty, "value": value, "alias_of": v,
                               "doc": flat(d.doc), "macro": True})
         else:

@@ -19,6 +19,7 @@ BASE = """
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+/** Version. */
 #define DSTACK_VERSION "9.9.9"
 /** Fields. */
 enum dstack_field_e
