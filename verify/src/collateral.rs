@@ -24,6 +24,8 @@ pub struct Collateral {
     /// CRL `thisUpdate` (Unix seconds).
     pub valid_from: u64,
     /// When it expires: the earliest `nextUpdate` of the same four items (Unix seconds).
+    /// The window is half-open, `[valid_from, valid_until)`: at the `nextUpdate` instant a
+    /// CRL counts as expired.
     pub valid_until: u64,
     /// Which item sets `valid_from` and which sets `valid_until`, for messages.
     pub from_source: &'static str,
@@ -114,9 +116,10 @@ pub fn parse(json: &[u8]) -> Result<Collateral> {
 }
 
 impl Collateral {
-    /// Checks that `now` lies inside the window; [`Check::CollateralValidity`] otherwise.
+    /// Checks that `now` lies inside `[valid_from, valid_until)`;
+    /// [`Check::CollateralValidity`] otherwise.
     pub fn check_time(&self, now: u64) -> Result<()> {
-        if now < self.valid_from || now > self.valid_until {
+        if now < self.valid_from || now >= self.valid_until {
             return Err(Error::mismatch(
                 Check::CollateralValidity,
                 format!(
@@ -125,7 +128,7 @@ impl Collateral {
                     self.from_source, self.until_source
                 ),
                 format!(
-                    "a time from {} to {}",
+                    "a time from {} to before {}",
                     format_unix(self.valid_from),
                     format_unix(self.valid_until)
                 ),

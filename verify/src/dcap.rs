@@ -259,6 +259,9 @@ fn classify(e: &anyhow::Error) -> Check {
         || has("mr service td")
     {
         Check::TdAttributes
+    } else if has("qe identity id/version") {
+        // QE identity for the other TEE type: collateral of another kind of quote.
+        Check::TcbInfo
     } else if has("decode quote")
         || has("quote version")
         || has("must have version")
@@ -277,7 +280,6 @@ fn classify(e: &anyhow::Error) -> Check {
         || has("qe attributes")
         || has("qe isvsvn")
         || has("tcb levels found in qe identity")
-        || has("qe identity id/version")
     {
         Check::QeIdentity
     } else if has("expired") || has("in the future") {
