@@ -4,44 +4,12 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const net = require('node:net')
 const fs = require('node:fs')
-const os = require('node:os')
-const path = require('node:path')
 const { startSimulator } = require('./support/simulator')
+const { fakeAgent, http } = require('./support/fake-agent')
 const { DstackClient, TappdClient, DstackError, Status } = require('..')
 
 const isErr = (status) => (e) => e instanceof DstackError && e instanceof Error && (status === undefined || e.status === status)
-
-/** A Unix-socket server that answers every connection with `reply` (or never, if null). */
-async function fakeAgent(reply) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dstack-fake-'))
-  const sock = path.join(dir, 'agent.sock')
-  const conns = new Set()
-  const server = net.createServer((c) => {
-    conns.add(c)
-    c.on('close', () => conns.delete(c))
-    c.on('error', () => {})
-    if (reply === null) return
-    let buf = ''
-    c.on('data', (d) => {
-      buf += d
-      if (buf.includes('\r\n\r\n')) c.end(reply)
-    })
-  })
-  await new Promise((r) => server.listen(sock, r))
-  return {
-    sock,
-    close: () => new Promise((r) => {
-      for (const c of conns) c.destroy()
-      server.close(() => { fs.rmSync(dir, { recursive: true, force: true }); r() })
-    }),
-  }
-}
-
-function http(status, body) {
-  return `HTTP/1.1 ${status}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
-}
 
 test('agent missing: constructor refuses a socket path that does not exist', () => {
   assert.throws(() => new DstackClient('/nonexistent/dstack.sock'), isErr(Status.NO_AGENT))
@@ -174,5 +142,35 @@ test('handles dropped without close() are released by the garbage collector', { 
     assert.ok(after <= base + 5, `finalizers released handles: base ${base}, held ${held}, after ${after}`)
   } finally {
     await sim.stop()
+  }
+})
+
+test('a client dropped while its call runs is not freed under the call', { skip: typeof global.gc !== 'function' && 'needs --expose-gc', timeout: 60000 }, async () => {
+  // The agent answers only after the garbage collector has had every chance to run.
+  const agent = await fakeAgent(http('200 OK', '{"valid": true}'), { delayMs: 1500 })
+  const finalized = []
+  const registry = new FinalizationRegistry((name) => finalized.push(name))
+  try {
+    // verify() keeps no reference to the client itself while it waits: only the handle does.
+    const pending = (() => {
+      const c = new DstackClient(agent.sock, { timeoutMs: 20000 })
+      registry.register(c, 'client')
+      return c.verify('ed25519', 'data', Buffer.alloc(64), Buffer.alloc(32))
+    })()
+    for (let i = 0; i < 10; i++) {
+      global.gc()
+      await new Promise((r) => setTimeout(r, 30))
+    }
+    assert.deepEqual(finalized, [], 'the client was finalized while its call was running')
+    const res = await pending
+    assert.equal(res.valid, true)
+    // Once the call is done, the client is collectable as before.
+    for (let i = 0; i < 20 && finalized.length === 0; i++) {
+      global.gc()
+      await new Promise((r) => setTimeout(r, 30))
+    }
+    assert.deepEqual(finalized, ['client'])
+  } finally {
+    await agent.close()
   }
 })
