@@ -4,16 +4,23 @@
 blocking C call in a worker thread (``asyncio.to_thread``): ctypes releases
 the GIL during the call and the native client is thread-safe, so the event
 loop stays free and ``asyncio.gather`` of many calls runs them concurrently.
+
+Layout: ``_Core`` (``dstack.sock``) and ``_TappdCore`` (``tappd.sock``) own
+the native handle and implement every RPC once: a core method checks the
+arguments on the caller's thread and returns the rest of the call (build the
+C arguments, call libdstack with the handle pinned, turn the response into
+the public type) as a ``Blocking`` callable.  The four public classes are thin
+faces over a core: the sync ones call the ``Blocking``, the async ones run it
+in a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import warnings
 from ctypes import byref, c_bool, c_uint64, c_void_p
-from typing import Any, Callable, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, List, NoReturn, Optional, Tuple, TypeVar
 
 from . import _args, _lib, _native
 from ._args import invalid
@@ -34,11 +41,15 @@ from .responses import (
 
 R = TypeVar("R")
 
+# The blocking rest of a call whose arguments were already checked.
+Blocking = Callable[[], R]
+
 DEFAULT_TIMEOUT = 3.0
 
 
-def _deprecated(message: str) -> None:
-    warnings.warn(message, DeprecationWarning, stacklevel=3)
+def _deprecated(message: str, stacklevel: int = 3) -> None:
+    """Warn the caller of a public method: 3 from the method itself, 4 from a core method it calls."""
+    warnings.warn(message, DeprecationWarning, stacklevel=stacklevel)
 
 
 def get_endpoint(endpoint: Optional[str] = None) -> Optional[str]:
@@ -90,6 +101,12 @@ def _tls_flags(ra_tls: bool, server: bool, client: bool, app_info: bool = False)
     return flags
 
 
+def _text_list_arg(items: List[str]) -> Tuple[Any, int, List[bytes]]:
+    """A text list as C arguments (``dstack_slice`` array or NULL, count) and what they point into."""
+    arr, keep = _lib.slices([i.encode("utf-8") for i in items])
+    return (arr if items else None), len(items), keep
+
+
 # -------------------------------------------------------------- conversions
 
 
@@ -110,6 +127,17 @@ def _quote_response(resp: Response) -> GetQuoteResponse:
         vm_config=resp.text(Field.VM_CONFIG),
         attestation=resp.hex(Field.ATTESTATION),
     )
+
+
+def _quote_reporting(report_data: bytes) -> Callable[[Response], GetQuoteResponse]:
+    """``_quote_response``, with ``report_data`` filled in when the agent leaves it out (tappd)."""
+
+    def convert(resp: Response) -> GetQuoteResponse:
+        quote = _quote_response(resp)
+        quote.report_data = quote.report_data or report_data.hex()
+        return quote
+
+    return convert
 
 
 def _tls_response(resp: Response) -> GetTlsKeyResponse:
@@ -141,7 +169,7 @@ def _version_response(resp: Response) -> VersionResponse:
     return VersionResponse(version=resp.text(Field.VERSION), rev=resp.text(Field.REV))
 
 
-def _rpc(fn_name: str, convert: Callable[[Response], R], *args: Any) -> R:
+def _response(fn_name: str, convert: Callable[[Response], R], *args: Any) -> R:
     resp = Response(new_handle(fn_name, *args))
     try:
         return convert(resp)
@@ -149,25 +177,15 @@ def _rpc(fn_name: str, convert: Callable[[Response], R], *args: Any) -> R:
         resp.close()
 
 
-# ---------------------------------------------------------- native clients
+# ------------------------------------------------------------------- cores
 
 
-def _pinned(method: Callable[..., R]) -> Callable[..., R]:
-    """Run a native-client method with its handle pinned (see ``_lib.Handle``)."""
+class _Core:
+    """A ``dstack_client`` handle and the one implementation of every RPC.
 
-    @functools.wraps(method)
-    def run(self: "_NativeClient", *args: Any) -> R:
-        self._handle.pin()
-        try:
-            return method(self, *args)
-        finally:
-            self._handle.unpin()
-
-    return run
-
-
-class _NativeClient:
-    """Owns a ``dstack_client`` handle; every method blocks."""
+    Each RPC method checks its arguments at once and returns the blocking
+    rest of the call; nothing is sent before the ``Blocking`` runs.
+    """
 
     _PREFIX = "dstack_client"
 
@@ -177,175 +195,254 @@ class _NativeClient:
         self._handle = _lib.Handle(new_handle(f"{self._PREFIX}_new", ep, n), f"{self._PREFIX}_free")
         call(f"{self._PREFIX}_set_timeout_ms", self._handle.ptr, ms)
 
-    @property
-    def ptr(self) -> c_void_p:
-        return self._handle.ptr
+    # plumbing
 
-    @_pinned
+    def _pinned(self, body: Callable[[c_void_p], R]) -> Blocking[R]:
+        """``body(handle)`` with the handle pinned (see ``_lib.Handle``)."""
+
+        def run() -> R:
+            ptr = self._handle.pin()
+            try:
+                return body(ptr)
+            finally:
+                self._handle.unpin()
+
+        return run
+
+    def _rpc(self, name: str, convert: Callable[[Response], R], *args: Any, keep: Any = None) -> Blocking[R]:
+        """``<prefix>_<name>(handle, *args, default timeout, &response)``, the response converted.
+
+        ``keep``: objects the C arguments point into, alive until the call ends.
+        """
+        fn_name = f"{self._PREFIX}_{name}"
+        held = (args, keep)  # the closure holds both until the Blocking is dropped
+
+        def body(ptr: c_void_p) -> R:
+            c_args, _ = held
+            return _response(fn_name, convert, ptr, *c_args, 0)
+
+        return self._pinned(body)
+
+    def _flag(self, name: str, *args: Any) -> Blocking[bool]:
+        """``<prefix>_<name>(handle, *args, default timeout, &bool)``."""
+
+        def body(ptr: c_void_p) -> bool:
+            out = c_bool(False)
+            call(f"{self._PREFIX}_{name}", ptr, *args, 0, byref(out))
+            return bool(out.value)
+
+        return self._pinned(body)
+
     def endpoint(self) -> str:
-        return _lib.function(f"{self._PREFIX}_endpoint")(self.ptr).tobytes().decode("utf-8")
+        return self._pinned(lambda ptr: _lib.function(f"{self._PREFIX}_endpoint")(ptr).tobytes().decode("utf-8"))()
 
     def close(self) -> None:
         self._handle.close()
 
-    @_pinned
-    def is_reachable(self) -> bool:
-        out = c_bool(False)
-        call(f"{self._PREFIX}_is_reachable", self.ptr, 0, byref(out))
-        return bool(out.value)
+    # RPCs of both agents
 
-    @_pinned
-    def version(self) -> VersionResponse:
-        return _rpc(f"{self._PREFIX}_version", _version_response, self.ptr, 0)
+    def is_reachable(self) -> Blocking[bool]:
+        return self._flag("is_reachable")
+
+    def version(self) -> Blocking[VersionResponse]:
+        return self._rpc("version", _version_response)
+
+    def info(self) -> Blocking[InfoResponse[TcbInfo]]:
+        return self._rpc("info", _info_response)
+
+    def get_key(self, path: Any, purpose: Any, algorithm: Any) -> Blocking[GetKeyResponse]:
+        return self._get_key(
+            _args.optional_text(path, "path"),
+            _args.optional_text(purpose, "purpose"),
+            _args.optional_text(algorithm, "algorithm"),
+        )
+
+    def get_quote(self, report_data: Any) -> Blocking[GetQuoteResponse]:
+        return self._quote(_report_bytes(report_data))
+
+    def get_tls_key(
+        self,
+        subject: Any,
+        alt_names: Any,
+        usage_ra_tls: bool,
+        usage_server_auth: bool,
+        usage_client_auth: bool,
+        not_before: Any,
+        not_after: Any,
+        with_app_info: Any,
+    ) -> Blocking[GetTlsKeyResponse]:
+        seconds = "seconds since the epoch, unsigned 64-bit"
+        nb = _args.optional_integer(not_before, "not_before", 0, _args.U64_MAX, seconds)
+        na = _args.optional_integer(not_after, "not_after", 0, _args.U64_MAX, seconds)
+        flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth, bool(with_app_info))
+        subject_text = _args.optional_text(subject, "subject")
+        return self._tls_key(subject_text, _args.text_list(alt_names, "alt_names"), flags, nb, na)
 
     # dstack.sock only
 
-    @_pinned
-    def get_key(self, path: str, purpose: str, algorithm: str) -> GetKeyResponse:
-        p, pn = text_arg(path)
-        u, un = text_arg(purpose)
-        a, an = text_arg(algorithm)
-        return _rpc(
-            "dstack_client_get_key",
-            lambda r: _key_response(r, purpose, algorithm or "secp256k1"),
-            self.ptr, p, pn, u, un, a, an, 0,
+    def attest(self, report_data: Any) -> Blocking[AttestResponse]:
+        return self._rpc(
+            "attest", lambda r: AttestResponse(attestation=r.hex(Field.ATTESTATION)),
+            *byte_arg(_report_bytes(report_data)),
         )
 
-    @_pinned
-    def get_quote(self, report_data: bytes) -> GetQuoteResponse:
-        d, n = byte_arg(report_data)
-        return _rpc("dstack_client_get_quote", _quote_response, self.ptr, d, n, 0)
+    def gpu_info(self) -> Blocking[GpuInfoResponse]:
+        return self._rpc("gpu_info", lambda r: GpuInfoResponse(attestation=r.text(Field.ATTESTATION)))
 
-    @_pinned
-    def attest(self, report_data: bytes) -> AttestResponse:
-        d, n = byte_arg(report_data)
-        return _rpc(
-            "dstack_client_attest",
-            lambda r: AttestResponse(attestation=r.hex(Field.ATTESTATION)),
-            self.ptr, d, n, 0,
-        )
-
-    @_pinned
-    def get_tls_key(
-        self,
-        subject: str,
-        alt_names: List[str],
-        flags: int,
-        not_before: Optional[int],
-        not_after: Optional[int],
-    ) -> GetTlsKeyResponse:
-        s, sn = text_arg(subject)
-        arr, keep = _lib.slices([a.encode("utf-8") for a in alt_names])
-        nb = byref(c_uint64(not_before)) if not_before is not None else None
-        na = byref(c_uint64(not_after)) if not_after is not None else None
-        result = _rpc(
-            "dstack_client_get_tls_key", _tls_response,
-            self.ptr, s, sn, arr if alt_names else None, len(alt_names), flags, nb, na, 0,
-        )
-        del keep
-        return result
-
-    @_pinned
-    def info(self) -> InfoResponse[TcbInfo]:
-        return _rpc("dstack_client_info", _info_response, self.ptr, 0)
-
-    @_pinned
-    def gpu_info(self) -> GpuInfoResponse:
-        return _rpc(
-            "dstack_client_gpu_info",
-            lambda r: GpuInfoResponse(attestation=r.text(Field.ATTESTATION)),
-            self.ptr, 0,
-        )
-
-    @_pinned
-    def sign(self, algorithm: str, data: bytes) -> SignResponse:
-        a, an = text_arg(algorithm)
-        d, dn = byte_arg(data)
-        return _rpc(
-            "dstack_client_sign",
+    def sign(self, algorithm: Any, data: Any) -> Blocking[SignResponse]:
+        algorithm = _args.text(algorithm, "algorithm")
+        data_bytes = _args.text_or_bytes(data, "data")
+        if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
+            raise invalid(
+                f"Pre-hashed signing requires a 32-byte digest, but received {len(data_bytes)} bytes"
+            )
+        return self._rpc(
+            "sign",
             lambda r: SignResponse(
                 signature=r.hex(Field.SIGNATURE),
                 signature_chain=[s.hex() for s in r.items(Field.SIGNATURE_CHAIN)],
                 public_key=r.hex(Field.PUBLIC_KEY),
                 algorithm=algorithm,
-                data=data,
+                data=data_bytes,
             ),
-            self.ptr, a, an, d, dn, 0,
+            *text_arg(algorithm), *byte_arg(data_bytes),
         )
 
-    @_pinned
-    def verify(self, algorithm: str, data: bytes, signature: bytes, public_key: bytes) -> VerifyResponse:
-        a, an = text_arg(algorithm)
-        d, dn = byte_arg(data)
-        s, sn = byte_arg(signature)
-        k, kn = byte_arg(public_key)
-        out = c_bool(False)
-        call("dstack_client_verify", self.ptr, a, an, d, dn, s, sn, k, kn, 0, byref(out))
-        return VerifyResponse(valid=bool(out.value))
+    def verify(self, algorithm: Any, data: Any, signature: Any, public_key: Any) -> Blocking[VerifyResponse]:
+        args = (
+            *text_arg(_args.text(algorithm, "algorithm")),
+            *byte_arg(_args.text_or_bytes(data, "data")),
+            *byte_arg(_native.hex_or_bytes(signature, "signature")),
+            *byte_arg(_native.hex_or_bytes(public_key, "public_key")),
+        )
+        valid = self._flag("verify", *args)
+        return lambda: VerifyResponse(valid=valid())
 
-    @_pinned
-    def emit_event(self, event: str, payload: bytes) -> None:
-        e, en = text_arg(event)
-        p, pn = byte_arg(payload)
-        call("dstack_client_emit_event", self.ptr, e, en, p, pn, 0)
+    def emit_event(self, event: Any, payload: Any) -> Blocking[None]:
+        if not _args.text(event, "event"):
+            raise invalid("event name cannot be empty")
+        args = (*text_arg(event), *byte_arg(_args.text_or_bytes(payload, "payload")), 0)
+        return self._pinned(lambda ptr: call(f"{self._PREFIX}_emit_event", ptr, *args))
+
+    # the calls that differ between the agents, after the arguments are checked
+
+    def _get_key(self, path: str, purpose: str, algorithm: str) -> Blocking[GetKeyResponse]:
+        return self._rpc(
+            "get_key", lambda r: _key_response(r, purpose, algorithm or "secp256k1"),
+            *text_arg(path), *text_arg(purpose), *text_arg(algorithm),
+        )
+
+    def _quote(self, report_data: bytes) -> Blocking[GetQuoteResponse]:
+        return self._rpc("get_quote", _quote_response, *byte_arg(report_data))
+
+    def _tls_key(
+        self, subject: str, alt_names: List[str], flags: int, not_before: Optional[int], not_after: Optional[int]
+    ) -> Blocking[GetTlsKeyResponse]:
+        names, n, keep = _text_list_arg(alt_names)
+        nb = byref(c_uint64(not_before)) if not_before is not None else None
+        na = byref(c_uint64(not_after)) if not_after is not None else None
+        return self._rpc(
+            "get_tls_key", _tls_response,
+            *text_arg(subject), names, n, flags, nb, na, keep=keep,
+        )
 
 
-class _NativeTappdClient(_NativeClient):
+def _unsupported(name: str) -> UnsupportedError:
+    return UnsupportedError(18, f"{name} is not available on the legacy tappd agent; use DstackClient")
+
+
+class _TappdCore(_Core):
+    """A ``dstack_tappd_client`` handle: the legacy agent behind the same methods.
+
+    ``get_key`` is ``DeriveK256Key``, ``get_quote`` a raw ``TdxQuote`` and
+    ``get_tls_key`` a ``DeriveKey`` with a random seed; the calls tappd lacks
+    raise ``UnsupportedError`` before looking at their arguments.
+    """
+
     _PREFIX = "dstack_tappd_client"
 
-    @_pinned
-    def derive_key(self, path: str, subject: str, alt_names: List[str], flags: int) -> GetTlsKeyResponse:
-        p, pn = text_arg(path)
-        s, sn = text_arg(subject)
-        arr, keep = _lib.slices([a.encode("utf-8") for a in alt_names])
-        result = _rpc(
-            "dstack_tappd_client_derive_key", _tls_response,
-            self.ptr, p, pn, s, sn, arr if alt_names else None, len(alt_names), flags, 0,
+    def attest(self, report_data: Any) -> NoReturn:
+        raise _unsupported("attest")
+
+    def gpu_info(self) -> NoReturn:
+        raise _unsupported("gpu_info")
+
+    def sign(self, algorithm: Any, data: Any) -> NoReturn:
+        raise _unsupported("sign")
+
+    def verify(self, algorithm: Any, data: Any, signature: Any, public_key: Any) -> NoReturn:
+        raise _unsupported("verify")
+
+    def emit_event(self, event: Any, payload: Any) -> NoReturn:
+        raise _unsupported("emit_event")
+
+    def derive_key(
+        self,
+        path: Any,
+        subject: Any,
+        alt_names: Any,
+        usage_ra_tls: bool,
+        usage_server_auth: bool,
+        usage_client_auth: bool,
+        random_seed: bool,
+    ) -> Blocking[GetTlsKeyResponse]:
+        _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead", 4)
+        path_text = _args.optional_text(path, "path")
+        subject_text = _args.optional_text(subject, "subject") or path_text
+        names = _args.text_list(alt_names, "alt_names")
+        flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth)
+        if random_seed:
+            flags |= _lib.TAPPD_RANDOM_SEED
+        return self._derive_key(path_text, subject_text, names, flags)
+
+    def tdx_quote(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> Blocking[GetQuoteResponse]:
+        _deprecated("tdx_quote is deprecated, please use get_quote instead", 4)
+        algo = _args.optional_text(hash_algorithm, "hash_algorithm") or "raw"
+        prefix_text = _args.optional_text(prefix, "prefix")
+        if algo == "raw":
+            return self.get_quote(report_data)
+        data = _report_data_bytes(report_data)
+        if not data:
+            raise invalid("report_data can not be empty")
+        args = (*byte_arg(data), *text_arg(algo), *text_arg(prefix_text))
+
+        def body(ptr: c_void_p) -> GetQuoteResponse:
+            expected = _native.tappd_report_data(data, algo, prefix_text)
+            return _response(f"{self._PREFIX}_tdx_quote", _quote_reporting(expected), ptr, *args, 0)
+
+        return self._pinned(body)
+
+    def _get_key(self, path: str, purpose: str, algorithm: str) -> Blocking[GetKeyResponse]:
+        if algorithm not in ("secp256k1", "k256", ""):
+            raise _unsupported(f'algorithm "{algorithm}"')
+        return self._rpc(
+            "derive_k256_key", lambda r: _key_response(r, purpose, "secp256k1"), *text_arg(path), *text_arg(purpose)
         )
-        del keep
-        return result
 
-    @_pinned
-    def derive_k256_key(self, path: str, purpose: str) -> GetKeyResponse:
-        p, pn = text_arg(path)
-        u, un = text_arg(purpose)
-        return _rpc(
-            "dstack_tappd_client_derive_k256_key",
-            lambda r: _key_response(r, purpose, "secp256k1"),
-            self.ptr, p, pn, u, un, 0,
-        )
+    def _quote(self, report_data: bytes) -> Blocking[GetQuoteResponse]:
+        # Right-padded like GetQuote (upstream's tappd client left-padded: PROTOCOL §10.2).
+        raw = report_data.ljust(64, b"\0")
+        return self._rpc("raw_quote", _quote_reporting(raw), *byte_arg(raw))
 
-    @_pinned
-    def tdx_quote(self, report_data: bytes, hash_algorithm: str, prefix: str) -> GetQuoteResponse:
-        expected = _native.tappd_report_data(report_data, hash_algorithm, prefix)
-        d, dn = byte_arg(report_data)
-        h, hn = text_arg(hash_algorithm)
-        p, pn = text_arg(prefix)
-        result = _rpc("dstack_tappd_client_tdx_quote", _quote_response, self.ptr, d, dn, h, hn, p, pn, 0)
-        if not result.report_data:
-            result.report_data = expected.hex()
-        return result
+    def _tls_key(
+        self, subject: str, alt_names: List[str], flags: int, not_before: Optional[int], not_after: Optional[int]
+    ) -> Blocking[GetTlsKeyResponse]:
+        if not_before is not None or not_after is not None or flags & _lib.TLS_WITH_APP_INFO:
+            raise _unsupported("not_before/not_after/with_app_info")
+        return self._derive_key("", subject, alt_names, flags | _lib.TAPPD_RANDOM_SEED)
 
-    @_pinned
-    def raw_quote(self, report_data64: bytes) -> GetQuoteResponse:
-        d, dn = byte_arg(report_data64)
-        result = _rpc("dstack_tappd_client_raw_quote", _quote_response, self.ptr, d, dn, 0)
-        if not result.report_data:
-            result.report_data = report_data64.hex()
-        return result
-
-    @_pinned
-    def info(self) -> InfoResponse[TcbInfo]:
-        return _rpc("dstack_tappd_client_info", _info_response, self.ptr, 0)
+    def _derive_key(self, path: str, subject: str, alt_names: List[str], flags: int) -> Blocking[GetTlsKeyResponse]:
+        names, n, keep = _text_list_arg(alt_names)
+        return self._rpc("derive_key", _tls_response, *text_arg(path), *text_arg(subject), names, n, flags, keep=keep)
 
 
 # ------------------------------------------------------------ public clients
 
 
 class _Common:
-    """Argument handling shared by the sync and async clients."""
+    """What every client has: a core, its endpoint, close."""
 
-    _native: _NativeClient
+    _native: _Core
 
     @property
     def endpoint(self) -> str:
@@ -359,62 +456,6 @@ class _Common:
         """
         self._native.close()
 
-    @staticmethod
-    def _key_args(path: Any, purpose: Any, algorithm: Any) -> Tuple[str, str, str]:
-        return (
-            _args.optional_text(path, "path"),
-            _args.optional_text(purpose, "purpose"),
-            _args.optional_text(algorithm, "algorithm"),
-        )
-
-    @staticmethod
-    def _tls_args(
-        subject: Optional[str],
-        alt_names: Optional[List[str]],
-        usage_ra_tls: bool,
-        usage_server_auth: bool,
-        usage_client_auth: bool,
-        not_before: Optional[int],
-        not_after: Optional[int],
-        with_app_info: Optional[bool],
-    ) -> tuple:
-        seconds = "seconds since the epoch, unsigned 64-bit"
-        nb = _args.optional_integer(not_before, "not_before", 0, _args.U64_MAX, seconds)
-        na = _args.optional_integer(not_after, "not_after", 0, _args.U64_MAX, seconds)
-        flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth, bool(with_app_info))
-        return (
-            _args.optional_text(subject, "subject"),
-            _args.text_list(alt_names, "alt_names"),
-            flags,
-            nb,
-            na,
-        )
-
-    @staticmethod
-    def _sign_args(algorithm: str, data: Any) -> tuple:
-        algorithm = _args.text(algorithm, "algorithm")
-        data_bytes = _args.text_or_bytes(data, "data")
-        if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
-            raise invalid(
-                f"Pre-hashed signing requires a 32-byte digest, but received {len(data_bytes)} bytes"
-            )
-        return (algorithm, data_bytes)
-
-    @staticmethod
-    def _verify_args(algorithm: str, data: Any, signature: Any, public_key: Any) -> tuple:
-        return (
-            _args.text(algorithm, "algorithm"),
-            _args.text_or_bytes(data, "data"),
-            _native.hex_or_bytes(signature, "signature"),
-            _native.hex_or_bytes(public_key, "public_key"),
-        )
-
-    @staticmethod
-    def _event_args(event: str, payload: Any) -> tuple:
-        if not _args.text(event, "event"):
-            raise invalid("event name cannot be empty")
-        return (event, _args.text_or_bytes(payload, "payload"))
-
 
 class DstackClient(_Common):
     """Blocking client for the dstack guest agent (``dstack.sock``).
@@ -425,7 +466,7 @@ class DstackClient(_Common):
     """
 
     def __init__(self, endpoint: Optional[str] = None, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self._native = _NativeClient(get_endpoint(endpoint), timeout)
+        self._native = _Core(get_endpoint(endpoint), timeout)
 
     def __enter__(self) -> "DstackClient":
         return self
@@ -438,15 +479,15 @@ class DstackClient(_Common):
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
         """Derive a deterministic key for ``path`` (``secp256k1`` or ``ed25519``)."""
-        return self._native.get_key(*self._key_args(path, purpose, algorithm))
+        return self._native.get_key(path, purpose, algorithm)()
 
     def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
         """TDX quote over ``report_data`` (1..64 bytes; str is UTF-8)."""
-        return self._native.get_quote(_report_bytes(report_data))
+        return self._native.get_quote(report_data)()
 
     def attest(self, report_data: str | bytes) -> AttestResponse:
         """Versioned attestation over ``report_data`` (1..64 bytes)."""
-        return self._native.attest(_report_bytes(report_data))
+        return self._native.attest(report_data)()
 
     def get_tls_key(
         self,
@@ -462,35 +503,34 @@ class DstackClient(_Common):
     ) -> GetTlsKeyResponse:
         """Fresh random P-256 key with a certificate chain (different on every call)."""
         return self._native.get_tls_key(
-            *self._tls_args(subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth,
-                            not_before, not_after, with_app_info)
-        )
+            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
+        )()
 
     def info(self) -> InfoResponse[TcbInfo]:
-        return self._native.info()
+        return self._native.info()()
 
     def gpu_info(self) -> GpuInfoResponse:
-        return self._native.gpu_info()
+        return self._native.gpu_info()()
 
     def sign(self, algorithm: str, data: str | bytes) -> SignResponse:
-        return self._native.sign(*self._sign_args(algorithm, data))
+        return self._native.sign(algorithm, data)()
 
     def verify(
         self, algorithm: str, data: str | bytes, signature: str | bytes, public_key: str | bytes
     ) -> VerifyResponse:
         """Ask the agent to verify ``signature``; str ``signature``/``public_key`` are hex."""
-        return self._native.verify(*self._verify_args(algorithm, data, signature, public_key))
+        return self._native.verify(algorithm, data, signature, public_key)()
 
     def version(self) -> VersionResponse:
-        return self._native.version()
+        return self._native.version()()
 
     def emit_event(self, event: str, payload: str | bytes) -> None:
         """Extend RTMR3 with a runtime event (agents v0.5.0-v0.5.11 only)."""
-        self._native.emit_event(*self._event_args(event, payload))
+        self._native.emit_event(event, payload)()
 
     def is_reachable(self) -> bool:
         """True if the agent answers ``Info`` quickly; never raises for a missing agent."""
-        return self._native.is_reachable()
+        return self._native.is_reachable()()
 
     def derive_key(
         self, path: Optional[str] = None, subject: Optional[str] = None, alt_names: Optional[List[str]] = None
@@ -525,12 +565,12 @@ class AsyncDstackClient(_Common):
         # use_sync_http is accepted for compatibility; with use_sync_http=True the
         # call runs on the event-loop thread (as upstream), otherwise in a thread.
         self.use_sync_http = use_sync_http
-        self._native = _NativeClient(get_endpoint(endpoint), timeout)
+        self._native = _Core(get_endpoint(endpoint), timeout)
 
-    async def _run(self, fn: Callable[..., R], *args: Any) -> R:
+    async def _run(self, blocking: Blocking[R]) -> R:
         if self.use_sync_http:
-            return fn(*args)
-        return await asyncio.to_thread(fn, *args)
+            return blocking()
+        return await asyncio.to_thread(blocking)
 
     async def __aenter__(self) -> "AsyncDstackClient":
         return self
@@ -541,13 +581,13 @@ class AsyncDstackClient(_Common):
     async def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
-        return await self._run(self._native.get_key, *self._key_args(path, purpose, algorithm))
+        return await self._run(self._native.get_key(path, purpose, algorithm))
 
     async def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
-        return await self._run(self._native.get_quote, _report_bytes(report_data))
+        return await self._run(self._native.get_quote(report_data))
 
     async def attest(self, report_data: str | bytes) -> AttestResponse:
-        return await self._run(self._native.attest, _report_bytes(report_data))
+        return await self._run(self._native.attest(report_data))
 
     async def get_tls_key(
         self,
@@ -561,121 +601,50 @@ class AsyncDstackClient(_Common):
         not_after: Optional[int] = None,
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
-        args = self._tls_args(subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth,
-                              not_before, not_after, with_app_info)
-        return await self._run(self._native.get_tls_key, *args)
+        return await self._run(self._native.get_tls_key(
+            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
+        ))
 
     async def info(self) -> InfoResponse[TcbInfo]:
-        return await self._run(self._native.info)
+        return await self._run(self._native.info())
 
     async def gpu_info(self) -> GpuInfoResponse:
-        return await self._run(self._native.gpu_info)
+        return await self._run(self._native.gpu_info())
 
     async def sign(self, algorithm: str, data: str | bytes) -> SignResponse:
-        return await self._run(self._native.sign, *self._sign_args(algorithm, data))
+        return await self._run(self._native.sign(algorithm, data))
 
     async def verify(
         self, algorithm: str, data: str | bytes, signature: str | bytes, public_key: str | bytes
     ) -> VerifyResponse:
-        return await self._run(self._native.verify, *self._verify_args(algorithm, data, signature, public_key))
+        return await self._run(self._native.verify(algorithm, data, signature, public_key))
 
     async def version(self) -> VersionResponse:
-        return await self._run(self._native.version)
+        return await self._run(self._native.version())
 
     async def emit_event(self, event: str, payload: str | bytes) -> None:
-        await self._run(self._native.emit_event, *self._event_args(event, payload))
+        await self._run(self._native.emit_event(event, payload))
 
     async def is_reachable(self) -> bool:
-        return await self._run(self._native.is_reachable)
+        return await self._run(self._native.is_reachable())
 
 
 # ------------------------------------------------------------ legacy tappd
 
 
-def _tappd_raw(report_data: Any) -> bytes:
-    # Right-padded like GetQuote (upstream's tappd client left-padded: PROTOCOL §10.2).
-    return _report_bytes(report_data).ljust(64, b"\0")
-
-
-class _TappdMixin(_Common):
-    """Argument handling of the tappd clients.
-
-    Each ``_*_call`` checks the arguments on the caller's thread and returns
-    the blocking native method with its arguments, which the sync clients call
-    and the async clients run in a worker thread.
-    """
-
-    _native: _NativeTappdClient
-
-    def _tdx_quote_call(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> Tuple[Callable[..., Any], tuple]:
-        algo = _args.optional_text(hash_algorithm, "hash_algorithm") or "raw"
-        prefix_text = _args.optional_text(prefix, "prefix")
-        if algo == "raw":
-            return self._native.raw_quote, (_tappd_raw(report_data),)
-        data = _report_data_bytes(report_data)
-        if not data:
-            raise invalid("report_data can not be empty")
-        return self._native.tdx_quote, (data, algo, prefix_text)
-
-    def _derive_key_call(
-        self,
-        path: Any,
-        subject: Any,
-        alt_names: Any,
-        usage_ra_tls: bool,
-        usage_server_auth: bool,
-        usage_client_auth: bool,
-        random_seed: bool,
-    ) -> Tuple[Callable[..., Any], tuple]:
-        path_text = _args.optional_text(path, "path")
-        subject_text = _args.optional_text(subject, "subject") or path_text
-        names = _args.text_list(alt_names, "alt_names")
-        flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth)
-        if random_seed:
-            flags |= _lib.TAPPD_RANDOM_SEED
-        return self._native.derive_key, (path_text, subject_text, names, flags)
-
-    def _k256_call(self, path: Any, purpose: Any, algorithm: Any) -> Tuple[Callable[..., Any], tuple]:
-        path_text, purpose_text, algorithm_text = self._key_args(path, purpose, algorithm)
-        if algorithm_text not in ("secp256k1", "k256", ""):
-            raise self._unsupported(f'algorithm "{algorithm_text}"')
-        return self._native.derive_k256_key, (path_text, purpose_text)
-
-    def _tls_key_call(
-        self,
-        subject: Any,
-        alt_names: Any,
-        usage_ra_tls: bool,
-        usage_server_auth: bool,
-        usage_client_auth: bool,
-        not_before: Any,
-        not_after: Any,
-        with_app_info: Optional[bool],
-    ) -> Tuple[Callable[..., Any], tuple]:
-        subject_text, names, _, nb, na = self._tls_args(
-            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
-        )
-        if nb is not None or na is not None or with_app_info:
-            raise self._unsupported("not_before/not_after/with_app_info")
-        flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth) | _lib.TAPPD_RANDOM_SEED
-        return self._native.derive_key, ("", subject_text, names, flags)
-
-    @staticmethod
-    def _unsupported(name: str) -> UnsupportedError:
-        return UnsupportedError(18, f"{name} is not available on the legacy tappd agent; use DstackClient")
-
-
-class TappdClient(_TappdMixin, DstackClient):
+class TappdClient(DstackClient):
     """Deprecated blocking client for the legacy ``tappd.sock`` agent (dstack OS 0.3)."""
+
+    _native: _TappdCore
 
     def __init__(self, endpoint: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         _deprecated("TappdClient is deprecated, please use DstackClient instead")
-        self._native = _NativeTappdClient(get_tappd_endpoint(endpoint), timeout)
+        self._native = _TappdCore(get_tappd_endpoint(endpoint), timeout)
 
     def __enter__(self) -> "TappdClient":
         return self
 
-    def derive_key(  # type: ignore[override]
+    def derive_key(
         self,
         path: Optional[str] = None,
         subject: Optional[str] = None,
@@ -687,29 +656,21 @@ class TappdClient(_TappdMixin, DstackClient):
         random_seed: bool = False,
     ) -> GetTlsKeyResponse:
         """TLS key derived from ``path`` (``DeriveKey``); deterministic unless ``random_seed``."""
-        _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead")
-        fn, args = self._derive_key_call(
+        return self._native.derive_key(
             path, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, random_seed
-        )
-        return fn(*args)
+        )()
 
-    def tdx_quote(  # type: ignore[override]
+    def tdx_quote(
         self, report_data: str | bytes, hash_algorithm: Optional[str] = None, *, prefix: str = ""
     ) -> GetQuoteResponse:
         """``TdxQuote``: raw (default; right-padded to 64 bytes) or hashed report data."""
-        _deprecated("tdx_quote is deprecated, please use get_quote instead")
-        fn, args = self._tdx_quote_call(report_data, hash_algorithm, prefix)
-        return fn(*args)
+        return self._native.tdx_quote(report_data, hash_algorithm, prefix)()
 
     def get_key(
         self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
     ) -> GetKeyResponse:
         """``DeriveK256Key``: the same key ``get_key`` gives on newer agents."""
-        fn, args = self._k256_call(path, purpose, algorithm)
-        return fn(*args)
-
-    def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
-        return self._native.raw_quote(_tappd_raw(report_data))
+        return self._native.get_key(path, purpose, algorithm)()
 
     def get_tls_key(
         self,
@@ -724,29 +685,15 @@ class TappdClient(_TappdMixin, DstackClient):
         with_app_info: Optional[bool] = None,
     ) -> GetTlsKeyResponse:
         """Random TLS key via ``DeriveKey`` with ``random_seed``."""
-        fn, args = self._tls_key_call(
+        return self._native.get_tls_key(
             subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
-        )
-        return fn(*args)
-
-    def attest(self, report_data: str | bytes) -> AttestResponse:
-        raise self._unsupported("attest")
-
-    def gpu_info(self) -> GpuInfoResponse:
-        raise self._unsupported("gpu_info")
-
-    def sign(self, algorithm: str, data: str | bytes) -> SignResponse:
-        raise self._unsupported("sign")
-
-    def verify(self, algorithm: str, data: str | bytes, signature: str | bytes, public_key: str | bytes) -> VerifyResponse:
-        raise self._unsupported("verify")
-
-    def emit_event(self, event: str, payload: str | bytes) -> None:
-        raise self._unsupported("emit_event")
+        )()
 
 
-class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
+class AsyncTappdClient(AsyncDstackClient):
     """Deprecated async client for the legacy ``tappd.sock`` agent."""
+
+    _native: _TappdCore
 
     def __init__(
         self,
@@ -757,7 +704,7 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
     ) -> None:
         _deprecated("AsyncTappdClient is deprecated, please use AsyncDstackClient instead")
         self.use_sync_http = use_sync_http
-        self._native = _NativeTappdClient(get_tappd_endpoint(endpoint), timeout)
+        self._native = _TappdCore(get_tappd_endpoint(endpoint), timeout)
 
     async def __aenter__(self) -> "AsyncTappdClient":
         return self
@@ -773,58 +720,11 @@ class AsyncTappdClient(_TappdMixin, AsyncDstackClient):
         usage_client_auth: bool = False,
         random_seed: bool = False,
     ) -> GetTlsKeyResponse:
-        _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead")
-        fn, args = self._derive_key_call(
+        return await self._run(self._native.derive_key(
             path, subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, random_seed
-        )
-        return await self._run(fn, *args)
+        ))
 
     async def tdx_quote(
         self, report_data: str | bytes, hash_algorithm: Optional[str] = None, *, prefix: str = ""
     ) -> GetQuoteResponse:
-        _deprecated("tdx_quote is deprecated, please use get_quote instead")
-        fn, args = self._tdx_quote_call(report_data, hash_algorithm, prefix)
-        return await self._run(fn, *args)
-
-    async def get_key(
-        self, path: Optional[str] = None, purpose: Optional[str] = None, algorithm: str = "secp256k1"
-    ) -> GetKeyResponse:
-        fn, args = self._k256_call(path, purpose, algorithm)
-        return await self._run(fn, *args)
-
-    async def get_quote(self, report_data: str | bytes) -> GetQuoteResponse:
-        return await self._run(self._native.raw_quote, _tappd_raw(report_data))
-
-    async def get_tls_key(
-        self,
-        subject: Optional[str] = None,
-        alt_names: Optional[List[str]] = None,
-        usage_ra_tls: bool = False,
-        usage_server_auth: bool = True,
-        usage_client_auth: bool = False,
-        *,
-        not_before: Optional[int] = None,
-        not_after: Optional[int] = None,
-        with_app_info: Optional[bool] = None,
-    ) -> GetTlsKeyResponse:
-        fn, args = self._tls_key_call(
-            subject, alt_names, usage_ra_tls, usage_server_auth, usage_client_auth, not_before, not_after, with_app_info
-        )
-        return await self._run(fn, *args)
-
-    async def attest(self, report_data: str | bytes) -> AttestResponse:
-        raise self._unsupported("attest")
-
-    async def gpu_info(self) -> GpuInfoResponse:
-        raise self._unsupported("gpu_info")
-
-    async def sign(self, algorithm: str, data: str | bytes) -> SignResponse:
-        raise self._unsupported("sign")
-
-    async def verify(
-        self, algorithm: str, data: str | bytes, signature: str | bytes, public_key: str | bytes
-    ) -> VerifyResponse:
-        raise self._unsupported("verify")
-
-    async def emit_event(self, event: str, payload: str | bytes) -> None:
-        raise self._unsupported("emit_event")
+        return await self._run(self._native.tdx_quote(report_data, hash_algorithm, prefix))
