@@ -1,5 +1,5 @@
 # The two commands of the README. Everything else is in scripts/.
-.PHONY: demo test build bench
+.PHONY: demo test build bench dist
 
 demo:
 	bash scripts/demo.sh
@@ -12,3 +12,7 @@ build:
 
 bench:
 	bash scripts/bench.sh
+
+# Release artifacts in dist/: C tarball, Python wheel and sdist, Go module, simulator.
+dist:
+	bash scripts/dist.sh

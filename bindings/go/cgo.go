@@ -4,13 +4,17 @@
 // done by libdstack; this package maps its C ABI onto the official Go API.
 //
 // The library is linked statically, so a Go program using this package ships
-// as one binary. Build it first with `cargo build --release -p dstack-ffi`
-// at the repository root.
+// as one binary. Building needs cgo: CGO_ENABLED=1 (the default where a C
+// compiler is found) and a C compiler.
 package dstack
 
 // All cgo directives live in this one file so the link line is defined in one
-// place. The paths are relative to this directory inside the libdstack
-// repository: the generated header and the static library built by cargo.
+// place: the header dstack.h and the static library libdstack.a. In the
+// repository they are include/ and target/release/ (run `cargo build --release
+// -p dstack-ffi` at the repository root first). The release module that
+// `make dist` writes to dist/go has its own copy of this file, generated from
+// this one by scripts/dist.sh, pointing at the header and the prebuilt library
+// it ships.
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include

@@ -1,46 +1,158 @@
-"""Bundle libdstack into the package when one is available at build time.
+"""Packaging of dstack_sdk with libdstack inside.
 
-The library is taken from $LIBDSTACK_PATH, else from the checkout's
-target/release/.  Without either, the package installs pure-Python and finds
-the library at run time (see dstack_sdk/_lib.py).
+Every wheel holds the library as dstack_sdk/libdstack.so, taken from the first of:
+1. $LIBDSTACK_PATH, a prebuilt library (`make dist` passes the portable, stripped one);
+2. target/release/libdstack.so of the checkout this directory belongs to;
+3. a cargo build of the Rust sources: the checkout's, or the copy that an sdist carries
+   in rust/ (core/, ffi/, include/, Cargo.toml, Cargo.lock).
+With none of these and no cargo on PATH the build stops with a message that says what is
+missing; it never produces a package without its library.
+
+Nothing is compiled against Python (ctypes loads the library), so wheels are tagged
+py3-none-PLATFORM: one wheel serves every Python 3.10+. `make dist` builds the wheel
+from the glibc-2.17 library and retags it manylinux with auditwheel.
 """
 
 import os
+import re
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 from setuptools.dist import Distribution
 
 HERE = Path(__file__).resolve().parent
 LIB_FILE = "libdstack.dylib" if sys.platform == "darwin" else "libdstack.so"
+# The crates libdstack is built from, and what the sdist copies of each.
+CRATES = ("core", "ffi")
+SKIP_DIRS = {"tests", "fuzz", "nostd-check", "target"}  # top-level folders of a crate
+RUST_MISSING = """
+libdstack-sdk: cannot build libdstack, the Rust library this package loads.
+This is a source package: it compiles libdstack with cargo, the Rust toolchain,
+and cargo is not on PATH. Either
+  - install Rust (https://rustup.rs, version 1.85 or newer), open a new shell so
+    that cargo is on PATH, and install again; or
+  - install the prebuilt wheel instead (libdstack_sdk-*-manylinux_*_x86_64.whl
+    from the libdstack release, made by `make dist`); or
+  - set LIBDSTACK_PATH to a libdstack.so that you built.
+"""
 
 
-def _library():
+def _workspace():
+    """The Rust workspace to build from: the sdist's copy, else the checkout's; None if neither."""
+    for root in (HERE / "rust", HERE.parent.parent):
+        if (root / "Cargo.toml").is_file() and (root / "ffi" / "Cargo.toml").is_file():
+            return root
+    return None
+
+
+def _prebuilt():
     env = os.environ.get("LIBDSTACK_PATH")
-    if env and Path(env).is_file():
+    if env:
+        if not Path(env).is_file():
+            raise SystemExit(f"libdstack-sdk: LIBDSTACK_PATH={env} is not a file")
         return Path(env)
     built = HERE.parent.parent / "target" / "release" / LIB_FILE
     return built if built.is_file() else None
 
 
+def _cargo_build(workspace):
+    cargo = os.environ.get("CARGO") or shutil.which("cargo")
+    if not cargo:
+        raise SystemExit(RUST_MISSING)
+    in_checkout = workspace == HERE.parent.parent
+    cmd = [cargo, "build", "--release", "-p", "dstack-ffi", "--manifest-path", str(workspace / "Cargo.toml")]
+    env = dict(os.environ)
+    if in_checkout:
+        # The checkout's Cargo.lock is exact; the sdist's lists the workspace's other
+        # members too, which cargo drops (keeping every other locked version).
+        cmd.append("--locked")
+    else:
+        env["CARGO_PROFILE_RELEASE_STRIP"] = "symbols"
+    print("building libdstack:", " ".join(cmd), flush=True)
+    subprocess.run(cmd, check=True, env=env)
+    target = Path(env.get("CARGO_TARGET_DIR") or workspace / "target")
+    if not target.is_absolute():
+        target = workspace / target
+    lib = target / "release" / LIB_FILE
+    if not lib.is_file():
+        raise SystemExit(f"libdstack-sdk: cargo finished but {lib} is missing")
+    return lib
+
+
 class BuildPyWithLibrary(build_py):
+    """Copies libdstack into the package (building it with cargo if need be)."""
+
     def run(self):
         super().run()
-        lib = _library()
-        if lib is not None:
-            dest = Path(self.build_lib) / "dstack_sdk" / LIB_FILE
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(lib, dest)
-            print(f"bundled {lib} -> {dest}")
+        lib = _prebuilt()
+        if lib is None:
+            workspace = _workspace()
+            if workspace is None:
+                raise SystemExit(
+                    "libdstack-sdk: no libdstack to bundle: set LIBDSTACK_PATH to a built "
+                    "libdstack.so, or build from the libdstack repository or its sdist"
+                )
+            lib = _cargo_build(workspace)
+        dest = Path(self.build_lib) / "dstack_sdk" / LIB_FILE
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(lib, dest)
+        print(f"bundled {lib} -> {dest}", flush=True)
 
 
 class BinaryDistribution(Distribution):
     def has_ext_modules(self):
-        # A bundled native library makes the wheel platform-specific.
-        return _library() is not None
+        # The bundled native library makes the package platform-specific (platlib).
+        return True
 
 
-setup(cmdclass={"build_py": BuildPyWithLibrary}, distclass=BinaryDistribution)
+class PlatformWheel(bdist_wheel):
+    """A platform wheel for any Python 3: py3-none-PLATFORM (no Python ABI is involved)."""
+
+    def get_tag(self):
+        _, _, plat = super().get_tag()
+        return "py3", "none", plat
+
+
+class SdistWithRust(sdist):
+    """Adds rust/: the workspace pieces that libdstack is built from."""
+
+    def make_release_tree(self, base_dir, files):
+        super().make_release_tree(base_dir, files)
+        src = _workspace()
+        if src is None:
+            raise SystemExit("libdstack-sdk: the sdist needs the libdstack repository (its Rust sources)")
+        dest = Path(base_dir) / "rust"
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir()
+        for crate in CRATES:
+            top = str(src / crate)
+            shutil.copytree(
+                top, dest / crate, ignore=lambda d, names, top=top: SKIP_DIRS & set(names) if d == top else set()
+            )
+        shutil.copytree(src / "include", dest / "include")
+        shutil.copyfile(src / "Cargo.lock", dest / "Cargo.lock")
+        shutil.copyfile(src / "LICENSE", dest / "LICENSE")
+        (dest / "Cargo.toml").write_text(_trim_workspace((src / "Cargo.toml").read_text()))
+
+
+def _trim_workspace(manifest):
+    """The workspace manifest with only the crates of libdstack as members."""
+    members = "members = [" + ", ".join(f'"{c}"' for c in CRATES) + "]"
+    out, n = re.subn(r"(?ms)^members\s*=\s*\[.*?\]", members, manifest, count=1)
+    if n != 1:
+        raise SystemExit("libdstack-sdk: cannot find the workspace members in Cargo.toml")
+    out = re.sub(r"(?ms)^exclude\s*=\s*\[.*?\]\n", "", out, count=1)
+    return out
+
+
+setup(
+    cmdclass={"build_py": BuildPyWithLibrary, "bdist_wheel": PlatformWheel, "sdist": SdistWithRust},
+    distclass=BinaryDistribution,
+)

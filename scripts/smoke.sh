@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Package smoke test: `make dist`, then, in a temporary folder outside the repository and
+# with cargo and rustc off PATH, installs each artifact the way its ecosystem does and
+# calls the dist simulator through it (one GetKey and one GetQuote each; the key must be
+# 32 bytes, the signature chain 2 entries, the quote non-empty):
+#   Python  pip install of the wheel into a new venv; auditwheel says manylinux_2_28 or
+#           lower; the wheel holds LICENSE and a stripped library. The sdist, without
+#           cargo, must fail with a message naming the Rust toolchain and rustup.
+#   Go      go build of a program whose go.mod replaces the module with dist/go; a
+#           fully static build too; with CGO_ENABLED=0 the error must say cgo is required.
+#   C       the tarball unpacked; programs built with pkg-config (dstack, dstack-static)
+#           and with CMake (dstack::dstack, dstack::dstack_static); then the folder is
+#           moved: the shared ones run with the new lib/ on LD_LIBRARY_PATH (and fail
+#           without it), the static ones as they are.
+# SMOKE_SKIP_DIST=1 tests the dist/ that is there. The last line is "N passed, M failed".
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+need python3 "install Python 3.10+"; need go "install Go"; need cc "install gcc"
+need pkg-config "apt-get install pkg-config"; need cmake "apt-get install cmake"
+
+START=$(date +%s)
+if [ "${SMOKE_SKIP_DIST:-0}" != 1 ]; then
+  bash scripts/dist.sh
+fi
+DIST_TIME=$(( $(date +%s) - START ))
+
+VERSION="$(workspace_version)"
+MAJOR="${VERSION%%.*}"
+DIST="$ROOT/dist"
+C_NAME="libdstack-$VERSION-linux-x86_64"
+TARBALL="$DIST/$C_NAME.tar.gz"
+SDIST="$DIST/libdstack_sdk-$VERSION.tar.gz"
+WHEEL="$(ls "$DIST"/libdstack_sdk-"$VERSION"-py3-none-*.whl 2>/dev/null | head -n1 || true)"
+for f in "$TARBALL" "$SDIST" "$WHEEL" "$DIST/go/go.mod" "$DIST/dstack-simulator"; do
+  [ -n "$f" ] && [ -e "$f" ] || { echo "missing dist artifact ${f:-(the wheel)}: run make dist" >&2; exit 1; }
+done
+AUDITWHEEL="$ROOT/.tools/py/bin/auditwheel"
+
+T="$(mktemp -d)"
+case "$T/" in "$ROOT"/*) echo "the temporary folder $T is inside the repository" >&2; exit 1 ;; esac
+cleanup() { stop_simulator; rm -rf "$T"; }
+trap cleanup EXIT
+
+# Nothing of the repository may leak into the installs: no cargo/rustc on PATH, none of
+# the variables the repository's scripts set.
+unset LIBDSTACK_PATH DSTACK_SIMULATOR_BIN DSTACK_SIMULATOR_ENDPOINT TAPPD_SIMULATOR_ENDPOINT \
+  CARGO CARGO_TARGET_DIR RUSTC PKG_CONFIG_PATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH GOFLAGS \
+  CGO_CFLAGS CGO_LDFLAGS VIRTUAL_ENV PYTHONPATH
+no_rust_path() {
+  local out="" d
+  local IFS=:
+  for d in $PATH; do
+    [ -n "$d" ] || continue
+    if [ -e "$d/cargo" ] || [ -e "$d/rustc" ] || [ -e "$d/rustup" ]; then continue; fi
+    case "$d/" in "$ROOT"/*) continue ;; esac
+    out="${out:+$out:}$d"
+  done
+  printf '%s' "$out"
+}
+PATH="$(no_rust_path)"
+export PATH GOTOOLCHAIN=local
+if command -v cargo >/dev/null || command -v rustc >/dev/null; then
+  echo "cargo or rustc is still on PATH ($PATH)" >&2; exit 1
+fi
+cd "$T"
+
+passed=0
+failed=0
+step() { # NAME COMMAND…
+  local name="$1"; shift
+  if "$@" >"$T/step.log" 2>&1; then
+    passed=$((passed + 1)); echo "ok   $name"; grep -E '^(c|go|python|auditwheel): ' "$T/step.log" | sed 's/^/       /' || true
+  else
+    failed=$((failed + 1)); echo "FAIL $name"; tail -n 40 "$T/step.log" | sed 's/^/       /'
+  fi
+}
+
+# The dist simulator, copied out of the repository.
+install -D -m 755 "$DIST/dstack-simulator" "$T/bin/dstack-simulator"
+SIM_BIN="$T/bin/dstack-simulator"
+start_simulator "$T/agent"
+SOCK="$T/agent/dstack.sock"
+echo "simulator (dist/dstack-simulator): $SOCK"
+
+# ---- Python
+python_wheel() {
+  python3 -m venv "$T/py"
+  "$T/py/bin/pip" install --quiet --no-index --disable-pip-version-check "$WHEEL"
+  (cd "$T" && "$T/py/bin/python" "$ROOT/scripts/smoke/app.py" "$SOCK")
+  local lib
+  lib="$("$T/py/bin/python" -c 'import dstack_sdk; print(dstack_sdk.library_path())')"
+  if readelf -S "$lib" | grep -q ' \.symtab '; then echo "the library in the wheel is not stripped"; return 1; fi
+  "$T/py/bin/python" - "$WHEEL" <<'EOF'
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert any(n.endswith(".dist-info/licenses/LICENSE") for n in names), "no LICENSE in the wheel"
+EOF
+}
+step "python: pip install the wheel into a new venv; GetKey and GetQuote" python_wheel
+
+wheel_is_manylinux() {
+  local out tag glibc
+  out="$("$AUDITWHEEL" show "$WHEEL")"
+  echo "$out"
+  tag="$(grep -o 'manylinux_2_[0-9]*_x86_64' <<<"$out" | head -n1)"
+  [ -n "$tag" ] || { echo "auditwheel names no manylinux tag"; return 1; }
+  glibc="$(sed 's/manylinux_2_\([0-9]*\)_x86_64/\1/' <<<"$tag")"
+  echo "auditwheel: $(basename "$WHEEL") is consistent with $tag"
+  [ "$glibc" -le 28 ] && [[ "$(basename "$WHEEL")" == *-py3-none-*manylinux* ]]
+}
+step "python: auditwheel show: manylinux_2_28 or lower, py3-none" wheel_is_manylinux
+
+sdist_without_cargo() {
+  python3 -m venv "$T/py-sdist"
+  local out
+  if out="$("$T/py-sdist/bin/pip" install --disable-pip-version-check "$SDIST" 2>&1)"; then
+    echo "$out"; echo "pip installed the sdist without cargo"; return 1
+  fi
+  grep -q 'cargo, the Rust toolchain' <<<"$out" && grep -q 'https://rustup.rs' <<<"$out" || {
+    echo "$out"; echo "pip failed without the message about the Rust toolchain"; return 1; }
+  if "$T/py-sdist/bin/pip" show libdstack-sdk >/dev/null 2>&1; then echo "a package got installed"; return 1; fi
+  echo "python: without cargo: $(grep -m1 'cargo, the Rust toolchain' <<<"$out" | sed 's/^[^a-zA-Z]*//')"
+}
+step "python: pip install of the sdist without cargo fails, naming the Rust toolchain and rustup" sdist_without_cargo
+
+# ---- Go
+go_module() {
+  cp -r "$DIST/go" "$T/gomod"
+  mkdir -p "$T/goapp"
+  cp "$ROOT/scripts/smoke/main.go" "$T/goapp/"
+  cat >"$T/goapp/go.mod" <<EOF
+module smoke
+
+go 1.22
+
+require github.com/libdstack/libdstack/bindings/go v$VERSION
+
+replace github.com/libdstack/libdstack/bindings/go => $T/gomod
+EOF
+  (cd "$T/goapp" && CGO_ENABLED=1 go build -o "$T/go-app" . && "$T/go-app" "$SOCK")
+}
+step "go: go build against the dist module (replace); GetKey and GetQuote" go_module
+
+go_static() {
+  (cd "$T/goapp" && CGO_ENABLED=1 go build -ldflags '-linkmode external -extldflags "-static"' -o "$T/go-app-static" .)
+  if readelf -l "$T/go-app-static" | grep -q INTERP || readelf -d "$T/go-app-static" | grep -q NEEDED; then
+    echo "not a static executable"; return 1
+  fi
+  "$T/go-app-static" "$SOCK"
+}
+step "go: fully static build (-linkmode external -extldflags -static) runs" go_static
+
+go_without_cgo() {
+  local out
+  if out="$(cd "$T/goapp" && CGO_ENABLED=0 go build -o /dev/null . 2>&1)"; then
+    echo "built without cgo"; return 1
+  fi
+  echo "$out"
+  grep -q 'dstack_requires_cgo_set_CGO_ENABLED_1_and_install_a_C_compiler' <<<"$(head -n 3 <<<"$out")"
+}
+step "go: CGO_ENABLED=0 fails first with 'dstack_requires_cgo_set_CGO_ENABLED_1_and_install_a_C_compiler'" go_without_cgo
+
+# ---- C
+P1="$T/c/$C_NAME"
+P2="$T/moved/elsewhere/$C_NAME"
+mkdir -p "$T/c" "$T/moved/elsewhere" "$T/cbin"
+tar -xzf "$TARBALL" -C "$T/c"
+
+needs_only_soname() { # BINARY: links libdstack by its SONAME, not by a path
+  local needed
+  needed="$(readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')"
+  grep -qx "libdstack.so.$MAJOR" <<<"$needed" && ! grep -q / <<<"$needed"
+}
+is_static_libdstack() { ! readelf -d "$1" | grep -q 'NEEDED.*libdstack'; }
+
+c_build() {
+  export PKG_CONFIG_PATH="$P1/lib/pkgconfig"
+  [ "$(pkg-config --modversion dstack)" = "$VERSION" ] && [ "$(pkg-config --modversion dstack-static)" = "$VERSION" ]
+  # shellcheck disable=SC2046
+  cc -std=c99 -Wall -Werror "$ROOT/scripts/smoke/app.c" $(pkg-config --cflags --libs dstack) -o "$T/cbin/pc-shared"
+  # shellcheck disable=SC2046
+  cc -std=c99 -Wall -Werror "$ROOT/scripts/smoke/app.c" $(pkg-config --cflags --libs dstack-static) -o "$T/cbin/pc-static"
+  cp "$ROOT/scripts/smoke/CMakeLists.txt" "$ROOT/scripts/smoke/app.c" "$T/cbin/"
+  cmake -S "$T/cbin" -B "$T/cbin/build" -DCMAKE_PREFIX_PATH="$P1" -DDSTACK_VERSION="$VERSION" >/dev/null
+  cmake --build "$T/cbin/build" >/dev/null
+  needs_only_soname "$T/cbin/pc-shared" && needs_only_soname "$T/cbin/build/app_shared"
+  is_static_libdstack "$T/cbin/pc-static" && is_static_libdstack "$T/cbin/build/app_static"
+  for b in pc-shared pc-static build/app_shared build/app_static; do "$T/cbin/$b" "$SOCK"; done
+}
+step "c: pkg-config (dstack, dstack-static) and CMake (dstack::dstack, dstack::dstack_static) builds run" c_build
+
+c_moved() {
+  mv "$P1" "$P2"
+  for b in pc-shared build/app_shared; do
+    if "$T/cbin/$b" "$SOCK" >/dev/null 2>&1; then echo "$b ran without libdstack.so.$MAJOR reachable"; return 1; fi
+    LD_LIBRARY_PATH="$P2/lib" "$T/cbin/$b" "$SOCK"
+  done
+  for b in pc-static build/app_static; do "$T/cbin/$b" "$SOCK"; done
+}
+step "c: after the prefix moves, shared builds run with LD_LIBRARY_PATH=NEW/lib, static ones as they are" c_moved
+
+stop_simulator
+echo "package smoke test: make dist ${DIST_TIME} s, installs and calls $(( $(date +%s) - START - DIST_TIME )) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
