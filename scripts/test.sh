@@ -11,6 +11,7 @@ need npm "install npm"; need python3 "install Python 3.10+"; need cc "install gc
 need valgrind "apt-get install valgrind"
 START=$(date +%s)
 FAILED=()
+TREE_BEFORE="$(tree_status)"
 
 # suite NAME COMMAND…: runs one suite and records a failure.
 suite() {
@@ -33,6 +34,9 @@ suite "C: sanitizers, Valgrind, header hygiene, hostile agent" bash bindings/c/r
 suite "Go" bash bindings/go/run-tests.sh
 suite "Node" bash bindings/node/run-tests.sh
 suite "Python" bash bindings/python/run-tests.sh
+suite "Versions: one version in Cargo, the header, pkg-config, CMake, npm, Python and Go" bash scripts/check-version.sh
+suite "Packages: make dist, then each artifact installed outside the repository without cargo" bash scripts/smoke.sh
+suite "Clean tree: git status after the run is as before it" check_tree_unchanged "$TREE_BEFORE"
 
 echo
 if [ "${#FAILED[@]}" -gt 0 ]; then
