@@ -435,7 +435,11 @@ pub unsafe extern "C" fn dstack_compose_hash_raw(
         // SAFETY: caller contract.
         let (b, out) = unsafe {
             (
-                slice::bytes(app_compose_bytes, app_compose_bytes_len, "app_compose_bytes")?,
+                slice::bytes(
+                    app_compose_bytes,
+                    app_compose_bytes_len,
+                    "app_compose_bytes",
+                )?,
                 slice::out_array::<32>(out_hash, "out_hash")?,
             )
         };
