@@ -2,6 +2,7 @@ package dstack
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
@@ -84,6 +85,37 @@ func timeoutFromContext(ctx context.Context, limit time.Duration) (uint32, error
 		return 0, nil
 	}
 	return durationMs(remaining), nil
+}
+
+// checkTimeout validates a WithTimeout value: 0 (the default) or a positive
+// duration whose milliseconds, rounded up, fit the ABI's uint32.
+func checkTimeout(d time.Duration) error {
+	if d < 0 {
+		return newError(StatusInvalidArgument, "WithTimeout: timeout must not be negative (0 keeps the 3s default), got %v", d)
+	}
+	if ceilMs(d) > math.MaxUint32 {
+		return newError(StatusInvalidArgument, "WithTimeout: timeout must be at most %v (2^32-1 ms), got %v", time.Duration(math.MaxUint32)*time.Millisecond, d)
+	}
+	return nil
+}
+
+// ceilMs is d in milliseconds, rounded up, for d >= 0 (without the overflow
+// of d + time.Millisecond - 1 near math.MaxInt64).
+func ceilMs(d time.Duration) int64 {
+	ms := int64(d / time.Millisecond)
+	if d%time.Millisecond != 0 {
+		ms++
+	}
+	return ms
+}
+
+// durationMs is the ABI's timeout_ms for d >= 0, capped at math.MaxUint32.
+func durationMs(d time.Duration) uint32 {
+	ms := ceilMs(d)
+	if ms > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(ms)
 }
 
 type outcome[T any] struct {

@@ -6,9 +6,6 @@ import "C"
 import (
 	"context"
 	"log/slog"
-	"math"
-	"os"
-	"runtime"
 	"time"
 )
 
@@ -19,11 +16,15 @@ import (
 // methods on a nil *DstackClient or a zero-value DstackClient{} return
 // ErrNotInitialized.
 type DstackClient struct {
-	endpoint string
-	logger   *slog.Logger
-	timeout  time.Duration
-	h        *handle[*C.dstack_client]
-	initErr  error
+	base clientCore[*C.dstack_client, dstackAgent]
+}
+
+// core is the client's core, nil for a nil client.
+func (c *DstackClient) core() *clientCore[*C.dstack_client, dstackAgent] {
+	if c == nil {
+		return nil
+	}
+	return &c.base
 }
 
 // DstackClientOption configures a DstackClient.
@@ -34,13 +35,13 @@ type DstackClientOption func(*DstackClient)
 // first existing of /var/run/dstack.sock, /run/dstack.sock,
 // /var/run/dstack/dstack.sock, /run/dstack/dstack.sock.
 func WithEndpoint(endpoint string) DstackClientOption {
-	return func(c *DstackClient) { c.endpoint = endpoint }
+	return func(c *DstackClient) { c.base.endpoint = endpoint }
 }
 
 // WithLogger sets the logger for notices (simulator endpoint in use,
 // deprecated calls). Default slog.Default().
 func WithLogger(logger *slog.Logger) DstackClientOption {
-	return func(c *DstackClient) { c.logger = logger }
+	return func(c *DstackClient) { c.base.logger = logger }
 }
 
 // WithTimeout sets the per-call timeout used when the context has no
@@ -49,168 +50,35 @@ func WithLogger(logger *slog.Logger) DstackClientOption {
 // math.MaxUint32 ms (about 49.7 days, the ABI's limit) makes the client
 // unusable with StatusInvalidArgument (see Err). Not in the official SDK.
 func WithTimeout(d time.Duration) DstackClientOption {
-	return func(c *DstackClient) { c.timeout = d }
+	return func(c *DstackClient) { c.base.timeout = d }
 }
 
 // NewDstackClient creates a client. It never fails: a bad endpoint is
 // reported by every call on the client (and by Err).
 func NewDstackClient(opts ...DstackClientOption) *DstackClient {
-	c := &DstackClient{logger: slog.Default()}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(c)
-		}
-	}
-	if c.logger == nil {
-		c.logger = slog.Default()
-	}
-	if err := checkTimeout(c.timeout); err != nil {
-		c.initErr = err
-		return c
-	}
-	if c.endpoint == "" {
-		if sim, ok := os.LookupEnv("DSTACK_SIMULATOR_ENDPOINT"); ok {
-			c.logger.Info("using simulator endpoint", "endpoint", sim)
-		}
-	}
-	var p *C.dstack_client
-	var cerr *C.dstack_error
-	ep, epLen := strArg(c.endpoint)
-	st := C.dstack_client_new(ep, epLen, &p, &cerr)
-	runtime.KeepAlive(c.endpoint)
-	if err := takeError(st, cerr); err != nil {
-		c.initErr = err
-		return c
-	}
-	c.endpoint = sliceString(C.dstack_client_endpoint(p))
-	if c.timeout > 0 {
-		var terr *C.dstack_error
-		ms := durationMs(c.timeout)
-		if err := takeError(C.dstack_client_set_timeout_ms(p, C.uint32_t(ms), &terr), terr); err != nil {
-			C.dstack_client_free(p)
-			c.initErr = err
-			return c
-		}
-	}
-	c.h = newHandle(p, func(p *C.dstack_client) { C.dstack_client_free(p) })
-	// The finalizer sits on the handle, not on c, so that Close works on any
-	// *DstackClient (runtime.SetFinalizer aborts the process for a pointer
-	// into the middle of an allocation, e.g. a client copied into a struct).
-	runtime.SetFinalizer(c.h, (*handle[*C.dstack_client]).close)
+	c := &DstackClient{}
+	applyOptions(c, opts)
+	c.base.create()
 	return c
-}
-
-// notInitialized is the error of a call on a nil or zero-value client.
-func notInitialized(typ, constructor string) error {
-	return newError(statusNotInitialized, "the *%s is nil or was not made by %s", typ, constructor)
-}
-
-// ready reports why c cannot make calls, or nil.
-func (c *DstackClient) ready() error {
-	switch {
-	case c == nil:
-		return notInitialized("DstackClient", "NewDstackClient")
-	case c.initErr != nil:
-		return c.initErr
-	case c.h == nil:
-		return notInitialized("DstackClient", "NewDstackClient")
-	}
-	return nil
 }
 
 // Err reports why the client could not be created, or nil.
 // ErrNotInitialized for a nil or zero-value client.
-func (c *DstackClient) Err() error { return c.ready() }
+func (c *DstackClient) Err() error { return c.core().ready() }
 
 // Endpoint returns the endpoint in use after discovery ("" for a nil client).
-func (c *DstackClient) Endpoint() string {
-	if c == nil {
-		return ""
-	}
-	return c.endpoint
-}
+func (c *DstackClient) Endpoint() string { return c.core().endpointOrEmpty() }
 
 // Close releases the client. Calls still running finish first; later calls
 // fail with ErrClosed. Idempotent. ErrNotInitialized for a nil or
 // zero-value client; nil for one whose creation failed (nothing to release).
-func (c *DstackClient) Close() error {
-	if err := c.ready(); err != nil {
-		if c != nil && c.initErr != nil {
-			return nil
-		}
-		return err
-	}
-	c.h.close()
-	runtime.SetFinalizer(c.h, nil)
-	return nil
-}
-
-func (c *DstackClient) log() *slog.Logger {
-	if c == nil || c.logger == nil {
-		return slog.Default()
-	}
-	return c.logger
-}
-
-// checkTimeout validates a WithTimeout value: 0 (the default) or a positive
-// duration whose milliseconds, rounded up, fit the ABI's uint32.
-func checkTimeout(d time.Duration) error {
-	if d < 0 {
-		return newError(StatusInvalidArgument, "WithTimeout: timeout must not be negative (0 keeps the 3s default), got %v", d)
-	}
-	if ceilMs(d) > math.MaxUint32 {
-		return newError(StatusInvalidArgument, "WithTimeout: timeout must be at most %v (2^32-1 ms), got %v", time.Duration(math.MaxUint32)*time.Millisecond, d)
-	}
-	return nil
-}
-
-// ceilMs is d in milliseconds, rounded up, for d >= 0 (without the overflow
-// of d + time.Millisecond - 1 near math.MaxInt64).
-func ceilMs(d time.Duration) int64 {
-	ms := int64(d / time.Millisecond)
-	if d%time.Millisecond != 0 {
-		ms++
-	}
-	return ms
-}
-
-// durationMs is the ABI's timeout_ms for d >= 0, capped at math.MaxUint32.
-func durationMs(d time.Duration) uint32 {
-	ms := ceilMs(d)
-	if ms > math.MaxUint32 {
-		return math.MaxUint32
-	}
-	return uint32(ms)
-}
-
-// call runs one RPC: deadline check, handle reference, background-safe
-// blocking call.
-func clientCall[T any](ctx context.Context, c *DstackClient, limit time.Duration, f func(p *C.dstack_client, timeoutMs C.uint32_t) (T, error)) (T, error) {
-	var zero T
-	if err := c.ready(); err != nil {
-		return zero, err
-	}
-	tmo, err := timeoutFromContext(ctx, limit)
-	if err != nil {
-		return zero, err
-	}
-	p, err := c.h.acquire()
-	if err != nil {
-		return zero, err
-	}
-	v, err := runBlocking(ctx, func() (T, error) {
-		defer c.h.release()
-		return f(p, C.uint32_t(tmo))
-	})
-	runtime.KeepAlive(c)
-	return v, err
-}
+func (c *DstackClient) Close() error { return c.core().closeClient() }
 
 // GetKey derives a key for path. algorithm is "secp256k1" (also "k256" or
 // "") or "ed25519"; ed25519 needs an agent with the Version RPC, which is
 // checked before the request is sent.
 func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, algorithm string) (*GetKeyResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetKeyResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetKeyResponse, error) {
 		pp, pl := strArg(path)
 		up, ul := strArg(purpose)
 		ap, al := strArg(algorithm)
@@ -230,7 +98,7 @@ func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, 
 // GetQuote asks for a TDX quote over reportData (at most 64 bytes; the agent
 // right-pads it with zeros).
 func (c *DstackClient) GetQuote(ctx context.Context, reportData []byte) (*GetQuoteResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_quote(p, dp, dl, tmo, out, cerr)
@@ -250,7 +118,7 @@ func readQuoteResponse(r *response) *GetQuoteResponse {
 
 // Attest asks for a versioned attestation over reportData (at most 64 bytes).
 func (c *DstackClient) Attest(ctx context.Context, reportData []byte) (*AttestResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*AttestResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*AttestResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_attest(p, dp, dl, tmo, out, cerr)
@@ -266,11 +134,7 @@ func (c *DstackClient) Attest(ctx context.Context, reportData []byte) (*AttestRe
 
 // Info returns the CVM's identity and measurements.
 func (c *DstackClient) Info(ctx context.Context) (*InfoResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*InfoResponse, error) {
-		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
-			return C.dstack_client_info(p, tmo, out, cerr)
-		}, readInfoResponse)
-	})
+	return rpcInfo(ctx, c.core())
 }
 
 func readInfoResponse(r *response) *InfoResponse {
@@ -294,18 +158,12 @@ func readInfoResponse(r *response) *InfoResponse {
 // GetVersion returns the agent's version; agents older than 0.5.7 lack the
 // RPC and fail with StatusHTTPStatus or StatusAgentError.
 func (c *DstackClient) GetVersion(ctx context.Context) (*VersionResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*VersionResponse, error) {
-		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
-			return C.dstack_client_version(p, tmo, out, cerr)
-		}, func(r *response) *VersionResponse {
-			return &VersionResponse{Version: r.text(fieldVersion), Rev: r.text(fieldRev)}
-		})
-	})
+	return rpcVersion(ctx, c.core())
 }
 
 // GpuInfo returns the GPU attestation collected at boot.
 func (c *DstackClient) GpuInfo(ctx context.Context) (*GpuInfoResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GpuInfoResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GpuInfoResponse, error) {
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_gpu_info(p, tmo, out, cerr)
 		}, func(r *response) *GpuInfoResponse {
@@ -318,7 +176,7 @@ func (c *DstackClient) GpuInfo(ctx context.Context) (*GpuInfoResponse, error) {
 // "signing"). algorithm: "ed25519", "secp256k1" (alias "k256"; ECDSA over
 // SHA-256(data)) or "secp256k1_prehashed" (data is a 32-byte digest).
 func (c *DstackClient) Sign(ctx context.Context, algorithm string, data []byte) (*SignResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*SignResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*SignResponse, error) {
 		ap, al := strArg(algorithm)
 		dp, dl := bytesArg(data)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
@@ -341,7 +199,7 @@ func (c *DstackClient) Sign(ctx context.Context, algorithm string, data []byte) 
 // agents removed the RPC). Prefer the local VerifySignature, same semantics,
 // or SignResponse.VerifySignatureChain: the agent's answer is not attested.
 func (c *DstackClient) Verify(ctx context.Context, algorithm string, data []byte, signature []byte, publicKey []byte) (*VerifyResponse, error) {
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*VerifyResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*VerifyResponse, error) {
 		ap, al := strArg(algorithm)
 		dp, dl := bytesArg(data)
 		sp, sl := bytesArg(signature)
@@ -360,7 +218,7 @@ func (c *DstackClient) Verify(ctx context.Context, algorithm string, data []byte
 // the RPC (the simulator refuses it); older ones without the Version RPC get
 // StatusUnsupported before anything is sent.
 func (c *DstackClient) EmitEvent(ctx context.Context, event string, payload []byte) error {
-	_, err := clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (struct{}, error) {
+	_, err := rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (struct{}, error) {
 		ep, el := strArg(event)
 		pp, pl := bytesArg(payload)
 		var cerr *C.dstack_error
@@ -373,16 +231,7 @@ func (c *DstackClient) EmitEvent(ctx context.Context, event string, payload []by
 // IsReachable reports whether the agent answers Info within 500 ms (or the
 // context's deadline, if sooner).
 func (c *DstackClient) IsReachable(ctx context.Context) bool {
-	ok, err := clientCall(ctx, c, 500*time.Millisecond, func(p *C.dstack_client, tmo C.uint32_t) (bool, error) {
-		var reachable C.bool
-		var cerr *C.dstack_error
-		st := C.dstack_client_is_reachable(p, tmo, &reachable, &cerr)
-		if err := takeError(st, cerr); err != nil {
-			return false, err
-		}
-		return bool(reachable), nil
-	})
-	return err == nil && ok
+	return rpcIsReachable(ctx, c.core())
 }
 
 // DeriveKey is the removed dstack 0.3 call; it always fails.
@@ -396,7 +245,7 @@ func (c *DstackClient) DeriveKey(path string, subject string, altNames []string)
 //
 // Deprecated: use GetQuote.
 func (c *DstackClient) TdxQuote(ctx context.Context, reportData []byte, hashAlgorithm string) (*GetQuoteResponse, error) {
-	c.log().Warn("tdxQuote is deprecated, please use GetQuote instead")
+	c.core().log().Warn("tdxQuote is deprecated, please use GetQuote instead")
 	if hashAlgorithm != string(RAW) {
 		return nil, newError(StatusInvalidArgument, "tdxQuote only supports raw hash algorithm")
 	}

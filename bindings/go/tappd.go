@@ -6,10 +6,6 @@ import "C"
 import (
 	"context"
 	"encoding/hex"
-	"log/slog"
-	"os"
-	"runtime"
-	"time"
 	"unsafe"
 )
 
@@ -21,11 +17,15 @@ import (
 //
 // Deprecated: new agents serve dstack.sock; use DstackClient.
 type TappdClient struct {
-	endpoint string
-	logger   *slog.Logger
-	timeout  time.Duration
-	h        *handle[*C.dstack_tappd_client]
-	initErr  error
+	base clientCore[*C.dstack_tappd_client, tappdAgent]
+}
+
+// core is the client's core, nil for a nil client.
+func (t *TappdClient) core() *clientCore[*C.dstack_tappd_client, tappdAgent] {
+	if t == nil {
+		return nil
+	}
+	return &t.base
 }
 
 // NewTappdClient creates a tappd client. It takes the DstackClient options
@@ -35,108 +35,24 @@ type TappdClient struct {
 //
 // Deprecated: use NewDstackClient.
 func NewTappdClient(opts ...DstackClientOption) *TappdClient {
-	cfg := &DstackClient{logger: slog.Default()}
-	for _, opt := range opts {
-		if opt != nil {
-			opt(cfg)
-		}
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
-	t := &TappdClient{endpoint: cfg.endpoint, logger: cfg.logger, timeout: cfg.timeout}
-	if err := checkTimeout(t.timeout); err != nil {
-		t.initErr = err
-		return t
-	}
-	if t.endpoint == "" {
-		if sim, ok := os.LookupEnv("TAPPD_SIMULATOR_ENDPOINT"); ok {
-			t.logger.Warn("Using tappd endpoint", "endpoint", sim)
-		}
-	}
-	t.logger.Warn("TappdClient is deprecated, please use DstackClient instead")
-	var p *C.dstack_tappd_client
-	var cerr *C.dstack_error
-	ep, epLen := strArg(t.endpoint)
-	st := C.dstack_tappd_client_new(ep, epLen, &p, &cerr)
-	runtime.KeepAlive(t.endpoint)
-	if err := takeError(st, cerr); err != nil {
-		t.initErr = err
-		return t
-	}
-	t.endpoint = sliceString(C.dstack_tappd_client_endpoint(p))
-	if t.timeout > 0 {
-		var terr *C.dstack_error
-		if err := takeError(C.dstack_tappd_client_set_timeout_ms(p, C.uint32_t(durationMs(t.timeout)), &terr), terr); err != nil {
-			C.dstack_tappd_client_free(p)
-			t.initErr = err
-			return t
-		}
-	}
-	t.h = newHandle(p, func(p *C.dstack_tappd_client) { C.dstack_tappd_client_free(p) })
-	runtime.SetFinalizer(t.h, (*handle[*C.dstack_tappd_client]).close) // see NewDstackClient
+	var cfg DstackClient
+	applyOptions(&cfg, opts)
+	t := &TappdClient{}
+	t.base.clientSettings = cfg.base.clientSettings
+	t.base.create()
 	return t
-}
-
-// ready reports why t cannot make calls, or nil.
-func (t *TappdClient) ready() error {
-	switch {
-	case t == nil:
-		return notInitialized("TappdClient", "NewTappdClient")
-	case t.initErr != nil:
-		return t.initErr
-	case t.h == nil:
-		return notInitialized("TappdClient", "NewTappdClient")
-	}
-	return nil
 }
 
 // Err reports why the client could not be created, or nil.
 // ErrNotInitialized for a nil or zero-value client.
-func (t *TappdClient) Err() error { return t.ready() }
+func (t *TappdClient) Err() error { return t.core().ready() }
 
 // Endpoint returns the endpoint in use after discovery ("" for a nil client).
-func (t *TappdClient) Endpoint() string {
-	if t == nil {
-		return ""
-	}
-	return t.endpoint
-}
+func (t *TappdClient) Endpoint() string { return t.core().endpointOrEmpty() }
 
 // Close releases the client; idempotent. ErrNotInitialized for a nil or
 // zero-value client; nil for one whose creation failed.
-func (t *TappdClient) Close() error {
-	if err := t.ready(); err != nil {
-		if t != nil && t.initErr != nil {
-			return nil
-		}
-		return err
-	}
-	t.h.close()
-	runtime.SetFinalizer(t.h, nil)
-	return nil
-}
-
-func tappdCall[T any](ctx context.Context, t *TappdClient, limit time.Duration, f func(p *C.dstack_tappd_client, timeoutMs C.uint32_t) (T, error)) (T, error) {
-	var zero T
-	if err := t.ready(); err != nil {
-		return zero, err
-	}
-	tmo, err := timeoutFromContext(ctx, limit)
-	if err != nil {
-		return zero, err
-	}
-	p, err := t.h.acquire()
-	if err != nil {
-		return zero, err
-	}
-	v, err := runBlocking(ctx, func() (T, error) {
-		defer t.h.release()
-		return f(p, C.uint32_t(tmo))
-	})
-	runtime.KeepAlive(t)
-	return v, err
-}
+func (t *TappdClient) Close() error { return t.core().closeClient() }
 
 // DeriveKey derives a P-256 TLS key from path with a certificate for subject
 // (default: path) and altNames.
@@ -159,7 +75,7 @@ func (t *TappdClient) DeriveKeyWithOptions(ctx context.Context, path string, opt
 	if o.subject == "" {
 		o.subject = path
 	}
-	return tappdCall(ctx, t, 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetTlsKeyResponse, error) {
+	return rpc(ctx, t.core(), 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetTlsKeyResponse, error) {
 		names := newCSlices(o.altNames)
 		defer names.free()
 		np, nl := names.ptr()
@@ -177,7 +93,7 @@ func (t *TappdClient) DeriveKeyWithOptions(ctx context.Context, path string, opt
 
 // DeriveK256Key is GetKey on a tappd agent.
 func (t *TappdClient) DeriveK256Key(ctx context.Context, path string, purpose string) (*GetKeyResponse, error) {
-	return tappdCall(ctx, t, 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetKeyResponse, error) {
+	return rpc(ctx, t.core(), 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetKeyResponse, error) {
 		pp, pl := strArg(path)
 		up, ul := strArg(purpose)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
@@ -224,7 +140,7 @@ func (t *TappdClient) TdxQuoteWithPrefix(ctx context.Context, reportData []byte,
 	if err != nil {
 		return nil, err
 	}
-	return tappdCall(ctx, t, 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
+	return rpc(ctx, t.core(), 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
 		dp, dl := bytesArg(reportData)
 		hp, hl := strArg(hashAlgorithm)
 		xp, xl := strArg(prefix)
@@ -240,7 +156,7 @@ func (t *TappdClient) TdxQuoteWithPrefix(ctx context.Context, reportData []byte,
 
 // RawQuote asks for a quote over exactly 64 bytes of report data.
 func (t *TappdClient) RawQuote(ctx context.Context, reportData []byte) (*GetQuoteResponse, error) {
-	return tappdCall(ctx, t, 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
+	return rpc(ctx, t.core(), 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_tappd_client_raw_quote(p, dp, dl, tmo, out, cerr)
@@ -254,36 +170,17 @@ func (t *TappdClient) RawQuote(ctx context.Context, reportData []byte) (*GetQuot
 
 // Info returns the CVM's identity (Tappd.Info).
 func (t *TappdClient) Info(ctx context.Context) (*InfoResponse, error) {
-	return tappdCall(ctx, t, 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*InfoResponse, error) {
-		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
-			return C.dstack_tappd_client_info(p, tmo, out, cerr)
-		}, readInfoResponse)
-	})
+	return rpcInfo(ctx, t.core())
 }
 
 // GetVersion returns the agent's version (Tappd.Version).
 func (t *TappdClient) GetVersion(ctx context.Context) (*VersionResponse, error) {
-	return tappdCall(ctx, t, 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*VersionResponse, error) {
-		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
-			return C.dstack_tappd_client_version(p, tmo, out, cerr)
-		}, func(r *response) *VersionResponse {
-			return &VersionResponse{Version: r.text(fieldVersion), Rev: r.text(fieldRev)}
-		})
-	})
+	return rpcVersion(ctx, t.core())
 }
 
 // IsReachable reports whether Tappd.Info answers within 500 ms.
 func (t *TappdClient) IsReachable(ctx context.Context) bool {
-	ok, err := tappdCall(ctx, t, 500*time.Millisecond, func(p *C.dstack_tappd_client, tmo C.uint32_t) (bool, error) {
-		var reachable C.bool
-		var cerr *C.dstack_error
-		st := C.dstack_tappd_client_is_reachable(p, tmo, &reachable, &cerr)
-		if err := takeError(st, cerr); err != nil {
-			return false, err
-		}
-		return bool(reachable), nil
-	})
-	return err == nil && ok
+	return rpcIsReachable(ctx, t.core())
 }
 
 // TappdReportData computes the 64 bytes of report data a tappd agent quotes

@@ -165,7 +165,7 @@ func (c *DstackClient) GetTlsKey(ctx context.Context, options ...TlsKeyOption) (
 			opt(o)
 		}
 	}
-	return clientCall(ctx, c, 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetTlsKeyResponse, error) {
+	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetTlsKeyResponse, error) {
 		names := newCSlices(o.altNames)
 		defer names.free()
 		np, nl := names.ptr()
