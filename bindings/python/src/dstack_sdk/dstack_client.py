@@ -9,8 +9,8 @@ Layout: ``_Core`` (``dstack.sock``) and ``_TappdCore`` (``tappd.sock``) own
 the native handle and implement every RPC once: a core method checks the
 arguments on the caller's thread and returns the rest of the call (build the
 C arguments, call libdstack with the handle pinned, turn the response into
-the public type) as a ``Blocking`` callable.  The four public classes are thin
-faces over a core: the sync ones call the ``Blocking``, the async ones run it
+the public type) as a ``_Blocking`` callable.  The four public classes are thin
+faces over a core: the sync ones call the ``_Blocking``, the async ones run it
 in a worker thread.
 """
 
@@ -42,7 +42,7 @@ from .responses import (
 R = TypeVar("R")
 
 # The blocking rest of a call whose arguments were already checked.
-Blocking = Callable[[], R]
+_Blocking = Callable[[], R]
 
 DEFAULT_TIMEOUT = 3.0
 
@@ -184,7 +184,7 @@ class _Core:
     """A ``dstack_client`` handle and the one implementation of every RPC.
 
     Each RPC method checks its arguments at once and returns the blocking
-    rest of the call; nothing is sent before the ``Blocking`` runs.
+    rest of the call; nothing is sent before the ``_Blocking`` runs.
     """
 
     _PREFIX = "dstack_client"
@@ -197,7 +197,7 @@ class _Core:
 
     # plumbing
 
-    def _pinned(self, body: Callable[[c_void_p], R]) -> Blocking[R]:
+    def _pinned(self, body: Callable[[c_void_p], R]) -> _Blocking[R]:
         """``body(handle)`` with the handle pinned (see ``_lib.Handle``)."""
 
         def run() -> R:
@@ -209,13 +209,13 @@ class _Core:
 
         return run
 
-    def _rpc(self, name: str, convert: Callable[[Response], R], *args: Any, keep: Any = None) -> Blocking[R]:
+    def _rpc(self, name: str, convert: Callable[[Response], R], *args: Any, keep: Any = None) -> _Blocking[R]:
         """``<prefix>_<name>(handle, *args, default timeout, &response)``, the response converted.
 
         ``keep``: objects the C arguments point into, alive until the call ends.
         """
         fn_name = f"{self._PREFIX}_{name}"
-        held = (args, keep)  # the closure holds both until the Blocking is dropped
+        held = (args, keep)  # the closure holds both until the _Blocking is dropped
 
         def body(ptr: c_void_p) -> R:
             c_args, _ = held
@@ -223,7 +223,7 @@ class _Core:
 
         return self._pinned(body)
 
-    def _flag(self, name: str, *args: Any) -> Blocking[bool]:
+    def _flag(self, name: str, *args: Any) -> _Blocking[bool]:
         """``<prefix>_<name>(handle, *args, default timeout, &bool)``."""
 
         def body(ptr: c_void_p) -> bool:
@@ -241,23 +241,23 @@ class _Core:
 
     # RPCs of both agents
 
-    def is_reachable(self) -> Blocking[bool]:
+    def is_reachable(self) -> _Blocking[bool]:
         return self._flag("is_reachable")
 
-    def version(self) -> Blocking[VersionResponse]:
+    def version(self) -> _Blocking[VersionResponse]:
         return self._rpc("version", _version_response)
 
-    def info(self) -> Blocking[InfoResponse[TcbInfo]]:
+    def info(self) -> _Blocking[InfoResponse[TcbInfo]]:
         return self._rpc("info", _info_response)
 
-    def get_key(self, path: Any, purpose: Any, algorithm: Any) -> Blocking[GetKeyResponse]:
+    def get_key(self, path: Any, purpose: Any, algorithm: Any) -> _Blocking[GetKeyResponse]:
         return self._get_key(
             _args.optional_text(path, "path"),
             _args.optional_text(purpose, "purpose"),
             _args.optional_text(algorithm, "algorithm"),
         )
 
-    def get_quote(self, report_data: Any) -> Blocking[GetQuoteResponse]:
+    def get_quote(self, report_data: Any) -> _Blocking[GetQuoteResponse]:
         return self._quote(_report_bytes(report_data))
 
     def get_tls_key(
@@ -270,7 +270,7 @@ class _Core:
         not_before: Any,
         not_after: Any,
         with_app_info: Any,
-    ) -> Blocking[GetTlsKeyResponse]:
+    ) -> _Blocking[GetTlsKeyResponse]:
         seconds = "seconds since the epoch, unsigned 64-bit"
         nb = _args.optional_integer(not_before, "not_before", 0, _args.U64_MAX, seconds)
         na = _args.optional_integer(not_after, "not_after", 0, _args.U64_MAX, seconds)
@@ -280,16 +280,16 @@ class _Core:
 
     # dstack.sock only
 
-    def attest(self, report_data: Any) -> Blocking[AttestResponse]:
+    def attest(self, report_data: Any) -> _Blocking[AttestResponse]:
         return self._rpc(
             "attest", lambda r: AttestResponse(attestation=r.hex(Field.ATTESTATION)),
             *byte_arg(_report_bytes(report_data)),
         )
 
-    def gpu_info(self) -> Blocking[GpuInfoResponse]:
+    def gpu_info(self) -> _Blocking[GpuInfoResponse]:
         return self._rpc("gpu_info", lambda r: GpuInfoResponse(attestation=r.text(Field.ATTESTATION)))
 
-    def sign(self, algorithm: Any, data: Any) -> Blocking[SignResponse]:
+    def sign(self, algorithm: Any, data: Any) -> _Blocking[SignResponse]:
         algorithm = _args.text(algorithm, "algorithm")
         data_bytes = _args.text_or_bytes(data, "data")
         if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
@@ -308,7 +308,7 @@ class _Core:
             *text_arg(algorithm), *byte_arg(data_bytes),
         )
 
-    def verify(self, algorithm: Any, data: Any, signature: Any, public_key: Any) -> Blocking[VerifyResponse]:
+    def verify(self, algorithm: Any, data: Any, signature: Any, public_key: Any) -> _Blocking[VerifyResponse]:
         args = (
             *text_arg(_args.text(algorithm, "algorithm")),
             *byte_arg(_args.text_or_bytes(data, "data")),
@@ -318,7 +318,7 @@ class _Core:
         valid = self._flag("verify", *args)
         return lambda: VerifyResponse(valid=valid())
 
-    def emit_event(self, event: Any, payload: Any) -> Blocking[None]:
+    def emit_event(self, event: Any, payload: Any) -> _Blocking[None]:
         if not _args.text(event, "event"):
             raise invalid("event name cannot be empty")
         args = (*text_arg(event), *byte_arg(_args.text_or_bytes(payload, "payload")), 0)
@@ -326,18 +326,18 @@ class _Core:
 
     # the calls that differ between the agents, after the arguments are checked
 
-    def _get_key(self, path: str, purpose: str, algorithm: str) -> Blocking[GetKeyResponse]:
+    def _get_key(self, path: str, purpose: str, algorithm: str) -> _Blocking[GetKeyResponse]:
         return self._rpc(
             "get_key", lambda r: _key_response(r, purpose, algorithm or "secp256k1"),
             *text_arg(path), *text_arg(purpose), *text_arg(algorithm),
         )
 
-    def _quote(self, report_data: bytes) -> Blocking[GetQuoteResponse]:
+    def _quote(self, report_data: bytes) -> _Blocking[GetQuoteResponse]:
         return self._rpc("get_quote", _quote_response, *byte_arg(report_data))
 
     def _tls_key(
         self, subject: str, alt_names: List[str], flags: int, not_before: Optional[int], not_after: Optional[int]
-    ) -> Blocking[GetTlsKeyResponse]:
+    ) -> _Blocking[GetTlsKeyResponse]:
         names, n, keep = _text_list_arg(alt_names)
         nb = byref(c_uint64(not_before)) if not_before is not None else None
         na = byref(c_uint64(not_after)) if not_after is not None else None
@@ -385,7 +385,7 @@ class _TappdCore(_Core):
         usage_server_auth: bool,
         usage_client_auth: bool,
         random_seed: bool,
-    ) -> Blocking[GetTlsKeyResponse]:
+    ) -> _Blocking[GetTlsKeyResponse]:
         _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead", 4)
         path_text = _args.optional_text(path, "path")
         subject_text = _args.optional_text(subject, "subject") or path_text
@@ -395,7 +395,7 @@ class _TappdCore(_Core):
             flags |= _lib.TAPPD_RANDOM_SEED
         return self._derive_key(path_text, subject_text, names, flags)
 
-    def tdx_quote(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> Blocking[GetQuoteResponse]:
+    def tdx_quote(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> _Blocking[GetQuoteResponse]:
         _deprecated("tdx_quote is deprecated, please use get_quote instead", 4)
         algo = _args.optional_text(hash_algorithm, "hash_algorithm") or "raw"
         prefix_text = _args.optional_text(prefix, "prefix")
@@ -412,26 +412,26 @@ class _TappdCore(_Core):
 
         return self._pinned(body)
 
-    def _get_key(self, path: str, purpose: str, algorithm: str) -> Blocking[GetKeyResponse]:
+    def _get_key(self, path: str, purpose: str, algorithm: str) -> _Blocking[GetKeyResponse]:
         if algorithm not in ("secp256k1", "k256", ""):
             raise _unsupported(f'algorithm "{algorithm}"')
         return self._rpc(
             "derive_k256_key", lambda r: _key_response(r, purpose, "secp256k1"), *text_arg(path), *text_arg(purpose)
         )
 
-    def _quote(self, report_data: bytes) -> Blocking[GetQuoteResponse]:
+    def _quote(self, report_data: bytes) -> _Blocking[GetQuoteResponse]:
         # Right-padded like GetQuote (upstream's tappd client left-padded: PROTOCOL §10.2).
         raw = report_data.ljust(64, b"\0")
         return self._rpc("raw_quote", _quote_reporting(raw), *byte_arg(raw))
 
     def _tls_key(
         self, subject: str, alt_names: List[str], flags: int, not_before: Optional[int], not_after: Optional[int]
-    ) -> Blocking[GetTlsKeyResponse]:
+    ) -> _Blocking[GetTlsKeyResponse]:
         if not_before is not None or not_after is not None or flags & _lib.TLS_WITH_APP_INFO:
             raise _unsupported("not_before/not_after/with_app_info")
         return self._derive_key("", subject, alt_names, flags | _lib.TAPPD_RANDOM_SEED)
 
-    def _derive_key(self, path: str, subject: str, alt_names: List[str], flags: int) -> Blocking[GetTlsKeyResponse]:
+    def _derive_key(self, path: str, subject: str, alt_names: List[str], flags: int) -> _Blocking[GetTlsKeyResponse]:
         names, n, keep = _text_list_arg(alt_names)
         return self._rpc("derive_key", _tls_response, *text_arg(path), *text_arg(subject), names, n, flags, keep=keep)
 
@@ -567,7 +567,7 @@ class AsyncDstackClient(_Common):
         self.use_sync_http = use_sync_http
         self._native = _Core(get_endpoint(endpoint), timeout)
 
-    async def _run(self, blocking: Blocking[R]) -> R:
+    async def _run(self, blocking: _Blocking[R]) -> R:
         if self.use_sync_http:
             return blocking()
         return await asyncio.to_thread(blocking)
