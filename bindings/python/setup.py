@@ -28,9 +28,9 @@ from setuptools.dist import Distribution
 
 HERE = Path(__file__).resolve().parent
 LIB_FILE = "libdstack.dylib" if sys.platform == "darwin" else "libdstack.so"
-# The crates libdstack is built from, and what the sdist copies of each.
-CRATES = ("core", "ffi")
-SKIP_DIRS = {"tests", "fuzz", "nostd-check", "target"}  # top-level folders of a crate
+# The sdist copies the crate of the C library (ffi/) and the path crates it depends on,
+# each whole but for these top-level folders (build output, crates outside the workspace).
+SKIP_DIRS = {"target", "fuzz", "nostd-check"}
 RUST_MISSING = """
 libdstack-sdk: cannot build libdstack, the Rust library this package loads.
 This is a source package: it compiles libdstack with cargo, the Rust toolchain,
@@ -131,7 +131,8 @@ class SdistWithRust(sdist):
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir()
-        for crate in CRATES:
+        crates = _path_crates(src, "ffi")
+        for crate in crates:
             top = str(src / crate)
             shutil.copytree(
                 top, dest / crate, ignore=lambda d, names, top=top: SKIP_DIRS & set(names) if d == top else set()
@@ -139,16 +140,59 @@ class SdistWithRust(sdist):
         shutil.copytree(src / "include", dest / "include")
         shutil.copyfile(src / "Cargo.lock", dest / "Cargo.lock")
         shutil.copyfile(src / "LICENSE", dest / "LICENSE")
-        (dest / "Cargo.toml").write_text(_trim_workspace((src / "Cargo.toml").read_text()))
+        (dest / "Cargo.toml").write_text(_trim_workspace((src / "Cargo.toml").read_text(), crates))
 
 
-def _trim_workspace(manifest):
-    """The workspace manifest with only the crates of libdstack as members."""
-    members = "members = [" + ", ".join(f'"{c}"' for c in CRATES) + "]"
+def _toml(path):
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: pyproject.toml's build requirements add tomli
+        import tomli as tomllib
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def _path_crates(root, start):
+    """`start` and every crate it reaches through path dependencies (normal, build and dev,
+    also target-specific ones, directly or through [workspace.dependencies]), as folders
+    relative to the workspace root, in a stable order."""
+    workspace_paths = {
+        name: spec["path"]
+        for name, spec in _toml(root / "Cargo.toml").get("workspace", {}).get("dependencies", {}).items()
+        if isinstance(spec, dict) and "path" in spec
+    }
+    found, todo = [], [start]
+    while todo:
+        crate = todo.pop()
+        if crate in found:
+            continue
+        found.append(crate)
+        manifest = _toml(root / crate / "Cargo.toml")
+        tables = [manifest] + list(manifest.get("target", {}).values())
+        for table in tables:
+            for kind in ("dependencies", "build-dependencies", "dev-dependencies"):
+                for name, spec in table.get(kind, {}).items():
+                    if not isinstance(spec, dict):
+                        continue
+                    if "path" in spec:
+                        path = os.path.normpath(os.path.join(crate, spec["path"]))
+                    elif spec.get("workspace") and name in workspace_paths:
+                        path = os.path.normpath(workspace_paths[name])
+                    else:
+                        continue
+                    if path.startswith(".."):
+                        raise SystemExit(f"libdstack-sdk: {crate} depends on {path}, outside the workspace")
+                    todo.append(path)
+    return sorted(found)
+
+
+def _trim_workspace(manifest, crates):
+    """The workspace manifest with only `crates` as members (and no exclude list)."""
+    members = "members = [" + ", ".join(f'"{c}"' for c in crates) + "]"
     out, n = re.subn(r"(?ms)^members\s*=\s*\[.*?\]", members, manifest, count=1)
     if n != 1:
         raise SystemExit("libdstack-sdk: cannot find the workspace members in Cargo.toml")
-    out = re.sub(r"(?ms)^exclude\s*=\s*\[.*?\]\n", "", out, count=1)
+    out = re.sub(r"(?ms)^(exclude|default-members)\s*=\s*\[.*?\]\n", "", out)
     return out
 
 
