@@ -14,7 +14,7 @@ pub fn is_hex_text(data: &[u8]) -> bool {
         .strip_prefix(b"0x")
         .or_else(|| t.strip_prefix(b"0X"))
         .unwrap_or(t);
-    !t.is_empty() && t.len() % 2 == 0 && t.iter().all(u8::is_ascii_hexdigit)
+    !t.is_empty() && t.len().is_multiple_of(2) && t.iter().all(u8::is_ascii_hexdigit)
 }
 
 fn trim(data: &[u8]) -> &[u8] {

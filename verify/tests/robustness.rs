@@ -44,7 +44,11 @@ fn mutate(rng: &mut Rng, data: &[u8]) -> Vec<u8> {
 }
 
 fn dev() -> Options<'static> {
-    Options { now: NOW_2025, insecure_skip_intel_signature: true, ..Default::default() }
+    Options {
+        now: NOW_2025,
+        insecure_skip_intel_signature: true,
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -53,7 +57,14 @@ fn committed_ra_tls_sample_verifies() {
     let v = verify_ra_tls_cert(&der, &dev()).unwrap();
     assert_eq!(v.rtmrs_verified, [false, false, false, true]);
     assert!(v.certificate.unwrap().app_info_extension);
-    let e = verify_ra_tls_cert(&der, &Options { now: NOW_2025, ..Default::default() }).unwrap_err();
+    let e = verify_ra_tls_cert(
+        &der,
+        &Options {
+            now: NOW_2025,
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
     assert_eq!(e.check, Check::PckChainRoot);
 }
 
@@ -63,10 +74,17 @@ fn mutated_evidence_never_panics_and_fails_with_a_named_check() {
     let quote = read("dcap/tdx_quote");
     let col = read("dcap/tdx_quote_collateral.json");
     let cert = input::certificate_der(&read("ratls/simulator_ra_tls_cert.pem")).unwrap();
-    let att = ratls::parse_certificate(&cert).unwrap().attestation.unwrap();
+    let att = ratls::parse_certificate(&cert)
+        .unwrap()
+        .attestation
+        .unwrap();
     let v0 = attestation::encode_v0(&att);
     let gq = read("fixtures/verifier_fixture_tdx-lite-getquote.json");
-    let good = Options { collateral: Some(&col), now: NOW_2025, ..Default::default() };
+    let good = Options {
+        collateral: Some(&col),
+        now: NOW_2025,
+        ..Default::default()
+    };
     let mut failures = std::collections::BTreeMap::<&str, usize>::new();
     for _ in 0..150 {
         let q = mutate(&mut rng, &quote);
@@ -74,7 +92,10 @@ fn mutated_evidence_never_panics_and_fails_with_a_named_check() {
             *failures.entry(e.check.name()).or_default() += 1;
         }
         let c = mutate(&mut rng, &col);
-        let o = Options { collateral: Some(&c), ..good };
+        let o = Options {
+            collateral: Some(&c),
+            ..good
+        };
         if let Err(e) = verify_quote(&quote, &o) {
             assert!(!e.message.is_empty());
         }
