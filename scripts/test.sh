@@ -34,6 +34,7 @@ suite "C: sanitizers, Valgrind, header hygiene, hostile agent" bash bindings/c/r
 suite "Go" bash bindings/go/run-tests.sh
 suite "Node" bash bindings/node/run-tests.sh
 suite "Python" bash bindings/python/run-tests.sh
+suite "Bench: the harness runs (bench/run.sh --smoke, 50 calls per client)" bash bench/run.sh --smoke
 suite "Versions: one version in Cargo, the header, pkg-config, CMake, npm, Python and Go" bash scripts/check-version.sh
 suite "Packages: make dist, then each artifact installed outside the repository without cargo" bash scripts/smoke.sh
 suite "Clean tree: git status after the run is as before it" check_tree_unchanged "$TREE_BEFORE"
