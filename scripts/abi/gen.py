@@ -32,6 +32,7 @@ import cheader  # noqa: E402
 import emit_bindings  # noqa: E402
 import emit_c  # noqa: E402
 import emit_docs  # noqa: E402
+import emit_napi  # noqa: E402
 import model as abi_model  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -52,7 +53,8 @@ def outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
         ("include/dstack_decls.h", lambda: emit_c.decls_h(model)),
         (ABI_MD, lambda: emit_docs.abi_md(read(ABI_MD), model)),
         ("bindings/python/src/dstack_sdk/_abi.py", lambda: emit_bindings.python(model)),
-        ("bindings/node/src/abi.js", lambda: emit_bindings.node(model)),
+        ("bindings/node/src/abi.js", lambda: emit_napi.abi_js(model)),
+        ("bindings/node/addon/dstack_gen.c", lambda: emit_napi.addon_c(model)),
         ("bindings/go/abi_gen.go", lambda: emit_bindings.go(model)),
     ]
 
@@ -91,7 +93,7 @@ def main() -> int:
             raise abi_model.AbiError("include/dstack.h has no DSTACK_VERSION")
         model = abi_model.build(header, version)
         files = [(path, render()) for path, render in outputs(model)]
-    except (cheader.HeaderError, abi_model.AbiError, emit_docs.DocsError) as e:
+    except (cheader.HeaderError, abi_model.AbiError, emit_docs.DocsError, emit_napi.NapiError) as e:
         print(f"gen.py: {e}", file=sys.stderr)
         return 1
 

@@ -6,17 +6,19 @@
 #   3. cffi reads dstack_decls.h as is and calls libdstack (pure functions, an error, an
 #      owned handle, and GetKey/GetQuote against the bundled simulator);
 #   4. koffi takes every line of dstack_decls.h as is and calls libdstack;
-#   5. the generated binding files (_abi.py, abi.js) bind every export and call it;
+#   5. the generated binding files (_abi.py; abi.js with the Node-API addon built from
+#      dstack_gen.c) bind every export and call it;
 #      abi_gen.go is gofmt-clean (the Go suite compiles and vets it).
-# cffi and koffi are installed into target/abi-test/ (pinned; koffi at the version
-# bindings/node pins), not into the bindings' own environments.
+# cffi and koffi are installed into target/abi-test/ (pinned), not into the bindings' own
+# environments (the Node binding no longer uses koffi: koffi here stands for any reader of
+# dstack_decls.h).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 need python3 "install Python 3.10+"; need node "install Node 20"; need npm "install npm"
 need cc "install gcc"; need nm "install binutils"
 CFFI_VERSION=2.1.1
-KOFFI_VERSION="$(node -p "require('./bindings/node/package-lock.json').packages['node_modules/koffi'].version")"
+KOFFI_VERSION=2.16.3
 CACHE="$ROOT/target/abi-test"
 WORK="$(mktemp -d)"
 cleanup() { stop_simulator; rm -rf "$WORK"; }
@@ -63,7 +65,7 @@ start_simulator "$WORK/sim"
 "$VENV/bin/python" scripts/abi/check_cffi.py "$LIB" "$WORK/constants.txt" "$WORK/sim/dstack.sock"
 stop_simulator
 
-section "koffi $KOFFI_VERSION: dstack_decls.h as is, and the generated abi.js"
+section "koffi $KOFFI_VERSION: dstack_decls.h as is"
 NODE_DIR="$CACHE/node"
 if ! [ "$(node -p "try { require('$NODE_DIR/node_modules/koffi/package.json').version } catch { '' }")" = "$KOFFI_VERSION" ]; then
   mkdir -p "$NODE_DIR"
@@ -71,7 +73,10 @@ if ! [ "$(node -p "try { require('$NODE_DIR/node_modules/koffi/package.json').ve
   (cd "$NODE_DIR" && npm install --silent --no-audit --no-fund --no-save "koffi@$KOFFI_VERSION")
 fi
 NODE_PATH="$NODE_DIR/node_modules" node scripts/abi/check_koffi.js "$LIB"
-NODE_PATH="$NODE_DIR/node_modules" node scripts/abi/check_abi_js.js "$LIB"
+
+section "Node-API addon: the generated dstack_gen.c and abi.js"
+OUT="$WORK/dstack.node" bash bindings/node/build-addon.sh
+node scripts/abi/check_abi_js.js "$WORK/dstack.node"
 
 section "Python ctypes: the generated _abi.py"
 python3 scripts/abi/check_ctypes.py "$LIB" "$WORK/exports.txt"

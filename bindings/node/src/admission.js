@@ -1,13 +1,13 @@
 'use strict'
 // FIFO admission in front of the native library's asynchronous calls.
 //
-// Every blocking libdstack call runs on a libuv worker thread (today through koffi's
-// `fn.async`). The backend refuses calls beyond its own limit (koffi: 256 per process,
-// "Too many asynchronous calls are running"), and calls beyond the libuv pool size only wait
-// in libuv's queue anyway, holding backend memory and delaying other libuv users (fs, dns,
-// crypto, zlib). So at most `limit` calls are handed to the backend at once; the rest wait
-// here, in submission order, and start as earlier ones finish. Nothing here knows about
-// koffi: a Node-API addon would sit behind the same gate.
+// Every blocking libdstack call runs on a libuv worker thread (the addon's
+// napi_create_async_work). Node-API has no per-process limit on such calls (koffi, used
+// before, refused more than 256), but calls beyond the libuv pool size only wait in libuv's
+// queue: there each holds its copy of the inputs (up to the agent's 10 MiB body) and delays
+// every other libuv user queued behind it (fs, dns, crypto, zlib). So at most `limit` calls
+// are handed to the addon at once; the rest wait here, in submission order, holding only
+// their JS arguments, and start as earlier ones finish.
 
 const DEFAULT_POOL = 4 // libuv's default thread pool size
 const MAX_POOL = 1024 // libuv's upper bound for UV_THREADPOOL_SIZE
@@ -23,11 +23,11 @@ function threadPoolSize(env = process.env.UV_THREADPOOL_SIZE) {
 /**
  * How many calls to admit at once: two per libuv thread, so that every thread finds its next
  * call already queued when one finishes (no idle gap while the main thread hands over the
- * next), and no more, since further calls could only wait in libuv's queue. Capped at a
- * quarter of the backend's per-process limit (`backendMax`, 256 for koffi: 64), which that
- * backend shares with any other user in the process.
+ * next), and no more, since further calls could only wait in libuv's queue, holding their
+ * input copies and delaying other libuv work. `backendMax` caps it at a quarter of a
+ * backend's own per-process limit, for a backend that has one (the addon has none).
  */
-function concurrencyLimit(poolSize = threadPoolSize(), backendMax = 256) {
+function concurrencyLimit(poolSize = threadPoolSize(), backendMax = Infinity) {
   const cap = Math.max(1, Math.floor(backendMax / 4))
   return Math.max(1, Math.min(2 * poolSize, cap))
 }

@@ -2,7 +2,7 @@
 // Checks of public arguments that are not byte strings (those are ffi.bytes/hexOrBytes):
 // integers against the range of the C type they end up in, booleans, option objects, lists.
 // Every failure is a DstackError with status INVALID_ARGUMENT naming the argument, what it
-// must be and what it got; nothing invalid reaches koffi or libdstack.
+// must be and what it got; nothing invalid reaches the addon or libdstack (which check again).
 
 const { DstackError, Status } = require('./errors')
 

@@ -1,22 +1,19 @@
 'use strict'
 // DstackClient and TappdClient: the @phala/dstack-sdk 0.5.8 surface over libdstack.
-// Every RPC runs on a koffi worker thread; results are copied out of the response handle
-// and the handle is freed before the Promise resolves.
+// Every RPC runs on the libuv thread pool (the addon's async work); results are copied out of
+// the response handle and the handle is freed before the Promise resolves.
 
 const fs = require('node:fs')
-const { native } = require('./loader')
+const { KeyFlags } = require('./abi')
 const { DstackError, Status } = require('./errors')
-const { Field, bytes, callSync, callAsync, withResponse, sliceText, sliceArray } = require('./ffi')
+const { Field, Format, bytes, byteList, callSync, callAsync, withResponse } = require('./ffi')
 const { NativeHandle } = require('./handle')
 const args = require('./args')
 const { redactFields } = require('./redact')
 const { tlsKeyAsUint8Array, secp256k1PublicKey, ed25519PublicKey, verifySignature } = require('./keys')
 const verify = require('./verify')
 
-const TLS_USAGE_RA_TLS = 1
-const TLS_USAGE_SERVER_AUTH = 2
-const TLS_USAGE_CLIENT_AUTH = 4
-const TLS_WITH_APP_INFO = 8
+const { TLS_USAGE_RA_TLS, TLS_USAGE_SERVER_AUTH, TLS_USAGE_CLIENT_AUTH, TLS_WITH_APP_INFO, TAPPD_RANDOM_SEED } = KeyFlags
 
 /** Upstream's default: 30 s per request (libdstack's own default is 3 s). */
 const DEFAULT_TIMEOUT_MS = 30000
@@ -166,17 +163,15 @@ function rightPad64(b) {
 
 class BaseClient {
   constructor(kind, endpoint, options) {
-    const { fns } = native()
     const timeout = timeoutOf(options)
     const ep = args.absent(endpoint) ? Buffer.alloc(0) : bytes(endpoint, 'endpoint')
     if (!args.absent(endpoint)) checkSocketExists(ep.toString('utf8'))
-    const out = [null]
-    callSync(`dstack_${kind}_new`, ep, ep.length, out)
+    const handle = callSync(`dstack_${kind}_new`, ep)
     this._kind = kind
-    this._h = new NativeHandle(out[0], `dstack_${kind}_free`, this)
+    this._h = new NativeHandle(handle, `dstack_${kind}_free`, this)
     try {
-      callSync(`dstack_${kind}_set_timeout_ms`, out[0], timeout)
-      this.endpoint = sliceText(fns[`dstack_${kind}_endpoint`](out[0]))
+      callSync(`dstack_${kind}_set_timeout_ms`, handle, timeout)
+      this.endpoint = callSync(`dstack_${kind}_endpoint`, handle, Format.UTF8)
       if (args.absent(endpoint)) checkSocketExists(this.endpoint)
     } catch (e) {
       this._h.close()
@@ -191,19 +186,14 @@ class BaseClient {
 
   /** Run an RPC that yields a response handle; `read` copies what it needs out of it. */
   _rpc(fn, args, read) {
-    return this._h.use(async (ptr) => {
-      const out = [null]
-      await callAsync(`dstack_${this._kind}_${fn}`, ptr, ...args, 0, out)
-      return withResponse(out[0], read)
+    return this._h.use(async (handle) => {
+      const response = await callAsync(`dstack_${this._kind}_${fn}`, handle, ...args, 0)
+      return withResponse(response, read)
     })
   }
 
   async isReachable() {
-    return this._h.use(async (ptr) => {
-      const out = [false]
-      await callAsync(`dstack_${this._kind}_is_reachable`, ptr, 0, out)
-      return !!out[0]
-    })
+    return this._h.use((handle) => callAsync(`dstack_${this._kind}_is_reachable`, handle, 0))
   }
 
   async info() {
@@ -234,7 +224,7 @@ class DstackClient extends BaseClient {
     const u = bytes(purpose ?? '', 'purpose')
     const a = bytes(algorithm ?? 'secp256k1', 'algorithm')
     checkRequestSize([['path', p, 'str'], ['purpose', u, 'str'], ['algorithm', a, 'str']])
-    return this._rpc('get_key', [p, p.length, u, u.length, a, a.length], (r) => {
+    return this._rpc('get_key', [p, u, a], (r) => {
       const k = readGetKey(r)
       return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: k.algorithm ?? a.toString('utf8') })
     })
@@ -243,22 +233,19 @@ class DstackClient extends BaseClient {
   async getTlsKey(options = {}) {
     const o = args.options(options)
     const s = bytes(o.subject ?? '', 'subject')
-    const keep = []
-    const names = sliceArray(args.list(o.altNames, 'altNames'), keep, 'altNames entry')
+    const names = byteList(args.list(o.altNames, 'altNames'), 'altNames entry')
     let flags = 0
     if (args.bool(o.usageRaTls, 'usageRaTls', false)) flags |= TLS_USAGE_RA_TLS
     if (args.bool(o.usageServerAuth, 'usageServerAuth', true)) flags |= TLS_USAGE_SERVER_AUTH
     if (args.bool(o.usageClientAuth, 'usageClientAuth', false)) flags |= TLS_USAGE_CLIENT_AUTH
     if (args.bool(o.withAppInfo, 'withAppInfo', false)) flags |= TLS_WITH_APP_INFO
     // uint64_t seconds since the epoch; NULL when absent.
-    const time = (v, what) => (args.absent(v) ? null : BigUint64Array.of(args.u64(v, what, { unit: 'seconds since the epoch' })))
+    const time = (v, what) => (args.absent(v) ? null : args.u64(v, what, { unit: 'seconds since the epoch' }))
     const nb = time(o.notBefore, 'notBefore')
     const na = time(o.notAfter, 'notAfter')
-    checkRequestSize([['subject', s, 'str'], ...keep.map((b) => ['altNames entry', b, 'str'])])
-    return this._rpc('get_tls_key', [s, s.length, names.length ? names : null, names.length, flags, nb, na], (r) => {
-      void keep
-      return makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])
-    })
+    checkRequestSize([['subject', s, 'str'], ...names.map((b) => ['altNames entry', b, 'str'])])
+    return this._rpc('get_tls_key', [s, names, flags, nb, na], (r) =>
+      makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || []))
   }
 
   /**
@@ -268,12 +255,12 @@ class DstackClient extends BaseClient {
    */
   async getQuote(reportData) {
     const rd = bytes(reportData, 'reportData')
-    return this._rpc('get_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+    return this._rpc('get_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd))
   }
 
   async attest(reportData) {
     const rd = bytes(reportData, 'reportData')
-    return this._rpc('attest', [rd, rd.length], (r) =>
+    return this._rpc('attest', [rd], (r) =>
       Object.freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
   }
 
@@ -286,7 +273,7 @@ class DstackClient extends BaseClient {
     const a = bytes(algorithm, 'algorithm')
     const d = Buffer.from(bytes(data, 'data')) // kept for verifySignatureChain
     checkRequestSize([['algorithm', a, 'str'], ['data', d, 'hex']])
-    return this._rpc('sign', [a, a.length, d, d.length], (r) =>
+    return this._rpc('sign', [a, d], (r) =>
       makeSignResponse(r.bytes(Field.SIGNATURE), r.list(Field.SIGNATURE_CHAIN) || [], r.bytes(Field.PUBLIC_KEY), String(algorithm), d))
   }
 
@@ -296,10 +283,9 @@ class DstackClient extends BaseClient {
     const s = bytes(signature, 'signature')
     const k = bytes(publicKey, 'publicKey')
     checkRequestSize([['algorithm', a, 'str'], ['data', d, 'hex'], ['signature', s, 'hex'], ['publicKey', k, 'hex']])
-    return this._h.use(async (ptr) => {
-      const out = [false]
-      await callAsync('dstack_client_verify', ptr, a, a.length, d, d.length, s, s.length, k, k.length, 0, out)
-      return Object.freeze({ valid: !!out[0], __name__: 'VerifyResponse' })
+    return this._h.use(async (handle) => {
+      const valid = await callAsync('dstack_client_verify', handle, a, d, s, k, 0)
+      return Object.freeze({ valid, __name__: 'VerifyResponse' })
     })
   }
 
@@ -308,8 +294,8 @@ class DstackClient extends BaseClient {
     if (e.length === 0) throw new DstackError(Status.INVALID_ARGUMENT, 'Event name cannot be empty')
     const p = bytes(payload, 'payload')
     checkRequestSize([['event', e, 'str'], ['payload', p, 'hex']])
-    return this._h.use(async (ptr) => {
-      await callAsync('dstack_client_emit_event', ptr, e, e.length, p, p.length, 0)
+    return this._h.use(async (handle) => {
+      await callAsync('dstack_client_emit_event', handle, e, p, 0)
     })
   }
 
@@ -341,19 +327,16 @@ class TappdClient extends BaseClient {
     const p = bytes(path ?? '', 'path')
     // An absent or empty subject is the path, as upstream.
     const s = args.absent(subject) || subject === '' ? p : bytes(subject, 'subject')
-    const keep = []
-    const names = sliceArray(args.list(altNames, 'altNames'), keep, 'altNames entry')
+    const names = byteList(args.list(altNames, 'altNames'), 'altNames entry')
     const o = args.options(options)
     let flags = 0
     if (args.bool(o.usageRaTls, 'usageRaTls', false)) flags |= TLS_USAGE_RA_TLS
     if (args.bool(o.usageServerAuth, 'usageServerAuth', false)) flags |= TLS_USAGE_SERVER_AUTH
     if (args.bool(o.usageClientAuth, 'usageClientAuth', false)) flags |= TLS_USAGE_CLIENT_AUTH
-    if (args.bool(o.randomSeed, 'randomSeed', false)) flags |= 16
-    checkRequestSize([['path', p, 'str'], ['subject', s, 'str'], ...keep.map((b) => ['altNames entry', b, 'str'])])
-    return this._rpc('derive_key', [p, p.length, s, s.length, names.length ? names : null, names.length, flags], (r) => {
-      void keep
-      return makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])
-    })
+    if (args.bool(o.randomSeed, 'randomSeed', false)) flags |= TAPPD_RANDOM_SEED
+    checkRequestSize([['path', p, 'str'], ['subject', s, 'str'], ...names.map((b) => ['altNames entry', b, 'str'])])
+    return this._rpc('derive_key', [p, s, names, flags], (r) =>
+      makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || []))
   }
 
   /** GetKey over tappd (`DeriveK256Key`): same shape as DstackClient.getKey. */
@@ -361,7 +344,7 @@ class TappdClient extends BaseClient {
     const p = bytes(path ?? '', 'path')
     const u = bytes(purpose ?? '', 'purpose')
     checkRequestSize([['path', p, 'str'], ['purpose', u, 'str']])
-    return this._rpc('derive_k256_key', [p, p.length, u, u.length], (r) => {
+    return this._rpc('derive_k256_key', [p, u], (r) => {
       const k = readGetKey(r)
       return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: 'secp256k1' })
     })
@@ -377,19 +360,15 @@ class TappdClient extends BaseClient {
     const px = bytes(prefix ?? '', 'prefix')
     checkRequestSize([['reportData', rd, 'hex'], ['hashAlgorithm', h, 'str'], ['prefix', px, 'str']])
     // What the agent puts in the quote, computed only if verifyEventLog() is asked to check it.
-    const expected = () => {
-      const out = Buffer.alloc(64)
-      callSync('dstack_tappd_report_data', rd, rd.length, h, h.length, px, px.length, out)
-      return out
-    }
-    return this._rpc('tdx_quote', [rd, rd.length, h, h.length, px, px.length], (r) =>
+    const expected = () => callSync('dstack_tappd_report_data', rd, h, px)
+    return this._rpc('tdx_quote', [rd, h, px], (r) =>
       withQuoteChecks({ ...r.json() }, expected))
   }
 
   /** Quote over exactly the given report data (≤ 64 bytes, right-padded with zeros). */
   async rawQuote(reportData) {
     const rd = rightPad64(bytes(reportData, 'reportData'))
-    return this._rpc('raw_quote', [rd, rd.length], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+    return this._rpc('raw_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd))
   }
 }
 

@@ -2,7 +2,7 @@
 // compose_hash of an app-compose manifest (PROTOCOL.md §4.3), computed by libdstack.
 
 const { DstackError, Status } = require('./errors')
-const { bytes, callSync, callWithBuffer } = require('./ffi')
+const { Format, bytes, callSync } = require('./ffi')
 const args = require('./args')
 
 function manifestJson(appCompose) {
@@ -26,16 +26,13 @@ function manifestJson(appCompose) {
  * ignores (bash → docker_compose_file; compose runners → bash_script; empty pre_launch_script).
  */
 function getComposeHash(appCompose, normalize = false) {
-  const json = manifestJson(appCompose)
-  const out = Buffer.alloc(32)
-  callSync('dstack_compose_hash', json, json.length, args.bool(normalize, 'normalize', false), out)
-  return out.toString('hex')
+  return callSync('dstack_compose_hash', manifestJson(appCompose), args.bool(normalize, 'normalize', false), Format.HEX)
 }
 
 /** The exact text `getComposeHash` hashes. */
 function getComposeCanonicalJson(appCompose, normalize = false) {
   const json = manifestJson(appCompose)
-  return callWithBuffer('dstack_compose_canonical_json', [json, json.length, args.bool(normalize, 'normalize', false)], [], json.length + 64).toString('utf8')
+  return callSync('dstack_compose_canonical_json', json, args.bool(normalize, 'normalize', false), json.length + 64, Format.UTF8)
 }
 
 /**
@@ -43,10 +40,7 @@ function getComposeCanonicalJson(appCompose, normalize = false) {
  * as compose_hash. Use this when you have the deployed file.
  */
 function getComposeHashFromFileBytes(fileBytes) {
-  const b = bytes(fileBytes, 'fileBytes')
-  const out = Buffer.alloc(32)
-  callSync('dstack_compose_hash_raw', b, b.length, out)
-  return out.toString('hex')
+  return callSync('dstack_compose_hash_raw', bytes(fileBytes, 'fileBytes'), Format.HEX)
 }
 
 exports.getComposeHash = getComposeHash

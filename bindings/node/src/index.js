@@ -8,11 +8,11 @@ const { encryptEnvVars } = require('./encrypt-env-vars')
 const { verifyEnvEncryptPublicKey, verifyEnvEncryptPublicKeyLegacy } = require('./verify-env-encrypt-public-key')
 const { replayRtmrs, replayRtmrsFromDigests, verifyEventLog, parseQuote, parseEventLog, verifySignatureChain } = require('./verify')
 const keys = require('./keys')
-const { native } = require('./loader')
+const { callSync } = require('./ffi')
 
 /** Version of the loaded libdstack ("0.1.0"). */
 function libraryVersion() {
-  return native().fns.dstack_version()
+  return callSync('dstack_version')
 }
 
 exports.DstackClient = DstackClient

@@ -2,7 +2,7 @@
 // Key helpers over libdstack: TLS key bytes, Ethereum/Solana identities, ed25519/secp256k1.
 
 const { DstackError, Status } = require('./errors')
-const { bytes, hexOrBytes, callSync, callWithBuffer } = require('./ffi')
+const { Format, bytes, hexOrBytes, callSync } = require('./ffi')
 const args = require('./args')
 const { redactFields } = require('./redact')
 
@@ -21,42 +21,34 @@ function tlsKeyAsUint8Array(pem, maxLength) {
   const p = bytes(pem, 'pem')
   // int64_t in the C ABI, -1 for "the whole DER".
   const max = args.absent(maxLength) ? -1 : args.integer(maxLength, 'maxLength', 0, MAX_TLS_KEY_LENGTH, 'bytes')
-  const out = callWithBuffer('dstack_tls_key_as_uint8array', [p, p.length, max], [], max >= 0 ? Math.max(max, 1) : 256)
-  return new Uint8Array(out)
+  return callSync('dstack_tls_key_as_uint8array', p, max, max >= 0 ? Math.max(max, 1) : 256)
 }
 
 /** sha256 of the PKCS#8 DER: the seed the `*Secure` helpers use for TLS keys. */
 function tlsKeySecureSeed(pem) {
-  const p = bytes(pem, 'pem')
-  const out = Buffer.alloc(32)
-  callSync('dstack_tls_key_secure_seed', p, p.length, out)
-  return new Uint8Array(out)
+  return callSync('dstack_tls_key_secure_seed', bytes(pem, 'pem'))
 }
 
 /** EIP-55 checksummed address of a 32-byte secp256k1 secret key. */
 function ethereumAddress(secretKey) {
-  const sk = hexOrBytes(secretKey, 'secretKey', 32)
-  const out = Buffer.alloc(42)
-  callSync('dstack_ethereum_address', sk, out)
-  return out.toString('utf8')
+  return callSync('dstack_ethereum_address', hexOrBytes(secretKey, 'secretKey', 32), Format.UTF8)
 }
 
 /** SEC1 public key (33-byte compressed by default) of a 32-byte secp256k1 secret key. */
 function secp256k1PublicKey(secretKey, compressed = true) {
   const sk = hexOrBytes(secretKey, 'secretKey', 32)
   const c = args.bool(compressed, 'compressed', true)
-  return new Uint8Array(callWithBuffer('dstack_secp256k1_public_key', [sk, c], [], 65))
+  return callSync('dstack_secp256k1_public_key', sk, c, 65)
 }
 
 /** Solana keypair from a 32-byte ed25519 seed: `{ secretKey (64 B), publicKey (32 B), publicKeyBase58 }`. */
 function solanaKeypair(seed) {
   const s = hexOrBytes(seed, 'seed', 32)
-  const sk = Buffer.alloc(64)
-  const b58 = callWithBuffer('dstack_solana_keypair', [s, sk], [], 64)
+  const kp = callSync('dstack_solana_keypair', s, 64, { public_key_b58: Format.UTF8 })
   return Object.freeze(redactFields({
-    secretKey: new Uint8Array(sk),
-    publicKey: new Uint8Array(sk.subarray(32)),
-    publicKeyBase58: b58.toString('utf8'),
+    secretKey: kp.secret_key,
+    publicKey: kp.secret_key.slice(32),
+    publicKeyBase58: kp.public_key_b58,
   }, ['secretKey']))
 }
 
@@ -70,9 +62,7 @@ function ed25519Verify(publicKey, message, signature) {
   const pk = hexOrBytes(publicKey, 'publicKey', 32)
   const m = bytes(message, 'message')
   const sig = hexOrBytes(signature, 'signature', 64)
-  const out = [false]
-  callSync('dstack_ed25519_verify', pk, m, m.length, sig, out)
-  return !!out[0]
+  return callSync('dstack_ed25519_verify', pk, m, sig)
 }
 
 /**
@@ -87,9 +77,7 @@ function verifySignature(algorithm, data, signature, publicKey) {
   const d = bytes(data, 'data')
   const sig = hexOrBytes(signature, 'signature')
   const pk = hexOrBytes(publicKey, 'publicKey')
-  const out = [false]
-  callSync('dstack_verify_signature', a, a.length, d, d.length, sig, sig.length, pk, pk.length, out)
-  return !!out[0]
+  return callSync('dstack_verify_signature', a, d, sig, pk)
 }
 
 /**

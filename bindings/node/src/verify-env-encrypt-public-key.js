@@ -1,16 +1,15 @@
 'use strict'
 // KMS signatures over an app's env-encrypt public key (PROTOCOL.md §4.2), by libdstack.
 
-const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
-const { bytes, hexOrBytes, callSync } = require('./ffi')
+const { Format, bytes, hexOrBytes, callSync } = require('./ffi')
 const args = require('./args')
 
 function trustedKeyList(keys) {
-  if (keys === undefined || keys === null) return { buf: null, count: 0 }
+  // One byte string of 33-byte keys (`trusted_keys[trusted_keys_count][33]` in C).
+  if (keys === undefined || keys === null) return null
   const list = Array.isArray(keys) ? keys : [keys]
-  const parts = list.map((k, i) => hexOrBytes(k, `trustedKeys[${i}]`, 33))
-  return { buf: parts.length ? Buffer.concat(parts) : null, count: parts.length }
+  return Buffer.concat(list.map((k, i) => hexOrBytes(k, `trustedKeys[${i}]`, 33)))
 }
 
 function appIdText(appId) {
@@ -40,13 +39,10 @@ function verifyEnvEncryptPublicKey(publicKey, signature, appId, timestamp, optio
   const id = appIdText(appId)
   const ts = args.u64(timestamp, 'timestamp', { unit: 'unix seconds' })
   const o = args.options(options)
-  const now = args.absent(o.now) ? BigInt(native().fns.dstack_unix_time()) : args.u64(o.now, 'now', { unit: 'unix seconds' })
+  const now = args.absent(o.now) ? callSync('dstack_unix_time') : args.u64(o.now, 'now', { unit: 'unix seconds' })
   const maxAge = args.absent(o.maxAgeSeconds) ? 300n : args.u64(o.maxAgeSeconds, 'maxAgeSeconds', { min: 1n, unit: 'seconds' })
   const trusted = trustedKeyList(o.trustedKeys)
-  const out = Buffer.alloc(33)
-  callSync('dstack_verify_env_encrypt_public_key', pk, pk.length, sig, sig.length, id, id.length,
-    ts, now, maxAge, trusted.buf, trusted.count, out)
-  return '0x' + out.toString('hex')
+  return '0x' + callSync('dstack_verify_env_encrypt_public_key', pk, sig, id, ts, now, maxAge, trusted, Format.HEX)
 }
 
 /**
@@ -58,10 +54,7 @@ function verifyEnvEncryptPublicKeyLegacy(publicKey, signature, appId, options = 
   const sig = rawBytes(signature, 'signature')
   const id = appIdText(appId)
   const trusted = trustedKeyList(args.options(options).trustedKeys)
-  const out = Buffer.alloc(33)
-  callSync('dstack_verify_env_encrypt_public_key_legacy', pk, pk.length, sig, sig.length, id, id.length,
-    trusted.buf, trusted.count, out)
-  return '0x' + out.toString('hex')
+  return '0x' + callSync('dstack_verify_env_encrypt_public_key_legacy', pk, sig, id, trusted, Format.HEX)
 }
 
 exports.verifyEnvEncryptPublicKey = verifyEnvEncryptPublicKey

@@ -2,9 +2,8 @@
 // Relying-party checks the official SDK does not offer: sound RTMR replay checked against a
 // quote, quote parsing, and GetKey/Sign signature chains back to a trusted KMS key.
 
-const { native } = require('./loader')
 const { DstackError, Status } = require('./errors')
-const { Field, bytes, hexOrBytes, callSync, withResponse, copySlice, sliceText } = require('./ffi')
+const { Field, Format, bytes, hexOrBytes, callSync, withResponse } = require('./ffi')
 const { describe } = require('./args')
 
 function eventLogText(eventLog) {
@@ -14,8 +13,9 @@ function eventLogText(eventLog) {
     `eventLog must be JSON text, an array of events, a Buffer or a Uint8Array, got ${describe(eventLog)}`)
 }
 
-function splitRtmrs(buf) {
-  return [0, 1, 2, 3].map((i) => buf.subarray(i * 48, (i + 1) * 48).toString('hex'))
+/** RTMR0–3 from the 192 bytes of a replay, given as 384 hex digits. */
+function splitRtmrs(hex) {
+  return [0, 1, 2, 3].map((i) => hex.slice(i * 96, (i + 1) * 96))
 }
 
 /**
@@ -24,10 +24,7 @@ function splitRtmrs(buf) {
  * so a stripped GetQuote log still reproduces RTMR3. Returns four lowercase hex strings.
  */
 function replayRtmrs(eventLog) {
-  const json = eventLogText(eventLog)
-  const out = Buffer.alloc(192)
-  callSync('dstack_replay_rtmrs', json, json.length, out)
-  return splitRtmrs(out)
+  return splitRtmrs(callSync('dstack_replay_rtmrs', eventLogText(eventLog), Format.HEX))
 }
 
 /**
@@ -36,10 +33,7 @@ function replayRtmrs(eventLog) {
  * stripped log. Prefer `replayRtmrs`.
  */
 function replayRtmrsFromDigests(eventLog) {
-  const json = eventLogText(eventLog)
-  const out = Buffer.alloc(192)
-  callSync('dstack_replay_rtmrs_from_digests', json, json.length, out)
-  return splitRtmrs(out)
+  return splitRtmrs(callSync('dstack_replay_rtmrs_from_digests', eventLogText(eventLog), Format.HEX))
 }
 
 /**
@@ -52,24 +46,19 @@ function verifyEventLog(quote, eventLog, expectedReportData) {
   const q = hexOrBytes(quote, 'quote')
   const json = eventLogText(eventLog)
   let rd = null
-  let rdLen = 0
   if (expectedReportData !== undefined && expectedReportData !== null) {
     const raw = hexOrBytes(expectedReportData, 'expectedReportData')
     if (raw.length > 64) throw new DstackError(Status.INVALID_ARGUMENT, `expectedReportData is ${raw.length} bytes; at most 64 are allowed`)
     rd = Buffer.alloc(64)
-    Buffer.from(raw).copy(rd)
-    rdLen = 64
+    raw.copy(rd)
   }
-  callSync('dstack_verify_event_log', q, q.length, json, json.length, rd, rdLen)
+  callSync('dstack_verify_event_log', q, json, rd)
   return true
 }
 
 /** Parse a TDX quote (v4/v5): `{ version, tee_type, mrtd, rtmr0..3, report_data }` (hex). */
 function parseQuote(quote) {
-  const q = hexOrBytes(quote, 'quote')
-  const out = [null]
-  callSync('dstack_quote_parse', q, q.length, out)
-  return withResponse(out[0], (r) => Object.freeze({
+  return withResponse(callSync('dstack_quote_parse', hexOrBytes(quote, 'quote')), (r) => Object.freeze({
     version: Number(r.u64(Field.QUOTE_VERSION)),
     tee_type: Number(r.u64(Field.TEE_TYPE)),
     mrtd: r.hex(Field.MRTD),
@@ -81,34 +70,22 @@ function parseQuote(quote) {
   }))
 }
 
+/** How parseEventLog wants each event's byte fields: text as the agent writes them. */
+const EVENT_FORMAT = Object.freeze({ digest: Format.HEX, event: Format.UTF8, event_payload: Format.HEX, preimage: Format.HEX })
+
 /** Parse an event log into `EventLog` objects (hex fields as the agent writes them). */
 function parseEventLog(eventLog) {
-  const { fns } = native()
-  const json = eventLogText(eventLog)
-  const out = [null]
-  callSync('dstack_event_log_parse', json, json.length, out)
-  const handle = out[0]
+  const handle = callSync('dstack_event_log_parse', eventLogText(eventLog))
   try {
-    const n = Number(fns.dstack_event_log_count(handle))
-    const events = []
-    for (let i = 0; i < n; i++) {
-      const ev = {}
-      callSync('dstack_event_log_get', handle, i, ev)
-      const e = {
-        imr: ev.imr,
-        event_type: ev.event_type,
-        digest: Buffer.from(copySlice(ev.digest)).toString('hex'),
-        event: sliceText(ev.event),
-        event_payload: Buffer.from(copySlice(ev.event_payload)).toString('hex'),
-      }
+    // Every event in one addon call, each byte field copied once, straight into its string.
+    return callSync('dstack_event_log_get_all', handle, EVENT_FORMAT).map((ev) => {
+      const e = { imr: ev.imr, event_type: ev.event_type, digest: ev.digest, event: ev.event, event_payload: ev.event_payload }
       if (ev.version === 2) e.version = 2
-      const pre = copySlice(ev.preimage)
-      if (pre.length) e.preimage = Buffer.from(pre).toString('hex')
-      events.push(e)
-    }
-    return events
+      if (ev.preimage) e.preimage = ev.preimage
+      return e
+    })
   } finally {
-    fns.dstack_event_log_free(handle)
+    callSync('dstack_event_log_free', handle)
   }
 }
 
@@ -128,11 +105,8 @@ function verifySignatureChain(publicKey, purpose, appSignature, kmsSignature, ap
     throw new DstackError(Status.INVALID_ARGUMENT, 'a trusted KMS public key is required to verify a signature chain')
   }
   const trusted = hexOrBytes(trustedKmsKey, 'trustedKmsKey')
-  const appKey = Buffer.alloc(33)
-  const kmsKey = Buffer.alloc(33)
-  callSync('dstack_verify_signature_chain', pub, pub.length, p, p.length, a, a.length, k, k.length,
-    id, id.length, trusted, trusted.length, appKey, kmsKey)
-  return Object.freeze({ appPublicKey: appKey.toString('hex'), kmsPublicKey: kmsKey.toString('hex') })
+  const keys = callSync('dstack_verify_signature_chain', pub, p, a, k, id, trusted, Format.HEX)
+  return Object.freeze({ appPublicKey: keys.app_key, kmsPublicKey: keys.kms_key })
 }
 
 module.exports = { replayRtmrs, replayRtmrsFromDigests, verifyEventLog, parseQuote, parseEventLog, verifySignatureChain }
