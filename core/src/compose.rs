@@ -8,7 +8,12 @@
 //! (`1.0` → `1`, `1e21` → `1e+21`, `-0` → `0`), `NaN`/`±Infinity` and overflowing numbers
 //! as `null`, `null` kept, compact separators, raw UTF-8 with JSON.stringify's escapes,
 //! and duplicate keys resolved last-wins. `NaN`, `Infinity` and `-Infinity` literals are
-//! accepted in the input (the JS SDK takes objects, which may hold them).
+//! accepted in the input (the JS SDK takes objects, which may hold them). A member named
+//! `"__proto__"` (at any depth, however its name is escaped) is left out: `JSON.parse`
+//! makes it an own property, but the SDK's key sort rebuilds each object by assignment,
+//! and assigning `__proto__` sets the new object's prototype (or, for a primitive, does
+//! nothing) instead of adding a property, so `JSON.stringify` never sees it. (Not
+//! reproduced: the SDK leaves an object with its own `"constructor"` member unsorted.)
 //!
 //! `normalize` applies the SDK's preprocessing to the top-level object: runner `bash`
 //! drops `docker_compose_file`, runner `docker-compose` drops `bash_script`, and a falsy
@@ -373,7 +378,8 @@ fn emit_object(
         }
         let (kp, vp) = entry(mine, i);
         let key = key_at(input, kp);
-        if (drop_compose && key.eq_str("docker_compose_file"))
+        if key.eq_str("__proto__")
+            || (drop_compose && key.eq_str("docker_compose_file"))
             || (drop_bash && key.eq_str("bash_script"))
             || (drop_prelaunch && key.eq_str("pre_launch_script"))
         {
@@ -422,6 +428,30 @@ mod tests {
                 true
             ),
             r#"{"runner":"bash"}"#
+        );
+    }
+
+    #[test]
+    fn proto_members_are_dropped_as_javascript_does() {
+        // Results of JSON.stringify(sortObject(JSON.parse(text))) in node.
+        assert_eq!(
+            canon(r#"{"a":{"__proto__":{"x":1},"b":2}}"#, false),
+            r#"{"a":{"b":2}}"#
+        );
+        assert_eq!(
+            canon(r#"{"__proto__":1,"z":[{"__proto__":null,"q":1}]}"#, false),
+            r#"{"z":[{"q":1}]}"#
+        );
+        assert_eq!(
+            canon(r#"{"a":{"\u005f_proto__":"s","c":1}}"#, false),
+            r#"{"a":{"c":1}}"#
+        );
+        assert_eq!(
+            canon(
+                r#"{"__proto__":{"runner":"bash"},"runner":"docker-compose","__proto_":1}"#,
+                true
+            ),
+            r#"{"__proto_":1,"runner":"docker-compose"}"#
         );
     }
 
