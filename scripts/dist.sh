@@ -114,7 +114,8 @@ dist_go() {
     case "$f" in *_test.go | */cgo.go) continue ;; esac
     install -m 644 "$f" "$g/"
   done
-  for f in go.mod go.sum README.md; do [ -f "bindings/go/$f" ] && install -m 644 "bindings/go/$f" "$g/"; done
+  for f in go.mod go.sum; do [ -f "bindings/go/$f" ] && install -m 644 "bindings/go/$f" "$g/"; done
+  { sed "s|@VERSION@|$VERSION|g" bindings/go/README.dist.md.in; cat bindings/go/README.md; } >"$g/README.md"
   install -m 644 LICENSE "$g/LICENSE"
   for f in include/*; do [ -f "$f" ] && install -m 644 "$f" "$g/include/"; done
   install -m 644 "$STAGE/$C_NAME/lib/libdstack.a" "$g/lib/linux_amd64/libdstack.a"

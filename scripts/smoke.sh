@@ -127,6 +127,9 @@ step "python: pip install of the sdist without cargo fails, naming the Rust tool
 # ---- Go
 go_module() {
   cp -r "$DIST/go" "$T/gomod"
+  [ -f "$T/gomod/LICENSE" ] && [ -f "$T/gomod/include/dstack.h" ] && [ -f "$T/gomod/lib/linux_amd64/libdstack.a" ] || {
+    echo "dist/go lacks LICENSE, include/dstack.h or lib/linux_amd64/libdstack.a"; return 1; }
+  if ls "$T/gomod"/*_test.go >/dev/null 2>&1; then echo "dist/go ships tests"; return 1; fi
   mkdir -p "$T/goapp"
   cp "$ROOT/scripts/smoke/main.go" "$T/goapp/"
   cat >"$T/goapp/go.mod" <<EOF
@@ -175,6 +178,14 @@ needs_only_soname() { # BINARY: links libdstack by its SONAME, not by a path
 is_static_libdstack() { ! readelf -d "$1" | grep -q 'NEEDED.*libdstack'; }
 
 c_build() {
+  local f
+  for f in LICENSE README.md include/dstack.h lib/libdstack.a "lib/libdstack.so.$VERSION"; do
+    [ -f "$P1/$f" ] || { echo "the tarball lacks $f"; return 1; }
+  done
+  [ "$(readlink "$P1/lib/libdstack.so.$MAJOR")" = "libdstack.so.$VERSION" ] &&
+    [ "$(readlink "$P1/lib/libdstack.so")" = "libdstack.so.$MAJOR" ] || { echo "wrong library symlinks"; return 1; }
+  if readelf -S "$P1/lib/libdstack.so.$VERSION" | grep -q ' \.symtab '; then echo "libdstack.so is not stripped"; return 1; fi
+  if readelf -S "$P1/lib/libdstack.a" 2>/dev/null | grep -q ' \.debug_'; then echo "libdstack.a has debug sections"; return 1; fi
   export PKG_CONFIG_PATH="$P1/lib/pkgconfig"
   [ "$(pkg-config --modversion dstack)" = "$VERSION" ] && [ "$(pkg-config --modversion dstack-static)" = "$VERSION" ]
   # shellcheck disable=SC2046
