@@ -1,5 +1,6 @@
-"""Constants and prototypes for the language bindings, as new files each binding can import:
-Python (ctypes), Node (koffi), Go (status and field tables; cgo reads the header itself)."""
+"""Constants and prototypes for the language bindings, as files each binding can import:
+Python (ctypes) and Go (status and field tables; cgo reads the header itself). Node's
+abi.js and addon wrappers come from emit_napi.py, which shares the helpers below."""
 
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ def python(model: Dict[str, Any]) -> str:
     return "\n".join(out)
 
 
-# ---------------------------------------------------------------- Node (koffi)
+# ---------------------------------------------------------------- JS literals (emit_napi.py)
 
 def _js(value: Any) -> str:
     """A JS literal in the package's style (single-quoted strings)."""
@@ -181,96 +182,6 @@ def _js(value: Any) -> str:
         body = json.dumps(value, ensure_ascii=False)[1:-1].replace("\\\"", "\"").replace("'", "\\'")
         return f"'{body}'"
     return json.dumps(value)
-
-
-def _koffi_type(c_type: str) -> str:
-    return c_type.replace("struct ", "")
-
-
-def _koffi_param(p: Dict[str, Any]) -> str:
-    decl = _koffi_type(p["c_type"])
-    decl = f"{decl}{p['name']}" if decl.endswith("*") else f"{decl} {p['name']}"
-    # koffi copies these back into the JS array the caller passes; byte buffers are
-    # written in place (a Buffer is passed), so they need no annotation.
-    if p["role"] in ("out_handle", "out_length", "out_value", "out_struct", "error"):
-        decl = "_Out_ " + decl
-    return decl
-
-
-def node(model: Dict[str, Any]) -> str:
-    out: List[str] = [
-        "'use strict'",
-        f"// libdstack's C ABI for koffi: constants, types and function prototypes.",
-        f"// {GENERATED}",
-        "// Descriptions are in include/dstack.h; directions, ownership and sizes in",
-        "// include/dstack.abi.json.",
-        "",
-        f"const HEADER_VERSION = {_js(next(c['value'] for c in model['constants'] if c['name'] == 'DSTACK_VERSION'))}",
-        "",
-    ]
-    exports = ["HEADER_VERSION"]
-    for e in model["enums"]:
-        cls = class_name(e["name"])
-        out.append(f"/** `{e['typedef'] or e['name']}` values (`{e['prefix']}*`). */")
-        out.append(f"const {cls} = Object.freeze({{")
-        out += [f"  {v['short_name']}: {v['value']}," for v in e["values"]]
-        out += ["})", ""]
-        exports.append(cls)
-    status = _enum(model, "dstack_status_e")
-    fields = _enum(model, "dstack_field_e")
-    out.append("/** Status code → name without DSTACK_STATUS_ (`'NULL_ARGUMENT'`). */")
-    out.append("const STATUS_NAMES = Object.freeze({")
-    out += [f"  {v['value']}: {_js(v['short_name'])}," for v in status["values"]]
-    out += ["})", ""]
-    out.append("/** Status code → the header's description. */")
-    out.append("const STATUS_DOCS = Object.freeze({")
-    out += [f"  {v['value']}: {_js(v['doc'])}," for v in status["values"]]
-    out += ["})", ""]
-    out.append("/** Field name → kind: bytes, text, bytes_or_text, list_of_bytes, list_of_text, u64. */")
-    out.append("const FIELD_KINDS = Object.freeze({")
-    out += [f"  {v['short_name']}: {_js(v['kind'])}," for v in fields["values"]]
-    out += ["})", ""]
-    exports += ["STATUS_NAMES", "STATUS_DOCS", "FIELD_KINDS"]
-
-    aliases = [t for t in model["types"] if t["kind"] == "typedef"]
-    opaque = [t["name"] for t in model["types"] if t["kind"] == "opaque"]
-    structs = [t for t in model["types"] if t["kind"] == "struct"]
-    out.append("/**")
-    out.append(" * Declares the ABI's types to koffi (call once, before `lib.func(SIGNATURES[name])`).")
-    out.append(" * Pointer members are `void *`: koffi hands back a raw pointer to copy from with")
-    out.append(" * `koffi.view`, and accepts a Buffer there when a slice is built for input.")
-    out.append(" */")
-    out.append("function declareTypes(koffi) {")
-    for t in aliases:
-        out.append(f"  koffi.alias({_js(t['name'])}, {_js(t['c_type'])})")
-    for name in opaque:
-        out.append(f"  koffi.opaque({_js(name)})")
-    for t in structs:
-        out.append(f"  koffi.struct({_js(t['name'])}, {{")
-        for f in t["fields"]:
-            ty = "void *" if f["c_type"].endswith("*") else _koffi_type(f["c_type"])
-            out.append(f"    {f['name']}: {_js(ty)},")
-        out.append("  })")
-    out += ["}", ""]
-    exports.append("declareTypes")
-
-    out.append("/** name → koffi prototype, every export of the header in its order. */")
-    out.append("const SIGNATURES = Object.freeze({")
-    for fn in model["functions"]:
-        ret = _koffi_type(fn["returns"]["c_type"])
-        params = ", ".join(_koffi_param(p) for p in fn["params"]) or "void"
-        head = f"{ret}{fn['name']}" if ret.endswith("*") else f"{ret} {fn['name']}"
-        out.append(f"  {fn['name']}: {_js(f'{head}({params})')},")
-    out += ["})", ""]
-    out.append("/** Functions that talk to the agent (they take `timeout_ms`) and block: call them async. */")
-    out.append("const BLOCKING = Object.freeze([")
-    out += [f"  {_js(fn['name'])}," for fn in model["functions"] if fn["blocking"]]
-    out += ["])", ""]
-    exports += ["SIGNATURES", "BLOCKING"]
-    out.append("module.exports = {")
-    out += [f"  {name}," for name in exports]
-    out += ["}", ""]
-    return "\n".join(out)
 
 
 # ---------------------------------------------------------------- Go
