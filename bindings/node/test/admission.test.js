@@ -113,17 +113,19 @@ test('release() without admit() is a programming error', () => {
   assert.throws(() => new Admission(1.5), RangeError)
 })
 
-test('limit: two per libuv thread, capped at a quarter of the backend limit', () => {
+test('limit: two per libuv thread, capped at a quarter of a backend limit if there is one', () => {
   assert.equal(threadPoolSize(undefined), 4)
   assert.equal(threadPoolSize(''), 4)
   assert.equal(threadPoolSize('junk'), 4)
   assert.equal(threadPoolSize('0'), 1)
   assert.equal(threadPoolSize('16'), 16)
   assert.equal(threadPoolSize('5000'), 1024)
-  assert.equal(concurrencyLimit(4, 256), 8) // the defaults
+  assert.equal(concurrencyLimit(4), 8) // the defaults: the addon has no per-process limit
+  assert.equal(concurrencyLimit(1024), 2048)
+  assert.equal(concurrencyLimit(4, 256), 8)
   assert.equal(concurrencyLimit(1, 256), 2)
   assert.equal(concurrencyLimit(16, 256), 32)
-  assert.equal(concurrencyLimit(1024, 256), 64) // koffi's 256 shared with other users
+  assert.equal(concurrencyLimit(1024, 256), 64) // a backend limit of 256 (koffi's) shared with other users
   assert.equal(concurrencyLimit(1024, 4096), 1024)
   assert.equal(concurrencyLimit(4, 2), 1)
 })

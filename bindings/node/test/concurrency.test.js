@@ -1,6 +1,6 @@
 'use strict'
-// Any number of concurrent calls: far more than koffi's 256 asynchronous calls, all
-// complete, each with its own path's key; failing calls give their admission slot back.
+// Any number of concurrent calls: far more than the libuv pool (and than the 256 koffi allowed),
+// all complete, each with its own path's key; failing calls give their admission slot back.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
