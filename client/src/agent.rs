@@ -2,9 +2,8 @@
 //! probe cache, and the functions that perform an RPC, classify the answer and parse it.
 
 use crate::endpoint::{self, Api, Endpoint};
-use crate::error::{Failure, Result};
-use crate::response::{Builder, Secret};
-use crate::status::*;
+use crate::error::{Error, ErrorKind, Result};
+use crate::secret::SecretBytes;
 use crate::transport::Transport;
 use dstack_core::rpc::{self, dstack, Rpc};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -63,7 +62,7 @@ impl Agent {
 
     /// Validates and sends `req`, and returns the body of a successful answer. Agent
     /// errors become `AGENT_ERROR` with the agent's text; other statuses `HTTP_STATUS`.
-    pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<Secret> {
+    pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<SecretBytes> {
         let host = self.host.as_str();
         let prefix = match self.transport.endpoint() {
             Endpoint::Unix(_) => "",
@@ -72,12 +71,12 @@ impl Agent {
         let needed = match rpc::write_request(req, host, prefix, &mut []) {
             Ok(n) => n,
             Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
-            Err(e) => return Err(Failure::core("", e)),
+            Err(e) => return Err(Error::from_core("", e)),
         };
         // The request may carry secrets (data to sign, event payloads): wipe it after use.
-        let mut request = Secret(vec![0u8; needed]);
+        let mut request = SecretBytes(vec![0u8; needed]);
         let n = rpc::write_request(req, host, prefix, &mut request.0)
-            .map_err(|e| Failure::core("", e))?;
+            .map_err(|e| Error::from_core("", e))?;
         // EmitEvent extends RTMR3: done twice it leaves a different measurement, so it
         // is never sent again after it may have reached the agent. Every other RPC reads
         // or derives without changing the agent's state (GetTlsKey and random-seed
@@ -95,7 +94,7 @@ impl Agent {
         path: &str,
         timeout_ms: u32,
         repeatable: bool,
-    ) -> Result<Secret> {
+    ) -> Result<SecretBytes> {
         let resp = self
             .transport
             .call(request, self.timeout(timeout_ms), repeatable)?;
@@ -109,22 +108,16 @@ impl Agent {
     /// is quoted: any other body bytes are described, never copied, since the answer to
     /// a key-deriving RPC may hold key material whatever its status.
     #[cold]
-    fn answer_failure(
-        &self,
-        e: dstack_core::Error,
-        status: u16,
-        body: &[u8],
-        path: &str,
-    ) -> Failure {
+    fn answer_failure(&self, e: dstack_core::Error, status: u16, body: &[u8], path: &str) -> Error {
         let ep = self.endpoint_text();
         let path = self.rpc_path(path);
         match e {
             dstack_core::Error::Agent => {
-                let mut scratch = Secret(vec![0u8; body.len()]);
+                let mut scratch = SecretBytes(vec![0u8; body.len()]);
                 match rpc::agent_error_message(body, &mut scratch.0) {
-                    Some(text) => Failure::new(DSTACK_STATUS_AGENT_ERROR, text),
-                    None => Failure::new(
-                        DSTACK_STATUS_AGENT_ERROR,
+                    Some(text) => Error::new(ErrorKind::Agent, text),
+                    None => Error::new(
+                        ErrorKind::Agent,
                         format!(
                             "{ep} answered HTTP {status} to {path} with an error text that is not valid JSON ({})",
                             describe_body(body)
@@ -145,9 +138,9 @@ impl Agent {
                         (Endpoint::Tcp { .. }, _) => ": does the agent serve this API at this address and base path?",
                     });
                 }
-                Failure::new(DSTACK_STATUS_HTTP_STATUS, text)
+                Error::new(ErrorKind::HttpStatus, text)
             }
-            other => Failure::core(&format!("answer from {ep}"), other),
+            other => Error::from_core(&format!("answer from {ep}"), other),
         }
     }
 
@@ -169,14 +162,14 @@ impl Agent {
     }
 
     #[cold]
-    fn parse_failure(&self, e: dstack_core::Error, path: &str) -> Failure {
+    fn parse_failure(&self, e: dstack_core::Error, path: &str) -> Error {
         let e = match e {
             // A view that needs more scratch than the body is a core bug; report it as a
             // malformed answer rather than a caller buffer problem.
             dstack_core::Error::BufferTooSmall { .. } => dstack_core::Error::MalformedResponse,
             other => other,
         };
-        Failure::core(
+        Error::from_core(
             &format!("answer from {} to {path}", self.endpoint_text()),
             e,
         )
@@ -189,28 +182,12 @@ impl Agent {
         req: &R,
         timeout_ms: u32,
         view: impl FnOnce(R::Response<'_>) -> T,
-    ) -> Result<(T, Secret)> {
+    ) -> Result<(T, SecretBytes)> {
         let body = self.call(req, timeout_ms)?;
         // Views of key answers decode the key into the scratch: wipe it too.
-        let mut scratch = Secret(vec![0u8; body.0.len()]);
+        let mut scratch = SecretBytes(vec![0u8; body.0.len()]);
         let t = view(self.parse::<R>(&body.0, &mut scratch.0)?);
         Ok((t, body))
-    }
-
-    /// Performs `req` and builds a response handle: `fields` sets the fields from the
-    /// parsed answer; the raw body is kept.
-    pub(crate) fn respond<R: Rpc>(
-        &self,
-        req: &R,
-        timeout_ms: u32,
-        fields: impl FnOnce(R::Response<'_>, &mut Builder),
-    ) -> Result<Builder> {
-        let (b, body) = self.exchange(req, timeout_ms, |v| {
-            let mut b = Builder::default();
-            fields(v, &mut b);
-            b
-        })?;
-        Ok(b.with_body(body))
     }
 
     /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
@@ -220,12 +197,7 @@ impl Agent {
         }
         let known = match self.call(&dstack::Version, timeout_ms) {
             Ok(_) => true,
-            Err(f)
-                if f.status == DSTACK_STATUS_AGENT_ERROR
-                    || f.status == DSTACK_STATUS_HTTP_STATUS =>
-            {
-                false
-            }
+            Err(f) if f.kind() == ErrorKind::Agent || f.kind() == ErrorKind::HttpStatus => false,
             Err(f) => return Err(f),
         };
         *self.has_version.lock().unwrap_or_else(|p| p.into_inner()) = Some(known);
@@ -237,8 +209,8 @@ impl Agent {
         if self.has_version(timeout_ms)? {
             Ok(())
         } else {
-            Err(Failure::new(
-                DSTACK_STATUS_UNSUPPORTED,
+            Err(Error::new(
+                ErrorKind::Unsupported,
                 format!("{feature} is not supported: the agent at {} is too old (it has no Version RPC)", self.endpoint_text()),
             ))
         }
@@ -311,7 +283,7 @@ mod tests {
         let key = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
         let a = match Agent::new(Api::Dstack, "/nonexistent/dstack.sock") {
             Ok(a) => a,
-            Err(f) => panic!("a Unix path is a valid endpoint: {}", f.message),
+            Err(f) => panic!("a Unix path is a valid endpoint: {}", f.message()),
         };
         // A 500 with a key and no `error` member.
         let body = format!(r#"{{"key":"{key}","signature_chain":[]}}"#);
@@ -321,17 +293,17 @@ mod tests {
             body.as_bytes(),
             "/GetKey",
         );
-        assert_eq!(f.status, DSTACK_STATUS_HTTP_STATUS);
-        assert!(!f.message.contains(&key[..16]), "{}", f.message);
-        assert!(f.message.contains("HTTP 500") && f.message.contains("/GetKey"));
+        assert_eq!(f.kind(), ErrorKind::HttpStatus);
+        assert!(!f.message().contains(&key[..16]), "{}", f.message());
+        assert!(f.message().contains("HTTP 500") && f.message().contains("/GetKey"));
         // An `error` member that cannot be decoded (a bad escape) beside a key.
         let body = format!(r#"{{"error":"bad \q escape","key":"{key}"}}"#);
         let f = a.answer_failure(dstack_core::Error::Agent, 400, body.as_bytes(), "/GetKey");
-        assert_eq!(f.status, DSTACK_STATUS_AGENT_ERROR);
-        assert!(!f.message.contains(&key[..16]), "{}", f.message);
+        assert_eq!(f.kind(), ErrorKind::Agent);
+        assert!(!f.message().contains(&key[..16]), "{}", f.message());
         // The tappd hint for Rocket's 404 page.
         let html = b"<!DOCTYPE html>\n<html><h1>404: Not Found</h1></html>";
         let f = a.answer_failure(dstack_core::Error::HttpStatus(404), 404, html, "/GetKey");
-        assert!(f.message.contains("HTML body") && f.message.contains("tappd socket"));
+        assert!(f.message().contains("HTML body") && f.message().contains("tappd socket"));
     }
 }

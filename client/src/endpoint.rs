@@ -1,8 +1,8 @@
 //! Where the agent is: explicit endpoint, environment variable, or the first existing
 //! well-known socket (PROTOCOL.md §1.3).
 
-use crate::error::{Failure, Result};
-use crate::status::*;
+use crate::error::ErrorKind;
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
 
 /// A resolved agent address.
@@ -82,8 +82,8 @@ pub(crate) fn discover(api: Api, explicit: &str) -> String {
 /// anything else is a Unix socket path.
 pub(crate) fn parse(text: &str) -> Result<Endpoint> {
     if text.len() >= 8 && text[..8].eq_ignore_ascii_case("https://") {
-        return Err(Failure::new(
-            DSTACK_STATUS_UNSUPPORTED,
+        return Err(Error::new(
+            ErrorKind::Unsupported,
             format!("endpoint {text}: https:// is not supported (libdstack has no TLS); use a Unix socket or http://"),
         ));
     }
@@ -94,13 +94,13 @@ pub(crate) fn parse(text: &str) -> Result<Endpoint> {
             None => (rest, ""),
         };
         if authority.is_empty() {
-            return Err(Failure::invalid(format!("endpoint {text}: missing host")));
+            return Err(Error::invalid(format!("endpoint {text}: missing host")));
         }
         let (host, port) = split_host_port(authority)
-            .ok_or_else(|| Failure::invalid(format!("endpoint {text}: bad host or port")))?;
+            .ok_or_else(|| Error::invalid(format!("endpoint {text}: bad host or port")))?;
         if path.contains('?') || path.contains('#') || path.bytes().any(|b| b <= b' ' || b == 0x7f)
         {
-            return Err(Failure::invalid(format!("endpoint {text}: the base path may not hold a query, fragment, space or control character")));
+            return Err(Error::invalid(format!("endpoint {text}: the base path may not hold a query, fragment, space or control character")));
         }
         return Ok(Endpoint::Tcp {
             host: host.to_string(),
@@ -109,7 +109,7 @@ pub(crate) fn parse(text: &str) -> Result<Endpoint> {
         });
     }
     if text.as_bytes().contains(&0) {
-        return Err(Failure::invalid("endpoint contains a NUL byte"));
+        return Err(Error::invalid("endpoint contains a NUL byte"));
     }
     Ok(Endpoint::Unix(PathBuf::from(text)))
 }
@@ -184,16 +184,16 @@ mod tests {
             })
         );
         assert_eq!(
-            parse("https://x").map_err(|e| e.status),
-            Err(DSTACK_STATUS_UNSUPPORTED)
+            parse("https://x").map_err(|e| e.kind()),
+            Err(ErrorKind::Unsupported)
         );
         assert_eq!(
-            parse("http://h:99999").map_err(|e| e.status),
-            Err(DSTACK_STATUS_INVALID_ARGUMENT)
+            parse("http://h:99999").map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidArgument)
         );
         assert_eq!(
-            parse("http://").map_err(|e| e.status),
-            Err(DSTACK_STATUS_INVALID_ARGUMENT)
+            parse("http://").map_err(|e| e.kind()),
+            Err(ErrorKind::InvalidArgument)
         );
     }
 }

@@ -19,8 +19,8 @@
 //!   empty: bytes waiting there answer no request of this call.
 
 use crate::endpoint::Endpoint;
-use crate::error::{Failure, Result};
-use crate::status::*;
+use crate::error::ErrorKind;
+use crate::error::{Error, Result};
 use crate::wire::{Ended, HttpResponse, Incoming, Progress};
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
@@ -155,14 +155,14 @@ enum Attempt {
     /// The connection ended before a single byte of an answer arrived, after `sent` bytes
     /// of the request had gone out: a pooled connection the agent closed meanwhile, or an
     /// agent that hung up on this request.
-    NoAnswer { sent: usize, failure: Failure },
+    NoAnswer { sent: usize, failure: Error },
     /// Any other failure.
-    Fatal(Failure),
+    Fatal(Error),
 }
 
-fn timed_out(timeout_ms: u32) -> Failure {
-    Failure::new(
-        DSTACK_STATUS_TIMEOUT,
+fn timed_out(timeout_ms: u32) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
         format!("the agent did not answer within {timeout_ms} ms"),
     )
 }
@@ -244,14 +244,14 @@ impl Transport {
                 let addrs: Vec<_> = (name, *port)
                     .to_socket_addrs()
                     .map_err(|e| {
-                        Failure::new(
-                            DSTACK_STATUS_NO_AGENT,
+                        Error::new(
+                            ErrorKind::NoAgent,
                             format!("resolve {host}:{port}: {}", os_text(&e)),
                         )
                     })?
                     .collect();
-                let mut last = Failure::new(
-                    DSTACK_STATUS_NO_AGENT,
+                let mut last = Error::new(
+                    ErrorKind::NoAgent,
                     format!("resolve {host}:{port}: no address"),
                 );
                 for a in addrs {
@@ -264,18 +264,18 @@ impl Transport {
                         }
                         Err(e) => {
                             let status = if is_timeout(&e) {
-                                DSTACK_STATUS_TIMEOUT
+                                ErrorKind::Timeout
                             } else if e.kind() == io::ErrorKind::ConnectionRefused {
-                                DSTACK_STATUS_NO_AGENT
+                                ErrorKind::NoAgent
                             } else {
-                                DSTACK_STATUS_IO
+                                ErrorKind::Io
                             };
                             let text = if is_timeout(&e) {
                                 format!("connect {a}: timed out after {timeout_ms} ms")
                             } else {
                                 format!("connect {a}: {}", os_text(&e))
                             };
-                            last = Failure::new(status, text);
+                            last = Error::new(status, text);
                         }
                     }
                 }
@@ -314,11 +314,11 @@ impl Transport {
                 Err(Attempt::Fatal(f)) => return Err(f),
                 Err(Attempt::NoAnswer { sent, .. }) if sent == 0 || repeatable => break,
                 Err(Attempt::NoAnswer { failure, .. }) => {
-                    return Err(Failure::new(
-                        failure.status,
+                    return Err(Error::new(
+                        failure.kind(),
                         format!(
                             "{}; the request is not sent again, since the agent may have carried it out",
-                            failure.message
+                            failure.message()
                         ),
                     ))
                 }
@@ -349,8 +349,8 @@ impl Transport {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Step::Again),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => Ok(Step::More { drained: false }),
             Err(e) if is_closed(&e) => Ok(Step::Reset(e)),
-            Err(e) => Err(Attempt::Fatal(Failure::new(
-                DSTACK_STATUS_IO,
+            Err(e) => Err(Attempt::Fatal(Error::new(
+                ErrorKind::Io,
                 format!("read from {}: {}", self.endpoint_text, os_text(&e)),
             ))),
         }
@@ -367,8 +367,8 @@ impl Transport {
     ) -> std::result::Result<(HttpResponse, bool), Attempt> {
         let ep = &self.endpoint_text;
         let io_failure = |what: &str, e: &io::Error| {
-            Attempt::Fatal(Failure::new(
-                DSTACK_STATUS_IO,
+            Attempt::Fatal(Error::new(
+                ErrorKind::Io,
                 format!("{what} {ep}: {}", os_text(e)),
             ))
         };
@@ -388,8 +388,8 @@ impl Transport {
                     match conn.wait(events, deadline) {
                         Err(e) => return Err(io_failure("write to", &e)),
                         Ok(None) => {
-                            return Err(Attempt::Fatal(Failure::new(
-                                DSTACK_STATUS_TIMEOUT,
+                            return Err(Attempt::Fatal(Error::new(
+                                ErrorKind::Timeout,
                                 format!(
                                     "write to {ep}: the agent took {sent} of the {} request bytes and no more within {timeout_ms} ms",
                                     request.len()
@@ -444,8 +444,8 @@ impl Transport {
                 Step::Reset(e) => {
                     if rx.received() > 0 {
                         // A reset is no clean end: a body running to the close may be cut.
-                        return Err(Attempt::Fatal(Failure::new(
-                            DSTACK_STATUS_IO,
+                        return Err(Attempt::Fatal(Error::new(
+                            ErrorKind::Io,
                             format!(
                                 "read from {ep}: {} mid-response (after {} bytes)",
                                 os_text(&e),
@@ -467,27 +467,27 @@ impl Transport {
                 };
                 Err(Attempt::NoAnswer {
                     sent,
-                    failure: Failure::new(
-                        DSTACK_STATUS_IO,
+                    failure: Error::new(
+                        ErrorKind::Io,
                         format!("{ep}: the agent closed the connection without answering{how}"),
                     ),
                 })
             }
-            Err(Ended::Truncated(n)) => Err(Attempt::Fatal(Failure::new(
-                DSTACK_STATUS_IO,
+            Err(Ended::Truncated(n)) => Err(Attempt::Fatal(Error::new(
+                ErrorKind::Io,
                 format!("read from {ep}: the agent closed the connection mid-response (after {n} bytes)"),
             ))),
             Err(Ended::Protocol(f)) => Err(Attempt::Fatal(f)),
         }
     }
 
-    fn read_timeout(&self, rx: &Incoming, timeout_ms: u32) -> Failure {
+    fn read_timeout(&self, rx: &Incoming, timeout_ms: u32) -> Error {
         let ep = &self.endpoint_text;
         let text = match rx.received() {
             0 => format!("read from {ep}: no answer within {timeout_ms} ms"),
             n => format!("read from {ep}: the answer was incomplete after {timeout_ms} ms ({n} bytes received)"),
         };
-        Failure::new(DSTACK_STATUS_TIMEOUT, text)
+        Error::new(ErrorKind::Timeout, text)
     }
 }
 
@@ -499,8 +499,8 @@ fn connect_unix(path: &Path, deadline: Instant, timeout_ms: u32) -> Result<Conn>
     let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
     // One byte stays for the terminating NUL.
     if bytes.is_empty() || bytes.len() >= addr.sun_path.len() {
-        return Err(Failure::new(
-            DSTACK_STATUS_IO,
+        return Err(Error::new(
+            ErrorKind::Io,
             format!(
                 "connect {shown}: a Unix socket path must be 1 to {} bytes long",
                 addr.sun_path.len() - 1
@@ -513,7 +513,7 @@ fn connect_unix(path: &Path, deadline: Instant, timeout_ms: u32) -> Result<Conn>
     }
     let len = std::mem::offset_of!(libc::sockaddr_un, sun_path) + bytes.len() + 1;
     let io_failure =
-        |e: &io::Error| Failure::new(DSTACK_STATUS_IO, format!("connect {shown}: {}", os_text(e)));
+        |e: &io::Error| Error::new(ErrorKind::Io, format!("connect {shown}: {}", os_text(e)));
 
     // SAFETY: plain socket creation; the result is checked.
     let raw = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
@@ -540,13 +540,13 @@ fn connect_unix(path: &Path, deadline: Instant, timeout_ms: u32) -> Result<Conn>
         return Err(match e.kind() {
             // Interrupted by a signal: try again with the time left.
             io::ErrorKind::Interrupted => continue,
-            io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => Failure::new(
-                DSTACK_STATUS_NO_AGENT,
+            io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => Error::new(
+                ErrorKind::NoAgent,
                 format!("connect {shown}: {}", os_text(&e)),
             ),
             // The send timeout ran out while the agent's accept queue stayed full.
-            io::ErrorKind::WouldBlock => Failure::new(
-                DSTACK_STATUS_TIMEOUT,
+            io::ErrorKind::WouldBlock => Error::new(
+                ErrorKind::Timeout,
                 format!(
                     "connect {shown}: the agent did not accept the connection within {timeout_ms} ms (its accept queue is full: is the agent frozen or overloaded?)"
                 ),

@@ -7,9 +7,9 @@
 //! intermediate chunk to copy and wipe); the buffer holds answers that may carry keys, so
 //! every byte ever written to it is wiped before its memory is released.
 
-use crate::error::Failure;
-use crate::response::Secret;
-use crate::status::*;
+use crate::error::Error;
+use crate::error::ErrorKind;
+use crate::secret::SecretBytes;
 use dstack_core::http::{ResponseParser, Status};
 use zeroize::Zeroize;
 
@@ -21,7 +21,7 @@ const INITIAL_BUFFER: usize = 8192;
 pub(crate) struct HttpResponse {
     pub(crate) status: u16,
     /// The (de-chunked) body; wiped when dropped.
-    pub(crate) body: Secret,
+    pub(crate) body: SecretBytes,
 }
 
 /// Where a response stands after more bytes arrived.
@@ -44,7 +44,7 @@ pub(crate) enum Ended {
     /// The answer stopped after this many bytes.
     Truncated(usize),
     /// The bytes are not acceptable HTTP (malformed, too large).
-    Protocol(Failure),
+    Protocol(Error),
 }
 
 /// A response being received.
@@ -57,16 +57,16 @@ pub(crate) struct Incoming {
     filled: usize,
 }
 
-fn protocol(e: dstack_core::Error, max_body: usize) -> Failure {
+fn protocol(e: dstack_core::Error, max_body: usize) -> Error {
     match e {
-        dstack_core::Error::ResponseTooLarge => Failure::new(
-            DSTACK_STATUS_RESPONSE_TOO_LARGE,
+        dstack_core::Error::ResponseTooLarge => Error::new(
+            ErrorKind::ResponseTooLarge,
             format!(
                 "the agent's response exceeds the limit ({max_body} bytes of body, {} bytes of head)",
                 dstack_core::http::MAX_HEAD_LEN
             ),
         ),
-        other => Failure::core("the agent's answer is not valid HTTP/1.1", other),
+        other => Error::from_core("the agent's answer is not valid HTTP/1.1", other),
     }
 }
 
@@ -100,7 +100,7 @@ impl Incoming {
     }
 
     /// Records that `n` bytes were read into [`Incoming::space`] and parses.
-    pub(crate) fn advance(&mut self, n: usize) -> Result<Progress, Failure> {
+    pub(crate) fn advance(&mut self, n: usize) -> Result<Progress, Error> {
         self.filled = (self.filled + n).min(self.data.len());
         match self.parser.parse(&mut self.data[..self.filled]) {
             Ok(Status::Partial) => Ok(Progress::Partial),
@@ -139,7 +139,7 @@ impl Incoming {
         data.drain(..r.body.start);
         let response = HttpResponse {
             status: r.status,
-            body: Secret(data),
+            body: SecretBytes(data),
         };
         (response, reusable)
     }
@@ -158,7 +158,7 @@ mod tests {
     use super::*;
 
     /// Feeds `wire` in reads of at most `step` bytes, as a socket would deliver it.
-    fn feed(wire: &[u8], step: usize) -> (Result<Progress, Failure>, usize, usize) {
+    fn feed(wire: &[u8], step: usize) -> (Result<Progress, Error>, usize, usize) {
         let mut rx = Incoming::new(1 << 20);
         let mut pos = 0;
         loop {
@@ -208,7 +208,7 @@ mod tests {
         for step in [head.len(), 1000, 65536] {
             let (got, read, buffer) = feed(&wire, step);
             match got {
-                Err(f) => assert_eq!(f.status, DSTACK_STATUS_RESPONSE_TOO_LARGE),
+                Err(f) => assert_eq!(f.kind(), ErrorKind::ResponseTooLarge),
                 _ => panic!("the flood was not refused"),
             }
             let limit = dstack_core::http::MAX_HEAD_LEN;

@@ -1,14 +1,10 @@
 //! `dstack_client`: the current guest-agent API on `dstack.sock` (PROTOCOL.md §2.1).
 
-use crate::agent::Agent;
-use crate::endpoint::Api;
-use crate::error::{dstack_error, Failure};
+use crate::error::dstack_error;
 use crate::handle;
-use crate::response::{self as r, dstack_response, Value};
+use crate::response::{self as r, dstack_response, Builder, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
-use dstack_core::rpc::dstack as api;
-use dstack_core::rpc::Rpc;
 
 /// Bits of the `flags` argument of `dstack_client_get_tls_key` (`DSTACK_TLS_*`) and
 /// `dstack_tappd_client_derive_key` (`DSTACK_TLS_USAGE_*`, `DSTACK_TAPPD_RANDOM_SEED`), as C
@@ -55,10 +51,10 @@ flag_constants!(
 /// call takes its own connection from a small keep-alive pool behind a mutex. Free it
 /// only when no other thread uses it.
 pub struct dstack_client {
-    agent: Agent,
+    client: libdstack::DstackClient,
 }
 
-handle::client_handle!(dstack_client, Api::Dstack, api::Info, api::Version);
+handle::client_handle!(dstack_client, libdstack::DstackClient);
 
 /// Creates a client. `endpoint` (UTF-8, `endpoint_len` bytes) is a Unix socket path or
 /// `http://host[:port][/base]`; NULL/empty means discovery: `DSTACK_SIMULATOR_ENDPOINT`
@@ -127,29 +123,17 @@ pub unsafe extern "C" fn dstack_client_get_key(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract for every pointer argument.
-        let (a, path, purpose, algorithm, out) = unsafe {
+        let (c, path, purpose, algorithm, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::text(path, path_len, "path")?,
                 slice::text(purpose, purpose_len, "purpose")?,
                 slice::text(algorithm, algorithm_len, "algorithm")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::GetKey {
-            path,
-            purpose,
-            algorithm,
-        };
-        req.validate().map_err(|e| Failure::core("GetKey", e))?;
-        if !matches!(algorithm, "" | "secp256k1" | "k256") {
-            a.require_version(&format!("GetKey algorithm {algorithm:?}"), timeout_ms)?;
-        }
-        let b = a.respond(&req, timeout_ms, |mut v, b| {
-            let alg = req.effective_algorithm();
-            handle::key_fields(b, &mut v.key, &v.signature_chain, purpose, alg);
-        })?;
-        r::give(out, b)
+        let k = c.get_key_with_algorithm(path, purpose, algorithm)?;
+        r::give(out, handle::key_fields(&k))
     })
 }
 
@@ -165,35 +149,39 @@ unsafe fn report_data_rpc(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, report_data, out) = unsafe {
+        let (c, report_data, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::bytes(report_data, report_data_len, "report_data")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        if report_data.len() > 64 {
-            return Err(Failure::invalid(format!(
-                "report data is {} bytes; at most 64 are allowed",
-                report_data.len()
-            )));
-        }
+        let mut b = Builder::default();
         let b = if attest {
-            a.respond(&api::Attest { report_data }, timeout_ms, |v, b| {
-                b.set(r::DSTACK_FIELD_ATTESTATION, Value::bytes(v.attestation));
-            })
+            let v = c.attest(report_data)?;
+            b.set(
+                r::DSTACK_FIELD_ATTESTATION,
+                Value::bytes(v.attestation.as_bytes()),
+            );
+            handle::with_body(b, v.raw_body())
         } else {
-            a.respond(&api::GetQuote { report_data }, timeout_ms, |v, b| {
-                b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
-                    .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
-                    .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config))
-                    .set(r::DSTACK_FIELD_ATTESTATION, Value::bytes(v.attestation));
-                if let Some(rd) = v.report_data {
-                    b.set(r::DSTACK_FIELD_REPORT_DATA, Value::bytes(rd));
-                }
-            })
+            let v = c.get_quote(report_data)?;
+            b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote.as_bytes()))
+                .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log.as_str()))
+                .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config.as_str()))
+                .set(
+                    r::DSTACK_FIELD_ATTESTATION,
+                    Value::bytes(v.attestation.as_bytes()),
+                );
+            if !v.report_data.is_empty() {
+                b.set(
+                    r::DSTACK_FIELD_REPORT_DATA,
+                    Value::bytes(v.report_data.as_bytes()),
+                );
+            }
+            handle::with_body(b, v.raw_body())
         };
-        r::give(out, b?)
+        r::give(out, b)
     })
 }
 
@@ -276,9 +264,9 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract for every pointer argument.
-        let (a, subject, alt, nb, na, out) = unsafe {
+        let (c, subject, alt, nb, na, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::text(subject, subject_len, "subject")?,
                 slice::texts(alt_names, alt_names_count, "alt_names")?,
                 not_before.as_ref().copied(),
@@ -294,30 +282,17 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
                 | DSTACK_TLS_WITH_APP_INFO,
             "GetTlsKey",
         )?;
-        let req = api::GetTlsKey {
-            subject,
-            alt_names: &alt,
+        let config = libdstack::TlsKeyConfig {
+            subject: subject.to_string(),
+            alt_names: alt.iter().map(|n| n.to_string()).collect(),
             usage_ra_tls: flags & DSTACK_TLS_USAGE_RA_TLS != 0,
             usage_server_auth: flags & DSTACK_TLS_USAGE_SERVER_AUTH != 0,
             usage_client_auth: flags & DSTACK_TLS_USAGE_CLIENT_AUTH != 0,
+            with_app_info: flags & DSTACK_TLS_WITH_APP_INFO != 0,
             not_before: nb,
             not_after: na,
-            with_app_info: flags & DSTACK_TLS_WITH_APP_INFO != 0,
         };
-        req.validate().map_err(|e| Failure::core("GetTlsKey", e))?;
-        let newer: Vec<&str> = [
-            ("not_before", nb.is_some()),
-            ("not_after", na.is_some()),
-            ("with_app_info", req.with_app_info),
-        ]
-        .into_iter()
-        .filter_map(|(name, used)| used.then_some(name))
-        .collect();
-        if !newer.is_empty() {
-            let feature = format!("TLS key options [{}]", newer.join(", "));
-            a.require_version(&feature, timeout_ms)?;
-        }
-        r::give(out, a.respond(&req, timeout_ms, handle::tls_key_fields)?)
+        r::give(out, handle::tls_key_fields(&c.get_tls_key(config)?))
     })
 }
 
@@ -362,10 +337,14 @@ pub unsafe extern "C" fn dstack_client_gpu_info(
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
     unsafe {
-        handle::respond(client, out_response, out_error, |a| {
-            a.respond(&api::GpuInfo, timeout_ms, |v, b| {
-                b.set(r::DSTACK_FIELD_ATTESTATION, Value::text(v.attestation));
-            })
+        handle::respond(client, timeout_ms, out_response, out_error, |c| {
+            let v = c.gpu_info()?;
+            let mut b = Builder::default();
+            b.set(
+                r::DSTACK_FIELD_ATTESTATION,
+                Value::text(v.attestation.as_str()),
+            );
+            Ok(handle::with_body(b, v.raw_body()))
         })
     }
 }
@@ -389,35 +368,31 @@ pub unsafe extern "C" fn dstack_client_sign(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, algorithm, data, out) = unsafe {
+        let (c, algorithm, data, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::text(algorithm, algorithm_len, "algorithm")?,
                 slice::bytes(data, data_len, "data")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::Sign { algorithm, data };
-        if let Err(e) = req.validate() {
-            if algorithm == "secp256k1_prehashed" && data.len() != 32 {
-                return Err(Failure::invalid(format!(
-                    "Pre-hashed signing requires a 32-byte digest, but received {} bytes",
-                    data.len()
-                )));
-            }
-            return Err(Failure::core("Sign", e));
-        }
-        let b = a.respond(&req, timeout_ms, |v, b| {
-            b.set(r::DSTACK_FIELD_SIGNATURE, Value::bytes(v.signature))
-                .set(
-                    r::DSTACK_FIELD_SIGNATURE_CHAIN,
-                    Value::list(v.signature_chain.iter().map(|s| s.to_vec())),
-                )
-                .set(r::DSTACK_FIELD_PUBLIC_KEY, Value::bytes(v.public_key))
-                .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
-                .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
-        })?;
-        r::give(out, b)
+        let v = c.sign(algorithm, data)?;
+        let mut b = Builder::default();
+        b.set(
+            r::DSTACK_FIELD_SIGNATURE,
+            Value::bytes(v.signature.as_bytes()),
+        )
+        .set(
+            r::DSTACK_FIELD_SIGNATURE_CHAIN,
+            Value::list(v.signature_chain.iter().map(|s| s.as_bytes())),
+        )
+        .set(
+            r::DSTACK_FIELD_PUBLIC_KEY,
+            Value::bytes(v.public_key.as_bytes()),
+        )
+        .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
+        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
+        r::give(out, handle::with_body(b, v.raw_body()))
     })
 }
 
@@ -443,9 +418,9 @@ pub unsafe extern "C" fn dstack_client_verify(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, (algorithm, data, signature, public_key, out)) = unsafe {
+        let (c, (algorithm, data, signature, public_key, out)) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 crate::crypto::signature_inputs(
                     (algorithm, algorithm_len),
                     (data, data_len),
@@ -455,13 +430,7 @@ pub unsafe extern "C" fn dstack_client_verify(
                 )?,
             )
         };
-        let req = api::Verify {
-            algorithm,
-            data,
-            signature,
-            public_key,
-        };
-        *out = a.exchange(&req, timeout_ms, |v| v.valid)?.0;
+        *out = c.verify(algorithm, data, signature, public_key)?.valid;
         Ok(())
     })
 }
@@ -481,17 +450,14 @@ pub unsafe extern "C" fn dstack_client_emit_event(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, event, payload) = unsafe {
+        let (c, event, payload) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::text(event, event_len, "event")?,
                 slice::bytes(payload, payload_len, "payload")?,
             )
         };
-        let req = api::EmitEvent { event, payload };
-        req.validate().map_err(|e| Failure::core("EmitEvent", e))?;
-        a.require_version("EmitEvent", timeout_ms)?;
-        a.exchange(&req, timeout_ms, |_| ())?;
+        c.emit_event(event, payload)?;
         Ok(())
     })
 }

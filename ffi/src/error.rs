@@ -38,29 +38,18 @@ impl Failure {
     pub(crate) fn invalid(message: impl Into<String>) -> Self {
         Failure::new(DSTACK_STATUS_INVALID_ARGUMENT, message)
     }
-    /// Maps a core error, prefixing `context` (what was being done) to its message.
+    /// Maps a core error, prefixing `context` (what was being done) to its message, as
+    /// `libdstack` does (one mapping for the Rust and the C API).
     pub(crate) fn core(context: &str, e: dstack_core::Error) -> Self {
-        use dstack_core::Error as E;
-        let status = match e {
-            E::BufferTooSmall { .. } => DSTACK_STATUS_BUFFER_TOO_SMALL,
-            E::InvalidArgument(_) => DSTACK_STATUS_INVALID_ARGUMENT,
-            E::InvalidHex => DSTACK_STATUS_INVALID_HEX,
-            E::MalformedHttp => DSTACK_STATUS_MALFORMED_HTTP,
-            E::ResponseTooLarge => DSTACK_STATUS_RESPONSE_TOO_LARGE,
-            E::HttpStatus(_) => DSTACK_STATUS_HTTP_STATUS,
-            E::Agent => DSTACK_STATUS_AGENT_ERROR,
-            E::MalformedResponse => DSTACK_STATUS_MALFORMED_RESPONSE,
-            E::VerificationFailed => DSTACK_STATUS_VERIFICATION_FAILED,
-            E::Expired => DSTACK_STATUS_EXPIRED,
-            E::Crypto => DSTACK_STATUS_CRYPTO,
-            E::LimitExceeded => DSTACK_STATUS_LIMIT_EXCEEDED,
-        };
-        let message = if context.is_empty() {
-            e.to_string()
-        } else {
-            format!("{context}: {e}")
-        };
-        Failure { status, message }
+        Failure::from(libdstack::Error::from_core(context, e))
+    }
+}
+
+/// The errors of the `libdstack` crate cross with their status code and message
+/// unchanged: `ErrorKind::code` is the `DSTACK_STATUS_*` value.
+impl From<libdstack::Error> for Failure {
+    fn from(e: libdstack::Error) -> Failure {
+        Failure::new(e.code(), e.message())
     }
 }
 

@@ -1,60 +1,86 @@
-//! The client core: `dstack_client` and `dstack_tappd_client` are the same mechanism, an
-//! [`Agent`] bound to one [`Api`] (its socket discovery list, environment variable and
-//! paths). The export bodies they share are written once here, generic over the handle
-//! type, together with the response fields both APIs return in the same shape.
+//! The client handles: `dstack_client` and `dstack_tappd_client` each own one client of
+//! the `libdstack` crate (which holds the endpoint, the connection pool, the timeouts and
+//! the RPC logic). The export bodies both share are written once here, generic over the
+//! handle type, together with the conversions of typed answers into response fields.
 
-use crate::agent::Agent;
-use crate::endpoint::Api;
 use crate::error::{dstack_error, Failure, Result};
-use crate::response::{self as r, dstack_response, Builder, Value};
+use crate::response::{self as r, dstack_response, Builder, Secret, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
-use dstack_core::rpc::dstack::{GetTlsKeyResponse, VersionResponse};
-use dstack_core::rpc::info::{InfoResponse, TcbInfo};
-use dstack_core::rpc::{Rpc, SignatureChain};
-use zeroize::Zeroize;
+use libdstack::{GetKeyResponse, GetTlsKeyResponse, InfoResponse, VersionResponse};
 
-/// A client handle type: a thin owner of one [`Agent`], and what differs between the two
-/// APIs for the calls they share. Implemented with [`client_handle!`].
+/// What a client handle needs of its `libdstack` client: both clients have these calls
+/// in the same shape. Implemented with [`client_handle!`].
 pub(crate) trait Handle: Sized + 'static {
-    /// The API this handle speaks (socket discovery list and environment variable).
-    const API: Api;
-    /// The API's `Info` RPC (also the `is_reachable` probe).
-    type Info: Default + for<'b> Rpc<Response<'b> = InfoResponse<'b>>;
-    /// The API's `Version` RPC.
-    type Version: Default + for<'b> Rpc<Response<'b> = VersionResponse<'b>>;
-    fn wrap(agent: Agent) -> Self;
-    fn agent(&self) -> &Agent;
+    /// `libdstack::DstackClient` or `libdstack::TappdClient`.
+    type Client: Clone;
+    fn create(endpoint: &str) -> libdstack::Result<Self>;
+    fn client(&self) -> &Self::Client;
+    fn with_timeout_ms(c: &Self::Client, timeout_ms: u32) -> Self::Client;
+    fn endpoint(c: &Self::Client) -> &str;
+    fn set_timeout(c: &Self::Client, timeout_ms: u32);
+    fn is_reachable(c: &Self::Client) -> bool;
+    fn info(c: &Self::Client) -> libdstack::Result<InfoResponse>;
+    fn version(c: &Self::Client) -> libdstack::Result<VersionResponse>;
 }
 
-/// `client_handle!(handle_struct, Api::X, InfoRpc, VersionRpc)` implements [`Handle`] for
-/// a struct whose one field is `agent: Agent`.
+/// `client_handle!(handle_struct, libdstack::XClient)` implements [`Handle`] for a struct
+/// whose one field is `client: libdstack::XClient`.
 macro_rules! client_handle {
-    ($handle:ident, $api:expr, $info:ty, $version:ty) => {
+    ($handle:ident, $client:ty) => {
         impl $crate::handle::Handle for $handle {
-            const API: $crate::endpoint::Api = $api;
-            type Info = $info;
-            type Version = $version;
-            fn wrap(agent: $crate::agent::Agent) -> Self {
-                $handle { agent }
+            type Client = $client;
+            fn create(endpoint: &str) -> libdstack::Result<Self> {
+                Ok($handle {
+                    client: <$client>::try_new(Some(endpoint))?,
+                })
             }
-            fn agent(&self) -> &$crate::agent::Agent {
-                &self.agent
+            fn client(&self) -> &$client {
+                &self.client
+            }
+            fn with_timeout_ms(c: &$client, timeout_ms: u32) -> $client {
+                c.with_timeout_ms(timeout_ms)
+            }
+            fn endpoint(c: &$client) -> &str {
+                c.endpoint()
+            }
+            fn set_timeout(c: &$client, timeout_ms: u32) {
+                c.set_timeout(std::time::Duration::from_millis(u64::from(timeout_ms)))
+            }
+            fn is_reachable(c: &$client) -> bool {
+                c.is_reachable()
+            }
+            fn info(c: &$client) -> libdstack::Result<libdstack::InfoResponse> {
+                c.info()
+            }
+            fn version(c: &$client) -> libdstack::Result<libdstack::VersionResponse> {
+                c.version()
             }
         }
     };
 }
 pub(crate) use client_handle;
 
-/// Checks and borrows a client handle's agent.
+/// Checks and borrows a client handle's client.
 ///
 /// # Safety
 /// `client` is NULL or a live handle.
-pub(crate) unsafe fn agent<'a, H: Handle>(client: *const H) -> Result<&'a Agent> {
+pub(crate) unsafe fn client<'a, H: Handle>(client: *const H) -> Result<&'a H::Client> {
     // SAFETY: caller contract.
     unsafe { client.as_ref() }
-        .map(H::agent)
+        .map(H::client)
         .ok_or_else(|| Failure::null("client"))
+}
+
+/// The handle's client with the call's `timeout_ms` (0: the client's default); shares
+/// the handle's pool.
+///
+/// # Safety
+/// `client` is NULL or a live handle.
+pub(crate) unsafe fn timed<H: Handle>(client: *const H, timeout_ms: u32) -> Result<H::Client> {
+    // SAFETY: caller contract.
+    let c = unsafe { self::client(client)? };
+    Ok(H::with_timeout_ms(c, timeout_ms))
 }
 
 /// `*_client_new`.
@@ -76,8 +102,7 @@ pub(crate) unsafe fn new<H: Handle>(
                 slice::out(out_client, "out_client")?,
             )
         };
-        let agent = Agent::new(H::API, ep)?;
-        *out = Box::into_raw(Box::new(H::wrap(agent)));
+        *out = Box::into_raw(Box::new(H::create(ep)?));
         Ok(())
     })
 }
@@ -93,7 +118,7 @@ pub(crate) unsafe fn set_timeout_ms<H: Handle>(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        unsafe { agent(client)? }.set_timeout_ms(timeout_ms);
+        H::set_timeout(unsafe { self::client(client)? }, timeout_ms);
         Ok(())
     })
 }
@@ -106,7 +131,7 @@ pub(crate) unsafe fn endpoint<H: Handle>(client: *const H) -> dstack_slice {
     crate::boundary::guard(dstack_slice::EMPTY, || {
         // SAFETY: caller contract.
         unsafe { client.as_ref() }.map_or(dstack_slice::EMPTY, |c| {
-            dstack_slice::of(c.agent().endpoint_text().as_bytes())
+            dstack_slice::of(H::endpoint(c.client()).as_bytes())
         })
     })
 }
@@ -136,8 +161,13 @@ pub(crate) unsafe fn is_reachable<H: Handle>(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (agent(client)?, slice::out(out_reachable, "out_reachable")?) };
-        *out = a.is_reachable(&H::Info::default(), timeout_ms);
+        let (c, out) = unsafe {
+            (
+                timed(client, timeout_ms)?,
+                slice::out(out_reachable, "out_reachable")?,
+            )
+        };
+        *out = H::is_reachable(&c);
         Ok(())
     })
 }
@@ -154,8 +184,8 @@ pub(crate) unsafe fn info<H: Handle>(
 ) -> dstack_status {
     // SAFETY: forwarded contract.
     unsafe {
-        respond(client, out_response, out_error, |a| {
-            a.respond(&H::Info::default(), timeout_ms, info_fields)
+        respond(client, timeout_ms, out_response, out_error, |c| {
+            Ok(info_fields(&H::info(c)?))
         })
     }
 }
@@ -172,27 +202,37 @@ pub(crate) unsafe fn version<H: Handle>(
 ) -> dstack_status {
     // SAFETY: forwarded contract.
     unsafe {
-        respond(client, out_response, out_error, |a| {
-            a.respond(&H::Version::default(), timeout_ms, version_fields)
+        respond(client, timeout_ms, out_response, out_error, |c| {
+            let v = H::version(c)?;
+            let mut b = Builder::default();
+            b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version.as_str()))
+                .set(r::DSTACK_FIELD_REV, Value::text(v.rev.as_str()));
+            Ok(with_body(b, v.raw_body()))
         })
     }
 }
 
 /// An RPC export without inputs: checks `client` and `out_response`, then hands the
-/// response `rpc` builds to the caller.
+/// response `rpc` builds (with the handle's client, timed) to the caller.
 ///
 /// # Safety
 /// `client` is NULL or a live handle; out-pointers NULL or writable.
 pub(crate) unsafe fn respond<H: Handle>(
     client: *const H,
+    timeout_ms: u32,
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
-    rpc: impl FnOnce(&Agent) -> Result<Builder>,
+    rpc: impl FnOnce(&H::Client) -> Result<Builder>,
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, out) = unsafe { (agent(client)?, slice::out(out_response, "out_response")?) };
-        r::give(out, rpc(a)?)
+        let (c, out) = unsafe {
+            (
+                timed(client, timeout_ms)?,
+                slice::out(out_response, "out_response")?,
+            )
+        };
+        r::give(out, rpc(&c)?)
     })
 }
 
@@ -207,73 +247,99 @@ pub(crate) fn check_flags(flags: u32, known: u32, rpc: &str) -> Result<()> {
     Ok(())
 }
 
-/// GetKey / DeriveK256Key: the secret key (wiped here once copied), its signature chain,
-/// and the purpose and algorithm the chain is verified with.
-pub(crate) fn key_fields(
-    b: &mut Builder,
-    key: &mut [u8; 32],
-    chain: &SignatureChain,
-    purpose: &str,
-    algorithm: &str,
-) {
-    b.set(r::DSTACK_FIELD_KEY, Value::bytes(*key))
+/// Keeps a copy of the raw body (wiped on free like the fields).
+pub(crate) fn with_body(b: Builder, body: &[u8]) -> Builder {
+    b.with_body(Secret(body.to_vec()))
+}
+
+/// GetKey / DeriveK256Key: the secret key, its signature chain, and the purpose and
+/// algorithm the chain is verified with.
+pub(crate) fn key_fields(k: &GetKeyResponse) -> Builder {
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_KEY, Value::bytes(k.key.as_bytes()))
         .set(
             r::DSTACK_FIELD_SIGNATURE_CHAIN,
-            Value::list(chain.iter().map(|s| s.to_vec())),
+            Value::list(k.signature_chain.iter().map(|s| s.as_bytes())),
         )
-        .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
-        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
-    key.zeroize();
+        .set(r::DSTACK_FIELD_PURPOSE, Value::text(k.purpose.as_str()))
+        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(k.algorithm.as_str()));
+    with_body(b, k.raw_body())
 }
 
 /// GetTlsKey / DeriveKey: the PEM key and its certificate chain.
-pub(crate) fn tls_key_fields(v: GetTlsKeyResponse<'_>, b: &mut Builder) {
-    b.set(r::DSTACK_FIELD_KEY, Value::text(v.key)).set(
+pub(crate) fn tls_key_fields(t: &GetTlsKeyResponse) -> Builder {
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_KEY, Value::text(t.key.as_str())).set(
         r::DSTACK_FIELD_CERTIFICATE_CHAIN,
-        Value::list(v.certificate_chain.iter().map(|c| c.as_bytes().to_vec())),
+        Value::list(t.certificate_chain.iter().map(|c| c.as_bytes())),
     );
-}
-
-/// Version / Tappd.Version.
-fn version_fields(v: VersionResponse<'_>, b: &mut Builder) {
-    b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
-        .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
+    with_body(b, t.raw_body())
 }
 
 /// Info / Tappd.Info: identity and measurements, plus the fields of a published tcb_info.
-fn info_fields(v: InfoResponse<'_>, b: &mut Builder) {
+fn info_fields(v: &InfoResponse) -> Builder {
+    let mut b = Builder::default();
     for (f, value) in [
-        (r::DSTACK_FIELD_APP_ID, Value::bytes(v.app_id)),
-        (r::DSTACK_FIELD_INSTANCE_ID, Value::bytes(v.instance_id)),
-        (r::DSTACK_FIELD_APP_CERT, Value::text(v.app_cert)),
-        (r::DSTACK_FIELD_TCB_INFO, Value::text(v.tcb_info)),
-        (r::DSTACK_FIELD_APP_NAME, Value::text(v.app_name)),
-        (r::DSTACK_FIELD_DEVICE_ID, Value::bytes(v.device_id)),
-        (r::DSTACK_FIELD_MR_AGGREGATED, Value::bytes(v.mr_aggregated)),
-        (r::DSTACK_FIELD_OS_IMAGE_HASH, Value::bytes(v.os_image_hash)),
+        (r::DSTACK_FIELD_APP_ID, Value::bytes(v.app_id.as_bytes())),
+        (
+            r::DSTACK_FIELD_INSTANCE_ID,
+            Value::bytes(v.instance_id.as_bytes()),
+        ),
+        (r::DSTACK_FIELD_APP_CERT, Value::text(v.app_cert.as_str())),
+        (
+            r::DSTACK_FIELD_TCB_INFO,
+            Value::text(v.tcb_info.json.as_str()),
+        ),
+        (r::DSTACK_FIELD_APP_NAME, Value::text(v.app_name.as_str())),
+        (
+            r::DSTACK_FIELD_DEVICE_ID,
+            Value::bytes(v.device_id.as_bytes()),
+        ),
+        (
+            r::DSTACK_FIELD_MR_AGGREGATED,
+            Value::bytes(v.mr_aggregated.as_bytes()),
+        ),
+        (
+            r::DSTACK_FIELD_OS_IMAGE_HASH,
+            Value::bytes(v.os_image_hash.as_bytes()),
+        ),
         (
             r::DSTACK_FIELD_KEY_PROVIDER_INFO,
-            Value::text(v.key_provider_info),
+            Value::text(v.key_provider_info.as_str()),
         ),
-        (r::DSTACK_FIELD_COMPOSE_HASH, Value::bytes(v.compose_hash)),
-        (r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config)),
-        (r::DSTACK_FIELD_CLOUD_VENDOR, Value::text(v.cloud_vendor)),
-        (r::DSTACK_FIELD_CLOUD_PRODUCT, Value::text(v.cloud_product)),
+        (
+            r::DSTACK_FIELD_COMPOSE_HASH,
+            Value::bytes(v.compose_hash.as_bytes()),
+        ),
+        (r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config.as_str())),
+        (
+            r::DSTACK_FIELD_CLOUD_VENDOR,
+            Value::text(v.cloud_vendor.as_str()),
+        ),
+        (
+            r::DSTACK_FIELD_CLOUD_PRODUCT,
+            Value::text(v.cloud_product.as_str()),
+        ),
     ] {
         b.set(f, value);
     }
-    // tcb_info is empty when the app does not publish it; then its fields are absent.
-    if v.tcb_info.is_empty() {
-        return;
+    // tcb_info is empty when the app does not publish it (or does not parse); then its
+    // fields are absent.
+    let t = &v.tcb_info;
+    if t.is_published() {
+        b.set(r::DSTACK_FIELD_MRTD, Value::bytes(t.mrtd.as_bytes()))
+            .set(r::DSTACK_FIELD_RTMR0, Value::bytes(t.rtmr0.as_bytes()))
+            .set(r::DSTACK_FIELD_RTMR1, Value::bytes(t.rtmr1.as_bytes()))
+            .set(r::DSTACK_FIELD_RTMR2, Value::bytes(t.rtmr2.as_bytes()))
+            .set(r::DSTACK_FIELD_RTMR3, Value::bytes(t.rtmr3.as_bytes()))
+            .set(
+                r::DSTACK_FIELD_APP_COMPOSE,
+                Value::text(t.app_compose.as_str()),
+            )
+            .set(
+                r::DSTACK_FIELD_TCB_EVENT_LOG,
+                Value::text(t.event_log.as_str()),
+            );
     }
-    let mut scratch = vec![0u8; v.tcb_info.len()];
-    if let Ok(t) = TcbInfo::parse(v.tcb_info, &mut scratch) {
-        b.set(r::DSTACK_FIELD_MRTD, Value::bytes(t.mrtd))
-            .set(r::DSTACK_FIELD_RTMR0, Value::bytes(t.rtmr0))
-            .set(r::DSTACK_FIELD_RTMR1, Value::bytes(t.rtmr1))
-            .set(r::DSTACK_FIELD_RTMR2, Value::bytes(t.rtmr2))
-            .set(r::DSTACK_FIELD_RTMR3, Value::bytes(t.rtmr3))
-            .set(r::DSTACK_FIELD_APP_COMPOSE, Value::text(t.app_compose))
-            .set(r::DSTACK_FIELD_TCB_EVENT_LOG, Value::text(t.event_log));
-    }
+    with_body(b, v.raw_body())
 }

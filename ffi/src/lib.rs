@@ -2,13 +2,15 @@
 //!
 //! Every exported symbol starts with `dstack_`. The contract is `ffi/ABI.md`; the C header
 //! `include/dstack.h` is generated from this crate by the pinned cbindgen
-//! (`ffi/gen-header.sh`). Protocol and cryptography live in `dstack-core`; this crate adds
-//! the blocking transport, owned result handles and the panic boundary.
+//! (`ffi/gen-header.sh`). Protocol and cryptography live in `dstack-core`; endpoint
+//! discovery, the blocking transport and the RPC logic in the `libdstack` crate (the Rust
+//! client); this crate is the C boundary: owned result handles, checked pointers and the
+//! panic boundary.
 //!
 //! Module map: [`status`] and [`error`] (how failures cross), [`slice`] (checked pointer
-//! conversions), [`boundary`] (catch_unwind), [`endpoint`] + [`transport`] + [`wire`]
-//! (talking to the agent), [`client`] and [`tappd`] (the RPCs) over the shared client core
-//! [`handle`], [`response`] (typed fields).
+//! conversions), [`boundary`] (catch_unwind), [`client`] and [`tappd`] (the RPCs) over the
+//! shared handle code [`handle`] (which owns a `libdstack` client), [`response`] (typed
+//! fields), [`crypto`] and [`utils`] (pure helpers).
 #![allow(non_camel_case_types)]
 // Every export has the same safety contract, stated once at the top of the header: each
 // pointer is NULL or valid for the documented length and lifetime, and handles are live
@@ -16,20 +18,16 @@
 #![allow(clippy::missing_safety_doc)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-pub mod agent;
 pub mod boundary;
 pub mod client;
 pub mod crypto;
-pub mod endpoint;
 pub mod error;
 pub mod handle;
 pub mod response;
 pub mod slice;
 pub mod status;
 pub mod tappd;
-pub mod transport;
 pub mod utils;
-pub mod wire;
 
 pub use error::dstack_error;
 pub use slice::dstack_slice;

@@ -1,18 +1,15 @@
 //! `dstack_tappd_client`: the legacy tappd API on `tappd.sock` (PROTOCOL.md §2.2).
 
-use crate::agent::Agent;
 use crate::client::{
     DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH, DSTACK_TLS_USAGE_RA_TLS,
     DSTACK_TLS_USAGE_SERVER_AUTH,
 };
-use crate::endpoint::Api;
-use crate::error::{dstack_error, Failure, Result};
+use crate::error::{dstack_error, Result};
 use crate::handle;
 use crate::response::{self as r, dstack_response, Builder, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
-use dstack_core::rpc::tappd as api;
-use dstack_core::rpc::Rpc;
+use libdstack::TdxQuoteResponse;
 
 /// A client of the legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.*`).
 ///
@@ -21,15 +18,10 @@ use dstack_core::rpc::Rpc;
 /// Thread safety: may be shared by any number of threads and used concurrently; each
 /// call takes its own pooled connection. Free it only when no other thread uses it.
 pub struct dstack_tappd_client {
-    agent: Agent,
+    client: libdstack::TappdClient,
 }
 
-handle::client_handle!(
-    dstack_tappd_client,
-    Api::Tappd,
-    api::TappdInfo,
-    api::TappdVersion
-);
+handle::client_handle!(dstack_tappd_client, libdstack::TappdClient);
 
 /// Creates a tappd client. `endpoint` as for `dstack_client_new`; discovery uses
 /// `TAPPD_SIMULATOR_ENDPOINT`, then `/var/run/tappd.sock`, `/run/tappd.sock`,
@@ -97,9 +89,9 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, path, subject, alt, out) = unsafe {
+        let (c, path, subject, alt, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::text(path, path_len, "path")?,
                 slice::text(subject, subject_len, "subject")?,
                 slice::texts(alt_names, alt_names_count, "alt_names")?,
@@ -114,16 +106,17 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
                 | DSTACK_TAPPD_RANDOM_SEED,
             "DeriveKey",
         )?;
-        let req = api::DeriveKey {
-            path,
-            subject,
-            alt_names: &alt,
+        let config = libdstack::TlsKeyConfig {
+            subject: subject.to_string(),
+            alt_names: alt.iter().map(|n| n.to_string()).collect(),
             usage_ra_tls: flags & DSTACK_TLS_USAGE_RA_TLS != 0,
             usage_server_auth: flags & DSTACK_TLS_USAGE_SERVER_AUTH != 0,
             usage_client_auth: flags & DSTACK_TLS_USAGE_CLIENT_AUTH != 0,
-            random_seed: flags & DSTACK_TAPPD_RANDOM_SEED != 0,
+            ..libdstack::TlsKeyConfig::default()
         };
-        r::give(out, a.respond(&req, timeout_ms, handle::tls_key_fields)?)
+        let random_seed = flags & DSTACK_TAPPD_RANDOM_SEED != 0;
+        let k = c.derive_key_with(path, &config, random_seed)?;
+        r::give(out, handle::tls_key_fields(&k))
     })
 }
 
@@ -143,38 +136,29 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, path, purpose, out) = unsafe {
+        let (c, path, purpose, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::text(path, path_len, "path")?,
                 slice::text(purpose, purpose_len, "purpose")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::DeriveK256Key { path, purpose };
-        let b = a.respond(&req, timeout_ms, |mut v, b| {
-            let chain = &v.k256_signature_chain;
-            handle::key_fields(b, &mut v.k256_key, chain, purpose, "secp256k1");
-        })?;
-        r::give(out, b)
+        r::give(out, handle::key_fields(&c.derive_k256_key(path, purpose)?))
     })
 }
 
-fn quote_response<R>(a: &Agent, req: &R, timeout_ms: u32) -> Result<Builder>
-where
-    for<'b> R: Rpc<Response<'b> = api::TdxQuoteResponse<'b>>,
-{
-    req.validate()
-        .map_err(|e| Failure::core(R::PATH.trim_start_matches("/prpc/Tappd."), e))?;
-    a.respond(req, timeout_ms, |v, b| {
-        b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote))
-            .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log))
-            .set(
-                r::DSTACK_FIELD_HASH_ALGORITHM,
-                Value::text(v.hash_algorithm),
-            )
-            .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix));
-    })
+fn quote_response(v: libdstack::Result<TdxQuoteResponse>) -> Result<Builder> {
+    let v = v?;
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote.as_bytes()))
+        .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log.as_str()))
+        .set(
+            r::DSTACK_FIELD_HASH_ALGORITHM,
+            Value::text(v.hash_algorithm.as_str()),
+        )
+        .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix.as_str()));
+    Ok(handle::with_body(b, v.raw_body()))
 }
 
 /// `TdxQuote`: a quote whose report data is `H(prefix ":" report_data)` (see
@@ -199,21 +183,17 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, report_data, hash_algorithm, prefix, out) = unsafe {
+        let (c, report_data, hash_algorithm, prefix, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::bytes(report_data, report_data_len, "report_data")?,
                 slice::text(hash_algorithm, hash_algorithm_len, "hash_algorithm")?,
                 slice::text(prefix, prefix_len, "prefix")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::TdxQuote {
-            report_data,
-            hash_algorithm,
-            prefix,
-        };
-        r::give(out, quote_response(a, &req, timeout_ms)?)
+        let v = c.tdx_quote_with(report_data, hash_algorithm, prefix);
+        r::give(out, quote_response(v)?)
     })
 }
 
@@ -231,15 +211,14 @@ pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (a, report_data, out) = unsafe {
+        let (c, report_data, out) = unsafe {
             (
-                handle::agent(client)?,
+                handle::timed(client, timeout_ms)?,
                 slice::bytes(report_data, report_data_len, "report_data")?,
                 slice::out(out_response, "out_response")?,
             )
         };
-        let req = api::RawQuote { report_data };
-        r::give(out, quote_response(a, &req, timeout_ms)?)
+        r::give(out, quote_response(c.raw_quote(report_data))?)
     })
 }
 
