@@ -8,7 +8,8 @@
 #   libdstack_sdk-VERSION.tar.gz           Python sdist: builds the library with cargo when installed
 #   go/                                    Go module: the binding and a prebuilt libdstack.a
 #   dstack-simulator                       the development agent
-#   (Node: dist_node below, once bindings/node/pack.sh exists)
+#   libdstack-dstack-sdk-VERSION.tgz       Node: npm package with the addon prebuilt for
+#                                          linux-x64 (bindings/node/pack.sh)
 # The library and the simulator are built with `cargo zigbuild` against the symbols of
 # glibc 2.17, so they run on any x86_64 Linux with glibc 2.17 or newer (manylinux2014), and
 # are stripped. The pinned tools are installed into .tools/ on first use: cargo-zigbuild

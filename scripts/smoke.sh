@@ -12,12 +12,16 @@
 #           and with CMake (dstack::dstack, dstack::dstack_static); then the folder is
 #           moved: the shared ones run with the new lib/ on LD_LIBRARY_PATH (and fail
 #           without it), the static ones as they are.
+#   Node    npm install of the tarball into a new project (npm init -y), offline: it has
+#           no dependencies and no install scripts; the prebuilt addon inside it is the one
+#           loaded; node_modules with dependencies is at most 2 MB (du -sb).
 # SMOKE_SKIP_DIST=1 tests the dist/ that is there. The last line is "N passed, M failed".
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 need python3 "install Python 3.10+"; need go "install Go"; need cc "install gcc"
 need pkg-config "apt-get install pkg-config"; need cmake "apt-get install cmake"
+need node "install Node 18+"; need npm "install npm"
 
 START=$(date +%s)
 if [ "${SMOKE_SKIP_DIST:-0}" != 1 ]; then
@@ -32,7 +36,8 @@ C_NAME="libdstack-$VERSION-linux-x86_64"
 TARBALL="$DIST/$C_NAME.tar.gz"
 SDIST="$DIST/libdstack_sdk-$VERSION.tar.gz"
 WHEEL="$(ls "$DIST"/libdstack_sdk-"$VERSION"-py3-none-*.whl 2>/dev/null | head -n1 || true)"
-for f in "$TARBALL" "$SDIST" "$WHEEL" "$DIST/go/go.mod" "$DIST/dstack-simulator"; do
+NPM_TGZ="$DIST/libdstack-dstack-sdk-$VERSION.tgz"
+for f in "$TARBALL" "$SDIST" "$WHEEL" "$DIST/go/go.mod" "$DIST/dstack-simulator" "$NPM_TGZ"; do
   [ -n "$f" ] && [ -e "$f" ] || { echo "missing dist artifact ${f:-(the wheel)}: run make dist" >&2; exit 1; }
 done
 AUDITWHEEL="$ROOT/.tools/py/bin/auditwheel"
@@ -46,7 +51,7 @@ trap cleanup EXIT
 # the variables the repository's scripts set.
 unset LIBDSTACK_PATH DSTACK_SIMULATOR_BIN DSTACK_SIMULATOR_ENDPOINT TAPPD_SIMULATOR_ENDPOINT \
   CARGO CARGO_TARGET_DIR RUSTC PKG_CONFIG_PATH LD_LIBRARY_PATH CMAKE_PREFIX_PATH GOFLAGS \
-  CGO_CFLAGS CGO_LDFLAGS VIRTUAL_ENV PYTHONPATH
+  CGO_CFLAGS CGO_LDFLAGS VIRTUAL_ENV PYTHONPATH DSTACK_NODE_ADDON NODE_PATH
 no_rust_path() {
   local out="" d
   local IFS=:
@@ -70,7 +75,7 @@ failed=0
 step() { # NAME COMMAND…
   local name="$1"; shift
   if "$@" >"$T/step.log" 2>&1; then
-    passed=$((passed + 1)); echo "ok   $name"; grep -E '^(c|go|python|auditwheel): ' "$T/step.log" | sed 's/^/       /' || true
+    passed=$((passed + 1)); echo "ok   $name"; grep -E '^(c|go|python|auditwheel|node): ' "$T/step.log" | sed 's/^/       /' || true
   else
     failed=$((failed + 1)); echo "FAIL $name"; tail -n 40 "$T/step.log" | sed 's/^/       /'
   fi
@@ -210,6 +215,27 @@ c_moved() {
   for b in pc-static build/app_static; do "$T/cbin/$b" "$SOCK"; done
 }
 step "c: after the prefix moves, shared builds run with LD_LIBRARY_PATH=NEW/lib, static ones as they are" c_moved
+
+# ---- Node
+node_package() {
+  mkdir -p "$T/nodeapp"
+  cp "$ROOT/scripts/smoke/app.js" "$T/nodeapp/"
+  cd "$T/nodeapp" || return 1
+  npm init -y >/dev/null || return 1
+  # --offline: everything the package needs is in the tarball.
+  npm install --offline --no-audit --no-fund "$NPM_TGZ" || return 1
+  local scripts deps
+  scripts="$(node -p "JSON.stringify(require('@libdstack/dstack-sdk/package.json').scripts || {})")"
+  deps="$(ls node_modules | grep -v '^@libdstack$' || true)$(ls node_modules/@libdstack | grep -v '^dstack-sdk$' || true)"
+  [ "$scripts" = "{}" ] || { echo "the package has scripts: $scripts"; return 1; }
+  [ -z "$deps" ] || { echo "npm installed more than the package: $deps"; return 1; }
+  node app.js "$SOCK" || return 1
+  local size
+  size="$(du -sb node_modules | cut -f1)"
+  echo "node: installed size with dependencies (du -sb node_modules): $size bytes; tarball $(stat -c %s "$NPM_TGZ") bytes"
+  [ "$size" -le 2000000 ] || { echo "node_modules is $size bytes, more than 2 MB"; return 1; }
+}
+step "node: npm install of the tarball into an empty project (offline, no scripts, ≤ 2 MB); GetKey and GetQuote" node_package
 
 stop_simulator
 echo "package smoke test: make dist ${DIST_TIME} s, installs and calls $(( $(date +%s) - START - DIST_TIME )) s"

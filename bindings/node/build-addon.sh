@@ -27,7 +27,7 @@ fi
 
 SOURCES=("$HERE/addon/runtime.c" "$HERE/addon/dstack_gen.c")
 if [ "${FORCE:-0}" != 1 ] && [ -f "$OUT" ] &&
-  [ -z "$(find "${SOURCES[@]}" "$HERE/addon/runtime.h" "$ROOT/include/dstack.h" "$LIB" "$0" -newer "$OUT" 2>/dev/null)" ]; then
+  [ -z "$(find "${SOURCES[@]}" "$HERE/addon/runtime.h" "$HERE/addon/exports.map" "$ROOT/include/dstack.h" "$LIB" "$0" -newer "$OUT" 2>/dev/null)" ]; then
   echo "build-addon.sh: $OUT is up to date"
   exit 0
 fi
@@ -42,11 +42,12 @@ CFLAGS=(-std=c11 -O2 -fPIC -fvisibility=hidden -ffunction-sections -fdata-sectio
 for src in "${SOURCES[@]}"; do
   "${CCV[@]}" "${CFLAGS[@]}" -c "$src" -o "$TMP/$(basename "${src%.c}").o"
 done
-# --gc-sections drops what no wrapper reaches; --exclude-libs keeps libdstack's symbols out of
-# the dynamic symbol table, so the addon exports only Node-API's module entry points. Node-API
-# functions stay undefined: Node provides them when it loads the addon.
+# --gc-sections drops what no wrapper reaches; the version script (addon/exports.map) keeps
+# libdstack's symbols out of the dynamic symbol table, so the addon exports only Node-API's
+# module entry points. Node-API functions stay undefined: Node provides them when it loads
+# the addon.
 "${CCV[@]}" -shared -o "$TMP/dstack.node" "$TMP"/*.o "$LIB" \
-  -Wl,--gc-sections -Wl,--exclude-libs,ALL -Wl,-z,noexecstack -Wl,-z,relro -Wl,-z,now -Wl,--as-needed \
-  -s -lpthread -ldl -lm -lgcc_s
+  -Wl,--gc-sections -Wl,--version-script="$HERE/addon/exports.map" -Wl,-z,noexecstack \
+  -Wl,-z,relro -Wl,-z,now -Wl,--as-needed -s -lpthread -ldl -lm -lgcc_s
 mv -f "$TMP/dstack.node" "$OUT"
 echo "build-addon.sh: $OUT ($(stat -c %s "$OUT") bytes)"
