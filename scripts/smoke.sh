@@ -6,7 +6,7 @@
 #   Python  pip install of the wheel into a new venv; auditwheel says manylinux_2_28 or
 #           lower; the wheel holds LICENSE and a stripped library. The sdist, without
 #           cargo, must fail with a message naming the Rust toolchain and rustup.
-#   Go      go build of a program whose go.mod replaces the module with dist/go; a
+#   Go      go mod tidy and go build of a program whose go.mod replaces the module with dist/go; a
 #           fully static build too; with CGO_ENABLED=0 the error must say cgo is required.
 #   C       the tarball unpacked; programs built with pkg-config (dstack, dstack-static)
 #           and with CMake (dstack::dstack, dstack::dstack_static); then the folder is
@@ -146,7 +146,8 @@ require github.com/libdstack/libdstack/bindings/go v$VERSION
 
 replace github.com/libdstack/libdstack/bindings/go => $T/gomod
 EOF
-  (cd "$T/goapp" && CGO_ENABLED=1 go build -o "$T/go-app" . && "$T/go-app" "$SOCK")
+  # go mod tidy records the module's own requirements (if any) in go.sum, as a user's would.
+  (cd "$T/goapp" && go mod tidy && CGO_ENABLED=1 go build -o "$T/go-app" . && "$T/go-app" "$SOCK")
 }
 step "go: go build against the dist module (replace); GetKey and GetQuote" go_module
 

@@ -145,3 +145,17 @@ func verifyPayloadSignature(algorithm string, data, signature, publicKey []byte)
 	}
 	return nil
 }
+
+// VerifySignatureSimple reports whether signature (65 bytes r‖s‖v; v is not
+// used) is expectedPubKey's ECDSA signature over Keccak-256(message), as the
+// official SDK's function of the same name: expectedPubKey is a 33-byte
+// compressed or 65-byte uncompressed secp256k1 key, a high-S signature is
+// refused, and anything malformed is false.
+func VerifySignatureSimple(message []byte, signature []byte, expectedPubKey []byte) bool {
+	if len(signature) != 65 {
+		return false
+	}
+	hash := keccak256(message)
+	ok, err := VerifySignature("secp256k1_prehashed", hash[:], signature[:64], expectedPubKey)
+	return err == nil && ok
+}

@@ -98,12 +98,24 @@ func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, 
 // GetQuote asks for a TDX quote over reportData (at most 64 bytes; the agent
 // right-pads it with zeros).
 func (c *DstackClient) GetQuote(ctx context.Context, reportData []byte) (*GetQuoteResponse, error) {
+	if err := checkReportData(reportData); err != nil {
+		return nil, err
+	}
 	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_quote(p, dp, dl, tmo, out, cerr)
 		}, readQuoteResponse)
 	})
+}
+
+// checkReportData refuses more than 64 bytes of report data with the
+// official SDK's message.
+func checkReportData(reportData []byte) error {
+	if len(reportData) > 64 {
+		return newError(StatusInvalidArgument, "report data is too large, it should be at most 64 bytes (got %d)", len(reportData))
+	}
+	return nil
 }
 
 func readQuoteResponse(r *response) *GetQuoteResponse {
@@ -118,6 +130,9 @@ func readQuoteResponse(r *response) *GetQuoteResponse {
 
 // Attest asks for a versioned attestation over reportData (at most 64 bytes).
 func (c *DstackClient) Attest(ctx context.Context, reportData []byte) (*AttestResponse, error) {
+	if err := checkReportData(reportData); err != nil {
+		return nil, err
+	}
 	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*AttestResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {

@@ -297,9 +297,11 @@ func TestGetTlsKey(t *testing.T) {
 	if !key.(*ecdsa.PrivateKey).PublicKey.Equal(cert.PublicKey) {
 		t.Fatal("certificate is not for the key")
 	}
-	// Default usages follow Python/JS: server auth only.
-	if len(cert.ExtKeyUsage) != 1 || cert.ExtKeyUsage[0] != x509.ExtKeyUsageServerAuth {
-		t.Fatalf("ext key usage %v", cert.ExtKeyUsage)
+	// Default usages follow the official Go SDK: none.
+	for _, u := range cert.ExtKeyUsage {
+		if u == x509.ExtKeyUsageServerAuth {
+			t.Fatalf("ext key usage %v", cert.ExtKeyUsage)
+		}
 	}
 	der, err := r.AsUint8Array()
 	if err != nil || !bytes.Equal(der, block.Bytes) {
@@ -783,8 +785,19 @@ func TestTappdClient(t *testing.T) {
 	if err := q.VerifyEventLog(); err != nil {
 		t.Fatal(err)
 	}
-	// raw: right-padded like GetQuote.
+	// raw: left-padded, as the official SDK.
 	q, err = tc.TdxQuote(ctx(t), []byte{0xab}, "raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.VerifyEventLog(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(q.ReportData, "00ab") || !strings.HasPrefix(q.ReportData, "00") {
+		t.Fatalf("raw report data %s", q.ReportData)
+	}
+	// TdxQuoteWithPrefix: right-padded like GetQuote.
+	q, err = tc.TdxQuoteWithPrefix(ctx(t), []byte{0xab}, "raw", "")
 	if err != nil {
 		t.Fatal(err)
 	}

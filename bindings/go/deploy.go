@@ -6,6 +6,7 @@ import "C"
 import (
 	"bytes"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 	"unsafe"
@@ -47,84 +48,133 @@ func EncryptEnvVars(envVars []EnvVar, publicKeyHex string) (string, error) {
 }
 
 // VerifyEnvEncryptPublicKeyOptions configures
-// VerifyEnvEncryptPublicKeyWithTimestamp. Zero values mean the defaults.
+// VerifyEnvEncryptPublicKeyWithTimestamp, as in the official SDK. Zero
+// values mean the defaults.
 type VerifyEnvEncryptPublicKeyOptions struct {
 	// MaxAgeSeconds: how old the timestamp may be (default 300).
 	MaxAgeSeconds uint64
 	// FutureSkewSeconds: how far in the future it may be (default 60).
 	FutureSkewSeconds uint64
-	// TrustedKMSKeys, when set, makes a signer outside the list an error
-	// (StatusVerificationFailed). Not in the official SDK.
-	TrustedKMSKeys [][]byte
-	// Now replaces the wall clock (for tests and replays). Not in the
-	// official SDK.
-	Now time.Time
 }
 
-// VerifyEnvEncryptPublicKey recovers the KMS key that signed publicKey for
-// appID (hex, optional 0x) in the legacy format without a timestamp, and
-// returns it as "0x" + hex of the 33-byte compressed key.
+// VerifyEnvEncryptPublicKey recovers the key that signed publicKey for
+// appID (hex, optional "0x") in the legacy format without a timestamp, and
+// returns it as "0x" + hex of the 33-byte compressed key — the official
+// SDK's function, with its results: nil, nil when the app id is not hex or
+// the signature is not 65 bytes or does not recover.
 //
 // A well-formed signature always recovers *some* key: the caller must
-// compare it with a trusted KMS key — or pass trustedKMSKeys, which makes
-// any other signer an error. Malformed input is an error (the official SDK
-// returned nil, nil).
-func VerifyEnvEncryptPublicKey(publicKey []byte, signature []byte, appID string, trustedKMSKeys ...[]byte) ([]byte, error) {
-	trusted, count, err := packTrustedKeys(trustedKMSKeys)
-	if err != nil {
-		return nil, err
-	}
-	var signer [33]byte
-	kp, kl := bytesArg(publicKey)
-	sp, sl := bytesArg(signature)
-	ap, al := strArg(appID)
-	tp, _ := bytesArg(trusted)
-	var cerr *C.dstack_error
-	st := C.dstack_verify_env_encrypt_public_key_legacy(kp, kl, sp, sl, ap, al, tp, C.size_t(count),
-		(*C.uint8_t)(unsafe.Pointer(&signer[0])), &cerr)
-	if err := takeError(st, cerr); err != nil {
-		return nil, err
-	}
-	return []byte("0x" + hex.EncodeToString(signer[:])), nil
+// compare the result with a trusted KMS key. CheckEnvEncryptPublicKey does
+// that and reports every failure as an error.
+func VerifyEnvEncryptPublicKey(publicKey []byte, signature []byte, appID string) ([]byte, error) {
+	return officialRecover(func() ([]byte, error) {
+		return CheckEnvEncryptPublicKey(publicKey, signature, appID, EnvEncryptPublicKeyCheck{})
+	}, signature, appID)
 }
 
 // VerifyEnvEncryptPublicKeyWithTimestamp is VerifyEnvEncryptPublicKey for
-// the timestamped message (prefix ":" app_id timestamp_be64 public_key).
-// The timestamp must lie within [now - MaxAgeSeconds, now +
-// FutureSkewSeconds], else StatusExpired.
+// the timestamped message (prefix ":" app_id timestamp_be64 public_key), as
+// in the official SDK: a signature that is not 65 bytes, an app id that is
+// not hex or a signature that does not recover give nil, nil; a timestamp
+// outside [now - MaxAgeSeconds, now + FutureSkewSeconds] is an error
+// (StatusExpired) with the official text ("timestamp is too old: …",
+// "timestamp is too far in the future").
 func VerifyEnvEncryptPublicKeyWithTimestamp(publicKey []byte, signature []byte, appID string, timestamp uint64, opts *VerifyEnvEncryptPublicKeyOptions) ([]byte, error) {
-	maxAge, skew := uint64(300), uint64(60)
-	now := time.Now()
-	var trustedKeys [][]byte
+	if len(signature) != 65 {
+		return nil, nil
+	}
+	check := EnvEncryptPublicKeyCheck{Timestamp: &timestamp}
 	if opts != nil {
-		if opts.MaxAgeSeconds > 0 {
-			maxAge = opts.MaxAgeSeconds
+		check.MaxAgeSeconds, check.FutureSkewSeconds = opts.MaxAgeSeconds, opts.FutureSkewSeconds
+	}
+	if err := check.window(time.Now()); err != nil {
+		return nil, err
+	}
+	return officialRecover(func() ([]byte, error) {
+		return CheckEnvEncryptPublicKey(publicKey, signature, appID, check)
+	}, signature, appID)
+}
+
+// officialRecover runs a check with the official SDK's outcomes: nil, nil
+// for the input the official SDK could not recover a key from.
+func officialRecover(check func() ([]byte, error), signature []byte, appID string) ([]byte, error) {
+	// The official SDK strips only a lower-case "0x" before hex-decoding.
+	if len(signature) != 65 || strings.HasPrefix(appID, "0X") {
+		return nil, nil
+	}
+	signer, err := check()
+	if err != nil {
+		var de *DstackError
+		if errors.As(err, &de) {
+			switch de.Status {
+			case StatusInvalidArgument, StatusInvalidHex, StatusVerificationFailed, StatusCrypto:
+				return nil, nil
+			}
 		}
-		if opts.FutureSkewSeconds > 0 {
-			skew = opts.FutureSkewSeconds
-		}
-		if !opts.Now.IsZero() {
-			now = opts.Now
-		}
-		trustedKeys = opts.TrustedKMSKeys
+		return nil, err
+	}
+	return signer, nil
+}
+
+// EnvEncryptPublicKeyCheck configures CheckEnvEncryptPublicKey. Not in the
+// official SDK.
+type EnvEncryptPublicKeyCheck struct {
+	// Timestamp of a timestamped ("v1") signature, as the KMS returned it;
+	// nil checks the legacy message, which has none.
+	Timestamp *uint64
+	// MaxAgeSeconds: how old Timestamp may be (default 300).
+	MaxAgeSeconds uint64
+	// FutureSkewSeconds: how far in the future it may be (default 60).
+	FutureSkewSeconds uint64
+	// TrustedKMSKeys, when set, makes a signer outside the list an error
+	// (StatusVerificationFailed). Each key is 33 raw bytes or its hex text.
+	TrustedKMSKeys [][]byte
+	// Now replaces the wall clock (for tests and replays).
+	Now time.Time
+}
+
+// window checks the timestamp (if any) against now.
+func (c *EnvEncryptPublicKeyCheck) window(now time.Time) error {
+	if c.Timestamp == nil {
+		return nil
+	}
+	maxAge, skew := c.MaxAgeSeconds, c.FutureSkewSeconds
+	if maxAge == 0 {
+		maxAge = 300
+	}
+	if skew == 0 {
+		skew = 60
 	}
 	if now.Unix() < 0 {
-		return nil, newError(StatusInvalidArgument, "the clock is before 1970")
+		return newError(StatusInvalidArgument, "the clock is before 1970")
 	}
-	nowSec := uint64(now.Unix())
-	// The window is checked here because the skew is configurable in this
-	// API; libdstack then checks the same window with the clock set to the
-	// timestamp for future ones, so its fixed 60 s skew does not apply twice.
-	clock := nowSec
-	if timestamp > nowSec {
-		if timestamp-nowSec > skew {
-			return nil, newError(StatusExpired, "timestamp is too far in the future: %ds > %ds", timestamp-nowSec, skew)
+	nowSec, ts := uint64(now.Unix()), *c.Timestamp
+	if ts > nowSec {
+		if ts-nowSec > skew {
+			return newError(StatusExpired, "timestamp is too far in the future: %ds > %ds", ts-nowSec, skew)
 		}
-		clock = timestamp
-	} else if nowSec-timestamp > maxAge {
-		return nil, newError(StatusExpired, "timestamp is too old: %ds > %ds", nowSec-timestamp, maxAge)
+	} else if nowSec-ts > maxAge {
+		return newError(StatusExpired, "timestamp is too old: %ds > %ds", nowSec-ts, maxAge)
 	}
-	trusted, count, err := packTrustedKeys(trustedKeys)
+	return nil
+}
+
+// CheckEnvEncryptPublicKey recovers the KMS key that signed publicKey for
+// appID (hex, optional 0x or 0X) and returns it as "0x" + hex of the 33-byte
+// compressed key, like VerifyEnvEncryptPublicKey, but every failure is an
+// error: malformed input (StatusInvalidArgument, StatusInvalidHex), a
+// signature that does not recover or a signer outside TrustedKMSKeys
+// (StatusVerificationFailed), a timestamp outside the window
+// (StatusExpired). Not in the official SDK.
+func CheckEnvEncryptPublicKey(publicKey []byte, signature []byte, appID string, check EnvEncryptPublicKeyCheck) ([]byte, error) {
+	now := time.Now()
+	if !check.Now.IsZero() {
+		now = check.Now
+	}
+	if err := check.window(now); err != nil {
+		return nil, err
+	}
+	trusted, count, err := packTrustedKeys(check.TrustedKMSKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -133,9 +183,24 @@ func VerifyEnvEncryptPublicKeyWithTimestamp(publicKey []byte, signature []byte, 
 	sp, sl := bytesArg(signature)
 	ap, al := strArg(appID)
 	tp, _ := bytesArg(trusted)
+	out := (*C.uint8_t)(unsafe.Pointer(&signer[0]))
 	var cerr *C.dstack_error
-	st := C.dstack_verify_env_encrypt_public_key(kp, kl, sp, sl, ap, al, C.uint64_t(timestamp), C.uint64_t(clock), C.uint64_t(maxAge),
-		tp, C.size_t(count), (*C.uint8_t)(unsafe.Pointer(&signer[0])), &cerr)
+	var st C.dstack_status
+	if check.Timestamp == nil {
+		st = C.dstack_verify_env_encrypt_public_key_legacy(kp, kl, sp, sl, ap, al, tp, C.size_t(count), out, &cerr)
+	} else {
+		// The window was checked above with the configurable skew; libdstack
+		// checks it again with the clock set to the timestamp for a future
+		// one, so its fixed 60 s skew does not apply twice.
+		ts := *check.Timestamp
+		clock := uint64(now.Unix())
+		if ts > clock {
+			clock = ts
+		}
+		maxAge := check.MaxAgeSeconds
+		st = C.dstack_verify_env_encrypt_public_key(kp, kl, sp, sl, ap, al, C.uint64_t(ts), C.uint64_t(clock), C.uint64_t(maxAge),
+			tp, C.size_t(count), out, &cerr)
+	}
 	if err := takeError(st, cerr); err != nil {
 		return nil, err
 	}

@@ -82,23 +82,6 @@ func (r GetTlsKeyResponse) String() string { return fmt.Sprintf("%v", r) }
 // GoString is the %#v form, with Key redacted.
 func (r GetTlsKeyResponse) GoString() string { return fmt.Sprintf("%#v", r) }
 
-type ethereumAccountView struct {
-	Address    Address
-	PrivateKey string
-}
-
-// Format prints the account with PrivateKey redacted.
-func (a EthereumAccount) Format(f fmt.State, verb rune) {
-	formatView(f, verb, ethereumAccountView{a.Address, redactBytes(a.PrivateKey)},
-		"dstack.ethereumAccountView", "dstack.EthereumAccount")
-}
-
-// String is the %v form, with PrivateKey redacted.
-func (a EthereumAccount) String() string { return fmt.Sprintf("%v", a) }
-
-// GoString is the %#v form, with PrivateKey redacted.
-func (a EthereumAccount) GoString() string { return fmt.Sprintf("%#v", a) }
-
 type solanaKeypairView struct {
 	PublicKey  ed25519.PublicKey
 	PrivateKey string

@@ -9,7 +9,8 @@ for f in "$root/target/release/libdstack.a" "${DSTACK_SIMULATOR_BIN:-$root/targe
   [ -e "$f" ] || { echo "missing $f: run cargo build --release -p dstack-ffi -p dstack-simulator" >&2; exit 1; }
 done
 
-# The module has no dependencies; use the user's Go caches if writable,
+# The default build has no dependencies (go-ethereum, in go.mod, is only
+# compiled with -tags ethereum/web3); use the user's Go caches if writable,
 # else repo-local ones.
 if ! [ -w "$(go env GOCACHE 2>/dev/null || echo /nonexistent)" ]; then
   export GOCACHE="$PWD/$root/target/go-cache"
@@ -23,6 +24,9 @@ go vet ./...
 (cd ../../examples/go && go vet ./...)
 echo "== go test -race"
 go test -race -count=1 ./...
+echo "== go vet and go test -tags ethereum (go-ethereum field types; needs the Go module proxy or a filled module cache)"
+go vet -tags ethereum ./...
+go test -count=1 -tags ethereum ./...
 echo "== example builds"
 (cd ../../examples/go && go build -o /dev/null .)
 echo "all Go checks passed"

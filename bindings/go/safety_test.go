@@ -275,8 +275,6 @@ func TestNilResponseMethodsReturnErrors(t *testing.T) {
 	var acct *EthereumAccount
 	_, err = acct.Sign(make([]byte, 32))
 	wantStatus(t, err, ErrNullArgument)
-	_, err = acct.PublicKeyCompressed()
-	wantStatus(t, err, ErrNullArgument)
 	if acct.PublicKey() != nil {
 		t.Fatal("PublicKey of nil account")
 	}
@@ -451,10 +449,10 @@ func TestAccountAndKeypairFormatRedactPrivateKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	priv := acct.PrivateKey
-	secrets := []string{hex.EncodeToString(priv), fmt.Sprint(priv), fmt.Sprintf("%#v", priv)}
+	priv := acctSecret(acct)
+	secrets := []string{hex.EncodeToString(priv), fmt.Sprint(priv), fmt.Sprintf("%#v", priv), fmt.Sprint(acct.PrivateKey)}
 	checkRedacted(t, *acct, acct, secrets, []string{acct.Address.Hex()}, "EthereumAccount")
-	if !bytes.Equal(acct.PrivateKey, mustHex(t, factKeyAP)) {
+	if !bytes.Equal(acctSecret(acct), mustHex(t, factKeyAP)) {
 		t.Fatal("PrivateKey changed")
 	}
 

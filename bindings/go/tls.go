@@ -93,8 +93,8 @@ func WithUsageRaTls(usage bool) TlsKeyOption {
 	return func(o *tlsKeyOptions) { o.usageRaTls = usage }
 }
 
-// WithUsageServerAuth sets the serverAuth extended key usage. Default true,
-// as in the Python and JS SDKs (the official Go SDK defaulted to false).
+// WithUsageServerAuth sets the serverAuth extended key usage. Default false,
+// as in the official Go SDK (the Python and JS SDKs default to true).
 func WithUsageServerAuth(usage bool) TlsKeyOption {
 	return func(o *tlsKeyOptions) { o.usageServerAuth = usage }
 }
@@ -155,11 +155,13 @@ func (o *tlsKeyOptions) flags() uint32 {
 	return f
 }
 
-// GetTlsKey asks for a fresh P-256 key and a certificate for it. The
+// GetTlsKey asks for a fresh P-256 key and a certificate for it. Every
+// option defaults to off, as in the official Go SDK: without
+// WithUsageServerAuth(true) the certificate has no serverAuth usage. The
 // validity and app-info options are refused with StatusUnsupported, before
 // anything is sent, by agents without the Version RPC.
 func (c *DstackClient) GetTlsKey(ctx context.Context, options ...TlsKeyOption) (*GetTlsKeyResponse, error) {
-	o := &tlsKeyOptions{usageServerAuth: true}
+	o := &tlsKeyOptions{}
 	for _, opt := range options {
 		if opt != nil {
 			opt(o)

@@ -6,78 +6,16 @@ import "C"
 import (
 	"crypto/ed25519"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"unsafe"
 )
 
 // Ethereum and Solana helpers. The official SDK builds them with go-ethereum
-// behind build tags; here they are always available, have no dependencies,
-// and every key operation is done by libdstack.
-
-// Address is a 20-byte Ethereum address that knows its EIP-55 spelling.
-type Address struct {
-	raw      [20]byte
-	checksum string
-}
-
-// Hex returns the EIP-55 checksummed "0x…" address.
-func (a Address) Hex() string { return a.checksum }
-
-// String is Hex.
-func (a Address) String() string { return a.checksum }
-
-// Bytes returns the 20 address bytes.
-func (a Address) Bytes() []byte { return append([]byte(nil), a.raw[:]...) }
-
-// EthereumAccount is a secp256k1 account. PrivateKey is the 32-byte secret
-// (go-ethereum's *ecdsa.PrivateKey in the official SDK).
-type EthereumAccount struct {
-	Address    Address
-	PrivateKey []byte
-}
-
-// Sign signs a 32-byte hash: 65 bytes r‖s‖v with v ∈ {0,1} and low S, the
-// layout go-ethereum's crypto.Sign returns.
-func (a *EthereumAccount) Sign(hash []byte) ([]byte, error) {
-	if a == nil {
-		return nil, nilReceiver("EthereumAccount")
-	}
-	if len(a.PrivateKey) != 32 {
-		return nil, newError(StatusInvalidArgument, "private key must be 32 bytes, got %d", len(a.PrivateKey))
-	}
-	if len(hash) != 32 {
-		return nil, newError(StatusInvalidArgument, "hash must be 32 bytes, got %d", len(hash))
-	}
-	sig := make([]byte, 65)
-	var cerr *C.dstack_error
-	st := C.dstack_secp256k1_sign_prehash((*C.uint8_t)(unsafe.Pointer(&a.PrivateKey[0])), (*C.uint8_t)(unsafe.Pointer(&hash[0])), (*C.uint8_t)(unsafe.Pointer(&sig[0])), &cerr)
-	if err := takeError(st, cerr); err != nil {
-		return nil, err
-	}
-	return sig, nil
-}
-
-// PublicKey returns the uncompressed SEC1 public key (65 bytes, 0x04‖X‖Y);
-// the official SDK returned *ecdsa.PublicKey. Returns nil for an invalid key
-// or a nil account.
-func (a *EthereumAccount) PublicKey() []byte {
-	if a == nil {
-		return nil
-	}
-	pub, err := secp256k1PublicKey(a.PrivateKey, false)
-	if err != nil {
-		return nil
-	}
-	return pub
-}
-
-// PublicKeyCompressed returns the 33-byte compressed SEC1 public key.
-func (a *EthereumAccount) PublicKeyCompressed() ([]byte, error) {
-	if a == nil {
-		return nil, nilReceiver("EthereumAccount")
-	}
-	return secp256k1PublicKey(a.PrivateKey, true)
-}
+// behind a build tag; here they are always available and every key
+// operation is done by libdstack. EthereumAccount has dependency-free field
+// types by default (ethereum.go) and go-ethereum's with -tags ethereum or
+// -tags web3 (ethereum_geth.go).
 
 func secp256k1PublicKey(secret []byte, compressed bool) ([]byte, error) {
 	if len(secret) != 32 {
@@ -88,26 +26,9 @@ func secp256k1PublicKey(secret []byte, compressed bool) ([]byte, error) {
 	})
 }
 
-func ethereumAccountFromSecret(secret []byte) (*EthereumAccount, error) {
-	if len(secret) != 32 {
-		return nil, newError(StatusInvalidArgument, "key must be 32 bytes, got %d", len(secret))
-	}
-	var text [42]byte
-	var cerr *C.dstack_error
-	st := C.dstack_ethereum_address((*C.uint8_t)(unsafe.Pointer(&secret[0])), (*C.uint8_t)(unsafe.Pointer(&text[0])), &cerr)
-	if err := takeError(st, cerr); err != nil {
-		return nil, err
-	}
-	acct := &EthereumAccount{PrivateKey: append([]byte(nil), secret...)}
-	acct.Address.checksum = string(text[:])
-	if _, err := hex.Decode(acct.Address.raw[:], text[2:]); err != nil {
-		return nil, newError(StatusMalformedResponse, "libdstack returned a malformed address %q", acct.Address.checksum)
-	}
-	return acct, nil
-}
-
 // keyMaterial extracts the seed for the account/keypair helpers.
-// GetKeyResponse: the 32-byte key. GetTlsKeyResponse (deprecated use):
+// GetKeyResponse: the decoded key, of any length (each helper checks it as
+// the official SDK does). GetTlsKeyResponse (deprecated use):
 // secure → SHA-256 of the PKCS#8 DER; plain → its first 32 bytes, as the
 // Python and JS SDKs do (a constant for P-256 keys — never use it for value).
 func keyMaterial(keyResponse interface{}, secure bool, who string) ([]byte, error) {
@@ -118,11 +39,12 @@ func keyMaterial(keyResponse interface{}, secure bool, who string) ([]byte, erro
 		return keyMaterial(&resp, secure, who)
 	case *GetKeyResponse:
 		key, err := resp.DecodeKey()
+		var de *DstackError
+		if errors.As(err, &de) && de.Status == StatusInvalidHex {
+			return nil, newError(StatusInvalidHex, "failed to decode key: %s", de.Message)
+		}
 		if err != nil {
 			return nil, err
-		}
-		if len(key) != 32 {
-			return nil, newError(StatusInvalidArgument, "key must be 32 bytes, got %d", len(key))
 		}
 		return key, nil
 	case *GetTlsKeyResponse:
@@ -144,29 +66,6 @@ func keyMaterial(keyResponse interface{}, secure bool, who string) ([]byte, erro
 	default:
 		return nil, newError(StatusInvalidArgument, "%s: unsupported key response type %T; pass the *GetKeyResponse of GetKey (or a *GetTlsKeyResponse)", who, keyResponse)
 	}
-}
-
-// ToEthereumAccount makes an account from a GetKey answer (the key is the
-// secret). A GetTlsKey answer is accepted for compatibility, with the
-// Python/JS result (first 32 bytes of the DER).
-//
-// Deprecated: use ToEthereumAccountSecure.
-func ToEthereumAccount(keyResponse interface{}) (*EthereumAccount, error) {
-	key, err := keyMaterial(keyResponse, false, "toEthereumAccount")
-	if err != nil {
-		return nil, err
-	}
-	return ethereumAccountFromSecret(key)
-}
-
-// ToEthereumAccountSecure makes an account from a GetKey answer, or from a
-// GetTlsKey answer via SHA-256 of its PKCS#8 DER (as Python and JS do).
-func ToEthereumAccountSecure(keyResponse interface{}) (*EthereumAccount, error) {
-	key, err := keyMaterial(keyResponse, true, "toEthereumAccountSecure")
-	if err != nil {
-		return nil, err
-	}
-	return ethereumAccountFromSecret(key)
 }
 
 // SolanaKeypair is an ed25519 keypair.
@@ -246,9 +145,11 @@ func Ed25519Verify(publicKey, message, signature []byte) (bool, error) {
 }
 
 func solanaKeypairFromSeed(seed []byte) (*SolanaKeypair, error) {
-	if len(seed) != 32 {
-		return nil, newError(StatusInvalidArgument, "seed must be 32 bytes, got %d", len(seed))
+	if len(seed) < 32 {
+		return nil, newError(StatusInvalidArgument, "key too short, need at least 32 bytes (got %d)", len(seed))
 	}
+	// As the official SDK: a longer key is cut to its first 32 bytes.
+	seed = seed[:32]
 	secret := make([]byte, 64)
 	var b58 [64]byte
 	var n C.size_t
@@ -265,8 +166,8 @@ func solanaKeypairFromSeed(seed []byte) (*SolanaKeypair, error) {
 	}, nil
 }
 
-// ToSolanaKeypair makes a keypair from a GetKey answer (the key is the
-// seed). A GetTlsKey answer is accepted for compatibility, with the
+// ToSolanaKeypair makes a keypair from a GetKey answer (the first 32 bytes
+// of the key are the seed; a shorter key is an error, as upstream). A GetTlsKey answer is accepted for compatibility, with the
 // Python/JS result (first 32 bytes of the DER).
 //
 // Deprecated: use ToSolanaKeypairSecure.
