@@ -216,6 +216,23 @@ class Plan:
 
 # ---------------------------------------------------------------- C emission
 
+# Result object shapes (struct fields, several outputs), collected while the wrappers are
+# written; their table is emitted before them.
+_SHAPES: Dict[Tuple[str, ...], int] = {}
+
+
+def _shape(names: List[str]) -> str:
+    key = tuple(names)
+    _SHAPES.setdefault(key, len(_SHAPES))
+    return f"DN_S_{_SHAPES[key]}"
+
+
+def _shape_js(names: Tuple[str, ...]) -> str:
+    args = ", ".join(f"a{i}" for i in range(len(names)))
+    props = ", ".join(f"{json.dumps(n)}: a{i}" for i, n in enumerate(names))
+    return f"(function ({args}) {{ return {{ {props} }}; }})"
+
+
 def _what(plan: Plan, name: str) -> str:
     return json.dumps(f"{plan.name}: {name}")
 
@@ -335,11 +352,11 @@ def _result_lines(model: Dict[str, Any], plan: Plan, at: str, fmt: str, target: 
         return [f"  napi_get_undefined(env, &{target});"]
     if len(outs) == 1:
         return [f"  {target} = {_convert(model, plan, outs[0], at, fmt)};"]
-    lines = [f"  {target} = dn_object(env);"]
-    sets = " &&\n      ".join(f"dn_set(env, {target}, {json.dumps(_short(p['name']))}, {_convert(model, plan, p, at, fmt)})"
-                             for p in outs)
-    lines.append(f"  if ({target} && !({sets}))")
-    lines.append(f"    {target} = NULL;")
+    # One statement per value: C leaves the order of an initializer list's evaluation open.
+    names = [_short(p["name"]) for p in plan.outputs]
+    lines = [f"  napi_value v[{len(outs)}];"]
+    lines += [f"  v[{names.index(_short(p['name']))}] = {_convert(model, plan, p, at, fmt)};" for p in outs]
+    lines.append(f"  {target} = dn_shape(env, {_shape(names)}, {len(outs)}, v);")
     return lines
 
 
@@ -611,20 +628,17 @@ def _bulk_wrapper(model: Dict[str, Any], plan: Plan, counter: Dict[str, Any], er
 
 def _struct_converter(model: Dict[str, Any], name: str) -> List[str]:
     t = _struct(model, name)
+    fields = t["fields"]
     lines = [f"static napi_value dn_struct_{name}(napi_env env, const struct {name} *s, const int *fmt) {{",
-             "  napi_value o = dn_object(env);",
-             "  if (!o) return NULL;"]
-    sets = []
+             f"  napi_value v[{len(fields)}];"]
     k = 0
-    for f in t["fields"]:
-        key = json.dumps(f["name"])
+    for i, f in enumerate(fields):
         if f["c_type"] == "struct dstack_slice":
-            sets.append(f"dn_set(env, o, {key}, dn_bytes_value(env, s->{f['name']}.ptr, s->{f['name']}.len, fmt[{k}]))")
+            lines.append(f"  v[{i}] = dn_bytes_value(env, s->{f['name']}.ptr, s->{f['name']}.len, fmt[{k}]);")
             k += 1
         else:
-            ty = _scalar(model, f["c_type"])
-            sets.append(f"dn_set(env, o, {key}, {VALUE_FN[ty]}(env, s->{f['name']}))")
-    lines.append("  return " + " &&\n         ".join(sets) + " ? o : NULL;")
+            lines.append(f"  v[{i}] = {VALUE_FN[_scalar(model, f['c_type'])]}(env, s->{f['name']});")
+    lines.append(f"  return dn_shape(env, {_shape([f['name'] for f in fields])}, {len(fields)}, v);")
     lines += ["}", ""]
     return lines
 
@@ -681,6 +695,7 @@ def addon_c(model: Dict[str, Any]) -> str:
     err_type = _error_type(model)
     err_free = next(t["freed_by"] for t in model["types"] if t["name"] == err_type)
     plans = {fn["name"]: Plan(model, fn) for fn in wrapped(model)}
+    _SHAPES.clear()
     out: List[str] = [
         f"/* Node-API wrappers of every libdstack export, by parameter role. */",
         f"/* {GENERATED} */",
@@ -702,20 +717,31 @@ def addon_c(model: Dict[str, Any]) -> str:
                 f"static const dn_type dn_type_{t['name']} = {{\"{t['name']}\", {{{hi}, {lo}}}, dn_free_{t['name']}}};"]
     out.append("")
     out += _error_value(model, err_type)
+    body: List[str] = []
     structs = sorted({p["type"] for pl in plans.values() for p in pl.outputs
                       if p["role"] == "out_struct" and p["type"] != "dstack_slice"})
     for s in structs:
-        out += _struct_converter(model, s)
+        body += _struct_converter(model, s)
     exports: List[str] = []
     for plan in plans.values():
         if plan.fn["blocking"]:
-            out += _async_wrapper(model, plan)
+            body += _async_wrapper(model, plan)
         else:
-            out += _sync_wrapper(model, plan, err_type, err_free)
+            body += _sync_wrapper(model, plan, err_type, err_free)
         exports.append(plan.name)
     for plan, counter in _bulk_pairs(model, plans):
-        out += _bulk_wrapper(model, plan, counter, err_type)
+        body += _bulk_wrapper(model, plan, counter, err_type)
         exports.append(plan.name + "_all")
+    out.append("/* Result object shapes: JS functions the runtime compiles once per environment. */")
+    out.append("enum {")
+    out += [f"  DN_S_{i}, /* {', '.join(names)} */" for names, i in _SHAPES.items()]
+    out.append("};")
+    out.append("const char *const dn_shape_sources[] = {")
+    out += [f"    {json.dumps(_shape_js(names))}," for names in _SHAPES]
+    out.append("};")
+    out.append("const size_t dn_shape_count = sizeof dn_shape_sources / sizeof dn_shape_sources[0];")
+    out.append("")
+    out += body
     out.append("const dn_export dn_exports[] = {")
     out += [f"    {{\"{n}\", w_{n}}}," for n in exports]
     out += ["};", "const size_t dn_export_count = sizeof dn_exports / sizeof dn_exports[0];", ""]

@@ -46,16 +46,29 @@ napi_value dn_error_value(napi_env env, dstack_status status, struct dstack_erro
   return v;
 }
 
+/* Result object shapes: JS functions the runtime compiles once per environment. */
+enum {
+  DN_S_0, /* imr, event_type, version, digest, event, event_payload, preimage */
+  DN_S_1, /* app_key, kms_key */
+  DN_S_2, /* secret_key, public_key_b58 */
+};
+const char *const dn_shape_sources[] = {
+    "(function (a0, a1, a2, a3, a4, a5, a6) { return { \"imr\": a0, \"event_type\": a1, \"version\": a2, \"digest\": a3, \"event\": a4, \"event_payload\": a5, \"preimage\": a6 }; })",
+    "(function (a0, a1) { return { \"app_key\": a0, \"kms_key\": a1 }; })",
+    "(function (a0, a1) { return { \"secret_key\": a0, \"public_key_b58\": a1 }; })",
+};
+const size_t dn_shape_count = sizeof dn_shape_sources / sizeof dn_shape_sources[0];
+
 static napi_value dn_struct_dstack_event(napi_env env, const struct dstack_event *s, const int *fmt) {
-  napi_value o = dn_object(env);
-  if (!o) return NULL;
-  return dn_set(env, o, "imr", dn_u32_value(env, s->imr)) &&
-         dn_set(env, o, "event_type", dn_u32_value(env, s->event_type)) &&
-         dn_set(env, o, "version", dn_u32_value(env, s->version)) &&
-         dn_set(env, o, "digest", dn_bytes_value(env, s->digest.ptr, s->digest.len, fmt[0])) &&
-         dn_set(env, o, "event", dn_bytes_value(env, s->event.ptr, s->event.len, fmt[1])) &&
-         dn_set(env, o, "event_payload", dn_bytes_value(env, s->event_payload.ptr, s->event_payload.len, fmt[2])) &&
-         dn_set(env, o, "preimage", dn_bytes_value(env, s->preimage.ptr, s->preimage.len, fmt[3])) ? o : NULL;
+  napi_value v[7];
+  v[0] = dn_u32_value(env, s->imr);
+  v[1] = dn_u32_value(env, s->event_type);
+  v[2] = dn_u32_value(env, s->version);
+  v[3] = dn_bytes_value(env, s->digest.ptr, s->digest.len, fmt[0]);
+  v[4] = dn_bytes_value(env, s->event.ptr, s->event.len, fmt[1]);
+  v[5] = dn_bytes_value(env, s->event_payload.ptr, s->event_payload.len, fmt[2]);
+  v[6] = dn_bytes_value(env, s->preimage.ptr, s->preimage.len, fmt[3]);
+  return dn_shape(env, DN_S_0, 7, v);
 }
 
 /* dstack_version() -> string */
@@ -691,10 +704,10 @@ static napi_value w_dstack_verify_signature_chain(napi_env env, napi_callback_in
     dn_throw_status(env, status, error);
     goto done;
   }
-  ret = dn_object(env);
-  if (ret && !(dn_set(env, ret, "app_key", dn_bytes_value(env, a_out_app_key, 33, fmt[0])) &&
-      dn_set(env, ret, "kms_key", dn_bytes_value(env, a_out_kms_key, 33, fmt[1]))))
-    ret = NULL;
+  napi_value v[2];
+  v[0] = dn_bytes_value(env, a_out_app_key, 33, fmt[0]);
+  v[1] = dn_bytes_value(env, a_out_kms_key, 33, fmt[1]);
+  ret = dn_shape(env, DN_S_1, 2, v);
 done:
   dn_wipe(a_out_app_key, sizeof a_out_app_key);
   dn_wipe(a_out_kms_key, sizeof a_out_kms_key);
@@ -723,10 +736,10 @@ static napi_value w_dstack_response_verify_signature_chain(napi_env env, napi_ca
     dn_throw_status(env, status, error);
     goto done;
   }
-  ret = dn_object(env);
-  if (ret && !(dn_set(env, ret, "app_key", dn_bytes_value(env, a_out_app_key, 33, fmt[0])) &&
-      dn_set(env, ret, "kms_key", dn_bytes_value(env, a_out_kms_key, 33, fmt[1]))))
-    ret = NULL;
+  napi_value v[2];
+  v[0] = dn_bytes_value(env, a_out_app_key, 33, fmt[0]);
+  v[1] = dn_bytes_value(env, a_out_kms_key, 33, fmt[1]);
+  ret = dn_shape(env, DN_S_1, 2, v);
 done:
   dn_wipe(a_out_app_key, sizeof a_out_app_key);
   dn_wipe(a_out_kms_key, sizeof a_out_kms_key);
@@ -1021,10 +1034,10 @@ static napi_value w_dstack_solana_keypair(napi_env env, napi_callback_info info)
     dn_throw_status(env, status, error);
     goto done;
   }
-  ret = dn_object(env);
-  if (ret && !(dn_set(env, ret, "secret_key", dn_bytes_value(env, a_out_secret_key, 64, fmt[0])) &&
-      dn_set(env, ret, "public_key_b58", dn_bytes_value(env, a_out_public_key_b58, a_out_public_key_b58_len, fmt[1]))))
-    ret = NULL;
+  napi_value v[2];
+  v[0] = dn_bytes_value(env, a_out_secret_key, 64, fmt[0]);
+  v[1] = dn_bytes_value(env, a_out_public_key_b58, a_out_public_key_b58_len, fmt[1]);
+  ret = dn_shape(env, DN_S_2, 2, v);
 done:
   dn_wipe(a_out_secret_key, sizeof a_out_secret_key);
   dn_out_free(a_out_public_key_b58, a_out_public_key_b58_cap);

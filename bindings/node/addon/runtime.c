@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Per environment (main thread, each worker thread): the JS error factory. */
+/* Per environment (main thread, each worker thread): the JS error factory, the compiled
+   object shapes. */
 typedef struct {
   napi_ref make_error;
+  napi_ref shapes[]; /* dn_shape_count */
 } dn_instance;
 
 /* Native handles not yet freed, over all environments (for the package's tests). */
@@ -410,6 +412,18 @@ bool dn_set(napi_env env, napi_value obj, const char *key, napi_value v) {
   return v && napi_set_named_property(env, obj, key, v) == napi_ok;
 }
 
+napi_value dn_shape(napi_env env, size_t shape, size_t argc, napi_value *argv) {
+  dn_instance *inst = NULL;
+  napi_value fn, recv, out;
+  for (size_t i = 0; i < argc; i++)
+    if (!argv[i]) return NULL;
+  if (napi_get_instance_data(env, (void **)&inst) != napi_ok || !inst ||
+      napi_get_reference_value(env, inst->shapes[shape], &fn) != napi_ok || napi_get_undefined(env, &recv) != napi_ok ||
+      napi_call_function(env, recv, fn, argc, argv, &out) != napi_ok)
+    return NULL;
+  return out;
+}
+
 /* ------------------------------------------------------------------ handles */
 
 static void box_free_now(dn_box *b) {
@@ -638,10 +652,16 @@ static bool export_fn(napi_env env, napi_value exports, const char *name, napi_c
 }
 
 NAPI_MODULE_INIT() {
-  dn_instance *inst = calloc(1, sizeof *inst);
+  dn_instance *inst = calloc(1, sizeof *inst + dn_shape_count * sizeof(napi_ref));
   if (!inst || napi_set_instance_data(env, inst, instance_finalize, NULL) != napi_ok) {
     free(inst);
     return oom(env);
+  }
+  for (size_t i = 0; i < dn_shape_count; i++) {
+    napi_value src, fn;
+    if (napi_create_string_utf8(env, dn_shape_sources[i], NAPI_AUTO_LENGTH, &src) != napi_ok ||
+        napi_run_script(env, src, &fn) != napi_ok || napi_create_reference(env, fn, 1, &inst->shapes[i]) != napi_ok)
+      return NULL;
   }
   for (size_t i = 0; i < dn_export_count; i++)
     if (!export_fn(env, exports, dn_exports[i].name, dn_exports[i].fn)) return NULL;

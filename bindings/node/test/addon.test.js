@@ -188,3 +188,20 @@ test('response lists: dstack_response_item_all = count + item, in one call', asy
     lib.dstack_client_free(client)
   }
 })
+
+test('worker threads load the addon too: each environment has its own error factory and shapes', async () => {
+  const { Worker } = require('node:worker_threads')
+  const code = `
+    const { parentPort } = require('node:worker_threads')
+    const sdk = require(${JSON.stringify(path.resolve(__dirname, '..'))})
+    let status = null
+    try { sdk.getComposeHash('{') } catch (e) { status = e instanceof sdk.DstackError ? e.status : 'not a DstackError' }
+    parentPort.postMessage({ status, events: sdk.parseEventLog(${JSON.stringify(LOG.toString())}).length })`
+  const results = await Promise.all([0, 1].map(() => new Promise((resolve, reject) => {
+    const w = new Worker(code, { eval: true })
+    w.once('message', resolve)
+    w.once('error', reject)
+  })))
+  assert.deepEqual(results, [{ status: Status.INVALID_ARGUMENT, events: 2 }, { status: Status.INVALID_ARGUMENT, events: 2 }])
+  assert.equal(lib.dstack_event_log_get_all(lib.dstack_event_log_parse(LOG)).length, 2)
+})
