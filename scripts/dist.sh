@@ -110,15 +110,17 @@ dist_python() {
 dist_go() {
   local g="$DIST/go" f
   mkdir -p "$g/include" "$g/lib/linux_amd64"
-  for f in bindings/go/*.go bindings/go/*.c bindings/go/*.h; do
-    [ -f "$f" ] || continue
-    case "$f" in *_test.go | */cgo.go) continue ;; esac
-    install -m 644 "$f" "$g/"
-  done
-  for f in go.mod go.sum; do [ -f "bindings/go/$f" ] && install -m 644 "bindings/go/$f" "$g/"; done
+  # Every package of the module (subfolders too, but not nested modules or testdata).
+  (cd bindings/go && find . \( -name testdata -o \( -type d ! -name . -exec test -e {}/go.mod \; \) \) -prune -o \
+      -type f \( -name '*.go' -o -name '*.c' -o -name '*.h' -o -name '*.s' \) ! -name '*_test.go' ! -path ./cgo.go -print) |
+    while read -r f; do install -D -m 644 "bindings/go/$f" "$g/$f"; done
+  if grep -rl --include='*.go' '^#cgo.*\.\./\.\./' "$g"; then
+    echo "bindings/go: #cgo lines outside cgo.go point into the repository" >&2; return 1
+  fi
+  for f in go.mod go.sum; do if [ -f "bindings/go/$f" ]; then install -m 644 "bindings/go/$f" "$g/"; fi; done
   { sed "s|@VERSION@|$VERSION|g" bindings/go/README.dist.md.in; cat bindings/go/README.md; } >"$g/README.md"
   install -m 644 LICENSE "$g/LICENSE"
-  for f in include/*; do [ -f "$f" ] && install -m 644 "$f" "$g/include/"; done
+  for f in include/*; do if [ -f "$f" ]; then install -m 644 "$f" "$g/include/"; fi; done
   install -m 644 "$STAGE/$C_NAME/lib/libdstack.a" "$g/lib/linux_amd64/libdstack.a"
   # cgo.go of the repository, with the directives pointing inside the module.
   sed -e 's|^#cgo CFLAGS: -I${SRCDIR}/../../include$|#cgo CFLAGS: -I${SRCDIR}/include|' \

@@ -32,7 +32,7 @@ soname="$(readelf -d "$src/libdstack.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p
     echo "$src/libdstack.so has SONAME '$soname', expected libdstack.so.$major (ffi/build.rs sets it)" >&2; exit 1; }
 
 install -d "$prefix/include" "$prefix/lib/pkgconfig" "$prefix/lib/cmake/dstack"
-for f in "$root"/include/*; do [ -f "$f" ] && install -m 644 "$f" "$prefix/include/"; done
+for f in "$root"/include/*; do if [ -f "$f" ]; then install -m 644 "$f" "$prefix/include/"; fi; done
 install -m 755 "$src/libdstack.so" "$prefix/lib/libdstack.so.$version"
 strip --strip-unneeded "$prefix/lib/libdstack.so.$version"
 ln -sfn "libdstack.so.$version" "$prefix/lib/libdstack.so.$major"
