@@ -466,7 +466,11 @@ def test_close_under_failing_calls_is_safe():
 
 
 def test_no_agent(tmp_path):
-    c = DstackClient(str(tmp_path / "missing.sock"))
+    # A socket path that does not exist is FileNotFoundError at construction (as
+    # upstream); one that exists with no agent behind it fails on the first call.
+    stale = tmp_path / "stale.sock"
+    stale.write_text("")
+    c = DstackClient(str(stale))
     assert c.is_reachable() is False
     with pytest.raises(NoAgentError) as exc:
         c.get_key("a")

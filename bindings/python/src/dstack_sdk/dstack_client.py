@@ -17,6 +17,7 @@ in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import warnings
 from ctypes import byref, c_bool, c_uint64, c_void_p
@@ -25,7 +26,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Tuple, TypeVar
 from . import _args, _lib, _native
 from ._args import invalid
 from ._lib import Field, Response, byte_arg, call, new_handle, text_arg
-from .errors import UnsupportedError
+from .errors import DstackError, UnsupportedError
 from .responses import (
     AttestResponse,
     GetKeyResponse,
@@ -35,9 +36,13 @@ from .responses import (
     InfoResponse,
     SignResponse,
     TcbInfo,
+    TcbInfoV03x,
+    TcbInfoV05x,
     VerifyResponse,
     VersionResponse,
 )
+
+logger = logging.getLogger("dstack_sdk")
 
 R = TypeVar("R")
 
@@ -52,14 +57,40 @@ def _deprecated(message: str, stacklevel: int = 3) -> None:
     warnings.warn(message, DeprecationWarning, stacklevel=stacklevel)
 
 
-def get_endpoint(endpoint: Optional[str] = None) -> Optional[str]:
-    """Explicit endpoint, else ``DSTACK_SIMULATOR_ENDPOINT``; None lets libdstack probe the sockets."""
-    return _args.endpoint(endpoint) or os.environ.get("DSTACK_SIMULATOR_ENDPOINT") or None
+DSTACK_SOCKETS = ("/var/run/dstack.sock", "/run/dstack.sock", "/var/run/dstack/dstack.sock", "/run/dstack/dstack.sock")
+TAPPD_SOCKETS = ("/var/run/tappd.sock", "/run/tappd.sock", "/var/run/dstack/tappd.sock", "/run/dstack/tappd.sock")
 
 
-def get_tappd_endpoint(endpoint: Optional[str] = None) -> Optional[str]:
-    """Explicit endpoint, else ``TAPPD_SIMULATOR_ENDPOINT``; None lets libdstack probe the sockets."""
-    return _args.endpoint(endpoint) or os.environ.get("TAPPD_SIMULATOR_ENDPOINT") or None
+def _discover(endpoint: Any, env: str, sockets: Tuple[str, ...], notice: str) -> str:
+    explicit = _args.endpoint(endpoint)
+    if explicit:
+        return explicit
+    if env in os.environ:
+        logger.info(f"{notice}: {os.environ[env]}")
+        return os.environ[env]
+    for path in sockets:
+        if os.path.exists(path):
+            return path
+    return sockets[0]
+
+
+def get_endpoint(endpoint: Optional[str] = None) -> str:
+    """As upstream: ``endpoint``, else ``DSTACK_SIMULATOR_ENDPOINT``, else the first
+    existing of the four ``dstack.sock`` paths, else ``/var/run/dstack.sock``."""
+    return _discover(endpoint, "DSTACK_SIMULATOR_ENDPOINT", DSTACK_SOCKETS, "Using simulator endpoint")
+
+
+def get_tappd_endpoint(endpoint: Optional[str] = None) -> str:
+    """As upstream: ``endpoint``, else ``TAPPD_SIMULATOR_ENDPOINT``, else the first
+    existing of the four ``tappd.sock`` paths, else ``/var/run/tappd.sock``."""
+    return _discover(endpoint, "TAPPD_SIMULATOR_ENDPOINT", TAPPD_SOCKETS, "Using tappd endpoint")
+
+
+def _checked_endpoint(endpoint: str) -> str:
+    """Upstream's constructor check: a socket path that does not exist is ``FileNotFoundError``."""
+    if not endpoint.startswith(("http://", "https://")) and endpoint.startswith("/") and not os.path.exists(endpoint):
+        raise FileNotFoundError(f"Unix socket file {endpoint} does not exist")
+    return endpoint
 
 
 # ---------------------------------------------------------------- validation
@@ -147,12 +178,12 @@ def _tls_response(resp: Response) -> GetTlsKeyResponse:
     )
 
 
-def _info_response(resp: Response) -> InfoResponse[TcbInfo]:
+def _info_response(resp: Response, tcb_type: Any = TcbInfoV05x) -> InfoResponse[TcbInfo]:
     return InfoResponse(
         app_id=resp.hex(Field.APP_ID),
         instance_id=resp.hex(Field.INSTANCE_ID),
         app_cert=resp.text(Field.APP_CERT),
-        tcb_info=TcbInfo.from_json(resp.text(Field.TCB_INFO)),
+        tcb_info=tcb_type.from_json(resp.text(Field.TCB_INFO)),
         app_name=resp.text(Field.APP_NAME),
         device_id=resp.hex(Field.DEVICE_ID),
         mr_aggregated=resp.hex(Field.MR_AGGREGATED),
@@ -188,6 +219,7 @@ class _Core:
     """
 
     _PREFIX = "dstack_client"
+    _TCB_INFO: Any = TcbInfoV05x
 
     def __init__(self, endpoint: Optional[str], timeout: float) -> None:
         ms = _args.timeout_ms(timeout)
@@ -248,7 +280,7 @@ class _Core:
         return self._rpc("version", _version_response)
 
     def info(self) -> _Blocking[InfoResponse[TcbInfo]]:
-        return self._rpc("info", _info_response)
+        return self._rpc("info", lambda r: _info_response(r, self._TCB_INFO))
 
     def get_key(self, path: Any, purpose: Any, algorithm: Any) -> _Blocking[GetKeyResponse]:
         return self._get_key(
@@ -360,6 +392,7 @@ class _TappdCore(_Core):
     """
 
     _PREFIX = "dstack_tappd_client"
+    _TCB_INFO: Any = TcbInfoV03x
 
     def attest(self, report_data: Any) -> NoReturn:
         raise _unsupported("attest")
@@ -436,6 +469,45 @@ class _TappdCore(_Core):
         return self._rpc("derive_key", _tls_response, *text_arg(path), *text_arg(subject), names, n, flags, keep=keep)
 
 
+class _Unavailable:
+    """Stands in for a core libdstack could not make (an ``https://`` endpoint).
+
+    Upstream accepts such an endpoint at construction; here every call then
+    raises the error libdstack gave, and ``is_reachable`` is False.
+    """
+
+    def __init__(self, endpoint: str, error: DstackError) -> None:
+        self._endpoint = endpoint
+        self._error = error
+
+    def endpoint(self) -> str:
+        return self._endpoint
+
+    def close(self) -> None:
+        return None
+
+    def is_reachable(self) -> _Blocking[bool]:
+        return lambda: False
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        def fail(*args: Any, **kwargs: Any) -> NoReturn:
+            raise self._error
+
+        return fail
+
+
+def _new_core(kind: Any, endpoint: str, timeout: float) -> Any:
+    """``kind(endpoint, timeout)`` after upstream's endpoint check; an https URL is accepted."""
+    _args.timeout_ms(timeout)
+    _checked_endpoint(endpoint)
+    try:
+        return kind(endpoint, timeout)
+    except UnsupportedError as exc:
+        if endpoint.startswith("https://"):
+            return _Unavailable(endpoint, exc)
+        raise
+
+
 # ------------------------------------------------------------ public clients
 
 
@@ -461,12 +533,15 @@ class DstackClient(_Common):
     """Blocking client for the dstack guest agent (``dstack.sock``).
 
     ``endpoint``: a Unix socket path or an ``http://`` URL; default
-    ``DSTACK_SIMULATOR_ENDPOINT``, then the standard socket paths.
+    ``DSTACK_SIMULATOR_ENDPOINT``, then the standard socket paths.  A socket
+    path that does not exist raises ``FileNotFoundError`` here, as upstream.
     ``timeout``: seconds for connect, each read/write and the whole call.
     """
 
+    PATH_PREFIX = "/"
+
     def __init__(self, endpoint: Optional[str] = None, *, timeout: float = DEFAULT_TIMEOUT) -> None:
-        self._native = _Core(get_endpoint(endpoint), timeout)
+        self._native = _new_core(_Core, get_endpoint(endpoint), timeout)
 
     def __enter__(self) -> "DstackClient":
         return self
@@ -555,6 +630,8 @@ class DstackClient(_Common):
 class AsyncDstackClient(_Common):
     """Async client: each call runs the blocking libdstack call in a worker thread."""
 
+    PATH_PREFIX = "/"
+
     def __init__(
         self,
         endpoint: Optional[str] = None,
@@ -565,7 +642,7 @@ class AsyncDstackClient(_Common):
         # use_sync_http is accepted for compatibility; with use_sync_http=True the
         # call runs on the event-loop thread (as upstream), otherwise in a thread.
         self.use_sync_http = use_sync_http
-        self._native = _Core(get_endpoint(endpoint), timeout)
+        self._native = _new_core(_Core, get_endpoint(endpoint), timeout)
 
     async def _run(self, blocking: _Blocking[R]) -> R:
         if self.use_sync_http:
@@ -639,7 +716,7 @@ class TappdClient(DstackClient):
 
     def __init__(self, endpoint: Optional[str] = None, timeout: float = DEFAULT_TIMEOUT) -> None:
         _deprecated("TappdClient is deprecated, please use DstackClient instead")
-        self._native = _TappdCore(get_tappd_endpoint(endpoint), timeout)
+        self._native = _new_core(_TappdCore, get_tappd_endpoint(endpoint), timeout)
 
     def __enter__(self) -> "TappdClient":
         return self
@@ -704,7 +781,9 @@ class AsyncTappdClient(AsyncDstackClient):
     ) -> None:
         _deprecated("AsyncTappdClient is deprecated, please use AsyncDstackClient instead")
         self.use_sync_http = use_sync_http
-        self._native = _TappdCore(get_tappd_endpoint(endpoint), timeout)
+        self._native = _new_core(_TappdCore, get_tappd_endpoint(endpoint), timeout)
+        # As upstream: the instance's prefix is tappd's.
+        self.PATH_PREFIX = "/prpc/Tappd."
 
     async def __aenter__(self) -> "AsyncTappdClient":
         return self

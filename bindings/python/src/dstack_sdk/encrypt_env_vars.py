@@ -22,6 +22,18 @@ class EnvVar(NamedTuple):
 EnvLike = Union[EnvVar, dict, tuple]
 
 
+def hex_to_bytes(hex_str: str) -> bytes:
+    """Hex text (an optional ``0x`` prefix) to bytes, as upstream."""
+    if hex_str.startswith("0x"):
+        hex_str = hex_str[2:]
+    return bytes.fromhex(hex_str)
+
+
+def bytes_to_hex(data: bytes) -> str:
+    """Bytes to lowercase hex text, as upstream."""
+    return data.hex()
+
+
 _ITEM_FORMS = "an EnvVar, a (key, value) tuple or a {'key': ..., 'value': ...} dict"
 
 

@@ -1,14 +1,17 @@
 """Ethereum accounts from dstack keys.
 
-``to_account`` returns an ``eth_account`` ``LocalAccount`` when eth-account is
-installed (``pip install eth-account``).  Without it, a small
-:class:`DstackEthAccount` computed by libdstack is returned: ``address``
-(EIP-55), ``key`` (32 bytes), ``public_key`` and ``sign_hash``.
+``to_account`` returns eth-account's ``LocalAccount`` (the official return
+type) when eth-account is installed (``pip install eth-account``).  Without
+it, a small :class:`DstackEthAccount` computed by libdstack is returned:
+``address`` (EIP-55), ``key`` (32 bytes), ``public_key`` and ``sign_hash``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:  # the official return type; eth-account is optional at run time
+    from eth_account.signers.local import LocalAccount
 
 from . import _args, _native
 from ._keysource import key_material
@@ -21,7 +24,8 @@ class DstackEthAccount:
     def __init__(self, private_key: bytes) -> None:
         key = _args.bytes_like(private_key, "private_key")
         if len(key) != 32:
-            raise _args.invalid(f"private_key must be 32 bytes, got {len(key)}")
+            # eth-account's message, which upstream raises.
+            raise _args.invalid(f"The private key must be exactly 32 bytes long, instead of {len(key)} bytes.")
         self._key = key
         self.address: str = _native.ethereum_address(self._key)
 
@@ -46,19 +50,23 @@ class DstackEthAccount:
         return f"DstackEthAccount(address={self.address!r})"
 
 
-def _account(private_key: bytes) -> Any:
+def _account(private_key: bytes) -> "LocalAccount":
     try:
         from eth_account import Account
     except ImportError:
-        return DstackEthAccount(private_key)
-    return Account.from_key(private_key)
+        return DstackEthAccount(private_key)  # type: ignore[return-value]
+    account: "LocalAccount" = Account.from_key(private_key)
+    return account
 
 
-def to_account(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> Any:
-    """Account for a ``get_key`` result (TLS keys: deprecated, see ``to_account_secure``)."""
+def to_account(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "LocalAccount":
+    """Account for a ``get_key`` result (TLS keys: deprecated, see ``to_account_secure``).
+
+    A key that is not 32 bytes raises eth-account's ``ValueError``, as upstream.
+    """
     return _account(key_material(get_key_response, False, "to_account"))
 
 
-def to_account_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> Any:
+def to_account_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "LocalAccount":
     """Like ``to_account``; TLS keys are hashed (sha256 of the DER) instead of truncated."""
     return _account(key_material(get_key_response, True, "to_account_secure"))

@@ -13,27 +13,25 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Dict, List, Literal, Mapping, Optional, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Union
 
 from . import _args, _native
 
 KeyProviderKind = Literal["none", "kms", "local", "tpm"]
 
 
+def _finite_or_none(value: Any) -> Any:
+    """NaN and +-Infinity become None (as upstream's ``to_dict``/``from_dict``)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 class _Record:
-    """Attributes set to None are absent; extra keyword fields are kept."""
+    """Equality and repr by ``to_dict()``."""
 
-    def __init__(self, **fields: Any) -> None:
-        for key, value in fields.items():
-            setattr(self, key, value)
-
-    def to_dict(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {}
-        for key, value in vars(self).items():
-            if key.startswith("_") or value is None:
-                continue
-            out[key] = value.to_dict() if isinstance(value, _Record) else value
-        return out
+    def to_dict(self) -> Dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{k}={v!r}" for k, v in self.to_dict().items())
@@ -42,19 +40,47 @@ class _Record:
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.to_dict() == other.to_dict()  # type: ignore[attr-defined]
 
+    __hash__ = None  # type: ignore[assignment]
 
-class DockerConfig(_Record):
+
+class _Fixed(_Record):
+    """Upstream's ``DockerConfig``/``Requirements``: named fields when not None,
+    then the extra keyword fields as given (None included)."""
+
+    _FIELDS: Tuple[str, ...] = ()
+
+    def __init__(self, **fields: Any) -> None:
+        extra = {k: v for k, v in fields.items() if k not in self._FIELDS}
+        for name in self._FIELDS:
+            setattr(self, name, fields.get(name))
+        self._extra = extra
+
+    def to_dict(self) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for name in self._FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out.update(self._extra)
+        return out
+
+
+class DockerConfig(_Fixed):
+    _FIELDS = ("registry", "username", "token_key")
+
     def __init__(
         self,
         registry: Optional[str] = None,
         username: Optional[str] = None,
         token_key: Optional[str] = None,
-        **extra: Any,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(registry=registry, username=username, token_key=token_key, **extra)
+        super().__init__(registry=registry, username=username, token_key=token_key, **kwargs)
 
 
-class Requirements(_Record):
+class Requirements(_Fixed):
+    _FIELDS = ("os_version", "platforms", "tdx_measure_acpi_tables", "launch_token_hash", "gpu_policy")
+
     def __init__(
         self,
         os_version: Optional[str] = None,
@@ -62,7 +88,7 @@ class Requirements(_Record):
         tdx_measure_acpi_tables: Optional[bool] = None,
         launch_token_hash: Optional[str] = None,
         gpu_policy: Optional[Dict[str, Any]] = None,
-        **extra: Any,
+        **kwargs: Any,
     ) -> None:
         super().__init__(
             os_version=os_version,
@@ -70,12 +96,18 @@ class Requirements(_Record):
             tdx_measure_acpi_tables=tdx_measure_acpi_tables,
             launch_token_hash=launch_token_hash,
             gpu_policy=gpu_policy,
-            **extra,
+            **kwargs,
         )
 
 
 class AppCompose(_Record):
-    """An ``app-compose.json`` document; unknown fields are kept as given."""
+    """An ``app-compose.json`` document; unknown fields are kept as given.
+
+    Object semantics are upstream's: every public attribute (set here or
+    later) is a field, one that is None is absent, a NaN or infinite float
+    becomes None (JSON ``null``), ``docker_config``/``requirements`` objects
+    are expanded.  ``runner`` may be left out (upstream requires it).
+    """
 
     def __init__(
         self,
@@ -103,7 +135,7 @@ class AppCompose(_Record):
         snapshotter: Optional[str] = None,
         **extra: Any,
     ) -> None:
-        super().__init__(
+        fields = dict(
             runner=runner,
             manifest_version=manifest_version,
             name=name,
@@ -128,10 +160,66 @@ class AppCompose(_Record):
             snapshotter=snapshotter,
             **extra,
         )
+        for key, value in fields.items():
+            setattr(self, key, value)
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The fields that are not None, as upstream (attributes in ``dir`` order)."""
+        result: Dict[str, Any] = {}
+        for name in dir(self):
+            if name.startswith("_") or callable(getattr(self, name)):
+                continue
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if isinstance(value, (DockerConfig, Requirements)):
+                result[name] = value.to_dict()
+            else:
+                result[name] = _finite_or_none(value)
+        return result
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "AppCompose":
-        return cls(**dict(data))
+        """As upstream: ``docker_config``/``requirements`` dicts become objects,
+        NaN/Infinity values None, ``runner`` a str.  ``data`` is not changed."""
+        fields = dict(data)
+        if fields.get("docker_config") is not None:
+            dc = fields.pop("docker_config")
+            fields["docker_config"] = dc if isinstance(dc, DockerConfig) else DockerConfig(**dc)
+        if fields.get("requirements") is not None:
+            req = fields.pop("requirements")
+            fields["requirements"] = req if isinstance(req, Requirements) else Requirements(**req)
+        fields = {k: _finite_or_none(v) for k, v in fields.items()}
+        if "runner" in fields:
+            fields["runner"] = str(fields["runner"])
+        return cls(**fields)
+
+
+def sort_object(obj: Any) -> Any:
+    """Upstream's recursive key sort: dicts rebuilt with keys in Python's order,
+    lists item by item, anything else as is.  (The compose hash itself orders
+    keys as JavaScript does; see :func:`to_deterministic_json`.)"""
+    if obj is None:
+        return obj
+    if isinstance(obj, list):
+        return [sort_object(item) for item in obj]
+    if isinstance(obj, dict):
+        return {key: sort_object(value) for key, value in sorted(obj.items())}
+    return obj
+
+
+def preprocess_app_compose(app_compose: AppCompose) -> AppCompose:
+    """As upstream: a copy without the fields the runner ignores (``docker_compose_file``
+    for ``bash``, ``bash_script`` for ``docker-compose``/``nerdctl-compose``) and
+    without an empty ``pre_launch_script``."""
+    data = app_compose.to_dict()
+    if data.get("runner") == "bash" and "docker_compose_file" in data:
+        del data["docker_compose_file"]
+    elif data.get("runner") in ("docker-compose", "nerdctl-compose") and "bash_script" in data:
+        del data["bash_script"]
+    if "pre_launch_script" in data and not data["pre_launch_script"]:
+        del data["pre_launch_script"]
+    return AppCompose.from_dict(data)
 
 
 def _plain(value: Any) -> Any:

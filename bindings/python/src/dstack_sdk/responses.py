@@ -1,21 +1,34 @@
 """Response objects returned by the clients.
 
 Attribute names and encodings follow the official Python SDK: binary values are
-lowercase hex strings, with ``decode_*`` helpers returning bytes.  The objects
-are plain dataclasses, so they can also be built by hand (for example from
-JSON saved earlier) and their helpers still work.
+lowercase hex strings, with ``decode_*`` helpers returning bytes.
+
+The official SDK's responses are pydantic models.  These are dataclasses with
+exactly the official fields, in the official order, and pydantic's methods
+implemented on them (:class:`_Model`): ``model_dump()``, ``model_dump_json()``,
+``model_validate()``, ``model_validate_json()``, with the same output.  Being
+dataclasses with the official fields, they also serialise to the official JSON
+where frameworks do it themselves: FastAPI's ``jsonable_encoder`` and pydantic
+(a route returning ``-> GetKeyResponse``) both dump a dataclass's fields.
+Constructors ignore unknown keyword arguments, as pydantic's do.  What the
+binding keeps beside the official fields (the ``purpose``/``algorithm`` of a
+``get_key``, the signed ``data`` of a ``sign``, a quote's ``attestation``) are
+plain attributes, set by keyword, never dumped.
 
 Responses holding a private key (``GetKeyResponse``, ``GetTlsKeyResponse``)
 print it as ``<redacted>`` in ``repr``/``str`` (and so in logs, tracebacks
-and f-strings); the attribute, ``==`` and ``dataclasses.asdict`` are
-unchanged, so reading or serialising ``.key`` on purpose still works.
+and f-strings); the attribute, ``==``, ``model_dump`` and
+``dataclasses.asdict`` include it, as upstream's ``model_dump`` does.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import json
-from dataclasses import dataclass, field
-from typing import Any, Dict, Generic, List, Optional, TypeVar, Union
+from dataclasses import InitVar, dataclass
+from typing import Any, Callable, ClassVar, Dict, Generic, List, Optional, Type, TypeVar, Union
 
 from . import _args, _native
 from .errors import VerificationError
@@ -23,6 +36,122 @@ from .errors import VerificationError
 HexOrBytes = Union[str, bytes]
 
 REDACTED = "<redacted>"
+
+
+M = TypeVar("M", bound="_Model")
+
+
+class _Model:
+    """pydantic's model methods over a dataclass's fields (the official fields).
+
+    ``model_dump`` is the fields as a dict (nested models as dicts, ``None``
+    kept), ``model_dump_json`` that dict as pydantic writes it (compact, raw
+    UTF-8; ``indent=`` pretty-prints), ``model_validate`` builds an instance
+    from a dict (unknown keys ignored) or returns an instance as is.
+    """
+
+    # Fields holding models: name -> the model type (lists hold several).
+    _nested: ClassVar[Dict[str, Any]] = {}
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        include: Any = None,
+        exclude: Any = None,
+        exclude_none: bool = False,
+        exclude_defaults: bool = False,
+        **_ignored: Any,
+    ) -> Dict[str, Any]:
+        out: Dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            name = f.name
+            if (include is not None and name not in include) or (exclude is not None and name in exclude):
+                continue
+            value = getattr(self, name)
+            if exclude_none and value is None:
+                continue
+            if exclude_defaults and f.default is not dataclasses.MISSING and value == f.default:
+                continue
+            out[name] = _dump_value(value, exclude_none)
+        return out
+
+    def model_dump_json(
+        self, *, indent: Optional[int] = None, include: Any = None, exclude: Any = None,
+        exclude_none: bool = False, exclude_defaults: bool = False, **_ignored: Any,
+    ) -> str:
+        data = self.model_dump(
+            mode="json", include=include, exclude=exclude, exclude_none=exclude_none,
+            exclude_defaults=exclude_defaults,
+        )
+        if indent is None:
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(data, ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def model_validate(cls: Type[M], obj: Any, **_ignored: Any) -> M:
+        if isinstance(obj, cls):
+            return obj
+        if isinstance(obj, _Model):
+            obj = obj.model_dump()
+        if not isinstance(obj, dict):
+            raise _validation_error(cls, "", f"Input should be a valid dictionary or instance of {cls.__name__}")
+        kwargs: Dict[str, Any] = {}
+        missing = []
+        for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+            if f.name not in obj:
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                    missing.append(f.name)
+                continue
+            kwargs[f.name] = _validate_value(cls._nested.get(f.name), obj[f.name])
+        if missing:
+            raise _validation_error(cls, missing[0], "Field required", len(missing))
+        return cls(**kwargs)
+
+    @classmethod
+    def model_validate_json(cls: Type[M], json_data: Union[str, bytes], **_ignored: Any) -> M:
+        return cls.model_validate(json.loads(json_data))
+
+
+def _dump_value(value: Any, exclude_none: bool) -> Any:
+    if isinstance(value, _Model):
+        return value.model_dump(exclude_none=exclude_none)
+    if isinstance(value, list):
+        return [_dump_value(v, exclude_none) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump_value(v, exclude_none) for k, v in value.items()}
+    return value
+
+
+def _validate_value(model: Any, value: Any) -> Any:
+    if model is None or isinstance(value, _Model):
+        return value
+    if isinstance(value, list):
+        return [model.model_validate(v) for v in value]
+    return model.model_validate(value)
+
+
+def _validation_error(cls: type, field_name: str, message: str, count: int = 1) -> ValueError:
+    """A ValueError worded as pydantic's ValidationError (which is a ValueError too)."""
+    return ValueError(f"{count} validation error for {cls.__name__}\n{field_name}\n  {message}")
+
+
+def _model(cls: Type[M]) -> Type[M]:
+    """Make ``cls`` (already a dataclass) ignore unknown keyword arguments, as pydantic does."""
+    init = cls.__init__
+    names = set(inspect.signature(init).parameters) - {"self"}
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **{k: v for k, v in kwargs.items() if k in names})
+
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    return cls
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    """Set a plain (non-field) attribute, never dumped or compared."""
+    object.__setattr__(obj, name, value)
 
 
 def _redacted(secret: Any) -> str:
@@ -60,15 +189,23 @@ def _verify_chain(
     return SignatureChainResult(app_public_key=app_key, kms_public_key=kms_key)
 
 
-@dataclass
-class GetKeyResponse:
-    """Result of ``get_key``: ``key`` is the 32-byte secret as hex."""
+@_model
+@dataclass(repr=False)
+class GetKeyResponse(_Model):
+    """Result of ``get_key``: ``key`` is the 32-byte secret as hex.
+
+    ``purpose`` and ``algorithm`` (keyword-only in effect, not fields) are the
+    request's, kept for :meth:`verify_signature_chain` and :meth:`public_key`.
+    """
 
     key: str
     signature_chain: List[str]
-    # Request context kept for signature-chain verification.
-    purpose: Optional[str] = field(default=None, repr=False)
-    algorithm: str = field(default="secp256k1", repr=False)
+    purpose: InitVar[Optional[str]] = None
+    algorithm: InitVar[str] = "secp256k1"
+
+    def __post_init__(self, purpose: Optional[str], algorithm: str) -> None:
+        _set(self, "purpose", purpose)
+        _set(self, "algorithm", algorithm)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(key={_redacted(self.key)}, signature_chain={self.signature_chain!r})"
@@ -110,8 +247,9 @@ class GetKeyResponse:
         return _verify_chain(self.public_key(), use_purpose, chain[0], chain[1], app_id, trusted_kms_key)
 
 
-@dataclass
-class GetTlsKeyResponse:
+@_model
+@dataclass(repr=False)
+class GetTlsKeyResponse(_Model):
     """Result of ``get_tls_key``: PKCS#8 PEM ``key`` and PEM ``certificate_chain``."""
 
     key: str
@@ -130,8 +268,9 @@ class GetTlsKeyResponse:
         return _native.tls_key_as_uint8array(self.key, max_length)
 
 
+@_model
 @dataclass
-class EventLog:
+class EventLog(_Model):
     imr: int
     event_type: int
     digest: str
@@ -212,15 +351,23 @@ def parse_quote(quote: HexOrBytes) -> Quote:
         resp.close()
 
 
+@_model
 @dataclass
-class GetQuoteResponse:
-    """Result of ``get_quote``: hex ``quote``, JSON ``event_log`` and context."""
+class GetQuoteResponse(_Model):
+    """Result of ``get_quote``: hex ``quote``, JSON ``event_log`` and context.
+
+    ``attestation`` (not an official field, so not dumped): the hex
+    VersionedAttestation some agents add, else ``""``.
+    """
 
     quote: str
     event_log: str
     report_data: str = ""
     vm_config: str = ""
-    attestation: str = ""
+    attestation: InitVar[str] = ""
+
+    def __post_init__(self, attestation: str) -> None:
+        _set(self, "attestation", attestation if isinstance(attestation, str) else "")
 
     def decode_quote(self) -> bytes:
         return _native.decode_hex(self.quote, "quote")
@@ -277,27 +424,35 @@ class GetQuoteResponse:
         return self.replay_rtmrs()
 
 
+@_model
 @dataclass
-class AttestResponse:
+class AttestResponse(_Model):
     attestation: str
 
     def decode_attestation(self) -> bytes:
         return _native.decode_hex(self.attestation, "attestation")
 
 
+@_model
 @dataclass
-class GpuInfoResponse:
+class GpuInfoResponse(_Model):
     attestation: str
 
 
+@_model
 @dataclass
-class SignResponse:
+class SignResponse(_Model):
+    """Result of ``sign``; ``algorithm`` and ``data`` (not fields) are what was signed."""
+
     signature: str
     signature_chain: List[str]
     public_key: str
-    # Request context kept for verify_signature_chain.
-    algorithm: Optional[str] = field(default=None, repr=False)
-    data: Optional[bytes] = field(default=None, repr=False)
+    algorithm: InitVar[Optional[str]] = None
+    data: InitVar[Optional[bytes]] = None
+
+    def __post_init__(self, algorithm: Optional[str], data: Optional[bytes]) -> None:
+        _set(self, "algorithm", algorithm)
+        _set(self, "data", data)
 
     def decode_signature(self) -> bytes:
         return _native.decode_hex(self.signature, "signature")
@@ -336,20 +491,27 @@ class SignResponse:
         return _verify_chain(public_key, "signing", chain[1], chain[2], app_id, trusted_kms_key)
 
 
+@_model
 @dataclass
-class VerifyResponse:
+class VerifyResponse(_Model):
     valid: bool
 
 
+@_model
 @dataclass
-class VersionResponse:
+class VersionResponse(_Model):
     version: str
     rev: str
 
 
+@_model
 @dataclass
-class TcbInfo:
-    """Parsed ``tcb_info`` of ``InfoResponse`` (hex measurement registers)."""
+class TcbInfo(_Model):
+    """Parsed ``tcb_info`` of ``InfoResponse`` (hex measurement registers).
+
+    ``DstackClient.info()`` gives a :class:`TcbInfoV05x`, ``TappdClient.info()``
+    a :class:`TcbInfoV03x`, as upstream.
+    """
 
     mrtd: str
     rtmr0: str
@@ -358,46 +520,53 @@ class TcbInfo:
     rtmr3: str
     app_compose: str
     event_log: List[EventLog]
-    mr_aggregated: str = ""
-    os_image_hash: str = ""
-    compose_hash: str = ""
-    device_id: str = ""
-    rootfs_hash: Optional[str] = None
+
+    _nested: ClassVar[Dict[str, Any]] = {"event_log": EventLog}
 
     @classmethod
     def from_json(cls, text: str) -> "TcbInfo":
+        """Parse the agent's ``tcb_info`` text (missing fields are empty)."""
         obj = json.loads(text) if text else {}
         if not isinstance(obj, dict):
             raise ValueError("tcb_info is not a JSON object")
-        return cls(
-            mrtd=obj.get("mrtd", ""),
-            rtmr0=obj.get("rtmr0", ""),
-            rtmr1=obj.get("rtmr1", ""),
-            rtmr2=obj.get("rtmr2", ""),
-            rtmr3=obj.get("rtmr3", ""),
-            app_compose=obj.get("app_compose", ""),
-            event_log=[EventLog.from_dict(e) for e in obj.get("event_log", []) or []],
-            mr_aggregated=obj.get("mr_aggregated", ""),
-            os_image_hash=obj.get("os_image_hash", ""),
-            compose_hash=obj.get("compose_hash", ""),
-            device_id=obj.get("device_id", ""),
-            rootfs_hash=obj.get("rootfs_hash"),
-        )
+        names = {f.name for f in dataclasses.fields(cls)}
+        kwargs: Dict[str, Any] = {n: obj.get(n, "") for n in ("mrtd", "rtmr0", "rtmr1", "rtmr2", "rtmr3", "app_compose")}
+        kwargs["event_log"] = [EventLog.from_dict(e) for e in obj.get("event_log", []) or []]
+        for name in names - set(kwargs):
+            if name in obj:
+                kwargs[name] = obj[name]
+        return cls(**kwargs)
 
     def replay_rtmrs(self) -> Dict[int, str]:
         """Sound replay of ``event_log`` (compare with ``rtmr0``..``rtmr3``)."""
         return _native.replay_rtmrs(json.dumps([e.to_dict() for e in self.event_log]))
 
 
-# Upstream names for the two tcb_info generations.
-TcbInfoV05x = TcbInfo
-TcbInfoV03x = TcbInfo
+@_model
+@dataclass
+class TcbInfoV03x(TcbInfo):
+    """TCB information of dstack OS 0.3 (tappd)."""
+
+    rootfs_hash: Optional[str] = None
+
+
+@_model
+@dataclass
+class TcbInfoV05x(TcbInfo):
+    """TCB information of dstack OS 0.5 and later."""
+
+    mr_aggregated: str = ""
+    os_image_hash: str = ""
+    compose_hash: str = ""
+    device_id: str = ""
+
 
 T = TypeVar("T", bound=TcbInfo)
 
 
+@_model
 @dataclass
-class InfoResponse(Generic[T]):
+class InfoResponse(_Model, Generic[T]):
     app_id: str
     instance_id: str
     app_cert: str
@@ -411,3 +580,13 @@ class InfoResponse(Generic[T]):
     vm_config: str = ""
     cloud_vendor: str = ""
     cloud_product: str = ""
+
+    _nested: ClassVar[Dict[str, Any]] = {"tcb_info": TcbInfoV05x}
+
+    @classmethod
+    def parse_response(cls, obj: Any, tcb_info_type: "Type[T]") -> "InfoResponse[T]":
+        """Build from an agent's ``Info`` answer, decoding a ``tcb_info`` string as ``tcb_info_type``."""
+        if isinstance(obj, dict) and isinstance(obj.get("tcb_info"), str):
+            obj = dict(obj)
+            obj["tcb_info"] = tcb_info_type.model_validate(json.loads(obj["tcb_info"]))
+        return cls.model_validate(obj)

@@ -1,15 +1,19 @@
 """Solana keypairs from dstack keys.
 
-With solders installed (``pip install solders``) the result wraps a
-``solders.keypair.Keypair``: it has every Keypair method plus ``public_key``
-(= ``pubkey()``), which the dstack docs print; pass ``.keypair`` where a
-solders API needs the Keypair object itself.  Without solders a small
-:class:`DstackSolanaKeypair` computed by libdstack is returned.
+With solders installed (``pip install solders``) the result is a
+``solders.keypair.Keypair``, the official return type.  Note that ``str()``
+of a solders Keypair is its secret key in base58 (solders' behaviour, so
+upstream's too): do not log it.  Without solders a small
+:class:`DstackSolanaKeypair` computed by libdstack is returned, which prints
+only its public key.
 """
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
+
+if TYPE_CHECKING:  # the official return type; solders is optional at run time
+    from solders.keypair import Keypair
 
 from . import _args, _native
 from ._keysource import key_material
@@ -36,7 +40,8 @@ class DstackSolanaKeypair:
     def __init__(self, seed: bytes) -> None:
         seed_bytes = _args.bytes_like(seed, "seed")
         if len(seed_bytes) != 32:
-            raise _args.invalid(f"seed must be 32 bytes, got {len(seed_bytes)}")
+            # solders' message, which upstream raises.
+            raise _args.invalid(f"expected a sequence of length 32 (got {len(seed_bytes)})")
         self._seed = seed_bytes
         secret, b58 = _native.solana_keypair(self._seed)
         self._secret = secret
@@ -75,7 +80,11 @@ class DstackSolanaKeypair:
 
 
 class SoldersKeypair:
-    """A ``solders`` Keypair plus the ``public_key`` attribute the docs use."""
+    """A ``solders`` Keypair plus the ``public_key`` attribute the docs use.
+
+    No longer returned by ``to_keypair`` (which returns the Keypair itself, as
+    upstream); kept for code that wrapped a Keypair with it.
+    """
 
     def __init__(self, keypair: Any) -> None:
         self.keypair = keypair
@@ -101,19 +110,22 @@ class SoldersKeypair:
         return f"SoldersKeypair({self.keypair!r})"
 
 
-def _keypair(seed: bytes) -> Any:
+def _keypair(seed: bytes) -> "Keypair":
     try:
         from solders.keypair import Keypair
     except ImportError:
-        return DstackSolanaKeypair(seed)
-    return SoldersKeypair(Keypair.from_seed(seed))
+        return DstackSolanaKeypair(seed)  # type: ignore[return-value]
+    return Keypair.from_seed(seed)
 
 
-def to_keypair(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> Any:
-    """Keypair whose seed is the ``get_key`` key (TLS keys: deprecated, see ``to_keypair_secure``)."""
+def to_keypair(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "Keypair":
+    """Keypair whose seed is the ``get_key`` key (TLS keys: deprecated, see ``to_keypair_secure``).
+
+    A key that is not 32 bytes raises solders' ``ValueError``, as upstream.
+    """
     return _keypair(key_material(get_key_response, False, "to_keypair"))
 
 
-def to_keypair_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> Any:
+def to_keypair_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "Keypair":
     """Like ``to_keypair``; TLS keys are hashed (sha256 of the DER) instead of truncated."""
     return _keypair(key_material(get_key_response, True, "to_keypair_secure"))
