@@ -57,6 +57,8 @@ if [ ! -x "$TOOLS/py-ours/bin/python" ]; then "$PYBASE" -m venv "$TOOLS/py-ours"
 if [ ! bindings/node/node_modules/.package-lock.json -nt bindings/node/package-lock.json ]; then
   (cd bindings/node && npm ci --no-audit --no-fund --silent)
 fi
+# Its Node-API addon (bindings/node/build/dstack.node; skipped when up to date).
+bash bindings/node/build-addon.sh >/dev/null
 
 # ---- the official SDKs, where they install ---------------------------------------------
 HAVE_PY_OFFICIAL=0 HAVE_NODE_OFFICIAL=0 HAVE_GO_OFFICIAL=0

@@ -9,11 +9,14 @@
 # Environment: OUT (the .node to write), LIBDSTACK_A (default target/release/libdstack.a,
 # from `cargo build --release -p dstack-ffi`), CC (default cc; pack.sh passes zig cc),
 # NODE_INCLUDE (default: the include/node folder next to the `node` on PATH). Skips the
-# build when OUT is newer than every input; FORCE=1 rebuilds.
+# build when OUT is newer than every input; FORCE=1 rebuilds. SANITIZE=1 builds with
+# AddressSanitizer and UBSan instead (default OUT build/asan/dstack.node; run node with
+# LD_PRELOAD of libasan and libubsan), for run-tests.sh.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
-OUT="${OUT:-$HERE/build/dstack.node}"
+SANITIZE="${SANITIZE:-0}"
+if [ "$SANITIZE" = 1 ]; then OUT="${OUT:-$HERE/build/asan/dstack.node}"; else OUT="${OUT:-$HERE/build/dstack.node}"; fi
 LIB="${LIBDSTACK_A:-$ROOT/target/release/libdstack.a}"
 CC="${CC:-cc}"
 if [ -z "${NODE_INCLUDE:-}" ]; then
@@ -39,6 +42,12 @@ trap 'rm -rf "$TMP"' EXIT
 CCV=($CC)
 CFLAGS=(-std=c11 -O2 -fPIC -fvisibility=hidden -ffunction-sections -fdata-sections
   -Wall -Wextra -Werror -I"$ROOT/include" -I"$NODE_INCLUDE")
+LDFLAGS=(-s)
+if [ "$SANITIZE" = 1 ]; then
+  SAN=(-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+  CFLAGS+=(-O1 -g "${SAN[@]}")
+  LDFLAGS=("${SAN[@]}")
+fi
 for src in "${SOURCES[@]}"; do
   "${CCV[@]}" "${CFLAGS[@]}" -c "$src" -o "$TMP/$(basename "${src%.c}").o"
 done
@@ -48,6 +57,6 @@ done
 # the addon.
 "${CCV[@]}" -shared -o "$TMP/dstack.node" "$TMP"/*.o "$LIB" \
   -Wl,--gc-sections -Wl,--version-script="$HERE/addon/exports.map" -Wl,-z,noexecstack \
-  -Wl,-z,relro -Wl,-z,now -Wl,--as-needed -s -lpthread -ldl -lm -lgcc_s
+  -Wl,-z,relro -Wl,-z,now -Wl,--as-needed "${LDFLAGS[@]}" -lpthread -ldl -lm -lgcc_s
 mv -f "$TMP/dstack.node" "$OUT"
 echo "build-addon.sh: $OUT ($(stat -c %s "$OUT") bytes)"
