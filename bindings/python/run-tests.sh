@@ -18,7 +18,8 @@ if [[ ! -x "$VENV/bin/python" ]]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip==24.3.1"
 "$VENV/bin/python" -m pip install --quiet \
-    "pytest==9.2.0" "eth-account==0.14.0" "solders==0.29.0" "cryptography==50.0.2"
+    "pytest==9.2.0" "eth-account==0.14.0" "solders==0.29.0" "cryptography==50.0.2" \
+    "fastapi==0.115.12" "httpx==0.28.1"
 # Non-editable install: exercises the packaging and bundles target/release/libdstack.so.
 "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps "$HERE"
 

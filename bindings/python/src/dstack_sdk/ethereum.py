@@ -50,16 +50,16 @@ class DstackEthAccount:
         return f"DstackEthAccount(address={self.address!r})"
 
 
-def _account(private_key: bytes) -> "LocalAccount":
+def _account(private_key: bytes) -> LocalAccount:
     try:
         from eth_account import Account
     except ImportError:
         return DstackEthAccount(private_key)  # type: ignore[return-value]
-    account: "LocalAccount" = Account.from_key(private_key)
+    account: LocalAccount = Account.from_key(private_key)
     return account
 
 
-def to_account(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "LocalAccount":
+def to_account(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> LocalAccount:
     """Account for a ``get_key`` result (TLS keys: deprecated, see ``to_account_secure``).
 
     A key that is not 32 bytes raises eth-account's ``ValueError``, as upstream.
@@ -67,6 +67,6 @@ def to_account(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "L
     return _account(key_material(get_key_response, False, "to_account"))
 
 
-def to_account_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "LocalAccount":
+def to_account_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> LocalAccount:
     """Like ``to_account``; TLS keys are hashed (sha256 of the DER) instead of truncated."""
     return _account(key_material(get_key_response, True, "to_account_secure"))

@@ -110,7 +110,7 @@ class SoldersKeypair:
         return f"SoldersKeypair({self.keypair!r})"
 
 
-def _keypair(seed: bytes) -> "Keypair":
+def _keypair(seed: bytes) -> Keypair:
     try:
         from solders.keypair import Keypair
     except ImportError:
@@ -118,7 +118,7 @@ def _keypair(seed: bytes) -> "Keypair":
     return Keypair.from_seed(seed)
 
 
-def to_keypair(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "Keypair":
+def to_keypair(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> Keypair:
     """Keypair whose seed is the ``get_key`` key (TLS keys: deprecated, see ``to_keypair_secure``).
 
     A key that is not 32 bytes raises solders' ``ValueError``, as upstream.
@@ -126,6 +126,6 @@ def to_keypair(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "K
     return _keypair(key_material(get_key_response, False, "to_keypair"))
 
 
-def to_keypair_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> "Keypair":
+def to_keypair_secure(get_key_response: Union[GetKeyResponse, GetTlsKeyResponse]) -> Keypair:
     """Like ``to_keypair``; TLS keys are hashed (sha256 of the DER) instead of truncated."""
     return _keypair(key_material(get_key_response, True, "to_keypair_secure"))
