@@ -2,6 +2,7 @@ package dstack
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/binary"
 	"encoding/hex"
@@ -317,5 +318,20 @@ func TestKeyHelpersFollowTheOfficialChecks(t *testing.T) {
 	_, err = ToSolanaKeypairSecure(&GetKeyResponse{Key: factKeyAP[:62]})
 	if !containsText(err, "key too short, need at least 32 bytes") {
 		t.Fatalf("31-byte key: %v", err)
+	}
+}
+
+// Nested "__proto__" members: JavaScript's result (testdata/README.md), done
+// by libdstack's canonical JSON.
+func TestComposeHashDropsProtoMembersAsJavaScript(t *testing.T) {
+	doc := []byte(`{"runner":"x","a":{"__proto__":{"p":1},"b":2},"l":[{"__proto__":null}]}`)
+	canonical, err := ComposeCanonicalJSON(doc, false)
+	if err != nil || string(canonical) != `{"a":{"b":2},"l":[{}],"runner":"x"}` {
+		t.Fatalf("canonical %s %v", canonical, err)
+	}
+	h, err := GetComposeHashJSON(doc, false)
+	want := sha256.Sum256(canonical)
+	if err != nil || h != hex.EncodeToString(want[:]) {
+		t.Fatalf("hash %s %v", h, err)
 	}
 }
