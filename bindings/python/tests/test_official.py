@@ -381,3 +381,22 @@ def test_key_helpers_reject_what_upstream_rejects():
             fn(seed64)
     with pytest.raises(ValueError, match=r"expected a sequence of length 32 \(got 64\)"):
         solana.DstackSolanaKeypair(bytes.fromhex(KEY_A_P * 2))
+
+
+def test_tappd_raw_quote_left_pads_and_warns_as_upstream(simulator):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        t = TappdClient(simulator.tappd)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        q = t.tdx_quote(b"\xab", "raw")
+        t.derive_key("p")
+    texts = [str(w.message) for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert "tdx_quote is deprecated, please use get_quote instead" in texts
+    assert "derive_key is deprecated, please use get_key instead" in texts
+    assert q.report_data == "00" * 63 + "ab"
+    q.verify_event_log()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with pytest.raises(ValueError, match="Report data is too large, it should less then 64 bytes"):
+            t.tdx_quote(b"x" * 65, "raw")

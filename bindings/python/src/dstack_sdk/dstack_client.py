@@ -419,7 +419,7 @@ class _TappdCore(_Core):
         usage_client_auth: bool,
         random_seed: bool,
     ) -> _Blocking[GetTlsKeyResponse]:
-        _deprecated("derive_key is deprecated, please use get_key / get_tls_key instead", 4)
+        _deprecated("derive_key is deprecated, please use get_key instead", 4)
         path_text = _args.optional_text(path, "path")
         subject_text = _args.optional_text(subject, "subject") or path_text
         names = _args.text_list(alt_names, "alt_names")
@@ -430,9 +430,22 @@ class _TappdCore(_Core):
 
     def tdx_quote(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> _Blocking[GetQuoteResponse]:
         _deprecated("tdx_quote is deprecated, please use get_quote instead", 4)
+        explicit_raw = hash_algorithm == "raw"
         algo = _args.optional_text(hash_algorithm, "hash_algorithm") or "raw"
         prefix_text = _args.optional_text(prefix, "prefix")
+        if explicit_raw:
+            # As upstream: at most 64 bytes, left-padded with zeros.
+            data = _report_data_bytes(report_data)
+            if not data:
+                raise invalid("report_data can not be empty")
+            if len(data) > 64:
+                raise invalid(
+                    "Report data is too large, it should less then 64 bytes when hash_algorithm is raw."
+                    f" (got {len(data)} bytes)"
+                )
+            return self._quote(data.rjust(64, b"\0"))
         if algo == "raw":
+            # Default (None): right-padded like get_quote (upstream failed unless 64 bytes).
             return self.get_quote(report_data)
         data = _report_data_bytes(report_data)
         if not data:
@@ -740,7 +753,7 @@ class TappdClient(DstackClient):
     def tdx_quote(
         self, report_data: str | bytes, hash_algorithm: Optional[str] = None, *, prefix: str = ""
     ) -> GetQuoteResponse:
-        """``TdxQuote``: raw (default; right-padded to 64 bytes) or hashed report data."""
+        """``TdxQuote``: hashed report data, or raw: ``"raw"`` left-pads to 64 bytes (as upstream), the default (None) right-pads like ``get_quote``."""
         return self._native.tdx_quote(report_data, hash_algorithm, prefix)()
 
     def get_key(
