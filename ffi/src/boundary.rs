@@ -15,8 +15,12 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// Runs a fallible export body behind `catch_unwind` and applies the `out_error` rules:
-/// `*out_error` is set to NULL first, and to a new error on failure.
-pub(crate) fn run<F>(out_error: *mut *mut dstack_error, body: F) -> dstack_status
+/// `*out_error` is set to NULL first, and to a new error on failure. Public for
+/// libdstack_verify (`verify-ffi`), whose exports share this boundary. Not `unsafe`: the
+/// pointer is an export's own `out_error` argument, under the header's contract (NULL or
+/// writable), as in every caller here.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
+pub fn run<F>(out_error: *mut *mut dstack_error, body: F) -> dstack_status
 where
     F: FnOnce() -> Result<()>,
 {
@@ -47,7 +51,7 @@ where
 }
 
 /// Runs an infallible export body behind `catch_unwind`, returning `fallback` on panic.
-pub(crate) fn guard<T, F>(fallback: T, body: F) -> T
+pub fn guard<T, F>(fallback: T, body: F) -> T
 where
     F: FnOnce() -> T,
 {

@@ -15,27 +15,54 @@ use std::fmt;
 pub struct dstack_error {
     status: dstack_status,
     message: String,
+    check: Option<CheckDetail>,
+}
+
+/// Which check failed and the values it compared, for failures of a named check
+/// (libdstack_verify's verifications): the stable check name, and the expected and
+/// actual values as text (empty when the check compared no values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDetail {
+    /// The check's stable snake_case name, e.g. `rtmr_replay`.
+    pub name: String,
+    /// The value the check required (empty if it compared none).
+    pub expected: String,
+    /// The value the evidence had (empty if it compared none).
+    pub actual: String,
 }
 
 /// The error every internal function returns; turned into a status and, if the caller
-/// asked for it, a `dstack_error`.
+/// asked for it, a `dstack_error`. Public for libdstack_verify (`verify-ffi`), which
+/// extends this ABI with the same boundary.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
     pub(crate) status: dstack_status,
     pub(crate) message: String,
+    pub(crate) check: Option<CheckDetail>,
 }
 
 impl Failure {
-    pub(crate) fn new(status: dstack_status, message: impl Into<String>) -> Self {
+    /// A failure with `status` and `message`.
+    pub fn new(status: dstack_status, message: impl Into<String>) -> Self {
         Failure {
             status,
             message: message.into(),
+            check: None,
         }
     }
-    pub(crate) fn null(what: &str) -> Self {
+    /// A failure of a named check, with the values it compared.
+    pub fn of_check(status: dstack_status, message: impl Into<String>, check: CheckDetail) -> Self {
+        Failure {
+            check: Some(check),
+            ..Failure::new(status, message)
+        }
+    }
+    /// `DSTACK_STATUS_NULL_ARGUMENT`: "`what` is NULL".
+    pub fn null(what: &str) -> Self {
         Failure::new(DSTACK_STATUS_NULL_ARGUMENT, format!("{what} is NULL"))
     }
-    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+    /// `DSTACK_STATUS_INVALID_ARGUMENT` with `message`.
+    pub fn invalid(message: impl Into<String>) -> Self {
         Failure::new(DSTACK_STATUS_INVALID_ARGUMENT, message)
     }
     /// Maps a core error, prefixing `context` (what was being done) to its message, as
@@ -67,7 +94,13 @@ impl dstack_error {
         Box::into_raw(Box::new(dstack_error {
             status: f.status,
             message: f.message,
+            check: f.check,
         }))
+    }
+
+    /// The failed check and its compared values, if the failure was one of a named check.
+    pub fn check(&self) -> Option<&CheckDetail> {
+        self.check.as_ref()
     }
 }
 

@@ -1,5 +1,6 @@
 //! Borrowed byte views across the boundary, and the checked conversions from raw C
-//! pointers that every export uses.
+//! pointers that every export uses (public for libdstack_verify, `verify-ffi`, which
+//! extends this ABI).
 
 use crate::error::{Failure, Result};
 use crate::status::*;
@@ -18,11 +19,11 @@ pub struct dstack_slice {
 }
 
 impl dstack_slice {
-    pub(crate) const EMPTY: dstack_slice = dstack_slice {
+    pub const EMPTY: dstack_slice = dstack_slice {
         ptr: std::ptr::null(),
         len: 0,
     };
-    pub(crate) fn of(bytes: &[u8]) -> dstack_slice {
+    pub fn of(bytes: &[u8]) -> dstack_slice {
         dstack_slice {
             ptr: bytes.as_ptr(),
             len: bytes.len(),
@@ -35,7 +36,7 @@ impl dstack_slice {
 ///
 /// # Safety
 /// A non-NULL `ptr` must point to `len` readable bytes that outlive `'a`.
-pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
+pub unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8]> {
     if ptr.is_null() {
         if len == 0 {
             return Ok(&[]);
@@ -58,7 +59,7 @@ pub(crate) unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result
 ///
 /// # Safety
 /// As for [`bytes`].
-pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str> {
+pub unsafe fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str> {
     // SAFETY: forwarded contract.
     let b = unsafe { bytes(ptr, len, what)? };
     std::str::from_utf8(b).map_err(|e| Failure::invalid(format!("{what} is not valid UTF-8: {e}")))
@@ -68,7 +69,7 @@ pub(crate) unsafe fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<
 ///
 /// # Safety
 /// A non-NULL `ptr` must point to `N` readable bytes that outlive `'a`.
-pub(crate) unsafe fn array<'a, const N: usize>(ptr: *const u8, what: &str) -> Result<&'a [u8; N]> {
+pub unsafe fn array<'a, const N: usize>(ptr: *const u8, what: &str) -> Result<&'a [u8; N]> {
     if ptr.is_null() {
         return Err(Failure::null(what));
     }
@@ -80,7 +81,7 @@ pub(crate) unsafe fn array<'a, const N: usize>(ptr: *const u8, what: &str) -> Re
 ///
 /// # Safety
 /// A non-NULL `ptr` must point to `count` `dstack_slice`s, each valid as for [`bytes`].
-pub(crate) unsafe fn slices<'a>(
+pub unsafe fn slices<'a>(
     ptr: *const dstack_slice,
     count: usize,
     what: &str,
@@ -113,7 +114,7 @@ pub(crate) unsafe fn slices<'a>(
 ///
 /// # Safety
 /// As for [`slices`].
-pub(crate) unsafe fn texts<'a>(
+pub unsafe fn texts<'a>(
     ptr: *const dstack_slice,
     count: usize,
     what: &str,
@@ -133,7 +134,7 @@ pub(crate) unsafe fn texts<'a>(
 ///
 /// # Safety
 /// A non-NULL `ptr` must be valid for writing one `T`.
-pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
+pub unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     // SAFETY: the caller guarantees validity when non-NULL.
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(what))
 }
@@ -142,10 +143,7 @@ pub(crate) unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
 ///
 /// # Safety
 /// A non-NULL `ptr` must be valid for writing `N` bytes.
-pub(crate) unsafe fn out_array<'a, const N: usize>(
-    ptr: *mut u8,
-    what: &str,
-) -> Result<&'a mut [u8; N]> {
+pub unsafe fn out_array<'a, const N: usize>(ptr: *mut u8, what: &str) -> Result<&'a mut [u8; N]> {
     if ptr.is_null() {
         return Err(Failure::null(what));
     }
@@ -155,7 +153,7 @@ pub(crate) unsafe fn out_array<'a, const N: usize>(
 
 /// A caller output buffer `out_x, out_x_cap, out_x_len`, validated before any work is done;
 /// `name` is `out_x`, for messages.
-pub(crate) struct OutBuf {
+pub struct OutBuf {
     ptr: *mut u8,
     cap: usize,
     len: *mut usize,
@@ -166,7 +164,7 @@ impl OutBuf {
     /// # Safety
     /// A non-NULL `ptr` must be valid for writing `cap` bytes; a non-NULL `len` for one
     /// `usize`; both for the duration of the call.
-    pub(crate) unsafe fn new(
+    pub unsafe fn new(
         ptr: *mut u8,
         cap: usize,
         len: *mut usize,
@@ -200,7 +198,7 @@ impl OutBuf {
     }
 
     /// Reports `BUFFER_TOO_SMALL` if `needed` bytes do not fit (writing `*out_x_len`).
-    pub(crate) fn check(&self, needed: usize) -> Result<()> {
+    pub fn check(&self, needed: usize) -> Result<()> {
         if needed > self.cap {
             // SAFETY: `len` was checked non-NULL and valid in `new`.
             unsafe { *self.len = needed };
@@ -210,7 +208,7 @@ impl OutBuf {
     }
 
     /// Copies `data` out, or reports `BUFFER_TOO_SMALL` with the needed length in `*out_x_len`.
-    pub(crate) fn write(&self, data: &[u8]) -> Result<()> {
+    pub fn write(&self, data: &[u8]) -> Result<()> {
         // SAFETY: `len` was checked non-NULL and valid in `new`.
         unsafe { *self.len = data.len() };
         if data.len() > self.cap {
