@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: build libdstack and the simulator, install what the examples need, start the
-# simulator on a temporary socket, run the C, Go, Node and Python examples against it, stop it.
+# simulator on a temporary socket, run the C, Go, Rust, Node and Python examples against it, stop it.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -12,6 +12,7 @@ build_release
 
 section "install the bindings' dependencies"
 (cd bindings/node && npm ci --no-audit --no-fund --silent)
+bash bindings/node/build-addon.sh >/dev/null  # the Node binding's addon, bindings/node/build/dstack.node
 VENV="$ROOT/bindings/python/.venv"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --force-reinstall --no-deps ./bindings/python
@@ -36,6 +37,12 @@ echo "== keys, with the chain checked against the trusted KMS key"
 
 section "Go (examples/go)"
 "$ROOT/target/release/dstack-example-go" "$KMS_KEY"
+
+section "Rust (examples/rust)"
+cargo build --release --locked -q -p libdstack-examples
+"$ROOT/target/release/libdstack-demo" "$KMS_KEY"
+echo "== the official Rust SDK's async example on libdstack (feature tokio)"
+"$ROOT/target/release/libdstack-async-demo"
 
 section "Node (examples/node)"
 node examples/node/demo.js "$DSTACK_SIMULATOR_ENDPOINT" "$KMS_KEY"

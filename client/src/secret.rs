@@ -33,6 +33,13 @@ impl SecretBytes {
         SecretString(s)
     }
 
+    /// Takes the bytes out **without** wiping them: the caller takes over wiping (the C
+    /// library's response handles, which wipe on free).
+    #[doc(hidden)]
+    pub fn into_unwiped_vec(mut self) -> Vec<u8> {
+        std::mem::take(&mut self.0)
+    }
+
     /// The bytes as a fixed-size array (wiped when dropped), or `None` for another length.
     pub fn to_array<const N: usize>(&self) -> Option<zeroize::Zeroizing<[u8; N]>> {
         let a: [u8; N] = self.0.as_slice().try_into().ok()?;
@@ -101,6 +108,13 @@ impl SecretString {
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Takes the text out **without** wiping it: the caller takes over wiping (the C
+    /// library's response handles, which wipe on free).
+    #[doc(hidden)]
+    pub fn into_unwiped_string(mut self) -> String {
+        std::mem::take(&mut self.0)
     }
 }
 

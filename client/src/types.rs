@@ -168,11 +168,6 @@ impl GetKeyResponse {
     pub fn to_solana_keypair(&self) -> Result<crate::keys::SolanaKeypair> {
         crate::keys::solana_keypair(&self.key)
     }
-
-    /// The JSON body as the agent sent it (it holds the key in hex; wiped on drop).
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
-    }
 }
 
 /// Entries `first` and `first + 1` of a chain as 65-byte signatures, or a
@@ -253,11 +248,6 @@ impl GetQuoteResponse {
         };
         verify::verify_event_log(&self.quote, &self.event_log, rd)
     }
-
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
-    }
 }
 
 /// `Attest`: a versioned attestation over the report data.
@@ -273,11 +263,6 @@ impl AttestResponse {
     /// The attestation bytes (a copy).
     pub fn decode_attestation(&self) -> Result<Vec<u8>> {
         Ok(self.attestation.to_vec())
-    }
-
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
     }
 }
 
@@ -314,11 +299,6 @@ impl GetTlsKeyResponse {
     /// `DeriveKeyResponse::decode_key`).
     pub fn decode_key(&self) -> Result<SecretBytes> {
         crate::keys::p256_scalar(&self.key)
-    }
-
-    /// The JSON body as the agent sent it (it holds the key; wiped on drop).
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
     }
 }
 
@@ -460,11 +440,6 @@ impl InfoResponse {
     pub fn decode_app_id(&self) -> Result<Vec<u8>> {
         Ok(self.app_id.to_vec())
     }
-
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
-    }
 }
 
 /// `Version` (both APIs; agents v0.5.7+).
@@ -478,12 +453,7 @@ pub struct VersionResponse {
     pub(crate) raw: SecretBytes,
 }
 
-impl VersionResponse {
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
-    }
-}
+impl VersionResponse {}
 
 /// `GpuInfo`: the GPU attestation JSON saved at boot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -495,12 +465,7 @@ pub struct GpuInfoResponse {
     pub(crate) raw: SecretBytes,
 }
 
-impl GpuInfoResponse {
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
-    }
-}
+impl GpuInfoResponse {}
 
 /// `Sign`: a signature by the app's `signing` key with its chain.
 #[derive(Debug, Clone)]
@@ -567,11 +532,6 @@ impl SignResponse {
         };
         verify::verify_signature(&self.algorithm, data, sig, &self.public_key)
     }
-
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
-    }
 }
 
 /// `Verify` (agents v0.5.6 to v0.5.9): the agent's verdict on a signature.
@@ -623,11 +583,6 @@ impl TdxQuoteResponse {
     /// [`crate::verify::tappd_report_data`]).
     pub fn verify_event_log(&self, expected_report_data: Option<&[u8]>) -> Result<()> {
         verify::verify_event_log(&self.quote, &self.event_log, expected_report_data)
-    }
-
-    /// The JSON body as the agent sent it.
-    pub fn raw_body(&self) -> &[u8] {
-        &self.raw
     }
 }
 
@@ -792,3 +747,34 @@ impl AsRef<str> for QuoteHashAlgorithm {
         self.as_str()
     }
 }
+
+/// `raw_body` and the C boundary's `take_raw_body` on every response that keeps its body.
+macro_rules! raw_body {
+    ($($t:ty),* $(,)?) => {$(
+        impl $t {
+            /// The JSON body as the agent sent it (wiped on drop: it may hold key material).
+            pub fn raw_body(&self) -> &[u8] {
+                &self.raw
+            }
+
+            /// Takes the raw body out (leaving it empty), for the C library's response
+            /// handles, which keep it without a copy.
+            #[doc(hidden)]
+            pub fn take_raw_body(&mut self) -> SecretBytes {
+                std::mem::take(&mut self.raw)
+            }
+        }
+    )*};
+}
+
+raw_body!(
+    GetKeyResponse,
+    GetQuoteResponse,
+    AttestResponse,
+    GetTlsKeyResponse,
+    InfoResponse,
+    VersionResponse,
+    GpuInfoResponse,
+    SignResponse,
+    TdxQuoteResponse,
+);

@@ -131,15 +131,27 @@ impl Incoming {
         // Bytes after the response answer no request of ours (an agent or proxy that
         // answers twice): such a connection is never reused.
         let reusable = !at_eof && r.keep_alive && r.consumed == self.filled;
-        // The body moves to the front of the same buffer (no new allocation); what lies
-        // after it is wiped with the rest of the buffer when the body is dropped.
-        let mut data = std::mem::take(&mut self.data);
-        self.filled = 0;
-        data.truncate(r.body.end);
-        data.drain(..r.body.start);
+        let body = if self.data.len() > 2 * r.body.len() {
+            // A small body in a larger buffer (every key-carrying answer in the initial
+            // 8 KiB): copied out at its size, and the received bytes wiped here. Dropping
+            // the body then wipes its own bytes only, not the whole buffer.
+            let body = self.data[r.body.clone()].to_vec();
+            self.data[..self.filled].zeroize();
+            self.filled = 0;
+            body
+        } else {
+            // A body that fills most of the buffer moves to its front (no second copy of
+            // a large answer); what lies after it is wiped with the rest of the buffer when
+            // the body is dropped.
+            let mut data = std::mem::take(&mut self.data);
+            self.filled = 0;
+            data.truncate(r.body.end);
+            data.drain(..r.body.start);
+            data
+        };
         let response = HttpResponse {
             status: r.status,
-            body: SecretBytes(data),
+            body: SecretBytes(body),
         };
         (response, reusable)
     }

@@ -404,8 +404,8 @@ fn emit_event_extends_rtmr3() {
     let c = sim.client();
     let before = c.get_quote(b"").unwrap().parse_quote().unwrap();
     c.emit_event("rust-test-event", [1u8, 2, 3]).unwrap();
-    c.emit_event("rust-test-event".to_string(), vec![4u8])
-        .unwrap();
+    let owned = String::from("rust-test-event"); // the official SDK's argument types
+    c.emit_event(owned, vec![4u8]).unwrap();
     let after = c.get_quote(b"").unwrap();
     assert_ne!(after.parse_quote().unwrap().rtmrs[3], before.rtmrs[3]);
     after.verify_event_log().unwrap();

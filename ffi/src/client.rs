@@ -2,7 +2,7 @@
 
 use crate::error::dstack_error;
 use crate::handle;
-use crate::response::{self as r, dstack_response, Builder, Value};
+use crate::response::{self as r, dstack_response};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
 
@@ -133,7 +133,7 @@ pub unsafe extern "C" fn dstack_client_get_key(
             )
         };
         let k = c.get_key_with_algorithm(path, purpose, algorithm)?;
-        r::give(out, handle::key_fields(&k))
+        r::give(out, handle::key_fields(k))
     })
 }
 
@@ -156,30 +156,10 @@ unsafe fn report_data_rpc(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let mut b = Builder::default();
         let b = if attest {
-            let v = c.attest(report_data)?;
-            b.set(
-                r::DSTACK_FIELD_ATTESTATION,
-                Value::bytes(v.attestation.as_bytes()),
-            );
-            handle::with_body(b, v.raw_body())
+            handle::attest_fields(c.attest(report_data)?)
         } else {
-            let v = c.get_quote(report_data)?;
-            b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote.as_bytes()))
-                .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log.as_str()))
-                .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config.as_str()))
-                .set(
-                    r::DSTACK_FIELD_ATTESTATION,
-                    Value::bytes(v.attestation.as_bytes()),
-                );
-            if !v.report_data.is_empty() {
-                b.set(
-                    r::DSTACK_FIELD_REPORT_DATA,
-                    Value::bytes(v.report_data.as_bytes()),
-                );
-            }
-            handle::with_body(b, v.raw_body())
+            handle::quote_fields(c.get_quote(report_data)?)
         };
         r::give(out, b)
     })
@@ -292,7 +272,7 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
             not_before: nb,
             not_after: na,
         };
-        r::give(out, handle::tls_key_fields(&c.get_tls_key(config)?))
+        r::give(out, handle::tls_key_fields(c.get_tls_key(config)?))
     })
 }
 
@@ -338,13 +318,7 @@ pub unsafe extern "C" fn dstack_client_gpu_info(
     // SAFETY: forwarded export contract.
     unsafe {
         handle::respond(client, timeout_ms, out_response, out_error, |c| {
-            let v = c.gpu_info()?;
-            let mut b = Builder::default();
-            b.set(
-                r::DSTACK_FIELD_ATTESTATION,
-                Value::text(v.attestation.as_str()),
-            );
-            Ok(handle::with_body(b, v.raw_body()))
+            Ok(handle::gpu_info_fields(c.gpu_info()?))
         })
     }
 }
@@ -376,23 +350,7 @@ pub unsafe extern "C" fn dstack_client_sign(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let v = c.sign(algorithm, data)?;
-        let mut b = Builder::default();
-        b.set(
-            r::DSTACK_FIELD_SIGNATURE,
-            Value::bytes(v.signature.as_bytes()),
-        )
-        .set(
-            r::DSTACK_FIELD_SIGNATURE_CHAIN,
-            Value::list(v.signature_chain.iter().map(|s| s.as_bytes())),
-        )
-        .set(
-            r::DSTACK_FIELD_PUBLIC_KEY,
-            Value::bytes(v.public_key.as_bytes()),
-        )
-        .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
-        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
-        r::give(out, handle::with_body(b, v.raw_body()))
+        r::give(out, handle::sign_fields(c.sign(algorithm, data)?))
     })
 }
 

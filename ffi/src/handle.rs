@@ -7,7 +7,10 @@ use crate::error::{dstack_error, Failure, Result};
 use crate::response::{self as r, dstack_response, Builder, Secret, Value};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
-use libdstack::{GetKeyResponse, GetTlsKeyResponse, InfoResponse, VersionResponse};
+use libdstack::{
+    AttestResponse, GetKeyResponse, GetQuoteResponse, GetTlsKeyResponse, GpuInfoResponse, HexBytes,
+    InfoResponse, SecretBytes, SignResponse, TdxQuoteResponse, VersionResponse,
+};
 
 /// What a client handle needs of its `libdstack` client: both clients have these calls
 /// in the same shape. Implemented with [`client_handle!`].
@@ -185,7 +188,7 @@ pub(crate) unsafe fn info<H: Handle>(
     // SAFETY: forwarded contract.
     unsafe {
         respond(client, timeout_ms, out_response, out_error, |c| {
-            Ok(info_fields(&H::info(c)?))
+            Ok(info_fields(H::info(c)?))
         })
     }
 }
@@ -203,11 +206,7 @@ pub(crate) unsafe fn version<H: Handle>(
     // SAFETY: forwarded contract.
     unsafe {
         respond(client, timeout_ms, out_response, out_error, |c| {
-            let v = H::version(c)?;
-            let mut b = Builder::default();
-            b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version.as_str()))
-                .set(r::DSTACK_FIELD_REV, Value::text(v.rev.as_str()));
-            Ok(with_body(b, v.raw_body()))
+            Ok(version_fields(H::version(c)?))
         })
     }
 }
@@ -247,99 +246,196 @@ pub(crate) fn check_flags(flags: u32, known: u32, rpc: &str) -> Result<()> {
     Ok(())
 }
 
-/// Keeps a copy of the raw body (wiped on free like the fields).
-pub(crate) fn with_body(b: Builder, body: &[u8]) -> Builder {
-    b.with_body(Secret(body.to_vec()))
+/// Keeps the raw body (wiped on free like the fields; moved, not copied).
+fn with_body(b: Builder, raw: SecretBytes) -> Builder {
+    b.with_body(Secret(raw.into_unwiped_vec()))
+}
+
+/// A bytes value, moved out of the typed answer.
+fn bytes(v: HexBytes) -> Value {
+    Value::bytes(v.into_vec())
+}
+
+/// A list of bytes, moved out of the typed answer.
+fn list(items: Vec<HexBytes>) -> Value {
+    Value::list(items.into_iter().map(HexBytes::into_vec))
 }
 
 /// GetKey / DeriveK256Key: the secret key, its signature chain, and the purpose and
-/// algorithm the chain is verified with.
-pub(crate) fn key_fields(k: &GetKeyResponse) -> Builder {
+/// algorithm the chain is verified with. The typed answer's buffers move into the
+/// handle (which wipes them on free): no copy of the key.
+pub(crate) fn key_fields(mut k: GetKeyResponse) -> Builder {
+    let raw = k.take_raw_body();
+    let GetKeyResponse {
+        key,
+        signature_chain,
+        purpose,
+        algorithm,
+        ..
+    } = k;
     let mut b = Builder::default();
-    b.set(r::DSTACK_FIELD_KEY, Value::bytes(k.key.as_bytes()))
-        .set(
-            r::DSTACK_FIELD_SIGNATURE_CHAIN,
-            Value::list(k.signature_chain.iter().map(|s| s.as_bytes())),
-        )
-        .set(r::DSTACK_FIELD_PURPOSE, Value::text(k.purpose.as_str()))
-        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(k.algorithm.as_str()));
-    with_body(b, k.raw_body())
+    b.set(r::DSTACK_FIELD_KEY, Value::bytes(key.into_unwiped_vec()))
+        .set(r::DSTACK_FIELD_SIGNATURE_CHAIN, list(signature_chain))
+        .set(r::DSTACK_FIELD_PURPOSE, Value::text(purpose))
+        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
+    with_body(b, raw)
 }
 
 /// GetTlsKey / DeriveKey: the PEM key and its certificate chain.
-pub(crate) fn tls_key_fields(t: &GetTlsKeyResponse) -> Builder {
+pub(crate) fn tls_key_fields(mut t: GetTlsKeyResponse) -> Builder {
+    let raw = t.take_raw_body();
+    let GetTlsKeyResponse {
+        key,
+        certificate_chain,
+        ..
+    } = t;
     let mut b = Builder::default();
-    b.set(r::DSTACK_FIELD_KEY, Value::text(t.key.as_str())).set(
-        r::DSTACK_FIELD_CERTIFICATE_CHAIN,
-        Value::list(t.certificate_chain.iter().map(|c| c.as_bytes())),
-    );
-    with_body(b, t.raw_body())
+    b.set(r::DSTACK_FIELD_KEY, Value::text(key.into_unwiped_string()))
+        .set(
+            r::DSTACK_FIELD_CERTIFICATE_CHAIN,
+            Value::list(certificate_chain),
+        );
+    with_body(b, raw)
+}
+
+/// GetQuote: the quote, its event log, the VM configuration, the attestation, and the
+/// report data when the agent sent it.
+pub(crate) fn quote_fields(mut v: GetQuoteResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let GetQuoteResponse {
+        quote,
+        event_log,
+        report_data,
+        vm_config,
+        attestation,
+        ..
+    } = v;
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_QUOTE, bytes(quote))
+        .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(event_log))
+        .set(r::DSTACK_FIELD_VM_CONFIG, Value::text(vm_config))
+        .set(r::DSTACK_FIELD_ATTESTATION, bytes(attestation));
+    if !report_data.is_empty() {
+        b.set(r::DSTACK_FIELD_REPORT_DATA, bytes(report_data));
+    }
+    with_body(b, raw)
+}
+
+/// Attest: the attestation.
+pub(crate) fn attest_fields(mut v: AttestResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_ATTESTATION, bytes(v.attestation));
+    with_body(b, raw)
+}
+
+/// Sign: the signature, its chain, the public key, and the purpose (`signing`) and
+/// algorithm the chain is verified with.
+pub(crate) fn sign_fields(mut v: SignResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let SignResponse {
+        signature,
+        signature_chain,
+        public_key,
+        algorithm,
+        ..
+    } = v;
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_SIGNATURE, bytes(signature))
+        .set(r::DSTACK_FIELD_SIGNATURE_CHAIN, list(signature_chain))
+        .set(r::DSTACK_FIELD_PUBLIC_KEY, bytes(public_key))
+        .set(r::DSTACK_FIELD_PURPOSE, Value::text("signing"))
+        .set(r::DSTACK_FIELD_ALGORITHM, Value::text(algorithm));
+    with_body(b, raw)
+}
+
+/// GpuInfo: the attestation text.
+pub(crate) fn gpu_info_fields(mut v: GpuInfoResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_ATTESTATION, Value::text(v.attestation));
+    with_body(b, raw)
+}
+
+/// Tappd TdxQuote / RawQuote: the quote, its event log, and the effective hash algorithm
+/// and prefix.
+pub(crate) fn tdx_quote_fields(mut v: TdxQuoteResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let TdxQuoteResponse {
+        quote,
+        event_log,
+        hash_algorithm,
+        prefix,
+        ..
+    } = v;
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_QUOTE, bytes(quote))
+        .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(event_log))
+        .set(r::DSTACK_FIELD_HASH_ALGORITHM, Value::text(hash_algorithm))
+        .set(r::DSTACK_FIELD_PREFIX, Value::text(prefix));
+    with_body(b, raw)
+}
+
+/// Version / Tappd.Version.
+fn version_fields(mut v: VersionResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let mut b = Builder::default();
+    b.set(r::DSTACK_FIELD_VERSION, Value::text(v.version))
+        .set(r::DSTACK_FIELD_REV, Value::text(v.rev));
+    with_body(b, raw)
 }
 
 /// Info / Tappd.Info: identity and measurements, plus the fields of a published tcb_info.
-fn info_fields(v: &InfoResponse) -> Builder {
+fn info_fields(mut v: InfoResponse) -> Builder {
+    let raw = v.take_raw_body();
+    let InfoResponse {
+        app_id,
+        instance_id,
+        app_cert,
+        tcb_info: t,
+        app_name,
+        device_id,
+        mr_aggregated,
+        os_image_hash,
+        key_provider_info,
+        compose_hash,
+        vm_config,
+        cloud_vendor,
+        cloud_product,
+        ..
+    } = v;
+    // tcb_info is empty when the app does not publish it (or it does not parse); then
+    // its fields are absent.
+    let published = t.is_published();
     let mut b = Builder::default();
     for (f, value) in [
-        (r::DSTACK_FIELD_APP_ID, Value::bytes(v.app_id.as_bytes())),
-        (
-            r::DSTACK_FIELD_INSTANCE_ID,
-            Value::bytes(v.instance_id.as_bytes()),
-        ),
-        (r::DSTACK_FIELD_APP_CERT, Value::text(v.app_cert.as_str())),
-        (
-            r::DSTACK_FIELD_TCB_INFO,
-            Value::text(v.tcb_info.json.as_str()),
-        ),
-        (r::DSTACK_FIELD_APP_NAME, Value::text(v.app_name.as_str())),
-        (
-            r::DSTACK_FIELD_DEVICE_ID,
-            Value::bytes(v.device_id.as_bytes()),
-        ),
-        (
-            r::DSTACK_FIELD_MR_AGGREGATED,
-            Value::bytes(v.mr_aggregated.as_bytes()),
-        ),
-        (
-            r::DSTACK_FIELD_OS_IMAGE_HASH,
-            Value::bytes(v.os_image_hash.as_bytes()),
-        ),
+        (r::DSTACK_FIELD_APP_ID, bytes(app_id)),
+        (r::DSTACK_FIELD_INSTANCE_ID, bytes(instance_id)),
+        (r::DSTACK_FIELD_APP_CERT, Value::text(app_cert)),
+        (r::DSTACK_FIELD_TCB_INFO, Value::text(t.json)),
+        (r::DSTACK_FIELD_APP_NAME, Value::text(app_name)),
+        (r::DSTACK_FIELD_DEVICE_ID, bytes(device_id)),
+        (r::DSTACK_FIELD_MR_AGGREGATED, bytes(mr_aggregated)),
+        (r::DSTACK_FIELD_OS_IMAGE_HASH, bytes(os_image_hash)),
         (
             r::DSTACK_FIELD_KEY_PROVIDER_INFO,
-            Value::text(v.key_provider_info.as_str()),
+            Value::text(key_provider_info),
         ),
-        (
-            r::DSTACK_FIELD_COMPOSE_HASH,
-            Value::bytes(v.compose_hash.as_bytes()),
-        ),
-        (r::DSTACK_FIELD_VM_CONFIG, Value::text(v.vm_config.as_str())),
-        (
-            r::DSTACK_FIELD_CLOUD_VENDOR,
-            Value::text(v.cloud_vendor.as_str()),
-        ),
-        (
-            r::DSTACK_FIELD_CLOUD_PRODUCT,
-            Value::text(v.cloud_product.as_str()),
-        ),
+        (r::DSTACK_FIELD_COMPOSE_HASH, bytes(compose_hash)),
+        (r::DSTACK_FIELD_VM_CONFIG, Value::text(vm_config)),
+        (r::DSTACK_FIELD_CLOUD_VENDOR, Value::text(cloud_vendor)),
+        (r::DSTACK_FIELD_CLOUD_PRODUCT, Value::text(cloud_product)),
     ] {
         b.set(f, value);
     }
-    // tcb_info is empty when the app does not publish it (or does not parse); then its
-    // fields are absent.
-    let t = &v.tcb_info;
-    if t.is_published() {
-        b.set(r::DSTACK_FIELD_MRTD, Value::bytes(t.mrtd.as_bytes()))
-            .set(r::DSTACK_FIELD_RTMR0, Value::bytes(t.rtmr0.as_bytes()))
-            .set(r::DSTACK_FIELD_RTMR1, Value::bytes(t.rtmr1.as_bytes()))
-            .set(r::DSTACK_FIELD_RTMR2, Value::bytes(t.rtmr2.as_bytes()))
-            .set(r::DSTACK_FIELD_RTMR3, Value::bytes(t.rtmr3.as_bytes()))
-            .set(
-                r::DSTACK_FIELD_APP_COMPOSE,
-                Value::text(t.app_compose.as_str()),
-            )
-            .set(
-                r::DSTACK_FIELD_TCB_EVENT_LOG,
-                Value::text(t.event_log.as_str()),
-            );
+    if published {
+        b.set(r::DSTACK_FIELD_MRTD, bytes(t.mrtd))
+            .set(r::DSTACK_FIELD_RTMR0, bytes(t.rtmr0))
+            .set(r::DSTACK_FIELD_RTMR1, bytes(t.rtmr1))
+            .set(r::DSTACK_FIELD_RTMR2, bytes(t.rtmr2))
+            .set(r::DSTACK_FIELD_RTMR3, bytes(t.rtmr3))
+            .set(r::DSTACK_FIELD_APP_COMPOSE, Value::text(t.app_compose))
+            .set(r::DSTACK_FIELD_TCB_EVENT_LOG, Value::text(t.event_log));
     }
-    with_body(b, v.raw_body())
+    with_body(b, raw)
 }

@@ -4,12 +4,11 @@ use crate::client::{
     DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH, DSTACK_TLS_USAGE_RA_TLS,
     DSTACK_TLS_USAGE_SERVER_AUTH,
 };
-use crate::error::{dstack_error, Result};
+use crate::error::dstack_error;
 use crate::handle;
-use crate::response::{self as r, dstack_response, Builder, Value};
+use crate::response::{self as r, dstack_response};
 use crate::slice::{self, dstack_slice};
 use crate::status::*;
-use libdstack::TdxQuoteResponse;
 
 /// A client of the legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.*`).
 ///
@@ -116,7 +115,7 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
         };
         let random_seed = flags & DSTACK_TAPPD_RANDOM_SEED != 0;
         let k = c.derive_key_with(path, &config, random_seed)?;
-        r::give(out, handle::tls_key_fields(&k))
+        r::give(out, handle::tls_key_fields(k))
     })
 }
 
@@ -144,21 +143,8 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
                 slice::out(out_response, "out_response")?,
             )
         };
-        r::give(out, handle::key_fields(&c.derive_k256_key(path, purpose)?))
+        r::give(out, handle::key_fields(c.derive_k256_key(path, purpose)?))
     })
-}
-
-fn quote_response(v: libdstack::Result<TdxQuoteResponse>) -> Result<Builder> {
-    let v = v?;
-    let mut b = Builder::default();
-    b.set(r::DSTACK_FIELD_QUOTE, Value::bytes(v.quote.as_bytes()))
-        .set(r::DSTACK_FIELD_EVENT_LOG, Value::text(v.event_log.as_str()))
-        .set(
-            r::DSTACK_FIELD_HASH_ALGORITHM,
-            Value::text(v.hash_algorithm.as_str()),
-        )
-        .set(r::DSTACK_FIELD_PREFIX, Value::text(v.prefix.as_str()));
-    Ok(handle::with_body(b, v.raw_body()))
 }
 
 /// `TdxQuote`: a quote whose report data is `H(prefix ":" report_data)` (see
@@ -192,8 +178,8 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
                 slice::out(out_response, "out_response")?,
             )
         };
-        let v = c.tdx_quote_with(report_data, hash_algorithm, prefix);
-        r::give(out, quote_response(v)?)
+        let v = c.tdx_quote_with(report_data, hash_algorithm, prefix)?;
+        r::give(out, handle::tdx_quote_fields(v))
     })
 }
 
@@ -218,7 +204,7 @@ pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
                 slice::out(out_response, "out_response")?,
             )
         };
-        r::give(out, quote_response(c.raw_quote(report_data))?)
+        r::give(out, handle::tdx_quote_fields(c.raw_quote(report_data)?))
     })
 }
 

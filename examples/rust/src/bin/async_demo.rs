@@ -4,7 +4,7 @@
 //! libdstack's README lists every difference.
 //!
 //!     DSTACK_SIMULATOR_ENDPOINT=/tmp/sim/dstack.sock \
-//!         cargo run -p libdstack-examples --bin async_demo
+//!         cargo run -p libdstack-examples --bin libdstack-async-demo
 
 use libdstack::dstack_client::{DstackClient, TlsKeyConfig};
 

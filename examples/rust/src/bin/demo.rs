@@ -4,7 +4,7 @@
 //!
 //!     dstack-simulator --dir /tmp/sim &   # or run inside a dstack CVM
 //!     DSTACK_SIMULATOR_ENDPOINT=/tmp/sim/dstack.sock \
-//!         cargo run -p libdstack-examples --bin demo [trusted-kms-key-hex]
+//!         cargo run -p libdstack-examples --bin libdstack-demo [trusted-kms-key-hex]
 
 use libdstack::{verify, DstackClient, HexBytes};
 
