@@ -1,6 +1,5 @@
 # Shared helpers for the demo and test scripts (sourced, not run).
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-SHARED="${SHARED:-$ROOT/../shared}"
 SIM_BIN="$ROOT/target/release/dstack-simulator"
 export DSTACK_SIMULATOR_BIN="$SIM_BIN"
 export LIBDSTACK_PATH="$ROOT/target/release/libdstack.so"

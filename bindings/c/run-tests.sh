@@ -11,7 +11,7 @@
 # Exits non-zero on any failure. The last line is "N passed, M failed".
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-shared="${DSTACK_SHARED:-$root/../shared}"
+testdata="$root/testdata"
 cd "$root"
 CC="${CC:-cc}"
 CXX="${CXX:-c++}"
@@ -44,7 +44,7 @@ inc="$root/include"
 start_sim() { # dir, extra args...
     local dir="$1"; shift
     mkdir -p "$dir"
-    "$lib/dstack-simulator" --dir "$dir" --app-keys "$shared/reference/fixtures/simulator_appkeys.json" \
+    "$lib/dstack-simulator" --dir "$dir" --app-keys "$testdata/fixtures/simulator_appkeys.json" \
         --app-id 5bb4ff9a3837357f19dc176407a5709c62eb6c56 "$@" >"$dir/out.txt" 2>"$dir/err.txt" &
     pids+=($!)
     for _ in $(seq 100); do grep -q '^ready' "$dir/out.txt" 2>/dev/null && return 0; sleep 0.05; done
@@ -57,7 +57,7 @@ mkdir -p "$work/fake"
 python3 "$root/bindings/c/tests/fake_agent.py" "$work/fake" >"$work/fake/out.txt" 2>"$work/fake/err.txt" &
 pids+=($!)
 for _ in $(seq 100); do grep -q '^ready' "$work/fake/out.txt" 2>/dev/null && break; sleep 0.05; done
-python3 "$root/bindings/c/tests/flatten_vectors.py" "$shared/vectors" "$work/vectors.txt"
+python3 "$root/bindings/c/tests/flatten_vectors.py" "$testdata/vectors" "$work/vectors.txt"
 
 # 1. header drift
 step "header up to date" "$root/ffi/gen-header.sh" --check

@@ -17,8 +17,8 @@ import (
 // agent and a `--legacy` one (no Version RPC, no Sign/Attest).
 const (
 	simAppID     = "5bb4ff9a3837357f19dc176407a5709c62eb6c56"
-	simAppKeys   = "../../../shared/reference/fixtures/simulator_appkeys.json"
-	sharedDir    = "../../../shared"
+	simAppKeys   = "../../testdata/fixtures/simulator_appkeys.json"
+	testdataDir  = "../../testdata"
 	simStartTime = 30 * time.Second
 )
 

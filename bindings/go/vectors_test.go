@@ -19,7 +19,7 @@ import (
 
 func loadVectors(t *testing.T, name string) []map[string]any {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(sharedDir, "vectors", name))
+	raw, err := os.ReadFile(filepath.Join(testdataDir, "vectors", name))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -168,7 +168,7 @@ fn quote_layout_and_registers_match_the_event_log() {
 
 #[test]
 fn app_compose_file_and_app_id_flag() {
-    let path = shared("reference/fixtures/simulator_app-compose.json");
+    let path = testdata("fixtures/simulator_app-compose.json");
     let text = std::fs::read(&path).unwrap();
     let sim = Sim::start(&[
         "--app-compose",

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
-const { startSimulator, SHARED } = require('./support/simulator')
+const { startSimulator, TESTDATA } = require('./support/simulator')
 const { DstackError, Status } = require('..')
 const { native } = require('../src/loader')
 const { Field, Format } = require('../src/ffi')
@@ -19,7 +19,7 @@ const abi = require('../src/abi')
 const lib = native().lib
 const KEY_A_P = 'bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94' // PROTOCOL.md §6.1 vector
 const APP_K256_KEY = Buffer.from(JSON.parse(fs.readFileSync(
-  path.join(SHARED, 'reference', 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
+  path.join(TESTDATA, 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
 const keyOf = (p) => Buffer.from(crypto.hkdfSync('sha256', APP_K256_KEY, 'RATLS', Buffer.from(p, 'utf8'), 32)).toString('hex')
 const LOG = Buffer.from(JSON.stringify([
   { imr: 0, event_type: 1, digest: 'aa'.repeat(48), event: '', event_payload: '00ff' },

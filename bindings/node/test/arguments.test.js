@@ -9,7 +9,7 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
-const { startSimulator, SHARED } = require('./support/simulator')
+const { startSimulator, TESTDATA } = require('./support/simulator')
 const { fakeAgent } = require('./support/fake-agent')
 const sdk = require('..')
 const { DstackClient, TappdClient, DstackError, Status } = sdk
@@ -19,7 +19,7 @@ const { toKeypair } = require('@libdstack/dstack-sdk/solana')
 const U64_MAX = (1n << 64n) - 1n
 const U64_RANGE = /from 0 to 18446744073709551615/
 const APP_K256_KEY = Buffer.from(JSON.parse(fs.readFileSync(
-  path.join(SHARED, 'reference', 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
+  path.join(TESTDATA, 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
 
 /** A DstackError with `status` whose message matches every regexp in `patterns`. */
 const isErr = (status, ...patterns) => (e) => {

@@ -7,14 +7,14 @@ const assert = require('node:assert/strict')
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
-const { startSimulator, SHARED } = require('./support/simulator')
+const { startSimulator, TESTDATA } = require('./support/simulator')
 const { DstackClient, DstackError, Status } = require('..')
 const { admission } = require('../src/ffi')
 
 // PROTOCOL.md §6.1: GetKey's key is HKDF-SHA256(app k256 key, salt "RATLS", info = path, 32),
 // whatever the purpose; the simulator's app keys are a fixture.
 const APP_K256_KEY = Buffer.from(JSON.parse(fs.readFileSync(
-  path.join(SHARED, 'reference', 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
+  path.join(TESTDATA, 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
 const KEY_A_P = 'bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94' // §6.1 vector
 
 function expectedKey(p) {

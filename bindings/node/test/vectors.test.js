@@ -1,5 +1,5 @@
 'use strict'
-// Pure functions against ../shared/vectors (independent results of the official SDKs) and
+// Pure functions against testdata/vectors (independent results of the official SDKs) and
 // the real quote fixtures. No agent needed.
 
 const test = require('node:test')
@@ -8,7 +8,7 @@ const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
 const vm = require('node:vm')
-const { loadVectors, loadFixture, SHARED } = require('./support/simulator')
+const { loadVectors, loadFixture, TESTDATA } = require('./support/simulator')
 const sdk = require('..')
 const { getComposeHash } = require('@libdstack/dstack-sdk/get-compose-hash')
 const { encryptEnvVars } = require('@libdstack/dstack-sdk/encrypt-env-vars')
@@ -47,7 +47,7 @@ test('compose hash: byte-equal to @phala/dstack-sdk (JS) for every vector', () =
 })
 
 test('compose hash of raw file bytes is sha256 of those bytes', () => {
-  const file = fs.readFileSync(path.join(SHARED, 'reference', 'fixtures', 'simulator_app-compose.json'))
+  const file = fs.readFileSync(path.join(TESTDATA, 'fixtures', 'simulator_app-compose.json'))
   const independent = crypto.createHash('sha256').update(file).digest('hex')
   assert.equal(sdk.getComposeHashFromFileBytes(file), independent)
 })

@@ -1,4 +1,4 @@
-"""Shared fixtures: the bundled simulator, vectors and fixtures from ../shared."""
+"""Shared fixtures: the bundled simulator, vectors and fixtures from testdata/."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from sim_process import APP_ID, FIXTURES, REPO, Simulator, free_port, start, stop
 
-SHARED = REPO.parent / "shared"
-VECTORS = SHARED / "vectors"
+TESTDATA = REPO / "testdata"
+VECTORS = TESTDATA / "vectors"
 
 # Make `import dstack_sdk` work from the source tree too (the venv normally has it installed).
 _SRC = REPO / "bindings" / "python" / "src"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import List, Optional
 
 REPO = Path(__file__).resolve().parents[3]
-FIXTURES = REPO.parent / "shared" / "reference" / "fixtures"
+FIXTURES = REPO / "testdata" / "fixtures"
 APP_ID = "5bb4ff9a3837357f19dc176407a5709c62eb6c56"
 
 

@@ -14,9 +14,9 @@ import warnings
 
 import pytest
 
-from conftest import SHARED
+from conftest import TESTDATA
 
-README = SHARED / "reference" / "python-sdk-README.md"
+README = TESTDATA / "upstream" / "python-sdk-README.md"
 
 # Blocks that need the internet or a service the simulator does not provide.
 # key: a line that identifies the block; value: why it cannot run here.

@@ -11,14 +11,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub const FIXTURE_APP_ID: &str = "5bb4ff9a3837357f19dc176407a5709c62eb6c56";
 
-pub fn shared(rel: &str) -> PathBuf {
+pub fn testdata(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared")
+        .join("../testdata")
         .join(rel)
 }
 
 pub fn fixture_keys() -> String {
-    shared("reference/fixtures/simulator_appkeys.json")
+    testdata("fixtures/simulator_appkeys.json")
         .display()
         .to_string()
 }

@@ -8,9 +8,9 @@ const path = require('node:path')
 
 const PKG = path.resolve(__dirname, '..', '..')
 const REPO = path.resolve(PKG, '..', '..')
-const SHARED = path.resolve(REPO, '..', 'shared')
+const TESTDATA = path.resolve(REPO, 'testdata')
 const SIMULATOR_BIN = process.env.DSTACK_SIMULATOR_BIN || path.join(REPO, 'target', 'release', 'dstack-simulator')
-const APP_KEYS = path.join(SHARED, 'reference', 'fixtures', 'simulator_appkeys.json')
+const APP_KEYS = path.join(TESTDATA, 'fixtures', 'simulator_appkeys.json')
 const APP_ID = '5bb4ff9a3837357f19dc176407a5709c62eb6c56'
 
 /**
@@ -60,11 +60,11 @@ function cleanup(dir) {
 }
 
 function loadVectors(name) {
-  return JSON.parse(fs.readFileSync(path.join(SHARED, 'vectors', name), 'utf8'))
+  return JSON.parse(fs.readFileSync(path.join(TESTDATA, 'vectors', name), 'utf8'))
 }
 
 function loadFixture(name) {
-  return fs.readFileSync(path.join(SHARED, 'reference', 'fixtures', name), 'utf8')
+  return fs.readFileSync(path.join(TESTDATA, 'fixtures', name), 'utf8')
 }
 
-module.exports = { startSimulator, loadVectors, loadFixture, SHARED, APP_ID, SIMULATOR_BIN }
+module.exports = { startSimulator, loadVectors, loadFixture, TESTDATA, APP_ID, SIMULATOR_BIN }
