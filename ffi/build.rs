@@ -15,7 +15,14 @@ fn main() {
     // ELF targets only: Mach-O has install names and Windows DLLs have no SONAME.
     let elf = matches!(
         os.as_str(),
-        "linux" | "android" | "freebsd" | "netbsd" | "openbsd" | "dragonfly" | "illumos" | "solaris"
+        "linux"
+            | "android"
+            | "freebsd"
+            | "netbsd"
+            | "openbsd"
+            | "dragonfly"
+            | "illumos"
+            | "solaris"
     );
     if elf {
         println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdstack.so.{major}");
