@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates include/dstack.h with the pinned cbindgen, installed into .tools/ if
-# missing. `ffi/gen-header.sh --check` fails if the committed header differs from what
-# the sources generate (run it in CI).
+# Regenerates include/dstack.h (from ffi/) and include/dstack_verify.h (from verify-ffi/)
+# with the pinned cbindgen, installed into .tools/ if missing. `ffi/gen-header.sh --check`
+# fails if a committed header differs from what the sources generate (run it in CI).
 set -euo pipefail
 CBINDGEN_VERSION=0.29.0
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,15 +36,25 @@ TOML
 cat "$root/ffi/cbindgen.toml" >> "$config"
 
 "$cbindgen" --quiet --config "$config" --crate dstack-ffi --output "$out" "$root/ffi"
+# include/dstack_verify.h: libdstack_verify's own exports (verify-ffi); it includes dstack.h.
+out_verify="$(mktemp)"
+trap 'rm -f "$config" "$out" "$out_verify"' EXIT
+"$cbindgen" --quiet --config "$root/verify-ffi/cbindgen.toml" --crate dstack-verify-ffi --output "$out_verify" "$root/verify-ffi"
 
-if [ "${1:-}" = "--check" ]; then
-    if ! diff -u "$root/include/dstack.h" "$out"; then
-        echo "include/dstack.h is out of date: run ffi/gen-header.sh and commit it" >&2
-        exit 1
+stale=0
+for pair in "dstack.h:$out" "dstack_verify.h:$out_verify"; do
+    name="${pair%%:*}" generated="${pair#*:}"
+    if [ "${1:-}" = "--check" ]; then
+        if ! diff -u "$root/include/$name" "$generated"; then
+            echo "include/$name is out of date: run ffi/gen-header.sh and commit it" >&2
+            stale=1
+        else
+            echo "include/$name is up to date"
+        fi
+    else
+        mkdir -p "$root/include"
+        cp "$generated" "$root/include/$name"
+        echo "wrote include/$name"
     fi
-    echo "include/dstack.h is up to date"
-else
-    mkdir -p "$root/include"
-    cp "$out" "$root/include/dstack.h"
-    echo "wrote include/dstack.h"
-fi
+done
+exit "$stale"

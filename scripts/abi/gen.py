@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Generates every derived description of libdstack's C ABI from include/dstack.h.
+"""Generates every derived description of libdstack's C ABI from include/dstack.h (and of
+libdstack_verify's additions from include/dstack_verify.h, which extends it).
 
     python3 scripts/abi/gen.py           # rewrite the generated files
     python3 scripts/abi/gen.py --check   # fail if any of them differs from what it would write
@@ -39,6 +40,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 HEADER = "include/dstack.h"
 JSON = "include/dstack.abi.json"
 ABI_MD = "ffi/ABI.md"
+# libdstack_verify's header extends dstack.h (it includes it): its model knows dstack.h's
+# types but holds only its own declarations, and it gets its own generated files.
+VERIFY_HEADER = "include/dstack_verify.h"
+VERIFY_JSON = "include/dstack_verify.abi.json"
+VERIFY_MD = "verify-ffi/ABI.md"
 
 
 def read(rel: str) -> str:
@@ -57,6 +63,32 @@ def outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
         ("bindings/node/addon/dstack_gen.c", lambda: emit_napi.addon_c(model)),
         ("bindings/go/abi_gen.go", lambda: emit_bindings.go(model)),
     ]
+
+
+def verify_outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
+    """The generated files of include/dstack_verify.h."""
+    return [
+        (VERIFY_JSON, lambda: json.dumps(model, indent=2, ensure_ascii=False) + "\n"),
+        ("include/dstack_verify_decls.h", lambda: emit_c.decls_h(model)),
+        (VERIFY_MD, lambda: emit_docs.abi_md(read(VERIFY_MD), model, emit_docs.VERIFY_SECTIONS,
+                                             VERIFY_MD, "verify-ffi/src")),
+        ("bindings/python/src/dstack_sdk/_abi_verify.py", lambda: emit_bindings.python(model)),
+        ("bindings/go/abi_verify_gen.go", lambda: emit_bindings.go(model)),
+    ]
+
+
+def models() -> List[Tuple[str, Dict[str, Any], List[Tuple[str, Callable[[], str]]]]]:
+    """(JSON path, model, outputs) of dstack.h and of dstack_verify.h."""
+    header = cheader.parse(read(HEADER))
+    version = next((d.value.strip('"') for d in header.defines if d.name == "DSTACK_VERSION"), None)
+    if version is None:
+        raise abi_model.AbiError("include/dstack.h has no DSTACK_VERSION")
+    model = abi_model.build(header, version)
+    verify = abi_model.build(
+        cheader.parse(read(VERIFY_HEADER)), version,
+        base=(os.path.basename(HEADER), header, model), header_file=VERIFY_HEADER,
+    )
+    return [(JSON, model, outputs(model)), (VERIFY_JSON, verify, verify_outputs(verify))]
 
 
 def renumbered(old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
@@ -87,18 +119,16 @@ def main() -> int:
     args = ap.parse_args()
 
     try:
-        header = cheader.parse(read(HEADER))
-        version = next((d.value.strip('"') for d in header.defines if d.name == "DSTACK_VERSION"), None)
-        if version is None:
-            raise abi_model.AbiError("include/dstack.h has no DSTACK_VERSION")
-        model = abi_model.build(header, version)
-        files = [(path, render()) for path, render in outputs(model)]
+        built = models()
+        files = [(path, render()) for _, _, outs in built for path, render in outs]
     except (cheader.HeaderError, abi_model.AbiError, emit_docs.DocsError, emit_napi.NapiError) as e:
         print(f"gen.py: {e}", file=sys.stderr)
         return 1
 
-    json_path = os.path.join(ROOT, JSON)
-    if os.path.exists(json_path) and not args.allow_renumber:
+    for json_rel, model, _ in built:
+        json_path = os.path.join(ROOT, json_rel)
+        if not os.path.exists(json_path) or args.allow_renumber:
+            continue
         with open(json_path, encoding="utf-8") as f:
             try:
                 old = json.load(f)
@@ -135,8 +165,10 @@ def main() -> int:
               "and commit", file=sys.stderr)
         return 1
     if args.check:
+        n_fn = sum(len(m["functions"]) for _, m, _ in built)
+        n_const = sum(len(m["constants"]) for _, m, _ in built)
         print(f"generated ABI files are up to date ({len(files)} files, "
-              f"{len(model['functions'])} functions, {len(model['constants'])} constants)")
+              f"{n_fn} functions, {n_const} constants)")
     return 0
 
 

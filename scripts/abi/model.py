@@ -21,14 +21,23 @@ class AbiError(Exception):
     """The header breaks a convention; the message says where and how."""
 
 
-# Kinds of dstack_field values (the `Kind: ...` line of each DSTACK_FIELD_* doc).
+# Kinds of field values (the `Kind: ...` line of each value's doc), with the suffix of the
+# accessor that reads them.
 FIELD_KINDS = {
-    "bytes": ("bytes", "dstack_response_get"),
-    "text": ("text", "dstack_response_get"),
-    "bytes or text": ("bytes_or_text", "dstack_response_get"),
-    "list of bytes": ("list_of_bytes", "dstack_response_item"),
-    "list of text": ("list_of_text", "dstack_response_item"),
-    "u64": ("u64", "dstack_response_u64"),
+    "bytes": ("bytes", "_get"),
+    "text": ("text", "_get"),
+    "bytes or text": ("bytes_or_text", "_get"),
+    "list of bytes": ("list_of_bytes", "_item"),
+    "list of text": ("list_of_text", "_item"),
+    "u64": ("u64", "_u64"),
+}
+
+# Field enums and the handle whose accessors (`<handle>_get`, `_item`, `_u64`) read them:
+# `dstack_field` selects a `dstack_response` field (dstack.h), `dstack_verification_field`
+# a `dstack_verification` field (dstack_verify.h).
+FIELD_ENUMS = {
+    "dstack_field_e": "dstack_response",
+    "dstack_verification_field_e": "dstack_verification",
 }
 
 # Value (non-pointer) parameter types and pointee types of scalar out-parameters.
@@ -524,9 +533,19 @@ def enum_prefix(names: List[str]) -> str:
     return prefix[: prefix.rfind("_") + 1]
 
 
-def build(header: Header, version: str) -> Dict[str, Any]:
-    """The whole model as plain data (the content of include/dstack.abi.json)."""
+def build(header: Header, version: str, base: Optional[Tuple[str, Header, Dict[str, Any]]] = None,
+          header_file: str = "include/dstack.h") -> Dict[str, Any]:
+    """The whole model as plain data (the content of include/dstack.abi.json).
+
+    `base` is given for a header that extends another (include/dstack_verify.h, which
+    includes dstack.h): (the include name, the base header, its model). The base's types,
+    handles and response fields are then known, but only the extension's own declarations
+    are in the model. `header_file` is the header's path, for the `generated_by` note."""
     h = header
+    base_h = base[1] if base else Header()
+    allowed_includes = ["<stdbool.h>", "<stddef.h>", "<stdint.h>"]
+    if base:
+        allowed_includes.append(f'"{base[0]}"')
     for o in h.opaques:
         if not o.name.startswith("dstack_"):
             raise fail(o.name, "type names start with `dstack_`")
@@ -539,13 +558,15 @@ def build(header: Header, version: str) -> Dict[str, Any]:
         if t.type.ptr or t.type.name not in BUILTIN_SCALARS:
             raise fail(t.name, f"typedefs name fixed-width integers; `{t.type.c()}` is not")
     for inc in h.includes:
-        if inc not in ("<stdbool.h>", "<stddef.h>", "<stdint.h>"):
+        if inc not in allowed_includes:
             raise fail("header", f"unexpected #include {inc}")
 
     fn_names = [f.name for f in h.functions]
     if len(set(fn_names)) != len(fn_names):
         raise fail("header", "a function is declared twice")
-    free_fns = {}
+    if set(fn_names) & {f.name for f in base_h.functions}:
+        raise fail("header", "a function of the base header is declared again")
+    free_fns = {o.name: f"{o.name}_free" for o in base_h.opaques}
     for o in h.opaques:
         if f"{o.name}_free" in fn_names:
             free_fns[o.name] = f"{o.name}_free"
@@ -553,9 +574,9 @@ def build(header: Header, version: str) -> Dict[str, Any]:
             raise fail(o.name, f"every handle has exactly one `_free`; `{o.name}_free` is missing")
     ctx = Ctx(
         header=h,
-        opaque={o.name: o for o in h.opaques},
-        structs={s.name: s for s in h.structs},
-        typedefs={t.name: t.type.name for t in h.typedefs},
+        opaque={o.name: o for o in base_h.opaques + h.opaques},
+        structs={s.name: s for s in base_h.structs + h.structs},
+        typedefs={t.name: t.type.name for t in base_h.typedefs + h.typedefs},
         free_fns=free_fns,
     )
 
@@ -591,7 +612,7 @@ def build(header: Header, version: str) -> Dict[str, Any]:
                 "value": v.value,
                 "doc": flat(v.doc),
             }
-            if e.name == "dstack_field_e":
+            if e.name in FIELD_ENUMS:
                 km = re.search(r"(?:^|\s)Kind: ([a-z0-9 ]+)\.\s*$", flat(v.doc))
                 if not km or km.group(1) not in FIELD_KINDS:
                     raise fail(
@@ -600,7 +621,8 @@ def build(header: Header, version: str) -> Dict[str, Any]:
                         + ", ".join(FIELD_KINDS),
                     )
                 item["doc"] = flat(v.doc)[: km.start()].strip()
-                item["kind"], item["accessor"] = FIELD_KINDS[km.group(1)]
+                kind, suffix = FIELD_KINDS[km.group(1)]
+                item["kind"], item["accessor"] = kind, FIELD_ENUMS[e.name] + suffix
             values.append(item)
             all_values[v.name] = (v.value, typedef or "uint32_t")
             constants.append({
@@ -614,9 +636,11 @@ def build(header: Header, version: str) -> Dict[str, Any]:
         enums.append(entry)
         if e.name == "dstack_field_e":
             fields_enum = entry
+    if base:
+        fields_enum = next(e for e in base[2]["enums"] if e["name"] == "dstack_field_e")
     if fields_enum is None:
         raise fail("header", "no dstack_field_e enum")
-    if not any(e["name"] == "dstack_status_e" for e in enums):
+    if not base and not any(e["name"] == "dstack_status_e" for e in enums):
         raise fail("header", "no dstack_status_e enum")
 
     for d in h.defines:
@@ -684,16 +708,20 @@ def build(header: Header, version: str) -> Dict[str, Any]:
         types.append({"name": t.name, "kind": "typedef", "c_type": t.type.c(), "enum": enum,
                       "doc": flat(t.doc)})
 
-    by_value = {v["short_name"]: v for v in fields_enum["values"]}
-    for short, v in by_value.items():
-        v["returned_by"] = [f["name"] for f in functions if short in f.get("response_fields", [])]
+    if not base:
+        by_value = {v["short_name"]: v for v in fields_enum["values"]}
+        for short, v in by_value.items():
+            v["returned_by"] = [
+                f["name"] for f in functions if short in f.get("response_fields", [])
+            ]
 
-    return {
+    model: Dict[str, Any] = {
         "schema": "libdstack-abi/1",
-        "generated_by": "scripts/abi/gen.py from include/dstack.h; do not edit",
+        "generated_by": f"scripts/abi/gen.py from {header_file}; do not edit",
         "version": version,
-        "constants": constants,
-        "enums": enums,
-        "types": types,
-        "functions": functions,
     }
+    if base:
+        model["header"] = header_file
+        model["extends"] = base[0]
+    model.update(constants=constants, enums=enums, types=types, functions=functions)
+    return model

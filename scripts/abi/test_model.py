@@ -262,5 +262,89 @@ dstack_status dstack_b(uint32_t flags, struct dstack_error **out_error);
         self.assertIn("reuses the value of DSTACK_STATUS_OK", gen.renumbered(old, new)[0])
 
 
+EXTENSION = """
+#ifndef DSTACK_VERIFY_H
+#define DSTACK_VERIFY_H
+#include "dstack.h"
+/** Fields of a result. */
+enum dstack_verification_field_e
+#ifdef __cplusplus
+  : uint32_t
+#endif
+ {
+  /** Some bytes. Kind: bytes. */
+  DSTACK_VERIFICATION_DATA = 1,
+  /** A count. Kind: u64. */
+  DSTACK_VERIFICATION_COUNT = 2,
+};
+#ifndef __cplusplus
+typedef uint32_t dstack_verification_field_e;
+#endif
+/** A result. */
+typedef struct dstack_verification dstack_verification;
+/** Field. */
+typedef uint32_t dstack_verification_field;
+#ifdef __cplusplus
+extern "C" {
+#endif
+%s
+/** Frees a result. */
+void dstack_verification_free(struct dstack_verification *verification);
+#ifdef __cplusplus
+}
+#endif
+#endif
+"""
+
+
+def build_extension(decl: str):
+    base = cheader.parse(BASE % "")
+    return model.build(cheader.parse(EXTENSION % decl), "9.9.9",
+                       base=("dstack.h", base, model.build(base, "9.9.9")),
+                       header_file="include/dstack_verify.h")
+
+
+class Extension(unittest.TestCase):
+    """A header that includes dstack.h (dstack_verify.h): the base's types are known, only
+    its own declarations are in its model."""
+
+    def test_own_declarations_over_the_base_types(self):
+        m = build_extension("""
+/** Checks it. */
+dstack_status dstack_check(const uint8_t *data, size_t data_len,
+    struct dstack_verification **out_verification, struct dstack_error **out_error);
+/** Reads a field into `*out_value`. */
+dstack_status dstack_verification_get(const struct dstack_verification *verification,
+    dstack_verification_field field, struct dstack_slice *out_value, struct dstack_error **out_error);
+/** The check's name, borrowed from `error`. */
+struct dstack_slice dstack_error_check(const struct dstack_error *error);
+""")
+        self.assertEqual((m["header"], m["extends"]), ("include/dstack_verify.h", "dstack.h"))
+        self.assertEqual([f["name"] for f in m["functions"]],
+                         ["dstack_check", "dstack_verification_get", "dstack_error_check",
+                          "dstack_verification_free"])
+        self.assertEqual([t["name"] for t in m["types"]],
+                         ["dstack_verification", "dstack_verification_field"])
+        out = fn(m, "dstack_check")["params"][2]
+        self.assertEqual((out["role"], out["freed_by"]), ("out_handle", "dstack_verification_free"))
+        self.assertEqual(fn(m, "dstack_check")["params"][3]["freed_by"], "dstack_error_free")
+        value = fn(m, "dstack_verification_get")["params"][2]
+        self.assertEqual((value["role"], value["borrowed_from"]), ("out_struct", "verification"))
+        self.assertEqual(fn(m, "dstack_error_check")["returns"]["borrowed_from"], "error")
+        data = next(v for e in m["enums"] for v in e["values"] if v["short_name"] == "DATA")
+        self.assertEqual((data["kind"], data["accessor"]), ("bytes", "dstack_verification_get"))
+        self.assertNotIn("returned_by", data)
+
+    def test_refuses_other_includes_and_redeclarations(self):
+        with self.assertRaises(model.AbiError) as cm:
+            base = cheader.parse(BASE % "")
+            model.build(cheader.parse((EXTENSION % "").replace('"dstack.h"', '"other.h"')),
+                        "9.9.9", base=("dstack.h", base, model.build(base, "9.9.9")))
+        self.assertIn("other.h", str(cm.exception))
+        with self.assertRaises(model.AbiError) as cm:
+            build_extension("/** Again. */\nvoid dstack_error_free(struct dstack_error *error);")
+        self.assertIn("declared again", str(cm.exception))
+
+
 if __name__ == "__main__":
     unittest.main()

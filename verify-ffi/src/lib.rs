@@ -22,10 +22,11 @@
 #![allow(clippy::missing_safety_doc)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+// In header order: cbindgen writes the modules' exports in this order.
+pub mod verify;
+pub mod verification;
 pub mod check;
 pub mod pccs;
-pub mod verification;
-pub mod verify;
 
 use dstack_ffi::error::{CheckDetail, Failure};
 use dstack_ffi::status::*;
