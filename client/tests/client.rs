@@ -455,22 +455,6 @@ fn reachability_no_agent_and_endpoints() {
 }
 
 #[test]
-fn discovery_from_the_environment() {
-    let sim = Sim::start();
-    // Only this test reads these variables (every other one passes its endpoint).
-    std::env::set_var("DSTACK_SIMULATOR_ENDPOINT", sim.dstack());
-    std::env::set_var("TAPPD_SIMULATOR_ENDPOINT", sim.tappd());
-    let c = DstackClient::new(None);
-    let t = TappdClient::default();
-    std::env::remove_var("DSTACK_SIMULATOR_ENDPOINT");
-    std::env::remove_var("TAPPD_SIMULATOR_ENDPOINT");
-    assert_eq!(c.endpoint(), sim.dstack());
-    assert_eq!(t.endpoint(), sim.tappd());
-    assert_eq!(c.get_key("a", "p").unwrap().key.to_hex().as_str(), KEY_AP);
-    assert!(t.is_reachable());
-}
-
-#[test]
 fn timeouts_bound_the_whole_call() {
     // An agent that accepts connections and never answers.
     let dir = temp_dir("silent");
