@@ -193,3 +193,18 @@ async fn calls_do_not_block_the_runtime() {
         assert_eq!(h.await.unwrap().unwrap().key.len(), 32);
     }
 }
+
+/// A future dropped before or during its call leaves the client usable: the call runs to
+/// its end on the blocking pool and its connection goes back to the pool or is closed.
+#[tokio::test]
+async fn dropped_calls_leave_the_client_usable() {
+    let sim = Sim::start();
+    let c = AsyncDstackClient::new(Some(&sim.dstack()));
+    drop(c.get_quote(b"never polled".to_vec()));
+    for _ in 0..20 {
+        let _ = tokio::time::timeout(Duration::from_micros(50), c.get_key("a", "p")).await;
+    }
+    let k = c.get_key("a", "p").await.unwrap();
+    assert_eq!(k.key.to_hex().as_str(), KEY_AP);
+    assert!(c.is_reachable().await);
+}

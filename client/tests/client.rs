@@ -455,6 +455,34 @@ fn reachability_no_agent_and_endpoints() {
 }
 
 #[test]
+fn http_endpoints() {
+    let sim = Sim::with_args(&["--listen", "127.0.0.1:0"]);
+    let base = sim
+        .http
+        .clone()
+        .expect("the simulator printed its http address");
+    for ep in [base.clone(), format!("{base}/")] {
+        let c = DstackClient::try_new(Some(&ep)).unwrap();
+        assert!(c.is_reachable(), "{ep}");
+        assert_eq!(c.get_key("a", "p").unwrap().key.to_hex().as_str(), KEY_AP);
+        c.get_quote(b"tcp").unwrap().verify_event_log().unwrap();
+    }
+    // A base path the agent does not serve: a 404 that names the address and path.
+    let e = DstackClient::new(Some(&format!("{base}/api")))
+        .info()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::HttpStatus);
+    assert!(e.message().contains("/api/Info"), "{e}");
+    // Nobody listening: no agent.
+    let port = base.rsplit(':').next().unwrap();
+    drop(sim);
+    let e = DstackClient::new(Some(&format!("http://127.0.0.1:{port}")))
+        .info()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NoAgent, "{e}");
+}
+
+#[test]
 fn timeouts_bound_the_whole_call() {
     // An agent that accepts connections and never answers.
     let dir = temp_dir("silent");

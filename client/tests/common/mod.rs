@@ -70,6 +70,8 @@ pub struct Sim {
     child: Child,
     dir: PathBuf,
     _stdout: BufReader<ChildStdout>,
+    /// `http://ADDR` when started with `--listen`.
+    pub http: Option<String>,
 }
 
 impl Sim {
@@ -99,17 +101,22 @@ impl Sim {
             .expect("spawn dstack-simulator");
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
+        let mut http = None;
         while line.trim_end() != "ready" {
             line.clear();
             assert!(
                 out.read_line(&mut line).unwrap() > 0,
                 "the simulator exited before it was ready"
             );
+            if let Some(addr) = line.trim_end().strip_prefix("http: ") {
+                http = Some(format!("http://{addr}"));
+            }
         }
         Sim {
             child,
             dir,
             _stdout: out,
+            http,
         }
     }
 
