@@ -16,7 +16,8 @@ import operator
 import os
 from typing import Any, List, Optional
 
-from .errors import INVALID_ARGUMENT, InvalidArgumentError
+from ._abi import Status
+from .errors import InvalidArgumentError
 
 U32_MAX = (1 << 32) - 1
 U64_MAX = (1 << 64) - 1
@@ -29,7 +30,7 @@ MAX_TIMEOUT_SECONDS = U32_MAX / 1000
 
 
 def invalid(message: str) -> InvalidArgumentError:
-    return InvalidArgumentError(INVALID_ARGUMENT, message)
+    return InvalidArgumentError(Status.INVALID_ARGUMENT, message)
 
 
 def type_name(value: Any) -> str:

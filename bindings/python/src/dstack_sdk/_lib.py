@@ -10,7 +10,8 @@ otherwise the first of these that exists:
 2. ``target/release/libdstack.so`` of the source checkout this file lives in;
 3. ``ctypes.util.find_library("dstack")`` (system library paths).
 
-Loading is strict: every function below is bound at load time and the
+Loading is strict: every function of the generated prototype table
+(``_abi.PROTOTYPES``, from include/dstack.h) is bound at load time and the
 library's ``dstack_version()`` must be in this package's major.minor series.
 Anything else raises one :class:`~dstack_sdk.errors.LibraryNotFoundError`
 naming the library path, its version and the expected version.
@@ -23,23 +24,11 @@ import ctypes.util
 import os
 import sys
 import threading
-from ctypes import (
-    POINTER,
-    Structure,
-    byref,
-    c_bool,
-    c_char_p,
-    c_int64,
-    c_size_t,
-    c_uint8,
-    c_uint32,
-    c_uint64,
-    c_void_p,
-)
+from ctypes import byref, c_size_t, c_uint64, c_void_p
 from pathlib import Path
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
-from . import errors
+from . import _abi, errors
 from ._version import __version__
 
 if sys.platform == "darwin":
@@ -50,161 +39,12 @@ else:
     _LIB_FILE = "libdstack.so"
 
 
-class Slice(Structure):
-    """``dstack_slice``: a borrowed (pointer, length) view."""
-
-    _fields_ = [("ptr", c_void_p), ("len", c_size_t)]
-
-    def tobytes(self) -> bytes:
-        if not self.len:
-            return b""
-        return ctypes.string_at(self.ptr, self.len)
-
-
-# Response field ids (dstack_field), never renumbered.
-class Field:
-    KEY = 1
-    SIGNATURE_CHAIN = 2
-    CERTIFICATE_CHAIN = 3
-    QUOTE = 4
-    EVENT_LOG = 5
-    REPORT_DATA = 6
-    VM_CONFIG = 7
-    ATTESTATION = 8
-    APP_ID = 9
-    INSTANCE_ID = 10
-    APP_CERT = 11
-    TCB_INFO = 12
-    APP_NAME = 13
-    DEVICE_ID = 14
-    MR_AGGREGATED = 15
-    OS_IMAGE_HASH = 16
-    KEY_PROVIDER_INFO = 17
-    COMPOSE_HASH = 18
-    CLOUD_VENDOR = 19
-    CLOUD_PRODUCT = 20
-    MRTD = 21
-    RTMR0 = 22
-    RTMR1 = 23
-    RTMR2 = 24
-    RTMR3 = 25
-    APP_COMPOSE = 26
-    TCB_EVENT_LOG = 27
-    SIGNATURE = 28
-    PUBLIC_KEY = 29
-    VALID = 30
-    VERSION = 31
-    REV = 32
-    HASH_ALGORITHM = 33
-    PREFIX = 34
-    QUOTE_VERSION = 35
-    TEE_TYPE = 36
-    PURPOSE = 37
-    ALGORITHM = 38
-
-
-TLS_USAGE_RA_TLS = 1
-TLS_USAGE_SERVER_AUTH = 2
-TLS_USAGE_CLIENT_AUTH = 4
-TLS_WITH_APP_INFO = 8
-TAPPD_RANDOM_SEED = 16
-
-_P = c_void_p  # every pointer argument: bytes objects, None (NULL), or addresses
-_E = POINTER(c_void_p)  # dstack_error **out_error
-_H = POINTER(c_void_p)  # handle ** out parameters
-_U8 = POINTER(c_uint8)
-
-# name: (restype, argtypes).  Mirrors include/dstack.h.
-_PROTOTYPES = {
-    "dstack_version": (c_char_p, []),
-    "dstack_status_message": (c_char_p, [c_uint32]),
-    "dstack_error_status": (c_uint32, [c_void_p]),
-    "dstack_error_message": (Slice, [c_void_p]),
-    "dstack_error_free": (None, [c_void_p]),
-    # client
-    "dstack_client_new": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_client_set_timeout_ms": (c_uint32, [c_void_p, c_uint32, _E]),
-    "dstack_client_endpoint": (Slice, [c_void_p]),
-    "dstack_client_free": (None, [c_void_p]),
-    "dstack_client_get_key": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E]),
-    "dstack_client_get_quote": (c_uint32, [c_void_p, _P, c_size_t, c_uint32, _H, _E]),
-    "dstack_client_attest": (c_uint32, [c_void_p, _P, c_size_t, c_uint32, _H, _E]),
-    "dstack_client_get_tls_key": (
-        c_uint32,
-        [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _P, _P, c_uint32, _H, _E],
-    ),
-    "dstack_client_info": (c_uint32, [c_void_p, c_uint32, _H, _E]),
-    "dstack_client_version": (c_uint32, [c_void_p, c_uint32, _H, _E]),
-    "dstack_client_gpu_info": (c_uint32, [c_void_p, c_uint32, _H, _E]),
-    "dstack_client_sign": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E]),
-    "dstack_client_verify": (
-        c_uint32,
-        [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, POINTER(c_bool), _E],
-    ),
-    "dstack_client_emit_event": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _E]),
-    "dstack_client_is_reachable": (c_uint32, [c_void_p, c_uint32, POINTER(c_bool), _E]),
-    # tappd client
-    "dstack_tappd_client_new": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_tappd_client_set_timeout_ms": (c_uint32, [c_void_p, c_uint32, _E]),
-    "dstack_tappd_client_endpoint": (Slice, [c_void_p]),
-    "dstack_tappd_client_free": (None, [c_void_p]),
-    "dstack_tappd_client_derive_key": (
-        c_uint32,
-        [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, c_uint32, _H, _E],
-    ),
-    "dstack_tappd_client_derive_k256_key": (c_uint32, [c_void_p, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E]),
-    "dstack_tappd_client_tdx_quote": (
-        c_uint32,
-        [c_void_p, _P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint32, _H, _E],
-    ),
-    "dstack_tappd_client_raw_quote": (c_uint32, [c_void_p, _P, c_size_t, c_uint32, _H, _E]),
-    "dstack_tappd_client_info": (c_uint32, [c_void_p, c_uint32, _H, _E]),
-    "dstack_tappd_client_version": (c_uint32, [c_void_p, c_uint32, _H, _E]),
-    "dstack_tappd_client_is_reachable": (c_uint32, [c_void_p, c_uint32, POINTER(c_bool), _E]),
-    # responses
-    "dstack_response_get": (c_uint32, [c_void_p, c_uint32, POINTER(Slice), _E]),
-    "dstack_response_count": (c_uint32, [c_void_p, c_uint32, POINTER(c_size_t), _E]),
-    "dstack_response_item": (c_uint32, [c_void_p, c_uint32, c_size_t, POINTER(Slice), _E]),
-    "dstack_response_u64": (c_uint32, [c_void_p, c_uint32, POINTER(c_uint64), _E]),
-    "dstack_response_free": (None, [c_void_p]),
-    # verification and utilities
-    "dstack_quote_parse": (c_uint32, [_P, c_size_t, _H, _E]),
-    "dstack_replay_rtmrs": (c_uint32, [_P, c_size_t, _P, _E]),
-    "dstack_replay_rtmrs_from_digests": (c_uint32, [_P, c_size_t, _P, _E]),
-    "dstack_verify_event_log": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _E]),
-    "dstack_verify_signature_chain": (
-        c_uint32,
-        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _P, _E],
-    ),
-    "dstack_encrypt_env_vars": (
-        c_uint32,
-        [_P, _P, c_size_t, _P, c_size_t, _P, c_size_t, POINTER(c_size_t), _E],
-    ),
-    "dstack_verify_env_encrypt_public_key": (
-        c_uint32,
-        [_P, c_size_t, _P, c_size_t, _P, c_size_t, c_uint64, c_uint64, c_uint64, _P, c_size_t, _P, _E],
-    ),
-    "dstack_verify_env_encrypt_public_key_legacy": (
-        c_uint32,
-        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E],
-    ),
-    "dstack_compose_hash": (c_uint32, [_P, c_size_t, c_bool, _P, _E]),
-    "dstack_compose_canonical_json": (c_uint32, [_P, c_size_t, c_bool, _P, c_size_t, POINTER(c_size_t), _E]),
-    "dstack_compose_hash_raw": (c_uint32, [_P, c_size_t, _P, _E]),
-    "dstack_tls_key_as_uint8array": (c_uint32, [_P, c_size_t, c_int64, _P, c_size_t, POINTER(c_size_t), _E]),
-    "dstack_tls_key_secure_seed": (c_uint32, [_P, c_size_t, _P, _E]),
-    "dstack_ethereum_address": (c_uint32, [_P, _P, _E]),
-    "dstack_secp256k1_public_key": (c_uint32, [_P, c_bool, _P, c_size_t, POINTER(c_size_t), _E]),
-    "dstack_secp256k1_sign_prehash": (c_uint32, [_P, _P, _P, _E]),
-    "dstack_solana_keypair": (c_uint32, [_P, _P, _P, c_size_t, POINTER(c_size_t), _E]),
-    "dstack_ed25519_sign": (c_uint32, [_P, _P, c_size_t, _P, _E]),
-    "dstack_ed25519_verify": (c_uint32, [_P, _P, c_size_t, _P, POINTER(c_bool), _E]),
-    "dstack_verify_signature": (
-        c_uint32,
-        [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, c_size_t, POINTER(c_bool), _E],
-    ),
-    "dstack_tappd_report_data": (c_uint32, [_P, c_size_t, _P, c_size_t, _P, c_size_t, _P, _E]),
-}
+# The C ABI's declarations come from the generated _abi.py (scripts/abi/gen.py reads
+# include/dstack.h): structures, field ids, flags, status codes and every prototype.
+Slice = _abi.Slice
+Field = _abi.Field
+KeyFlags = _abi.KeyFlags
+Status = _abi.Status
 
 
 def _candidates() -> List[Tuple[str, Path]]:
@@ -252,7 +92,7 @@ def _open() -> Tuple[ctypes.CDLL, str, str]:
     except OSError as exc:
         raise _load_error(f"cannot load libdstack (tried {tried}): {exc}") from exc
     missing = []
-    for name, (restype, argtypes) in _PROTOTYPES.items():
+    for name, (restype, argtypes) in _abi.PROTOTYPES.items():
         try:
             fn = getattr(cdll, name)
         except AttributeError:
@@ -330,7 +170,7 @@ def call(name: str, *args: Any) -> None:
     fn = getattr(L, name)
     err = c_void_p()
     status = fn(*args, byref(err))
-    if status != errors.OK:
+    if status != Status.OK:
         _raise(status, err)
     elif err.value:  # defensive: never leak an error handle
         L.dstack_error_free(err)
@@ -346,17 +186,17 @@ def call_buffer(name: str, *args: Any, initial: int = 256) -> bytes:
         out_len = c_size_t(0)
         err = c_void_p()
         status = fn(*args, buf, c_size_t(cap), byref(out_len), byref(err))
-        if status == errors.OK:
+        if status == Status.OK:
             if err.value:
                 L.dstack_error_free(err)
             return buf.raw[: out_len.value]
-        if status == errors.BUFFER_TOO_SMALL and out_len.value > cap:
+        if status == Status.BUFFER_TOO_SMALL and out_len.value > cap:
             if err.value:
                 L.dstack_error_free(err)
             cap = out_len.value
             continue
         _raise(status, err)
-    raise errors.DstackError(errors.BUFFER_TOO_SMALL, f"{name}: output size kept growing")
+    raise errors.DstackError(Status.BUFFER_TOO_SMALL, f"{name}: output size kept growing")
 
 
 def new_handle(name: str, *args: Any) -> c_void_p:
@@ -409,7 +249,7 @@ class Handle:
     @property
     def ptr(self) -> c_void_p:
         if not self._ptr or not self._ptr.value:
-            raise errors.DstackError(errors.NULL_ARGUMENT, "handle already closed")
+            raise errors.DstackError(Status.NULL_ARGUMENT, "handle already closed")
         return self._ptr
 
     @property
@@ -420,7 +260,7 @@ class Handle:
         """Keep the handle alive until the matching ``unpin()``; fails once closed."""
         with self._lock:
             if self._closing or not self._ptr or not self._ptr.value:
-                raise errors.DstackError(errors.NULL_ARGUMENT, "handle already closed")
+                raise errors.DstackError(Status.NULL_ARGUMENT, "handle already closed")
             self._inflight += 1
             return self._ptr
 
@@ -462,11 +302,11 @@ class Response:
         L = lib()
         err = c_void_p()
         status = getattr(L, name)(self.handle.ptr, *args, byref(err))
-        if status == errors.NOT_FOUND:
+        if status == Status.NOT_FOUND:
             if err.value:
                 L.dstack_error_free(err)
             return False
-        if status != errors.OK:
+        if status != Status.OK:
             _raise(status, err)
         return True
 

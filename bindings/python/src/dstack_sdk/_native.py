@@ -8,7 +8,8 @@ from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _args, _lib
 from ._lib import byte_arg, call, call_buffer
-from .errors import INVALID_HEX, InvalidHexError
+from ._abi import Status
+from .errors import InvalidHexError
 
 
 def _out(n: int) -> ctypes.Array:
@@ -207,7 +208,7 @@ def decode_hex(value: str, what: str) -> bytes:
     try:
         return bytes.fromhex(text)
     except ValueError as exc:
-        raise InvalidHexError(INVALID_HEX, f"{what} is not valid hex: {exc}") from None
+        raise InvalidHexError(Status.INVALID_HEX, f"{what} is not valid hex: {exc}") from None
 
 
 def hex_or_bytes(value: Union[str, bytes, bytearray, memoryview], what: str) -> bytes:

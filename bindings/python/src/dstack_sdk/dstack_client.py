@@ -25,7 +25,7 @@ from typing import Any, Callable, List, NoReturn, Optional, Tuple, TypeVar
 
 from . import _args, _lib, _native
 from ._args import invalid
-from ._lib import Field, Response, byte_arg, call, new_handle, text_arg
+from ._lib import Field, KeyFlags, Response, Status, byte_arg, call, new_handle, text_arg
 from .errors import DstackError, UnsupportedError
 from .responses import (
     AttestResponse,
@@ -122,13 +122,13 @@ def _report_bytes(report_data: Any) -> bytes:
 def _tls_flags(ra_tls: bool, server: bool, client: bool, app_info: bool = False) -> int:
     flags = 0
     if ra_tls:
-        flags |= _lib.TLS_USAGE_RA_TLS
+        flags |= KeyFlags.TLS_USAGE_RA_TLS
     if server:
-        flags |= _lib.TLS_USAGE_SERVER_AUTH
+        flags |= KeyFlags.TLS_USAGE_SERVER_AUTH
     if client:
-        flags |= _lib.TLS_USAGE_CLIENT_AUTH
+        flags |= KeyFlags.TLS_USAGE_CLIENT_AUTH
     if app_info:
-        flags |= _lib.TLS_WITH_APP_INFO
+        flags |= KeyFlags.TLS_WITH_APP_INFO
     return flags
 
 
@@ -380,7 +380,7 @@ class _Core:
 
 
 def _unsupported(name: str) -> UnsupportedError:
-    return UnsupportedError(18, f"{name} is not available on the legacy tappd agent; use DstackClient")
+    return UnsupportedError(Status.UNSUPPORTED, f"{name} is not available on the legacy tappd agent; use DstackClient")
 
 
 class _TappdCore(_Core):
@@ -425,7 +425,7 @@ class _TappdCore(_Core):
         names = _args.text_list(alt_names, "alt_names")
         flags = _tls_flags(usage_ra_tls, usage_server_auth, usage_client_auth)
         if random_seed:
-            flags |= _lib.TAPPD_RANDOM_SEED
+            flags |= KeyFlags.TAPPD_RANDOM_SEED
         return self._derive_key(path_text, subject_text, names, flags)
 
     def tdx_quote(self, report_data: Any, hash_algorithm: Any, prefix: Any) -> _Blocking[GetQuoteResponse]:
@@ -473,9 +473,9 @@ class _TappdCore(_Core):
     def _tls_key(
         self, subject: str, alt_names: List[str], flags: int, not_before: Optional[int], not_after: Optional[int]
     ) -> _Blocking[GetTlsKeyResponse]:
-        if not_before is not None or not_after is not None or flags & _lib.TLS_WITH_APP_INFO:
+        if not_before is not None or not_after is not None or flags & KeyFlags.TLS_WITH_APP_INFO:
             raise _unsupported("not_before/not_after/with_app_info")
-        return self._derive_key("", subject, alt_names, flags | _lib.TAPPD_RANDOM_SEED)
+        return self._derive_key("", subject, alt_names, flags | KeyFlags.TAPPD_RANDOM_SEED)
 
     def _derive_key(self, path: str, subject: str, alt_names: List[str], flags: int) -> _Blocking[GetTlsKeyResponse]:
         names, n, keep = _text_list_arg(alt_names)

@@ -13,53 +13,17 @@ from __future__ import annotations
 
 from typing import Dict, Type
 
-# Status codes of the C ABI (never renumbered; see ffi/ABI.md).
-OK = 0
-NULL_ARGUMENT = 1
-INVALID_ARGUMENT = 2
-INVALID_HEX = 3
-BUFFER_TOO_SMALL = 4
-NOT_FOUND = 5
-NO_AGENT = 10
-TIMEOUT = 11
-IO = 12
-MALFORMED_HTTP = 13
-RESPONSE_TOO_LARGE = 14
-HTTP_STATUS = 15
-AGENT_ERROR = 16
-MALFORMED_RESPONSE = 17
-UNSUPPORTED = 18
-VERIFICATION_FAILED = 20
-EXPIRED = 21
-CRYPTO = 22
-LIMIT_EXCEEDED = 23
-RNG = 24
-PANIC = 99
+from ._abi import STATUS_NAMES, Status
 
-STATUS_NAMES: Dict[int, str] = {
-    OK: "OK",
-    NULL_ARGUMENT: "NULL_ARGUMENT",
-    INVALID_ARGUMENT: "INVALID_ARGUMENT",
-    INVALID_HEX: "INVALID_HEX",
-    BUFFER_TOO_SMALL: "BUFFER_TOO_SMALL",
-    NOT_FOUND: "NOT_FOUND",
-    NO_AGENT: "NO_AGENT",
-    TIMEOUT: "TIMEOUT",
-    IO: "IO",
-    MALFORMED_HTTP: "MALFORMED_HTTP",
-    RESPONSE_TOO_LARGE: "RESPONSE_TOO_LARGE",
-    HTTP_STATUS: "HTTP_STATUS",
-    AGENT_ERROR: "AGENT_ERROR",
-    MALFORMED_RESPONSE: "MALFORMED_RESPONSE",
-    UNSUPPORTED: "UNSUPPORTED",
-    VERIFICATION_FAILED: "VERIFICATION_FAILED",
-    EXPIRED: "EXPIRED",
-    CRYPTO: "CRYPTO",
-    LIMIT_EXCEEDED: "LIMIT_EXCEEDED",
-    RNG: "RNG",
-    PANIC: "PANIC",
-}
-
+# Status codes and names come from the generated _abi.py (include/dstack.h):
+# ``Status.NO_AGENT`` and ``STATUS_NAMES[10] == "NO_AGENT"``.  The module-level
+# names below (``errors.NO_AGENT``, ...) are kept for code that used them; they
+# are made from the same table, so there is no second copy to keep in step.
+# The exception classes are this module's own: ``_BY_STATUS`` maps every status
+# but OK to one (tests/test_safety.py checks it covers ``STATUS_NAMES``).
+for _code, _name in STATUS_NAMES.items():
+    globals()[_name] = _code
+del _code, _name
 
 class DstackError(Exception):
     """A libdstack call failed.
@@ -157,25 +121,26 @@ class PanicError(DstackError):
 
 
 _BY_STATUS: Dict[int, Type[DstackError]] = {
-    NULL_ARGUMENT: InvalidArgumentError,
-    INVALID_ARGUMENT: InvalidArgumentError,
-    INVALID_HEX: InvalidHexError,
-    NOT_FOUND: NotFoundError,
-    NO_AGENT: NoAgentError,
-    TIMEOUT: AgentTimeoutError,
-    IO: AgentIOError,
-    MALFORMED_HTTP: ProtocolError,
-    RESPONSE_TOO_LARGE: ProtocolError,
-    HTTP_STATUS: ProtocolError,
-    AGENT_ERROR: AgentError,
-    MALFORMED_RESPONSE: ProtocolError,
-    UNSUPPORTED: UnsupportedError,
-    VERIFICATION_FAILED: VerificationError,
-    EXPIRED: ExpiredError,
-    CRYPTO: CryptoError,
-    LIMIT_EXCEEDED: LimitExceededError,
-    RNG: RngError,
-    PANIC: PanicError,
+    Status.NULL_ARGUMENT: InvalidArgumentError,
+    Status.INVALID_ARGUMENT: InvalidArgumentError,
+    Status.INVALID_HEX: InvalidHexError,
+    Status.BUFFER_TOO_SMALL: DstackError,  # handled inside the binding (buffers are grown)
+    Status.NOT_FOUND: NotFoundError,
+    Status.NO_AGENT: NoAgentError,
+    Status.TIMEOUT: AgentTimeoutError,
+    Status.IO: AgentIOError,
+    Status.MALFORMED_HTTP: ProtocolError,
+    Status.RESPONSE_TOO_LARGE: ProtocolError,
+    Status.HTTP_STATUS: ProtocolError,
+    Status.AGENT_ERROR: AgentError,
+    Status.MALFORMED_RESPONSE: ProtocolError,
+    Status.UNSUPPORTED: UnsupportedError,
+    Status.VERIFICATION_FAILED: VerificationError,
+    Status.EXPIRED: ExpiredError,
+    Status.CRYPTO: CryptoError,
+    Status.LIMIT_EXCEEDED: LimitExceededError,
+    Status.RNG: RngError,
+    Status.PANIC: PanicError,
 }
 
 

@@ -31,6 +31,7 @@ from dataclasses import InitVar, dataclass
 from typing import Any, Callable, ClassVar, Dict, Generic, List, Optional, Type, TypeVar, Union
 
 from . import _args, _native
+from ._abi import Status
 from .errors import VerificationError
 
 HexOrBytes = Union[str, bytes]
@@ -243,7 +244,7 @@ class GetKeyResponse(_Model):
         use_purpose = _args.text(use_purpose, "purpose")
         chain = self.decode_signature_chain()
         if len(chain) < 2:
-            raise VerificationError(20, f"signature chain has {len(chain)} entries, need 2")
+            raise VerificationError(Status.VERIFICATION_FAILED, f"signature chain has {len(chain)} entries, need 2")
         return _verify_chain(self.public_key(), use_purpose, chain[0], chain[1], app_id, trusted_kms_key)
 
 
@@ -484,10 +485,10 @@ class SignResponse(_Model):
             raise _args.invalid("algorithm/data unknown: pass algorithm= and data= (the values given to sign)")
         chain = self.decode_signature_chain()
         if len(chain) < 3:
-            raise VerificationError(20, f"signature chain has {len(chain)} entries, need 3")
+            raise VerificationError(Status.VERIFICATION_FAILED, f"signature chain has {len(chain)} entries, need 3")
         public_key = self.decode_public_key()
         if not _native.verify_signature(use_algorithm, use_data, self.decode_signature(), public_key):
-            raise VerificationError(20, "signature does not verify with public_key")
+            raise VerificationError(Status.VERIFICATION_FAILED, "signature does not verify with public_key")
         return _verify_chain(public_key, "signing", chain[1], chain[2], app_id, trusted_kms_key)
 
 
