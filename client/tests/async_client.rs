@@ -112,6 +112,13 @@ async fn official_style_code_compiles_and_runs() {
         .await
         .unwrap();
     assert_eq!(response.signature_chain.len(), 2);
+    let minimal_data = vec![0x01, 0x02, 0x03, 0x04];
+    assert!(!client
+        .get_quote(minimal_data)
+        .await
+        .unwrap()
+        .quote
+        .is_empty());
     let response = client
         .get_quote(b"Hello, dstack world!".to_vec())
         .await
