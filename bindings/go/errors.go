@@ -7,13 +7,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Status is a libdstack status code. The values are part of the C ABI and are
 // never renumbered; they are taken from the header (ffi/ABI.md lists them).
 type Status uint32
 
-// Status codes of the libdstack C ABI (ffi/ABI.md).
+// Status codes of the libdstack C ABI (ffi/ABI.md). The values are cgo's,
+// from the header; TestStatusesMatchTheHeader checks that every status of the
+// header (abiStatuses, generated) has a constant here and a sentinel below.
 const (
 	StatusOK                 Status = C.DSTACK_STATUS_OK
 	StatusNullArgument       Status = C.DSTACK_STATUS_NULL_ARGUMENT
@@ -41,32 +44,33 @@ const (
 	statusNotInitialized     Status = 0xffff_0003 // Go-side only: nil or zero-value client
 )
 
-var statusNames = map[Status]string{
-	StatusOK:                 "ok",
-	StatusNullArgument:       "null argument",
-	StatusInvalidArgument:    "invalid argument",
-	StatusInvalidHex:         "invalid hex",
-	StatusBufferTooSmall:     "buffer too small",
-	StatusNotFound:           "not found",
-	StatusNoAgent:            "no agent",
-	StatusTimeout:            "timeout",
-	StatusIO:                 "I/O error",
-	StatusMalformedHTTP:      "malformed HTTP",
-	StatusResponseTooLarge:   "response too large",
-	StatusHTTPStatus:         "unexpected HTTP status",
-	StatusAgentError:         "agent error",
-	StatusMalformedResponse:  "malformed response",
-	StatusUnsupported:        "unsupported",
-	StatusVerificationFailed: "verification failed",
-	StatusExpired:            "expired",
-	StatusCrypto:             "crypto error",
-	StatusLimitExceeded:      "limit exceeded",
-	StatusRNG:                "random number generator failed",
-	StatusPanic:              "internal error in libdstack",
-	statusClosed:             "client closed",
-	statusNotRepresentable:   "argument out of range",
-	statusNotInitialized:     "client not initialized",
+// statusWords are the English names whose wording is not the header's name
+// read as words ("NO_AGENT" -> "no agent"); statusNames gives every other
+// status of abiStatuses its name from the header, so a status added there has
+// a name here without an edit.
+var statusWords = map[Status]string{
+	StatusIO:               "I/O error",
+	StatusMalformedHTTP:    "malformed HTTP",
+	StatusHTTPStatus:       "unexpected HTTP status",
+	StatusCrypto:           "crypto error",
+	StatusRNG:              "random number generator failed",
+	StatusPanic:            "internal error in libdstack",
+	statusClosed:           "client closed",
+	statusNotRepresentable: "argument out of range",
+	statusNotInitialized:   "client not initialized",
 }
+
+// statusNames names every status: the header's (abiStatuses) and the Go-side ones.
+var statusNames = func() map[Status]string {
+	names := make(map[Status]string, len(abiStatuses)+len(statusWords))
+	for _, s := range abiStatuses {
+		names[Status(s.Code)] = strings.ToLower(strings.ReplaceAll(s.Name, "_", " "))
+	}
+	for s, words := range statusWords {
+		names[s] = words
+	}
+	return names
+}()
 
 // String names the status in English.
 func (s Status) String() string {

@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 )
 
-// field is a dstack_field value (ffi/ABI.md), taken from the header.
+// field is a dstack_field value (ffi/ABI.md), taken from the header by cgo.
+// The binding names only the fields it reads; TestFieldsMatchTheHeader checks
+// each against abiFields (generated): same value, and a kind its reader fits.
 type field uint32
 
 const (
@@ -33,6 +35,11 @@ const (
 	fieldCloudProduct     field = C.DSTACK_FIELD_CLOUD_PRODUCT
 	fieldMRTD             field = C.DSTACK_FIELD_MRTD
 	fieldRTMR0            field = C.DSTACK_FIELD_RTMR0
+	fieldRTMR1            field = C.DSTACK_FIELD_RTMR1
+	fieldRTMR2            field = C.DSTACK_FIELD_RTMR2
+	fieldRTMR3            field = C.DSTACK_FIELD_RTMR3
+	fieldAppCompose       field = C.DSTACK_FIELD_APP_COMPOSE
+	fieldTcbEventLog      field = C.DSTACK_FIELD_TCB_EVENT_LOG
 	fieldSignature        field = C.DSTACK_FIELD_SIGNATURE
 	fieldPublicKey        field = C.DSTACK_FIELD_PUBLIC_KEY
 	fieldValid            field = C.DSTACK_FIELD_VALID
