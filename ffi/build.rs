@@ -25,6 +25,10 @@ fn main() {
             | "solaris"
     );
     if elf {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdstack.so.{major}");
+        // `rustc-link-arg`, not `rustc-cdylib-link-arg`: cargo passes the latter on to every
+        // cdylib that depends on this package (rust-lang/cargo#9562), which gave
+        // libdstack_verify.so (verify-ffi) this SONAME too. `rustc-link-arg` stays with this
+        // package (its test binaries get a harmless DT_SONAME).
+        println!("cargo:rustc-link-arg=-Wl,-soname,libdstack.so.{major}");
     }
 }

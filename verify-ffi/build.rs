@@ -20,6 +20,7 @@ fn main() {
             | "solaris"
     );
     if elf {
-        println!("cargo:rustc-cdylib-link-arg=-Wl,-soname,libdstack_verify.so.{major}");
+        // `rustc-link-arg` (this package only), as in ffi/build.rs.
+        println!("cargo:rustc-link-arg=-Wl,-soname,libdstack_verify.so.{major}");
     }
 }
