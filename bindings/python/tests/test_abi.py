@@ -74,3 +74,81 @@ def test_no_hand_kept_copy_of_a_header_constant(path):
 def test_slice_is_the_generated_structure():
     s = _abi.Slice()
     assert isinstance(s, ctypes.Structure) and s.tobytes() == b""
+
+
+# ------------------------------------------------- one representation per field
+
+
+def _raw_info_text(client) -> str:
+    """The tcb_info text of an Info answer, read through the C ABI directly."""
+    from dstack_sdk._lib import Response, new_handle
+
+    resp = Response(new_handle("dstack_client_info", client._native._handle.ptr, 0))
+    try:
+        return resp.text(_abi.Field.TCB_INFO)
+    finally:
+        resp.close()
+
+
+def test_tcb_info_from_fields_is_the_official_parse(client):
+    """info().tcb_info is built from MRTD/RTMR*/APP_COMPOSE/TCB_EVENT_LOG and the event-log
+    accessors; it equals what the official SDK's parse of the text gives."""
+    from dstack_sdk import TcbInfoV05x
+
+    info = client.info()
+    official = TcbInfoV05x.from_json(_raw_info_text(client))
+    assert info.tcb_info == official
+    assert info.tcb_info.model_dump() == official.model_dump()
+
+
+def test_info_does_not_parse_tcb_info_text(client, monkeypatch):
+    import json as json_module
+
+    from dstack_sdk import dstack_client, responses
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tcb_info text parsed in Python")
+
+    monkeypatch.setattr(responses.TcbInfo, "from_json", classmethod(lambda cls, text: refuse()))
+    monkeypatch.setattr(dstack_client, "json", type("J", (), {"loads": staticmethod(refuse)}))
+    info = client.info()
+    assert len(bytes.fromhex(info.tcb_info.rtmr3)) == 48 and info.tcb_info.event_log
+    assert json_module  # the module itself is untouched
+
+
+def test_decode_returns_the_bytes_libdstack_gave(client, monkeypatch):
+    from dstack_sdk import _native
+
+    key = client.get_key("a", "p")
+    quote = client.get_quote(b"rd")
+    sig = client.sign("ed25519", b"m")
+    att = client.attest(b"a")
+
+    calls = []
+    real = _native.decode_hex
+    monkeypatch.setattr(_native, "decode_hex", lambda v, w: calls.append(w) or real(v, w))
+    assert key.decode_key().hex() == key.key and len(key.decode_signature_chain()) == 2
+    assert quote.decode_quote().hex() == quote.quote and quote.decode_report_data()[:2] == b"rd"
+    assert sig.decode_signature().hex() == sig.signature and sig.decode_public_key().hex() == sig.public_key
+    assert att.decode_attestation().hex() == att.attestation
+    assert calls == []  # no hex -> bytes round trip
+    # A field set by hand is decoded from its hex.
+    key.key = "00" * 32
+    assert key.decode_key() == bytes(32) and calls == ["key"]
+    key.signature_chain.append("ab")
+    assert key.decode_signature_chain()[-1] == b"\xab"
+
+
+def test_checks_are_libdstacks_with_the_official_wording(client):
+    with pytest.raises(errors.InvalidArgumentError) as exc:
+        client.get_quote(bytes(65))
+    text = str(exc.value)
+    assert text.startswith("report_data must be at most 64 bytes: ") and "65" in text
+    with pytest.raises(errors.InvalidArgumentError) as exc:
+        client.sign("secp256k1_prehashed", b"short")
+    assert "Pre-hashed signing requires a 32-byte digest, but received 5 bytes" in str(exc.value)
+    with pytest.raises(errors.InvalidArgumentError) as exc:
+        client.emit_event("", b"x")
+    assert str(exc.value).startswith("event name cannot be empty: ") and "empty" in exc.value.message[27:]
+    key = client.get_key("a", "p", "")
+    assert key.algorithm == "secp256k1"  # the default is applied once, by libdstack

@@ -6,9 +6,9 @@ import ctypes
 from ctypes import byref, c_bool
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
-from . import _args, _lib
-from ._lib import byte_arg, call, call_buffer
+from . import _abi, _args, _lib
 from ._abi import Status
+from ._lib import byte_arg, call, call_buffer
 from .errors import InvalidHexError
 
 
@@ -39,6 +39,31 @@ def verify_event_log(quote: bytes, event_log_json: str, report_data: Optional[by
     e, en = byte_arg(event_log_json.encode("utf-8"))
     r, rn = byte_arg(report_data)
     call("dstack_verify_event_log", q, qn, e, en, r, rn)
+
+
+# One event as the event-log accessors give it: imr, event_type, version (1 or 2),
+# digest, event name, payload, preimage (None when absent).
+RawEvent = Tuple[int, int, int, bytes, str, bytes, Optional[bytes]]
+
+
+def event_log_events(event_log_json: str) -> List[RawEvent]:
+    """The events of a JSON event log, decoded by libdstack (``dstack_event_log_*``)."""
+    data, n = byte_arg(_args.text(event_log_json, "event_log").encode("utf-8"))
+    log = _lib.new_handle("dstack_event_log_parse", data, n)
+    try:
+        L = _lib.lib()
+        events: List[RawEvent] = []
+        for i in range(L.dstack_event_log_count(log)):
+            ev = _abi.Event()
+            call("dstack_event_log_get", log, i, byref(ev))
+            preimage = ev.preimage.tobytes() if ev.preimage.ptr else None
+            events.append((
+                ev.imr, ev.event_type, ev.version, ev.digest.tobytes(),
+                ev.event.tobytes().decode("utf-8"), ev.event_payload.tobytes(), preimage,
+            ))
+        return events
+    finally:
+        _lib.lib().dstack_event_log_free(log)
 
 
 def parse_quote(quote: bytes) -> _lib.Response:

@@ -17,18 +17,21 @@ in a worker thread.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 import os
 import warnings
 from ctypes import byref, c_bool, c_uint64, c_void_p
-from typing import Any, Callable, List, NoReturn, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, NoReturn, Optional, Tuple, TypeVar
 
 from . import _args, _lib, _native
 from ._args import invalid
 from ._lib import Field, KeyFlags, Response, Status, byte_arg, call, new_handle, text_arg
-from .errors import DstackError, UnsupportedError
+from .errors import DstackError, InvalidArgumentError, UnsupportedError
 from .responses import (
     AttestResponse,
+    EventLog,
     GetKeyResponse,
     GetQuoteResponse,
     GetTlsKeyResponse,
@@ -40,6 +43,7 @@ from .responses import (
     TcbInfoV05x,
     VerifyResponse,
     VersionResponse,
+    _keep_bytes,
 )
 
 logger = logging.getLogger("dstack_sdk")
@@ -110,13 +114,34 @@ def _report_data_bytes(report_data: Any) -> bytes:
 
 
 def _report_bytes(report_data: Any) -> bytes:
-    """``report_data``: str (UTF-8) or bytes-like, 1..64 bytes."""
+    """``report_data``: str (UTF-8) or bytes-like, not empty (as upstream).  Its length
+    limit (64 bytes) is libdstack's check; see ``_worded``."""
     data = _report_data_bytes(report_data)
     if not data:
         raise invalid("report_data can not be empty")
-    if len(data) > 64:
-        raise invalid(f"report_data must be at most 64 bytes, got {len(data)}")
     return data
+
+
+# How this binding words libdstack's argument checks whose official text differs.
+REPORT_DATA_TOO_LONG = "report_data must be at most 64 bytes"
+RAW_REPORT_DATA_TOO_LONG = "Report data is too large, it should less then 64 bytes when hash_algorithm is raw."
+EMPTY_EVENT_NAME = "event name cannot be empty"
+
+
+def _worded(blocking: _Blocking[R], text: str) -> _Blocking[R]:
+    """``blocking``, with an invalid argument that libdstack refused reported as ``text``
+    followed by libdstack's own message.  The check is libdstack's (dstack-core);
+    this only puts the official SDK's wording in front of it."""
+
+    def run() -> R:
+        try:
+            return blocking()
+        except InvalidArgumentError as exc:
+            if exc.status != Status.INVALID_ARGUMENT:
+                raise
+            raise invalid(f"{text}: {exc.message}") from None
+
+    return run
 
 
 def _tls_flags(ra_tls: bool, server: bool, client: bool, app_info: bool = False) -> int:
@@ -141,34 +166,45 @@ def _text_list_arg(items: List[str]) -> Tuple[Any, int, List[bytes]]:
 # -------------------------------------------------------------- conversions
 
 
-def _key_response(resp: Response, purpose: str, algorithm: str) -> GetKeyResponse:
-    return GetKeyResponse(
-        key=resp.hex(Field.KEY),
-        signature_chain=[s.hex() for s in resp.items(Field.SIGNATURE_CHAIN)],
-        purpose=resp.text(Field.PURPOSE, purpose),
-        algorithm=resp.text(Field.ALGORITHM, algorithm) or algorithm,
+def _key_response(resp: Response) -> GetKeyResponse:
+    # PURPOSE and ALGORITHM are the request's as libdstack sent it (the algorithm's
+    # default applied there, once).
+    key = resp.raw(Field.KEY) or b""
+    chain = resp.items(Field.SIGNATURE_CHAIN)
+    return _keep_bytes(
+        GetKeyResponse(
+            key=key.hex(),
+            signature_chain=[s.hex() for s in chain],
+            purpose=resp.text(Field.PURPOSE),
+            algorithm=resp.text(Field.ALGORITHM),
+        ),
+        key=key,
+        signature_chain=chain,
     )
 
 
-def _quote_response(resp: Response) -> GetQuoteResponse:
-    return GetQuoteResponse(
-        quote=resp.hex(Field.QUOTE),
-        event_log=resp.text(Field.EVENT_LOG),
-        report_data=resp.hex(Field.REPORT_DATA),
-        vm_config=resp.text(Field.VM_CONFIG),
-        attestation=resp.hex(Field.ATTESTATION),
+def _quote_response(resp: Response, report_data: Optional[bytes] = None) -> GetQuoteResponse:
+    """``report_data``: what to report when the agent leaves it out (tappd)."""
+    quote = resp.raw(Field.QUOTE) or b""
+    rd = resp.raw(Field.REPORT_DATA) or report_data or b""
+    attestation = resp.raw(Field.ATTESTATION) or b""
+    return _keep_bytes(
+        GetQuoteResponse(
+            quote=quote.hex(),
+            event_log=resp.text(Field.EVENT_LOG),
+            report_data=rd.hex(),
+            vm_config=resp.text(Field.VM_CONFIG),
+            attestation=attestation.hex(),
+        ),
+        quote=quote,
+        report_data=rd,
+        attestation=attestation,
     )
 
 
 def _quote_reporting(report_data: bytes) -> Callable[[Response], GetQuoteResponse]:
     """``_quote_response``, with ``report_data`` filled in when the agent leaves it out (tappd)."""
-
-    def convert(resp: Response) -> GetQuoteResponse:
-        quote = _quote_response(resp)
-        quote.report_data = quote.report_data or report_data.hex()
-        return quote
-
-    return convert
+    return lambda resp: _quote_response(resp, report_data)
 
 
 def _tls_response(resp: Response) -> GetTlsKeyResponse:
@@ -178,12 +214,63 @@ def _tls_response(resp: Response) -> GetTlsKeyResponse:
     )
 
 
+# TcbInfoV05x's members beside the registers: the Info fields of the same values
+# (the agent fills tcb_info's and Info's from one source).
+_TCB_INFO_V05X = {
+    "mr_aggregated": Field.MR_AGGREGATED,
+    "os_image_hash": Field.OS_IMAGE_HASH,
+    "compose_hash": Field.COMPOSE_HASH,
+    "device_id": Field.DEVICE_ID,
+}
+
+
+def _tcb_info(resp: Response, tcb_type: Any) -> TcbInfo:
+    """The parsed ``tcb_info``, from the fields libdstack decoded from it.
+
+    MRTD/RTMR0-3/APP_COMPOSE/TCB_EVENT_LOG are present when the agent published a
+    tcb_info that parsed; otherwise every member is empty, as the official parse of
+    an empty ``tcb_info`` gives.  The events come from libdstack's event-log reader.
+    """
+    mrtd = resp.raw(Field.MRTD)
+    members = {f.name for f in dataclasses.fields(tcb_type)}
+    if mrtd is None:
+        return tcb_type(mrtd="", rtmr0="", rtmr1="", rtmr2="", rtmr3="", app_compose="", event_log=[])
+    kwargs: Dict[str, Any] = {
+        "mrtd": mrtd.hex(),
+        "rtmr0": resp.hex(Field.RTMR0),
+        "rtmr1": resp.hex(Field.RTMR1),
+        "rtmr2": resp.hex(Field.RTMR2),
+        "rtmr3": resp.hex(Field.RTMR3),
+        "app_compose": resp.text(Field.APP_COMPOSE),
+        "event_log": [EventLog._from_event(e) for e in _native.event_log_events(resp.text(Field.TCB_EVENT_LOG))],
+    }
+    for name, field in _TCB_INFO_V05X.items():
+        if name in members:
+            kwargs[name] = resp.hex(field)
+    if "rootfs_hash" in members:
+        kwargs["rootfs_hash"] = _rootfs_hash(resp.text(Field.TCB_INFO))
+    return tcb_type(**kwargs)
+
+
+def _rootfs_hash(tcb_info: str) -> Optional[str]:
+    """``rootfs_hash`` of a 0.3 (tappd) tcb_info.
+
+    The one member of the official parsed types that the C ABI has no field for
+    (yet): read from the text only when the text has it, so no tcb_info of a current
+    agent is parsed here.  Goes away with a ``DSTACK_FIELD_ROOTFS_HASH``.
+    """
+    if '"rootfs_hash"' not in tcb_info:
+        return None
+    value = json.loads(tcb_info).get("rootfs_hash")
+    return value if isinstance(value, str) else None
+
+
 def _info_response(resp: Response, tcb_type: Any = TcbInfoV05x) -> InfoResponse[TcbInfo]:
     return InfoResponse(
         app_id=resp.hex(Field.APP_ID),
         instance_id=resp.hex(Field.INSTANCE_ID),
         app_cert=resp.text(Field.APP_CERT),
-        tcb_info=tcb_type.from_json(resp.text(Field.TCB_INFO)),
+        tcb_info=_tcb_info(resp, tcb_type),
         app_name=resp.text(Field.APP_NAME),
         device_id=resp.hex(Field.DEVICE_ID),
         mr_aggregated=resp.hex(Field.MR_AGGREGATED),
@@ -193,6 +280,29 @@ def _info_response(resp: Response, tcb_type: Any = TcbInfoV05x) -> InfoResponse[
         vm_config=resp.text(Field.VM_CONFIG),
         cloud_vendor=resp.text(Field.CLOUD_VENDOR),
         cloud_product=resp.text(Field.CLOUD_PRODUCT),
+    )
+
+
+def _attest_response(resp: Response) -> AttestResponse:
+    attestation = resp.raw(Field.ATTESTATION) or b""
+    return _keep_bytes(AttestResponse(attestation=attestation.hex()), attestation=attestation)
+
+
+def _sign_response(resp: Response, data: bytes) -> SignResponse:
+    signature = resp.raw(Field.SIGNATURE) or b""
+    chain = resp.items(Field.SIGNATURE_CHAIN)
+    public_key = resp.raw(Field.PUBLIC_KEY) or b""
+    return _keep_bytes(
+        SignResponse(
+            signature=signature.hex(),
+            signature_chain=[s.hex() for s in chain],
+            public_key=public_key.hex(),
+            algorithm=resp.text(Field.ALGORITHM),
+            data=data,
+        ),
+        signature=signature,
+        signature_chain=chain,
+        public_key=public_key,
     )
 
 
@@ -290,7 +400,7 @@ class _Core:
         )
 
     def get_quote(self, report_data: Any) -> _Blocking[GetQuoteResponse]:
-        return self._quote(_report_bytes(report_data))
+        return _worded(self._quote(_report_bytes(report_data)), REPORT_DATA_TOO_LONG)
 
     def get_tls_key(
         self,
@@ -313,31 +423,19 @@ class _Core:
     # dstack.sock only
 
     def attest(self, report_data: Any) -> _Blocking[AttestResponse]:
-        return self._rpc(
-            "attest", lambda r: AttestResponse(attestation=r.hex(Field.ATTESTATION)),
-            *byte_arg(_report_bytes(report_data)),
-        )
+        call = self._rpc("attest", _attest_response, *byte_arg(_report_bytes(report_data)))
+        return _worded(call, REPORT_DATA_TOO_LONG)
 
     def gpu_info(self) -> _Blocking[GpuInfoResponse]:
         return self._rpc("gpu_info", lambda r: GpuInfoResponse(attestation=r.text(Field.ATTESTATION)))
 
     def sign(self, algorithm: Any, data: Any) -> _Blocking[SignResponse]:
+        # The algorithm and the pre-hashed digest's length are checked by libdstack
+        # (dstack-core's Sign), whose message is the official SDKs'.
         algorithm = _args.text(algorithm, "algorithm")
         data_bytes = _args.text_or_bytes(data, "data")
-        if algorithm == "secp256k1_prehashed" and len(data_bytes) != 32:
-            raise invalid(
-                f"Pre-hashed signing requires a 32-byte digest, but received {len(data_bytes)} bytes"
-            )
         return self._rpc(
-            "sign",
-            lambda r: SignResponse(
-                signature=r.hex(Field.SIGNATURE),
-                signature_chain=[s.hex() for s in r.items(Field.SIGNATURE_CHAIN)],
-                public_key=r.hex(Field.PUBLIC_KEY),
-                algorithm=algorithm,
-                data=data_bytes,
-            ),
-            *text_arg(algorithm), *byte_arg(data_bytes),
+            "sign", lambda r: _sign_response(r, data_bytes), *text_arg(algorithm), *byte_arg(data_bytes),
         )
 
     def verify(self, algorithm: Any, data: Any, signature: Any, public_key: Any) -> _Blocking[VerifyResponse]:
@@ -351,16 +449,15 @@ class _Core:
         return lambda: VerifyResponse(valid=valid())
 
     def emit_event(self, event: Any, payload: Any) -> _Blocking[None]:
-        if not _args.text(event, "event"):
-            raise invalid("event name cannot be empty")
-        args = (*text_arg(event), *byte_arg(_args.text_or_bytes(payload, "payload")), 0)
-        return self._pinned(lambda ptr: call(f"{self._PREFIX}_emit_event", ptr, *args))
+        # An empty name is refused by libdstack (dstack-core's EmitEvent).
+        args = (*text_arg(_args.text(event, "event")), *byte_arg(_args.text_or_bytes(payload, "payload")), 0)
+        return _worded(self._pinned(lambda ptr: call(f"{self._PREFIX}_emit_event", ptr, *args)), EMPTY_EVENT_NAME)
 
     # the calls that differ between the agents, after the arguments are checked
 
     def _get_key(self, path: str, purpose: str, algorithm: str) -> _Blocking[GetKeyResponse]:
         return self._rpc(
-            "get_key", lambda r: _key_response(r, purpose, algorithm or "secp256k1"),
+            "get_key", _key_response,
             *text_arg(path), *text_arg(purpose), *text_arg(algorithm),
         )
 
@@ -435,15 +532,11 @@ class _TappdCore(_Core):
         prefix_text = _args.optional_text(prefix, "prefix")
         if explicit_raw:
             # As upstream: at most 64 bytes, left-padded with zeros.
+            # Over 64 bytes is refused by libdstack (raw report data is exactly 64 bytes).
             data = _report_data_bytes(report_data)
             if not data:
                 raise invalid("report_data can not be empty")
-            if len(data) > 64:
-                raise invalid(
-                    "Report data is too large, it should less then 64 bytes when hash_algorithm is raw."
-                    f" (got {len(data)} bytes)"
-                )
-            return self._quote(data.rjust(64, b"\0"))
+            return _worded(self._quote(data.rjust(64, b"\0")), RAW_REPORT_DATA_TOO_LONG)
         if algo == "raw":
             # Default (None): right-padded like get_quote (upstream failed unless 64 bytes).
             return self.get_quote(report_data)
@@ -462,7 +555,7 @@ class _TappdCore(_Core):
         if algorithm not in ("secp256k1", "k256", ""):
             raise _unsupported(f'algorithm "{algorithm}"')
         return self._rpc(
-            "derive_k256_key", lambda r: _key_response(r, purpose, "secp256k1"), *text_arg(path), *text_arg(purpose)
+            "derive_k256_key", _key_response, *text_arg(path), *text_arg(purpose)
         )
 
     def _quote(self, report_data: bytes) -> _Blocking[GetQuoteResponse]:

@@ -1,7 +1,10 @@
 """Response objects returned by the clients.
 
 Attribute names and encodings follow the official Python SDK: binary values are
-lowercase hex strings, with ``decode_*`` helpers returning bytes.
+lowercase hex strings, with ``decode_*`` helpers returning bytes.  Responses made
+by a client are built from libdstack's typed fields (never from the agent's JSON
+body or by parsing ``tcb_info`` text: ffi/ABI.md, "How bindings read responses");
+the hex is made once from the bytes, and ``decode_*`` returns those bytes.
 
 The official SDK's responses are pydantic models.  These are dataclasses with
 exactly the official fields, in the official order, and pydantic's methods
@@ -32,7 +35,7 @@ from typing import Any, Callable, ClassVar, Dict, Generic, List, Optional, Type,
 
 from . import _args, _native
 from ._abi import Status
-from .errors import VerificationError
+from .errors import InvalidArgumentError, VerificationError
 
 HexOrBytes = Union[str, bytes]
 
@@ -155,6 +158,38 @@ def _set(obj: Any, name: str, value: Any) -> None:
     object.__setattr__(obj, name, value)
 
 
+def _keep_bytes(obj: M, **raw: Any) -> M:
+    """Remember the bytes libdstack returned behind hex fields made from them (bytes, or
+    lists of bytes for list fields).  ``decode_*`` then returns those bytes instead of
+    decoding the hex again, as long as the field still holds the hex it was built with
+    (a field set by hand is decoded)."""
+    kept = {name: (_snapshot(getattr(obj, name)), value) for name, value in raw.items()}
+    _set(obj, "_kept_bytes", kept)
+    return obj
+
+
+def _snapshot(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
+def _decoded(obj: Any, name: str, what: str) -> bytes:
+    """Bytes of hex field ``name``: the kept bytes, or the hex decoded."""
+    value = getattr(obj, name)
+    kept = getattr(obj, "_kept_bytes", {}).get(name)
+    if kept is not None and kept[0] == value:
+        return kept[1]
+    return _native.decode_hex(value, what)
+
+
+def _decoded_list(obj: Any, name: str, what: str) -> List[bytes]:
+    """Bytes of the hex items of list field ``name``: the kept bytes, or each item decoded."""
+    value = getattr(obj, name)
+    kept = getattr(obj, "_kept_bytes", {}).get(name)
+    if kept is not None and kept[0] == value:
+        return list(kept[1])
+    return [_native.decode_hex(s, what) for s in value]
+
+
 def _redacted(secret: Any) -> str:
     """What repr shows for a secret: ``<redacted>``, or ``''`` when there is none."""
     return REDACTED if secret else repr(secret)
@@ -212,10 +247,10 @@ class GetKeyResponse(_Model):
         return f"{type(self).__name__}(key={_redacted(self.key)}, signature_chain={self.signature_chain!r})"
 
     def decode_key(self) -> bytes:
-        return _native.decode_hex(self.key, "key")
+        return _decoded(self, "key", "key")
 
     def decode_signature_chain(self) -> List[bytes]:
-        return [_native.decode_hex(s, "signature_chain item") for s in self.signature_chain]
+        return _decoded_list(self, "signature_chain", "signature_chain item")
 
     def public_key(self) -> bytes:
         """Public key of ``key``: 33-byte compressed secp256k1, or 32-byte ed25519."""
@@ -290,6 +325,21 @@ class EventLog(_Model):
             event_payload=str(obj.get("event_payload", "")),
             version=obj.get("version"),
             preimage=obj.get("preimage"),
+        )
+
+    @classmethod
+    def _from_event(cls, event: "_native.RawEvent") -> "EventLog":
+        """From libdstack's decoded event.  ``version`` stays None for V1 (libdstack reads
+        an absent version as 1, as the agents that leave it out mean)."""
+        imr, event_type, version, digest, name, payload, preimage = event
+        return cls(
+            imr=imr,
+            event_type=event_type,
+            digest=digest.hex(),
+            event=name,
+            event_payload=payload.hex(),
+            version=None if version == 1 else version,
+            preimage=None if preimage is None else preimage.hex(),
         )
 
     def to_dict(self) -> Dict[str, Any]:
@@ -371,19 +421,19 @@ class GetQuoteResponse(_Model):
         _set(self, "attestation", attestation if isinstance(attestation, str) else "")
 
     def decode_quote(self) -> bytes:
-        return _native.decode_hex(self.quote, "quote")
+        return _decoded(self, "quote", "quote")
 
     def decode_report_data(self) -> bytes:
-        return _native.decode_hex(self.report_data, "report_data")
+        return _decoded(self, "report_data", "report_data")
 
     def decode_attestation(self) -> bytes:
-        return _native.decode_hex(self.attestation, "attestation")
+        return _decoded(self, "attestation", "attestation")
 
     def decode_event_log(self) -> List[EventLog]:
         return _parse_event_log(self.event_log)
 
     def parse_quote(self) -> Quote:
-        return parse_quote(self.quote)
+        return parse_quote(self.decode_quote())
 
     def replay_rtmrs(self) -> Dict[int, str]:
         """RTMR0-3 replayed from ``event_log`` soundly: {0: hex, ..., 3: hex}.
@@ -413,15 +463,18 @@ class GetQuoteResponse(_Model):
         """
         expected: Optional[bytes]
         if report_data is not None:
-            data = _args.bytes_like(report_data, "report_data")
-            if len(data) > 64:
-                raise _args.invalid(f"report_data must be at most 64 bytes, got {len(data)}")
-            expected = data.ljust(64, b"\0")
+            # Padded as the agent pads; over 64 bytes is refused by libdstack.
+            expected = _args.bytes_like(report_data, "report_data").ljust(64, b"\0")
         elif self.report_data:
             expected = self.decode_report_data()
         else:
             expected = None
-        _native.verify_event_log(self.decode_quote(), self.event_log, expected)
+        try:
+            _native.verify_event_log(self.decode_quote(), self.event_log, expected)
+        except InvalidArgumentError as exc:
+            if exc.status != Status.INVALID_ARGUMENT or report_data is None:
+                raise
+            raise _args.invalid(f"report_data must be at most 64 bytes: {exc.message}") from None
         return self.replay_rtmrs()
 
 
@@ -431,7 +484,7 @@ class AttestResponse(_Model):
     attestation: str
 
     def decode_attestation(self) -> bytes:
-        return _native.decode_hex(self.attestation, "attestation")
+        return _decoded(self, "attestation", "attestation")
 
 
 @_model
@@ -456,13 +509,13 @@ class SignResponse(_Model):
         _set(self, "data", data)
 
     def decode_signature(self) -> bytes:
-        return _native.decode_hex(self.signature, "signature")
+        return _decoded(self, "signature", "signature")
 
     def decode_signature_chain(self) -> List[bytes]:
-        return [_native.decode_hex(s, "signature_chain item") for s in self.signature_chain]
+        return _decoded_list(self, "signature_chain", "signature_chain item")
 
     def decode_public_key(self) -> bytes:
-        return _native.decode_hex(self.public_key, "public_key")
+        return _decoded(self, "public_key", "public_key")
 
     def verify_signature_chain(
         self,
