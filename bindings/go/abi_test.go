@@ -1,7 +1,10 @@
 package dstack
 
 import (
+	"bytes"
+	"encoding/hex"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -161,5 +164,94 @@ func TestFieldsMatchTheHeader(t *testing.T) {
 		if !readerFits(h.Kind, api.read) {
 			t.Errorf("%s: read as %s, but the header's kind is %s", name, api.read, h.Kind)
 		}
+	}
+}
+
+// One representation per field: responses are built from the typed fields,
+// bytes stay bytes behind the official hex strings.
+
+func TestDecodeTcbInfoIsBuiltFromTheFields(t *testing.T) {
+	c := newClient(t)
+	info, err := c.Info(ctx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.decoded == nil || info.decoded.err != nil {
+		t.Fatalf("Info did not decode tcb_info from the fields: %+v", info.decoded)
+	}
+	fromFields, err := info.DecodeTcbInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same response with the text parsed (a response unmarshalled by hand).
+	byHand := *info
+	byHand.decoded = nil
+	parsed, err := byHand.DecodeTcbInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(fromFields, parsed) {
+		t.Fatalf("from the fields:\n%+v\nparsed:\n%+v", fromFields, parsed)
+	}
+	// A copy each time: the caller may change it.
+	fromFields.EventLog[0].Event = "changed"
+	again, _ := info.DecodeTcbInfo()
+	if again.EventLog[0].Event == "changed" {
+		t.Fatal("DecodeTcbInfo returned the kept value itself")
+	}
+	// A changed TcbInfo text is parsed, not answered from the fields.
+	info.TcbInfo = `{"mrtd":"ab"}`
+	if tcb, err := info.DecodeTcbInfo(); err != nil || tcb.Mrtd != "ab" {
+		t.Fatalf("changed text: %+v %v", tcb, err)
+	}
+}
+
+func TestDecodeReturnsTheBytesLibdstackGave(t *testing.T) {
+	c := newClient(t)
+	k, err := c.GetKey(ctx(t), "a", "p", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.algorithm != "secp256k1" {
+		t.Fatalf("default algorithm: %q (applied once, by libdstack)", k.algorithm)
+	}
+	key, _ := k.DecodeKey()
+	if k.kept == nil || !bytes.Equal(key, k.kept.key.raw) || hex.EncodeToString(key) != k.Key {
+		t.Fatal("DecodeKey is not the kept bytes")
+	}
+	key[0] ^= 1 // a copy: the response is unchanged
+	if again, _ := k.DecodeKey(); hex.EncodeToString(again) != k.Key {
+		t.Fatal("DecodeKey returned the kept slice itself")
+	}
+	k.Key = strings.Repeat("00", 32) // set by hand: decoded from the hex
+	if b, _ := k.DecodeKey(); !bytes.Equal(b, make([]byte, 32)) {
+		t.Fatalf("hand-set key: %x", b)
+	}
+	k.SignatureChain[0] = "ab"
+	if chain, _ := k.DecodeSignatureChain(); !bytes.Equal(chain[0], []byte{0xab}) {
+		t.Fatalf("hand-set chain: %x", chain[0])
+	}
+	q, err := c.GetQuote(ctx(t), []byte("rd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := q.DecodeQuote()
+	if q.kept == nil || !bytes.Equal(raw, q.kept.quote.raw) {
+		t.Fatal("DecodeQuote is not the kept bytes")
+	}
+	if rd, _ := q.DecodeReportData(); !bytes.HasPrefix(rd, []byte("rd")) || len(rd) != 64 {
+		t.Fatalf("report data %x", rd)
+	}
+}
+
+func TestChecksAreLibdstacksWithTheOfficialWording(t *testing.T) {
+	c := newClient(t)
+	_, err := c.GetQuote(ctx(t), make([]byte, 65))
+	var e *DstackError
+	if !errors.As(err, &e) || !strings.HasPrefix(e.Message, reportDataTooLarge+": ") || !strings.Contains(e.Message, "65") {
+		t.Fatalf("GetQuote: %v", err)
+	}
+	if err := VerifyEventLog(nil, "[]", []byte{}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("empty expected report data: %v", err)
 	}
 }

@@ -5,7 +5,11 @@ import "C"
 
 import (
 	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"log/slog"
+	"strings"
 	"time"
 )
 
@@ -84,55 +88,69 @@ func (c *DstackClient) GetKey(ctx context.Context, path string, purpose string, 
 		ap, al := strArg(algorithm)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_key(p, pp, pl, up, ul, ap, al, tmo, out, cerr)
-		}, func(r *response) *GetKeyResponse {
-			return &GetKeyResponse{
-				Key:            r.hexField(fieldKey),
-				SignatureChain: r.hexList(fieldSignatureChain),
-				purpose:        r.text(fieldPurpose),
-				algorithm:      r.text(fieldAlgorithm), // effective: "" becomes "secp256k1"
-			}
-		})
+		}, readKeyResponse)
 	})
+}
+
+// readKeyResponse: GetKey and the tappd DeriveK256Key. PURPOSE and ALGORITHM
+// are the request's as libdstack sent it (the default algorithm applied there).
+func readKeyResponse(r *response) *GetKeyResponse {
+	k := &keptKey{key: r.kept(fieldKey), chain: r.keptList(fieldSignatureChain)}
+	return &GetKeyResponse{
+		Key:            k.key.hex,
+		SignatureChain: append([]string{}, k.chain.hex...),
+		purpose:        r.text(fieldPurpose),
+		algorithm:      r.text(fieldAlgorithm),
+		kept:           k,
+	}
 }
 
 // GetQuote asks for a TDX quote over reportData (at most 64 bytes; the agent
 // right-pads it with zeros).
 func (c *DstackClient) GetQuote(ctx context.Context, reportData []byte) (*GetQuoteResponse, error) {
-	if err := checkReportData(reportData); err != nil {
-		return nil, err
-	}
-	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
+	q, err := rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_client_get_quote(p, dp, dl, tmo, out, cerr)
 		}, readQuoteResponse)
 	})
+	return q, worded(err, reportDataTooLarge)
 }
 
-// checkReportData refuses more than 64 bytes of report data with the
-// official SDK's message.
-func checkReportData(reportData []byte) error {
-	if len(reportData) > 64 {
-		return newError(StatusInvalidArgument, "report data is too large, it should be at most 64 bytes (got %d)", len(reportData))
+// reportDataTooLarge is the official SDK's text for report data over 64
+// bytes; libdstack checks the length (dstack-core).
+const reportDataTooLarge = "report data is too large, it should be at most 64 bytes"
+
+// worded puts the official SDK's text in front of the message of an invalid
+// argument libdstack refused. The check is libdstack's; this is only its
+// wording where the official SDK has its own.
+func worded(err error, text string) error {
+	var e *DstackError
+	if errors.As(err, &e) && e.Status == StatusInvalidArgument {
+		return newError(StatusInvalidArgument, "%s: %s", text, e.Message)
 	}
-	return nil
+	return err
 }
 
 func readQuoteResponse(r *response) *GetQuoteResponse {
+	k := &keptQuote{quote: r.kept(fieldQuote), reportData: r.kept(fieldReportData), attestation: r.kept(fieldAttestation)}
 	return &GetQuoteResponse{
-		Quote:       r.hexField(fieldQuote),
+		Quote:       k.quote.hex,
 		EventLog:    r.text(fieldEventLog),
-		ReportData:  r.hexField(fieldReportData),
+		ReportData:  k.reportData.hex,
 		VmConfig:    r.text(fieldVMConfig),
-		Attestation: r.hexField(fieldAttestation),
+		Attestation: k.attestation.hex,
+		kept:        k,
 	}
 }
 
 // Attest asks for a versioned attestation over reportData (at most 64 bytes).
 func (c *DstackClient) Attest(ctx context.Context, reportData []byte) (*AttestResponse, error) {
-	if err := checkReportData(reportData); err != nil {
-		return nil, err
-	}
+	a, err := c.attest(ctx, reportData)
+	return a, worded(err, reportDataTooLarge)
+}
+
+func (c *DstackClient) attest(ctx context.Context, reportData []byte) (*AttestResponse, error) {
 	return rpc(ctx, c.core(), 0, func(p *C.dstack_client, tmo C.uint32_t) (*AttestResponse, error) {
 		dp, dl := bytesArg(reportData)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
@@ -153,7 +171,7 @@ func (c *DstackClient) Info(ctx context.Context) (*InfoResponse, error) {
 }
 
 func readInfoResponse(r *response) *InfoResponse {
-	return &InfoResponse{
+	info := &InfoResponse{
 		AppID:           r.hexField(fieldAppID),
 		InstanceID:      r.hexField(fieldInstanceID),
 		AppCert:         r.text(fieldAppCert),
@@ -168,6 +186,57 @@ func readInfoResponse(r *response) *InfoResponse {
 		CloudVendor:     r.text(fieldCloudVendor),
 		CloudProduct:    r.text(fieldCloudProduct),
 	}
+	if info.TcbInfo != "" {
+		tcb, err := readTcbInfo(r, info)
+		info.decoded = &decodedTcbInfo{text: info.TcbInfo, tcb: tcb, err: err}
+	}
+	return info
+}
+
+// readTcbInfo builds the decoded tcb_info from the fields libdstack decoded
+// from it (MRTD, RTMR0-3, APP_COMPOSE, TCB_EVENT_LOG) and the event-log
+// accessors, never by parsing the text. The v0.5 members beside the
+// registers are Info's fields of the same values (the agent fills both from
+// one source).
+func readTcbInfo(r *response, info *InfoResponse) (*TcbInfo, error) {
+	mrtd, published := r.get(fieldMRTD)
+	if !published {
+		return nil, newError(StatusMalformedResponse, "tcb_info is not the JSON object the agent publishes")
+	}
+	events, err := ParseEventLog(r.text(fieldTcbEventLog))
+	if err != nil {
+		return nil, err
+	}
+	tcb := &TcbInfo{
+		Mrtd:         hex.EncodeToString(mrtd),
+		Rtmr0:        r.hexField(fieldRTMR0),
+		Rtmr1:        r.hexField(fieldRTMR1),
+		Rtmr2:        r.hexField(fieldRTMR2),
+		Rtmr3:        r.hexField(fieldRTMR3),
+		AppCompose:   r.text(fieldAppCompose),
+		EventLog:     events,
+		MrAggregated: info.MrAggregated,
+		OsImageHash:  info.OsImageHash,
+		ComposeHash:  info.ComposeHash,
+		DeviceID:     info.DeviceID,
+		RootfsHash:   rootfsHash(info.TcbInfo),
+	}
+	return tcb, nil
+}
+
+// rootfsHash is rootfs_hash of a 0.3 (tappd) tcb_info: the one member of
+// TcbInfo the C ABI has no field for yet. The text is read only when it has
+// the member, so no tcb_info of a current agent is parsed here; this goes
+// away with a DSTACK_FIELD_ROOTFS_HASH.
+func rootfsHash(text string) string {
+	if !strings.Contains(text, `"rootfs_hash"`) {
+		return ""
+	}
+	var v struct {
+		RootfsHash string `json:"rootfs_hash"`
+	}
+	_ = json.Unmarshal([]byte(text), &v)
+	return v.RootfsHash
 }
 
 // GetVersion returns the agent's version; agents older than 0.5.7 lack the

@@ -104,3 +104,7 @@ func (cs *cSlices) free() {
 		cs.arr = nil
 	}
 }
+
+// nonNull is a non-NULL address for an empty input whose NULL would mean
+// "absent" in the C ABI.
+var nonNull [1]byte

@@ -84,10 +84,12 @@ func VerifyEventLog(quote []byte, eventLogJSON string, expectedReportData []byte
 	var rp *C.uint8_t
 	var rl C.size_t
 	if expectedReportData != nil {
-		if len(expectedReportData) != 64 {
-			return newError(StatusInvalidArgument, "expected report data must be 64 bytes, got %d", len(expectedReportData))
-		}
+		// Its length (64 bytes) is libdstack's check. NULL means "not checked",
+		// so an empty slice passes a non-NULL pointer, to be refused there.
 		rp, rl = bytesArg(expectedReportData)
+		if rp == nil {
+			rp = (*C.uint8_t)(unsafe.Pointer(&nonNull[0]))
+		}
 	}
 	var cerr *C.dstack_error
 	return takeError(C.dstack_verify_event_log(qp, ql, lp, ll, rp, rl, &cerr), cerr)
@@ -113,8 +115,8 @@ func ParseQuote(quote []byte) (*Quote, error) {
 		q.Version, _ = r.u64(fieldQuoteVersion)
 		q.TeeType, _ = r.u64(fieldTeeType)
 		q.MRTD, _ = r.get(fieldMRTD)
-		for i := 0; i < 4; i++ {
-			q.RTMRs[i], _ = r.get(fieldRTMR0 + field(i))
+		for i, f := range [4]field{fieldRTMR0, fieldRTMR1, fieldRTMR2, fieldRTMR3} {
+			q.RTMRs[i], _ = r.get(f)
 		}
 		q.ReportData, _ = r.get(fieldReportData)
 		return q

@@ -99,6 +99,17 @@ func (r *response) hexField(f field) string {
 	return hex.EncodeToString(b)
 }
 
+// kept reads a bytes field (absent: empty) with its hex, made once here.
+func (r *response) kept(f field) keptBytes {
+	b, _ := r.get(f)
+	return keep(b)
+}
+
+// keptList reads a list of bytes with the items' hex.
+func (r *response) keptList(f field) keptList {
+	return keepList(r.list(f))
+}
+
 // list copies every item of a list field; an absent list is empty.
 func (r *response) list(f field) [][]byte {
 	if r.err != nil {

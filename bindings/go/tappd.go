@@ -5,7 +5,6 @@ import "C"
 
 import (
 	"context"
-	"encoding/hex"
 	"unsafe"
 )
 
@@ -213,14 +212,7 @@ func (t *TappdClient) DeriveK256Key(ctx context.Context, path string, purpose st
 		up, ul := strArg(purpose)
 		return withResponse(func(out **C.dstack_response, cerr **C.dstack_error) C.dstack_status {
 			return C.dstack_tappd_client_derive_k256_key(p, pp, pl, up, ul, tmo, out, cerr)
-		}, func(r *response) *GetKeyResponse {
-			return &GetKeyResponse{
-				Key:            r.hexField(fieldKey),
-				SignatureChain: r.hexList(fieldSignatureChain),
-				purpose:        r.text(fieldPurpose),
-				algorithm:      r.text(fieldAlgorithm),
-			}
-		})
+		}, readKeyResponse)
 	})
 }
 
@@ -236,14 +228,15 @@ func (t *TappdClient) TdxQuote(ctx context.Context, reportData []byte, hashAlgor
 	if t != nil {
 		t.core().log().Warn("tdxQuote is deprecated, please use GetQuote instead")
 	}
-	if hashAlgorithm == string(RAW) {
-		if len(reportData) > 64 {
-			return nil, newError(StatusInvalidArgument, "report data is too large, it should be at most 64 bytes when hashAlgorithm is raw")
-		}
+	if hashAlgorithm == string(RAW) && len(reportData) < 64 {
 		reportData = append(make([]byte, 64-len(reportData)), reportData...)
 	}
 	return t.TdxQuoteWithPrefix(ctx, reportData, hashAlgorithm, "")
 }
+
+// rawReportDataTooLarge is the official SDK's text for raw report data over
+// 64 bytes.
+const rawReportDataTooLarge = "report data is too large, it should be at most 64 bytes when hashAlgorithm is raw"
 
 // TdxQuoteWithHashAlgorithm is TdxQuote with a typed algorithm.
 func (t *TappdClient) TdxQuoteWithHashAlgorithm(ctx context.Context, reportData []byte, hashAlgorithm QuoteHashAlgorithm) (*GetQuoteResponse, error) {
@@ -254,17 +247,16 @@ func (t *TappdClient) TdxQuoteWithHashAlgorithm(ctx context.Context, reportData 
 // ("" = "app-data"); with "raw", short report data is right-padded like
 // GetQuote does. Not in the official SDK.
 func (t *TappdClient) TdxQuoteWithPrefix(ctx context.Context, reportData []byte, hashAlgorithm string, prefix string) (*GetQuoteResponse, error) {
-	if hashAlgorithm == string(RAW) {
-		if len(reportData) > 64 {
-			return nil, newError(StatusInvalidArgument, "report data is too large, it should be at most 64 bytes when hashAlgorithm is raw")
-		}
+	// Raw report data over 64 bytes is refused by libdstack (dstack-core's
+	// tappd report data: exactly 64 bytes), worded as the official SDK.
+	if hashAlgorithm == string(RAW) && len(reportData) < 64 {
 		padded := make([]byte, 64)
 		copy(padded, reportData)
 		reportData = padded
 	}
 	expected, err := TappdReportData(reportData, hashAlgorithm, prefix)
 	if err != nil {
-		return nil, err
+		return nil, worded(err, rawReportDataTooLarge)
 	}
 	return rpc(ctx, t.core(), 0, func(p *C.dstack_tappd_client, tmo C.uint32_t) (*GetQuoteResponse, error) {
 		dp, dl := bytesArg(reportData)
@@ -274,7 +266,7 @@ func (t *TappdClient) TdxQuoteWithPrefix(ctx context.Context, reportData []byte,
 			return C.dstack_tappd_client_tdx_quote(p, dp, dl, hp, hl, xp, xl, tmo, out, cerr)
 		}, func(r *response) *GetQuoteResponse {
 			q := readQuoteResponse(r)
-			q.ReportData = hex.EncodeToString(expected)
+			q.setReportData(expected)
 			return q
 		})
 	})
@@ -288,7 +280,7 @@ func (t *TappdClient) RawQuote(ctx context.Context, reportData []byte) (*GetQuot
 			return C.dstack_tappd_client_raw_quote(p, dp, dl, tmo, out, cerr)
 		}, func(r *response) *GetQuoteResponse {
 			q := readQuoteResponse(r)
-			q.ReportData = hex.EncodeToString(reportData)
+			q.setReportData(reportData)
 			return q
 		})
 	})

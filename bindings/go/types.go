@@ -19,12 +19,27 @@ type GetKeyResponse struct {
 	// WithPurpose.
 	purpose   string
 	algorithm string
+
+	// The bytes libdstack returned behind Key and SignatureChain (nil for a
+	// response built by hand).
+	kept *keptKey
 }
 
-// DecodeKey returns the key bytes.
+type keptKey struct {
+	key   keptBytes
+	chain keptList
+}
+
+// DecodeKey returns the key bytes: those libdstack returned, without a trip
+// through hex, unless Key was changed since.
 func (r *GetKeyResponse) DecodeKey() ([]byte, error) {
 	if r == nil {
 		return nil, nilReceiver("GetKeyResponse")
+	}
+	if r.kept != nil {
+		if b, ok := r.kept.key.of(r.Key); ok {
+			return b, nil
+		}
 	}
 	return decodeHex("key", r.Key)
 }
@@ -33,6 +48,11 @@ func (r *GetKeyResponse) DecodeKey() ([]byte, error) {
 func (r *GetKeyResponse) DecodeSignatureChain() ([][]byte, error) {
 	if r == nil {
 		return nil, nilReceiver("GetKeyResponse")
+	}
+	if r.kept != nil {
+		if b, ok := r.kept.chain.of(r.SignatureChain); ok {
+			return b, nil
+		}
 	}
 	return decodeHexList("signature", r.SignatureChain)
 }
@@ -58,12 +78,25 @@ type GetQuoteResponse struct {
 	VmConfig   string `json:"vm_config"`
 	// Attestation is the hex VersionedAttestation some agents add; empty otherwise.
 	Attestation string `json:"attestation,omitempty"`
+
+	// The bytes libdstack returned behind the hex fields (nil for a response
+	// built by hand). A pointer, so the struct stays comparable.
+	kept *keptQuote
+}
+
+type keptQuote struct {
+	quote, reportData, attestation keptBytes
 }
 
 // DecodeQuote returns the quote bytes.
 func (r *GetQuoteResponse) DecodeQuote() ([]byte, error) {
 	if r == nil {
 		return nil, nilReceiver("GetQuoteResponse")
+	}
+	if r.kept != nil {
+		if b, ok := r.kept.quote.of(r.Quote); ok {
+			return b, nil
+		}
 	}
 	return decodeHex("quote", r.Quote)
 }
@@ -73,6 +106,11 @@ func (r *GetQuoteResponse) DecodeReportData() ([]byte, error) {
 	if r == nil {
 		return nil, nilReceiver("GetQuoteResponse")
 	}
+	if r.kept != nil {
+		if b, ok := r.kept.reportData.of(r.ReportData); ok {
+			return b, nil
+		}
+	}
 	return decodeHex("report_data", r.ReportData)
 }
 
@@ -81,7 +119,21 @@ func (r *GetQuoteResponse) DecodeAttestation() ([]byte, error) {
 	if r == nil {
 		return nil, nilReceiver("GetQuoteResponse")
 	}
+	if r.kept != nil {
+		if b, ok := r.kept.attestation.of(r.Attestation); ok {
+			return b, nil
+		}
+	}
 	return decodeHex("attestation", r.Attestation)
+}
+
+// setReportData sets ReportData (hex) and the bytes behind it.
+func (r *GetQuoteResponse) setReportData(b []byte) {
+	r.ReportData = hex.EncodeToString(b)
+	if r.kept == nil {
+		r.kept = &keptQuote{}
+	}
+	r.kept.reportData = keptBytes{hex: r.ReportData, raw: append([]byte(nil), b...)}
 }
 
 // DecodeEventLog returns the event log as structured data.
@@ -155,15 +207,36 @@ type InfoResponse struct {
 	VmConfig     string `json:"vm_config,omitempty"`
 	CloudVendor  string `json:"cloud_vendor,omitempty"`
 	CloudProduct string `json:"cloud_product,omitempty"`
+
+	// The decoded tcb_info, built by Info from libdstack's fields (nil for a
+	// response built by hand or unmarshalled).
+	decoded *decodedTcbInfo
 }
 
-// DecodeTcbInfo decodes the tcb_info JSON string.
+type decodedTcbInfo struct {
+	text string // the TcbInfo it was built with
+	tcb  *TcbInfo
+	err  error
+}
+
+// DecodeTcbInfo decodes the tcb_info JSON string. For a response of Info it
+// returns what libdstack decoded (MRTD, RTMR0-3, app-compose, event log), not
+// parsing the text again; the text is parsed only for a response built by hand
+// or unmarshalled, or whose TcbInfo was changed.
 func (r *InfoResponse) DecodeTcbInfo() (*TcbInfo, error) {
 	if r == nil {
 		return nil, nilReceiver("InfoResponse")
 	}
 	if r.TcbInfo == "" {
 		return nil, newError(StatusNotFound, "tcb_info is empty")
+	}
+	if d := r.decoded; d != nil && d.text == r.TcbInfo {
+		if d.err != nil {
+			return nil, d.err
+		}
+		tcb := *d.tcb
+		tcb.EventLog = append([]EventLog(nil), d.tcb.EventLog...)
+		return &tcb, nil
 	}
 	var tcb TcbInfo
 	if err := json.Unmarshal([]byte(r.TcbInfo), &tcb); err != nil {
@@ -217,6 +290,60 @@ const (
 // pointer (typically one returned together with an error that was ignored).
 func nilReceiver(typ string) error {
 	return newError(StatusNullArgument, "method called on a nil *%s", typ)
+}
+
+// keptBytes is a hex field's bytes as libdstack returned them.
+type keptBytes struct {
+	hex string
+	raw []byte
+}
+
+// of returns a copy of the bytes if the field still holds the hex made from them.
+func (k keptBytes) of(field string) ([]byte, bool) {
+	if k.raw == nil || field != k.hex {
+		return nil, false
+	}
+	return append([]byte{}, k.raw...), true
+}
+
+func keep(raw []byte) keptBytes {
+	if raw == nil {
+		raw = []byte{}
+	}
+	return keptBytes{hex: hex.EncodeToString(raw), raw: raw}
+}
+
+// keptList is keptBytes for a list field.
+type keptList struct {
+	hex []string
+	raw [][]byte
+}
+
+func (k keptList) of(field []string) ([][]byte, bool) {
+	if k.raw == nil || len(field) != len(k.hex) {
+		return nil, false
+	}
+	for i := range field {
+		if field[i] != k.hex[i] {
+			return nil, false
+		}
+	}
+	out := make([][]byte, len(k.raw))
+	for i, b := range k.raw {
+		out[i] = append([]byte{}, b...)
+	}
+	return out, true
+}
+
+func keepList(raw [][]byte) keptList {
+	if raw == nil {
+		raw = [][]byte{}
+	}
+	k := keptList{hex: make([]string, len(raw)), raw: raw}
+	for i, b := range raw {
+		k.hex[i] = hex.EncodeToString(b)
+	}
+	return k
 }
 
 func decodeHex(name, s string) ([]byte, error) {

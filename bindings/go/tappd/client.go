@@ -10,9 +10,11 @@ package tappd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	dstack "github.com/libdstack/libdstack/bindings/go"
 )
@@ -219,14 +221,17 @@ func (c *TappdClient) TdxQuote(ctx context.Context, reportData []byte) (*TdxQuot
 // report data. With RAW the report data must be at most 64 bytes and is
 // left-padded with zeros to 64, as the official SDK does.
 func (c *TappdClient) TdxQuoteWithHashAlgorithm(ctx context.Context, reportData []byte, hashAlgorithm QuoteHashAlgorithm) (*TdxQuoteResponse, error) {
-	if hashAlgorithm == RAW {
-		if len(reportData) > 64 {
-			return nil, &dstack.DstackError{Status: dstack.StatusInvalidArgument,
-				Message: "report data is too large, it should be at most 64 bytes when hashAlgorithm is RAW"}
-		}
+	if hashAlgorithm == RAW && len(reportData) < 64 {
 		reportData = append(make([]byte, 64-len(reportData)), reportData...)
 	}
 	q, err := c.inner().TdxQuoteWithPrefix(ctx, reportData, string(hashAlgorithm), "")
+	var e *dstack.DstackError
+	if errors.As(err, &e) && e.Status == dstack.StatusInvalidArgument {
+		// libdstack refused the length (raw report data is exactly 64 bytes);
+		// this package's official text names the algorithm RAW.
+		return nil, &dstack.DstackError{Status: e.Status,
+			Message: strings.Replace(e.Message, "when hashAlgorithm is raw", "when hashAlgorithm is RAW", 1)}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -239,9 +244,15 @@ func (c *TappdClient) Info(ctx context.Context) (*TappdInfoResponse, error) {
 	if err != nil {
 		return nil, err
 	}
-	var tcb TcbInfo
-	if err := json.Unmarshal([]byte(r.TcbInfo), &tcb); err != nil {
+	// What libdstack decoded from tcb_info (not the text parsed again).
+	d, err := r.DecodeTcbInfo()
+	if err != nil {
 		return nil, err
+	}
+	tcb := TcbInfo{Mrtd: d.Mrtd, Rtmr0: d.Rtmr0, Rtmr1: d.Rtmr1, Rtmr2: d.Rtmr2, Rtmr3: d.Rtmr3,
+		EventLog: make([]EventLog, len(d.EventLog))}
+	for i, e := range d.EventLog {
+		tcb.EventLog[i] = EventLog{IMR: e.IMR, EventType: e.EventType, Digest: e.Digest, Event: e.Event, EventPayload: e.EventPayload}
 	}
 	return &TappdInfoResponse{AppID: r.AppID, InstanceID: r.InstanceID, AppCert: r.AppCert, TcbInfo: tcb, AppName: r.AppName}, nil
 }
