@@ -323,9 +323,21 @@ fn validation_rules() {
     }
     .validate()
     .is_ok());
-    invalid(&Attest {
-        report_data: &[1; 65],
-    });
+    assert_eq!(
+        invalid(&Attest {
+            report_data: &[1; 65],
+        }),
+        REPORT_DATA_LEN_ERROR
+    );
+    let mut buf = [0u8; 96];
+    assert_eq!(
+        report_data_len_message(65, &mut buf),
+        "report data is 65 bytes; at most 64 are allowed"
+    );
+    assert_eq!(
+        report_data_len_message(usize::MAX, &mut buf),
+        format!("report data is {} bytes; at most 64 are allowed", usize::MAX)
+    );
 
     // GetKey algorithms
     for a in ["", "secp256k1", "k256", "ed25519"] {

@@ -12,13 +12,31 @@ use crate::json::{self, opt_hex, opt_str, req_hex, req_str, required, JsonWriter
 /// agent.
 pub const MAX_REPORT_DATA: usize = 64;
 
+/// The `InvalidArgument` text of a [`GetQuote`] or [`Attest`] whose report data is over
+/// [`MAX_REPORT_DATA`]; match on it to print the full message with
+/// [`report_data_len_message`].
+pub const REPORT_DATA_LEN_ERROR: &str = "report_data must be at most 64 bytes";
+
+/// The one check of the report-data length (GetQuote, Attest): every layer above calls
+/// `validate` and words the refusal with [`report_data_len_message`], none re-checks.
 fn check_report_data(report_data: &[u8]) -> Result<()> {
     if report_data.len() > MAX_REPORT_DATA {
-        return Err(Error::InvalidArgument(
-            "report_data must be at most 64 bytes",
-        ));
+        return Err(Error::InvalidArgument(REPORT_DATA_LEN_ERROR));
     }
     Ok(())
+}
+
+/// Writes the full message for report data of `received` bytes over the limit,
+/// `report data is N bytes; at most 64 are allowed`, into `out`.
+pub fn report_data_len_message(received: usize, out: &mut [u8; 96]) -> &str {
+    let mut w = JsonWriter::new(&mut out[..]);
+    w.raw(b"report data is ");
+    let mut digits = [0u8; 20];
+    w.raw(json::decimal(received as u64, &mut digits));
+    w.raw(b" bytes; at most 64 are allowed");
+    let n = w.len();
+    // Only ASCII was written and the text always fits in 96 bytes.
+    core::str::from_utf8(&out[..n]).unwrap_or(REPORT_DATA_LEN_ERROR)
 }
 
 // ---------------------------------------------------------------------------------
