@@ -10,7 +10,7 @@
 # (1000), BENCH_COLD_RUNS (10), BENCH_OUT (a file that also receives the table).
 # Every client makes its calls after its warm-up, on one client object (one keep-alive
 # connection, except Go's 16 goroutines); each round runs every client once, in an order
-# that rotates between rounds, and the table shows the median of the rounds.
+# that rotates between rounds; the table shows the least CPU of the rounds (and the median).
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
