@@ -27,6 +27,7 @@ build_release
 suite "Header: include/dstack.h regenerated with the pinned cbindgen matches" bash ffi/gen-header.sh --check
 suite "ABI: files generated from include/dstack.h (scripts/abi/gen.py) are up to date" python3 scripts/abi/gen.py --check
 suite "ABI: cffi and koffi read dstack_decls.h as is; generated binding files bind every export" bash scripts/abi/test-generators.sh
+suite "Layout: the modules of ffi/src and client/src import each other without a cycle" python3 scripts/check-module-cycles.py ffi/src client/src
 suite "Rust: unit and integration tests (core, ffi, simulator)" cargo test --locked --workspace
 suite "core: no_std / no-alloc link check" bash core/nostd-check/check.sh
 suite "core: fuzz targets build" cargo build --locked --manifest-path core/fuzz/Cargo.toml --bins

@@ -1,6 +1,8 @@
-//! Per-call error objects (`dstack_error`) and the Rust-side error type behind them.
+//! The Rust-side error of every call ([`Failure`]) and the C object it becomes
+//! (`dstack_error`). The functions through which C reads and frees that object are in
+//! `boundary.rs`, with `run`, which creates it: this module is below both `slice` and
+//! `boundary` and uses neither.
 
-use crate::slice::dstack_slice;
 use crate::status::*;
 use std::fmt;
 
@@ -98,46 +100,18 @@ impl dstack_error {
         }))
     }
 
+    /// The status of the failed call.
+    pub fn status(&self) -> dstack_status {
+        self.status
+    }
+
+    /// The message: UTF-8; for `DSTACK_STATUS_AGENT_ERROR` the agent's own text.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The failed check and its compared values, if the failure was one of a named check.
     pub fn check(&self) -> Option<&CheckDetail> {
         self.check.as_ref()
     }
-}
-
-/// The status of the failed call `error` describes. Returns `DSTACK_STATUS_NULL_ARGUMENT`
-/// if `error` is NULL. Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn dstack_error_status(error: *const dstack_error) -> dstack_status {
-    crate::boundary::guard(DSTACK_STATUS_PANIC, || {
-        // SAFETY: the caller passes NULL or a live error handle created by this library.
-        match unsafe { error.as_ref() } {
-            Some(e) => e.status,
-            None => DSTACK_STATUS_NULL_ARGUMENT,
-        }
-    })
-}
-
-/// The message of `error`: UTF-8, not NUL-terminated, borrowed from `error` and valid until
-/// `dstack_error_free(error)`. For `DSTACK_STATUS_AGENT_ERROR` this is the agent's own
-/// error text. An empty slice `{NULL, 0}` if `error` is NULL. Thread-safe.
-#[no_mangle]
-pub unsafe extern "C" fn dstack_error_message(error: *const dstack_error) -> dstack_slice {
-    crate::boundary::guard(dstack_slice::EMPTY, || {
-        // SAFETY: the caller passes NULL or a live error handle created by this library.
-        match unsafe { error.as_ref() } {
-            Some(e) => dstack_slice::of(e.message.as_bytes()),
-            None => dstack_slice::EMPTY,
-        }
-    })
-}
-
-/// Frees an error handle. NULL is accepted and ignored. Call it exactly once per handle.
-#[no_mangle]
-pub unsafe extern "C" fn dstack_error_free(error: *mut dstack_error) {
-    crate::boundary::guard((), || {
-        if !error.is_null() {
-            // SAFETY: a non-NULL `error` came from `dstack_error::boxed` and is freed once.
-            drop(unsafe { Box::from_raw(error) });
-        }
-    })
 }

@@ -18,9 +18,13 @@
 #![allow(clippy::missing_safety_doc)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-pub mod boundary;
+// In header order: cbindgen writes each module's exports in the order the modules are
+// declared here, and include/dstack.h must not change when code moves between files.
+// rustfmt sorts `mod` lines only within a block, hence the blank lines.
 pub mod client;
 pub mod crypto;
+
+pub mod boundary;
 pub mod error;
 pub mod handle;
 pub mod response;

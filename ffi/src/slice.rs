@@ -1,6 +1,7 @@
 //! Borrowed byte views across the boundary, and the checked conversions from raw C
-//! pointers that every export uses (public for libdstack_verify, `verify-ffi`, which
-//! extends this ABI).
+//! pointers behind the `try_*!` macros of `boundary.rs`, through which every export calls
+//! them (public for libdstack_verify, `verify-ffi`, which extends this ABI). Uses only
+//! `status` and `error`.
 
 use crate::error::{Failure, Result};
 use crate::status::*;
@@ -60,7 +61,7 @@ pub unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u
 /// # Safety
 /// As for [`bytes`].
 pub unsafe fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str> {
-    // SAFETY: forwarded contract.
+    // SAFETY: this function's contract is that of `bytes`, for the same `ptr` and `len`.
     let b = unsafe { bytes(ptr, len, what)? };
     std::str::from_utf8(b).map_err(|e| Failure::invalid(format!("{what} is not valid UTF-8: {e}")))
 }
@@ -75,6 +76,35 @@ pub unsafe fn array<'a, const N: usize>(ptr: *const u8, what: &str) -> Result<&'
     }
     // SAFETY: the caller guarantees N readable bytes; [u8; N] has alignment 1.
     Ok(unsafe { &*(ptr as *const [u8; N]) })
+}
+
+/// `count` inputs of `N` bytes each, back to back (`x[x_count][N]` in a doc): NULL with
+/// count 0 is the empty list, NULL with a non-zero count is `NULL_ARGUMENT`.
+///
+/// # Safety
+/// A non-NULL `ptr` must point to `count` x `N` readable bytes that outlive `'a`.
+pub unsafe fn arrays<'a, const N: usize>(
+    ptr: *const u8,
+    count: usize,
+    what: &str,
+) -> Result<&'a [[u8; N]]> {
+    if ptr.is_null() {
+        if count == 0 {
+            return Ok(&[]);
+        }
+        return Err(Failure::new(
+            DSTACK_STATUS_NULL_ARGUMENT,
+            format!("{what} is NULL but its count is {count}"),
+        ));
+    }
+    if count > isize::MAX as usize / N.max(1) {
+        return Err(Failure::invalid(format!(
+            "{what}: count {count} is not a valid size"
+        )));
+    }
+    // SAFETY: the caller guarantees count x N readable bytes at non-NULL `ptr`, and
+    // [u8; N] has alignment 1, so they are `count` arrays.
+    Ok(unsafe { std::slice::from_raw_parts(ptr.cast::<[u8; N]>(), count) })
 }
 
 /// An array of `count` caller-owned slices (each itself a byte input).
@@ -119,7 +149,7 @@ pub unsafe fn texts<'a>(
     count: usize,
     what: &str,
 ) -> Result<Vec<&'a str>> {
-    // SAFETY: forwarded contract.
+    // SAFETY: this function's contract is that of `slices`, for the same `ptr` and `count`.
     let raw = unsafe { slices(ptr, count, what)? };
     raw.into_iter()
         .enumerate()
