@@ -7,6 +7,7 @@
 #   4. version macros match the workspace version
 #   5. the C test program under -fsanitize=address,undefined
 #   6. the same program under valgrind (zero errors, zero leaks)
+#   6b. libdstack_verify: dstack_verify.h hygiene, its exports, test_verify.c under ASan and valgrind
 #   7. the C examples build and run against the simulator
 # Exits non-zero on any failure. The last line is "N passed, M failed".
 set -euo pipefail
@@ -36,8 +37,9 @@ step() { # name, command...
     fi
 }
 
-cargo build --release -p dstack-ffi -p dstack-simulator >&2
+cargo build --release -p dstack-ffi -p dstack-verify-ffi -p dstack-simulator >&2
 ln -sf libdstack.so "$root/target/release/libdstack.so.$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' "$root/Cargo.toml" | head -n1)"  # the SONAME (ffi/build.rs) that C programs linked here load
+ln -sf libdstack_verify.so "$root/target/release/libdstack_verify.so.$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' "$root/Cargo.toml" | head -n1)"  # likewise (verify-ffi/build.rs)
 lib="$root/target/release"
 inc="$root/include"
 
@@ -108,6 +110,39 @@ run_valgrind() {
     grep -q 'ERROR SUMMARY: 0 errors' "$work/vg.err" && tail -n1 "$work/vg.out" | grep -q ' 0 failed$'
 }
 step "C tests under valgrind (0 errors, 0 leaks)" run_valgrind
+
+# 6b. libdstack_verify (dstack_verify.h): header hygiene, exports (a superset of libdstack's),
+# and bindings/c/tests/test_verify.c (real Intel quotes, simulator evidence, forged variants)
+# under ASan+UBSan and valgrind. The valgrind suppressions cover x509-parser's one-time
+# statics only (see the file).
+printf '#include "dstack_verify.h"\nint main(void) { return dstack_verification_json(0).len != 0; }\n' >"$work/hygiene_v.c"
+cp "$work/hygiene_v.c" "$work/hygiene_v.cpp"
+step "dstack_verify.h compiles as C99 and C++11 -Wall -Wextra -Werror -pedantic" sh -c \
+    "$CC -std=c99 -Wall -Wextra -Werror -pedantic -I$inc -c $work/hygiene_v.c -o $work/hv.o && $CXX -std=c++11 -Wall -Wextra -Werror -pedantic -I$inc -c $work/hygiene_v.cpp -o $work/hvpp.o"
+verify_exports() {
+    nm -D --defined-only "$lib/libdstack_verify.so" | awk '{print $NF}' | sort >"$work/vexports.txt"
+    nm -D --defined-only "$lib/libdstack.so" | awk '{print $NF}' | sort >"$work/exports.txt"
+    ! grep -v '^dstack_' "$work/vexports.txt" && [ -z "$(comm -23 "$work/exports.txt" "$work/vexports.txt")" ] &&
+        grep -qx dstack_verify_quote "$work/vexports.txt" && ! grep -qx -e dstack_verify_quote -e dstack_verification_free "$work/exports.txt" &&
+        readelf -d "$lib/libdstack_verify.so" | grep -q 'SONAME.*libdstack_verify\.so\.'
+}
+step "libdstack_verify.so exports only dstack_*: libdstack's and the verify functions; libdstack.so has none of them" verify_exports
+vargs=("$root/testdata" "$work/sim")
+"$CC" -std=c99 -g -O1 -Wall -Wextra -Werror -fsanitize=address,undefined -fno-omit-frame-pointer -I"$inc" \
+    "$root/bindings/c/tests/test_verify.c" -L"$lib" -ldstack_verify -Wl,-rpath,"$lib" -o "$work/test_verify_asan"
+run_verify_asan() { ASAN_OPTIONS=detect_leaks=1 "$work/test_verify_asan" "${vargs[@]}" | tee "$work/vasan.out"; tail -n1 "$work/vasan.out" | grep -q ' 0 failed$'; }
+step "C verify tests under ASan+UBSan" run_verify_asan
+grep -E '^[0-9]+ passed, [0-9]+ failed$' "$work/vasan.out" | sed 's/^/  verify asan: /' || true
+"$CC" -std=c99 -g -O0 -Wall -Wextra -Werror -I"$inc" "$root/bindings/c/tests/test_verify.c" -L"$lib" -ldstack_verify \
+    -Wl,-rpath,"$lib" -o "$work/test_verify_plain"
+run_verify_valgrind() {
+    valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all \
+        --suppressions="$root/bindings/c/tests/valgrind-verify.supp" \
+        "$work/test_verify_plain" "${vargs[@]}" >"$work/vvg.out" 2>"$work/vvg.err" || { tail -n 60 "$work/vvg.err"; cat "$work/vvg.out"; return 1; }
+    tail -n1 "$work/vvg.out"
+    grep -q 'ERROR SUMMARY: 0 errors' "$work/vvg.err" && tail -n1 "$work/vvg.out" | grep -q ' 0 failed$'
+}
+step "C verify tests under valgrind (0 errors, 0 leaks)" run_verify_valgrind
 
 # 7. examples
 if [ -f "$root/examples/c/Makefile" ]; then
