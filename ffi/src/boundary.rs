@@ -83,124 +83,141 @@ where
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
 
+// Each macro evaluates its arguments before its `unsafe` block, so an argument expression
+// never runs in an unsafe context (clippy::macro_metavars_in_unsafe), and takes the
+// parameter itself (an identifier), whose name is the one in the error message.
+
 /// `try_bytes!(x, x_len)`: the byte input `x` of `x_len` bytes as `&[u8]` (NULL with
 /// length 0 is empty); returns `NULL_ARGUMENT` from the export body otherwise.
 #[macro_export]
 macro_rules! try_bytes {
-    ($ptr:ident, $len:expr) => {
-        // SAFETY: `$ptr` is an export's argument, NULL or `$len` readable bytes for the
+    ($ptr:ident, $len:expr) => {{
+        let (ptr, len, what) = ($ptr, $len, stringify!($ptr));
+        // SAFETY: `ptr` is an export's argument, NULL or `len` readable bytes for the
         // call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::bytes($ptr, $len, stringify!($ptr)) }?
-    };
+        unsafe { $crate::slice::bytes(ptr, len, what) }?
+    }};
 }
 
 /// `try_text!(x, x_len)`: as [`try_bytes!`], as UTF-8 text (`&str`).
 #[macro_export]
 macro_rules! try_text {
-    ($ptr:ident, $len:expr) => {
-        // SAFETY: `$ptr` is an export's argument, NULL or `$len` readable bytes for the
+    ($ptr:ident, $len:expr) => {{
+        let (ptr, len, what) = ($ptr, $len, stringify!($ptr));
+        // SAFETY: `ptr` is an export's argument, NULL or `len` readable bytes for the
         // call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::text($ptr, $len, stringify!($ptr)) }?
-    };
+        unsafe { $crate::slice::text(ptr, len, what) }?
+    }};
 }
 
 /// `try_array!(x, N)`: the required input `x[N]` as `&[u8; N]`.
 #[macro_export]
 macro_rules! try_array {
-    ($ptr:ident, $n:expr) => {
-        // SAFETY: `$ptr` is an export's argument documented as `x[N]`: NULL (rejected) or
+    ($ptr:ident, $n:literal) => {{
+        let (ptr, what, array) = ($ptr, stringify!($ptr), $crate::slice::array::<$n>);
+        // SAFETY: `ptr` is an export's argument documented as `x[N]`: NULL (rejected) or
         // N readable bytes for the call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::array::<{ $n }>($ptr, stringify!($ptr)) }?
-    };
+        unsafe { array(ptr, what) }?
+    }};
 }
 
 /// `try_arrays!(x, x_count, N)`: the input `x[x_count][N]` as `&[[u8; N]]` (NULL with
 /// count 0 is empty).
 #[macro_export]
 macro_rules! try_arrays {
-    ($ptr:ident, $count:expr, $n:expr) => {
-        // SAFETY: `$ptr` is an export's argument documented as `x[x_count][N]`: NULL or
-        // count x N readable bytes for the call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::arrays::<{ $n }>($ptr, $count, stringify!($ptr)) }?
-    };
+    ($ptr:ident, $count:expr, $n:literal) => {{
+        let (ptr, count, what) = ($ptr, $count, stringify!($ptr));
+        let arrays = $crate::slice::arrays::<$n>;
+        // SAFETY: `ptr` is an export's argument documented as `x[x_count][N]`: NULL or
+        // `count` x N readable bytes for the call (see "Pointer checks" in boundary.rs).
+        unsafe { arrays(ptr, count, what) }?
+    }};
 }
 
 /// `try_texts!(x, x_count)`: `x_count` caller slices of UTF-8 text as `Vec<&str>` (NULL
 /// with count 0 is empty).
 #[macro_export]
 macro_rules! try_texts {
-    ($ptr:ident, $count:expr) => {
-        // SAFETY: `$ptr` is an export's argument, NULL or `$count` `dstack_slice`s, each
+    ($ptr:ident, $count:expr) => {{
+        let (ptr, count, what) = ($ptr, $count, stringify!($ptr));
+        // SAFETY: `ptr` is an export's argument, NULL or `count` `dstack_slice`s, each
         // NULL or valid for its `len`, for the call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::texts($ptr, $count, stringify!($ptr)) }?
-    };
+        unsafe { $crate::slice::texts(ptr, count, what) }?
+    }};
 }
 
 /// `try_ref!(h)`: the required handle (or input struct) `h` as `&T`; NULL is
 /// `NULL_ARGUMENT`.
 #[macro_export]
 macro_rules! try_ref {
-    ($ptr:ident) => {
-        // SAFETY: `$ptr` is an export's argument, NULL or a live object of its type, not
+    ($ptr:ident) => {{
+        let (ptr, what) = ($ptr, stringify!($ptr));
+        // SAFETY: `ptr` is an export's argument, NULL or a live object of its type, not
         // freed during the call (see "Pointer checks" in boundary.rs).
-        unsafe { $ptr.as_ref() }.ok_or_else(|| $crate::error::Failure::null(stringify!($ptr)))?
-    };
+        unsafe { ptr.as_ref() }.ok_or_else(|| $crate::error::Failure::null(what))?
+    }};
 }
 
 /// `opt_ref!(p)`: an argument that may be NULL (an optional input, or the handle of a
 /// function that gives a neutral result for NULL) as `Option<&T>`.
 #[macro_export]
 macro_rules! opt_ref {
-    ($ptr:ident) => {
-        // SAFETY: `$ptr` is an export's argument, NULL or a live object of its type, not
+    ($ptr:ident) => {{
+        let ptr = $ptr;
+        // SAFETY: `ptr` is an export's argument, NULL or a live object of its type, not
         // freed during the call (see "Pointer checks" in boundary.rs).
-        unsafe { $ptr.as_ref() }
-    };
+        unsafe { ptr.as_ref() }
+    }};
 }
 
 /// `try_out!(out_x)`: the required output `out_x` as `&mut T`.
 #[macro_export]
 macro_rules! try_out {
-    ($ptr:ident) => {
-        // SAFETY: `$ptr` is an export's argument, NULL (rejected) or writable for one
+    ($ptr:ident) => {{
+        let (ptr, what) = ($ptr, stringify!($ptr));
+        // SAFETY: `ptr` is an export's argument, NULL (rejected) or writable for one
         // value of its type for the call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::out($ptr, stringify!($ptr)) }?
-    };
+        unsafe { $crate::slice::out(ptr, what) }?
+    }};
 }
 
 /// `try_out_array!(out_x, N)`: the required output `out_x[N]` as `&mut [u8; N]`.
 #[macro_export]
 macro_rules! try_out_array {
-    ($ptr:ident, $n:expr) => {
-        // SAFETY: `$ptr` is an export's argument documented as `out_x[N]`: NULL (rejected)
+    ($ptr:ident, $n:literal) => {{
+        let (ptr, what) = ($ptr, stringify!($ptr));
+        let out_array = $crate::slice::out_array::<$n>;
+        // SAFETY: `ptr` is an export's argument documented as `out_x[N]`: NULL (rejected)
         // or N writable bytes for the call (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::out_array::<{ $n }>($ptr, stringify!($ptr)) }?
-    };
+        unsafe { out_array(ptr, what) }?
+    }};
 }
 
 /// `try_out_buf!(out_x, out_x_cap, out_x_len)`: the output buffer as a
 /// [`crate::slice::OutBuf`], checked before any work is done.
 #[macro_export]
 macro_rules! try_out_buf {
-    ($ptr:ident, $cap:expr, $len:ident) => {
-        // SAFETY: `$ptr` and `$len` are an export's arguments: `$ptr` NULL or `$cap`
-        // writable bytes, `$len` NULL (rejected) or one writable `size_t`, for the call
-        // (see "Pointer checks" in boundary.rs).
-        unsafe { $crate::slice::OutBuf::new($ptr, $cap, $len, stringify!($ptr)) }?
-    };
+    ($ptr:ident, $cap:expr, $len:ident) => {{
+        let (ptr, cap, len, what) = ($ptr, $cap, $len, stringify!($ptr));
+        // SAFETY: `ptr` and `len` are an export's arguments: `ptr` NULL or `cap` writable
+        // bytes, `len` NULL (rejected) or one writable `size_t`, for the call (see
+        // "Pointer checks" in boundary.rs).
+        unsafe { $crate::slice::OutBuf::new(ptr, cap, len, what) }?
+    }};
 }
 
 /// `free_handle!(h)`: the body of a `_free`: drops the handle `h` unless it is NULL.
 #[macro_export]
 macro_rules! free_handle {
-    ($ptr:ident) => {
-        if !$ptr.is_null() {
+    ($ptr:ident) => {{
+        let ptr = $ptr;
+        if !ptr.is_null() {
             // SAFETY: every handle this library hands out is a `Box::into_raw` (responses,
             // clients, event logs, errors), and the header requires each to be freed
             // exactly once, by its `_free`, after all uses.
-            drop(unsafe { Box::from_raw($ptr) });
+            drop(unsafe { Box::from_raw(ptr) });
         }
-    };
+    }};
 }
 
 /// The status of the failed call `error` describes. Returns `DSTACK_STATUS_NULL_ARGUMENT`

@@ -376,19 +376,15 @@ pub unsafe extern "C" fn dstack_client_verify(
 ) -> dstack_status {
     crate::boundary::run(out_error, || {
         // SAFETY: caller contract.
-        let (c, (algorithm, data, signature, public_key, out)) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                crate::crypto::signature_inputs(
-                    (algorithm, algorithm_len),
-                    (data, data_len),
-                    (signature, signature_len),
-                    (public_key, public_key_len),
-                    out_valid,
-                )?,
-            )
-        };
-        *out = c.verify(algorithm, data, signature, public_key)?.valid;
+        let c = unsafe { handle::timed(client, timeout_ms)? };
+        let (algorithm, data, signature, public_key, out_valid) = (
+            crate::try_text!(algorithm, algorithm_len),
+            crate::try_bytes!(data, data_len),
+            crate::try_bytes!(signature, signature_len),
+            crate::try_bytes!(public_key, public_key_len),
+            crate::try_out!(out_valid),
+        );
+        *out_valid = c.verify(algorithm, data, signature, public_key)?.valid;
         Ok(())
     })
 }

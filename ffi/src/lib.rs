@@ -22,7 +22,15 @@
 // declared here, and include/dstack.h must not change when code moves between files.
 // rustfmt sorts `mod` lines only within a block, hence the blank lines.
 pub mod client;
-pub mod crypto;
+
+pub mod chain;
+pub mod envcrypt;
+pub mod kms;
+
+pub mod keys;
+pub mod signature;
+
+pub mod report;
 
 pub mod boundary;
 pub mod error;

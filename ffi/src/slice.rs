@@ -169,6 +169,22 @@ pub unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(what))
 }
 
+/// Copies `value`, which the helper that made it guarantees to be `N` bytes, into a
+/// fixed-size output (a different length is a bug here: `DSTACK_STATUS_PANIC`, never a
+/// short or overlong write).
+pub(crate) fn fill<const N: usize>(out: &mut [u8; N], value: &[u8]) -> Result<()> {
+    *out = value.try_into().map_err(|_| {
+        Failure::new(
+            DSTACK_STATUS_PANIC,
+            format!(
+                "internal error in libdstack: {} bytes for a {N}-byte output",
+                value.len()
+            ),
+        )
+    })?;
+    Ok(())
+}
+
 /// Checks a required fixed-size output array.
 ///
 /// # Safety

@@ -32,7 +32,7 @@ fn encrypt(envs: &[(String, String)], pubkey: &str) -> Result<Vec<u8>, u32> {
     let mut need = 0usize;
     // SAFETY: all pointers are valid for the call.
     let s = unsafe {
-        dstack::crypto::dstack_encrypt_env_vars(
+        dstack::envcrypt::dstack_encrypt_env_vars(
             keys.as_ptr(),
             values.as_ptr(),
             envs.len(),
@@ -51,7 +51,7 @@ fn encrypt(envs: &[(String, String)], pubkey: &str) -> Result<Vec<u8>, u32> {
     let mut len = 0usize;
     // SAFETY: as above; `out` has `need` bytes.
     let s = unsafe {
-        dstack::crypto::dstack_encrypt_env_vars(
+        dstack::envcrypt::dstack_encrypt_env_vars(
             keys.as_ptr(),
             values.as_ptr(),
             envs.len(),
