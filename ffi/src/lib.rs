@@ -39,7 +39,13 @@ pub mod response;
 pub mod slice;
 pub mod status;
 pub mod tappd;
-pub mod utils;
+
+pub mod quote;
+
+pub mod eventlog;
+
+pub mod clock;
+pub mod compose;
 
 pub use error::dstack_error;
 pub use slice::dstack_slice;

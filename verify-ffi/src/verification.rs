@@ -7,7 +7,7 @@ use dstack_ffi::dstack_error;
 use dstack_ffi::error::{Failure, Result};
 use dstack_ffi::slice::{self, dstack_slice};
 use dstack_ffi::status::*;
-use dstack_ffi::utils::dstack_event;
+use dstack_ffi::eventlog::dstack_event;
 use verifier::{QuoteBody, Verification};
 
 /// Selects a field of a `dstack_verification`. A plain `uint32_t` with explicit values
