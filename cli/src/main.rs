@@ -1,14 +1,18 @@
 //! `dstack`: the dstack command-line tool.
 //!
-//! This phase has the offline commands (`verify`, `compose-hash`, `encrypt-env`); the agent
-//! commands (`info`, `key`, `quote`, …) join the `Command` enum once a Rust client crate
-//! exists, with a global `--endpoint` option, and reuse the output helpers in `output`.
+//! The agent commands (`info`, `key`, `quote`, `attest`, `tls-key`, `sign`,
+//! `verify-signature`, in `agent`) call the guest agent through the `libdstack` client;
+//! the offline commands (`verify`, `compose-hash`, `encrypt-env`) need no agent.
 //!
-//! Exit status: 0 when the command succeeded (for `verify`: the evidence verified), 1 when
-//! verification failed, 2 for usage or input errors, 3 when collateral could not be fetched.
+//! Exit status: 0 when the command succeeded (and what it checks verified), 1 when
+//! verification failed, 2 for usage or input errors, 3 when collateral could not be fetched,
+//! 4 when the agent call failed.
 
-mod dotenv;
+#[macro_use]
 mod output;
+
+mod agent;
+mod dotenv;
 mod pccs;
 
 use std::io::Read;
@@ -21,16 +25,43 @@ use dstack_verify as dv;
 #[command(
     name = "dstack",
     version,
-    about = "The dstack command-line tool: verify dstack evidence offline, hash app-compose files, encrypt environment variables",
+    about = "The dstack command-line tool: ask the guest agent for keys, quotes, attestations, TLS keys and signatures; verify dstack evidence offline; hash app-compose files; encrypt environment variables",
+    after_help = "Exit status: 0 success (and what the command checks verified), 1 verification failed, \
+    2 usage or input error, 3 collateral could not be fetched (verify --pccs), 4 the agent call failed.",
     propagate_version = true
 )]
 struct Cli {
+    /// The agent: a Unix socket path or http://host[:port] [default: $DSTACK_SIMULATOR_ENDPOINT,
+    /// else the first of /var/run/dstack.sock, /run/dstack.sock, /var/run/dstack/dstack.sock,
+    /// /run/dstack/dstack.sock].
+    #[arg(long, global = true, value_name = "SOCKET|URL")]
+    endpoint: Option<String>,
+    /// Time limit of each agent call: seconds (3, 0.5) or milliseconds (500ms) [default: 3].
+    #[arg(long, global = true, value_name = "DURATION", value_parser = agent::parse_timeout)]
+    timeout: Option<std::time::Duration>,
+    /// Print the result as JSON.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// The app's identity and measurements as the agent states them (unattested).
+    Info(agent::InfoArgs),
+    /// A key derived for this app from a path, with its signature chain checked.
+    Key(agent::KeyArgs),
+    /// A TDX quote over report data, with its event log.
+    Quote(agent::QuoteArgs),
+    /// A versioned attestation over report data.
+    Attest(agent::AttestArgs),
+    /// A fresh TLS key and a certificate for it (optionally RA-TLS).
+    TlsKey(agent::TlsKeyArgs),
+    /// Sign data with the app's signing key; the signature and its chain are checked.
+    Sign(agent::SignArgs),
+    /// Check a signature (exit status 1 when invalid).
+    VerifySignature(agent::VerifySignatureArgs),
     /// Verify evidence from a dstack app: a quote, an attestation or an RA-TLS certificate.
     Verify(VerifyCmd),
     /// Print the compose hash of an app-compose.json file.
@@ -85,9 +116,6 @@ struct VerifyArgs {
     /// everything else is still checked and the result says so.
     #[arg(long, conflicts_with_all = ["collateral", "pccs"])]
     insecure_skip_intel_signature: bool,
-    /// Print the result as JSON.
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Args)]
@@ -97,9 +125,6 @@ struct ComposeHashArgs {
     /// Which hash to print.
     #[arg(long, value_enum, default_value_t = HashMode::Raw)]
     mode: HashMode,
-    /// Print JSON (`{"compose_hash": …}`).
-    #[arg(long)]
-    json: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -116,7 +141,8 @@ enum HashMode {
 #[derive(Args)]
 #[command(
     after_help = "Reads KEY=VALUE lines from standard input (blank lines and # comments skipped, \
-    an `export ` prefix and matching surrounding quotes removed) and prints the hex ciphertext."
+    an `export ` prefix and matching surrounding quotes removed) and prints the hex ciphertext \
+    (with --json: {\"encrypted_env\": hex})."
 )]
 struct EncryptEnvArgs {
     /// The app's env-encryption X25519 public key from the KMS, hex (0x optional).
@@ -128,7 +154,7 @@ struct EncryptEnvArgs {
 }
 
 /// A failure of the tool itself (not of verification), with its exit status.
-struct Fail(u8, String);
+pub(crate) struct Fail(pub(crate) u8, pub(crate) String);
 
 fn read_input(path: &str) -> Result<Vec<u8>, Fail> {
     let mut data = Vec::new();
@@ -148,7 +174,7 @@ fn now() -> u64 {
         .unwrap_or(0)
 }
 
-fn verify(what: VerifyWhat) -> Result<ExitCode, Fail> {
+fn verify(what: VerifyWhat, json: bool) -> Result<ExitCode, Fail> {
     let (kind, a) = match what {
         VerifyWhat::Quote(a) => ("quote", a),
         VerifyWhat::Attestation(a) => ("attestation", a),
@@ -224,7 +250,7 @@ fn verify(what: VerifyWhat) -> Result<ExitCode, Fail> {
     };
     let result = match &ev {
         Ev::Quote(q) => dv::verify_quote(q, &opts),
-        Ev::GetQuote(json, _) => dv::verify_get_quote_json(json, &opts),
+        Ev::GetQuote(body, _) => dv::verify_get_quote_json(body, &opts),
         Ev::Attestation(b) => dv::verify_attestation(b, &opts),
         Ev::Cert(der) => dv::verify_ra_tls_cert(der, &opts),
     };
@@ -236,31 +262,31 @@ fn verify(what: VerifyWhat) -> Result<ExitCode, Fail> {
     }
     match result {
         Ok(v) => {
-            if a.json {
-                println!(
+            if json {
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&v.to_json()).unwrap_or_default()
                 );
             } else {
-                print!("{}", output::human(&v));
+                out!("{}", output::human(&v));
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            if a.json {
-                println!(
+            if json {
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&output::failure_json(&e)).unwrap_or_default()
                 );
             } else {
-                print!("{}", output::failure_text(&e));
+                out!("{}", output::failure_text(&e));
             }
             Ok(ExitCode::from(1))
         }
     }
 }
 
-fn compose_hash(a: ComposeHashArgs) -> Result<ExitCode, Fail> {
+fn compose_hash(a: ComposeHashArgs, json: bool) -> Result<ExitCode, Fail> {
     let data = read_input(&a.file)?;
     let hash = match a.mode {
         HashMode::Raw => dstack_core::compose::compose_hash_raw(&data),
@@ -273,10 +299,10 @@ fn compose_hash(a: ComposeHashArgs) -> Result<ExitCode, Fail> {
         }
     };
     let h = dv_hex(&hash);
-    if a.json {
-        println!("{}", serde_json::json!({ "compose_hash": h }));
+    if json {
+        outln!("{}", serde_json::json!({ "compose_hash": h }));
     } else {
-        println!("{h}");
+        outln!("{h}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -285,7 +311,7 @@ fn dv_hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn encrypt_env(a: EncryptEnvArgs) -> Result<ExitCode, Fail> {
+fn encrypt_env(a: EncryptEnvArgs, json: bool) -> Result<ExitCode, Fail> {
     use dstack_core::envcrypt;
     envcrypt::parse_x25519_public_key(&a.kms_public_key)
         .map_err(|e| Fail(2, format!("--kms-public-key: {e}")))?;
@@ -302,16 +328,34 @@ fn encrypt_env(a: EncryptEnvArgs) -> Result<ExitCode, Fail> {
     let n = envcrypt::encrypt_env_vars(&pairs, &a.kms_public_key, secret, iv, &mut out)
         .map_err(|e| Fail(2, format!("encryption failed: {e}")))?;
     secret.fill(0);
-    println!("{}", String::from_utf8_lossy(&out[..n]));
+    let hex = String::from_utf8_lossy(&out[..n]);
+    if json {
+        outln!("{}", serde_json::json!({ "encrypted_env": hex }));
+    } else {
+        outln!("{hex}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let conn = agent::Conn {
+        endpoint: cli.endpoint,
+        timeout: cli.timeout,
+        json: cli.json,
+    };
+    let json = cli.json;
     let r = match cli.command {
-        Command::Verify(v) => verify(v.what),
-        Command::ComposeHash(a) => compose_hash(a),
-        Command::EncryptEnv(a) => encrypt_env(a),
+        Command::Info(a) => agent::info(&conn, a),
+        Command::Key(a) => agent::key(&conn, a),
+        Command::Quote(a) => agent::quote(&conn, a),
+        Command::Attest(a) => agent::attest(&conn, a),
+        Command::TlsKey(a) => agent::tls_key(&conn, a),
+        Command::Sign(a) => agent::sign(&conn, a),
+        Command::VerifySignature(a) => agent::verify_signature(&conn, a),
+        Command::Verify(v) => verify(v.what, json),
+        Command::ComposeHash(a) => compose_hash(a, json),
+        Command::EncryptEnv(a) => encrypt_env(a, json),
     };
     match r {
         Ok(code) => code,

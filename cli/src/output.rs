@@ -1,4 +1,21 @@
-//! Human-readable and JSON renderings of results and failures.
+//! Human-readable and JSON renderings of results and failures, and the output macros.
+
+/// `print!` to standard output, where a closed pipe (`dstack … | head`) ends the output
+/// quietly instead of panicking; the exit status stays the command's.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `println!` as [`out!`].
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
 
 use std::fmt::Write;
 

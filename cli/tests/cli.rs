@@ -421,6 +421,17 @@ fn encrypt_env_output_decrypts_to_the_variables() {
         String::from_utf8(pt).unwrap(),
         r#"{"env":[{"key":"FOO","value":"bar"},{"key":"QUOTED","value":"a b"},{"key":"EMPTY","value":""}]}"#
     );
+    // --json (global): the same ciphertext format in {"encrypted_env": hex}.
+    let o = dstack_stdin(&["--json", "encrypt-env", "--kms-public-key", &public], env);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let j = json_out(&o);
+    assert_eq!(j.as_object().unwrap().len(), 1);
+    assert_eq!(
+        hex::decode(j["encrypted_env"].as_str().unwrap())
+            .unwrap()
+            .len(),
+        ct.len()
+    );
     let o = dstack_stdin(&["encrypt-env", "--kms-public-key", "abcd"], env);
     assert_eq!(code(&o), 2);
     assert!(stderr(&o).contains("--kms-public-key"));
