@@ -50,4 +50,11 @@ node examples/node/demo.js "$DSTACK_SIMULATOR_ENDPOINT" "$KMS_KEY"
 section "Python (examples/python)"
 "$VENV/bin/python" examples/python/demo.py "$KMS_KEY"
 
+section "dstack CLI (cli/)"
+cargo build --release --locked -q -p dstack-cli
+DSTACK="$ROOT/target/release/dstack"
+"$DSTACK" info
+"$DSTACK" key demo/wallet --purpose ethereum --kms-public-key "$KMS_KEY"
+"$DSTACK" quote --report-data c0ffee --json | "$DSTACK" verify quote - --report-data c0ffee --insecure-skip-intel-signature
+
 section "done: every example ran against the simulator"
