@@ -1,30 +1,13 @@
 //! App-compose hashing (PROTOCOL.md §6.3): the compose hash a deployment is measured by,
-//! and the canonical JSON it is computed over.
+//! and the canonical JSON it is computed over; `libdstack::compose` (the core's
+//! `compose`), copied out.
 
-use crate::error::{dstack_error, Failure, Result};
-use crate::slice::{self, OutBuf};
+use crate::boundary::run;
+use crate::error::dstack_error;
+use crate::slice::fill;
 use crate::status::*;
-use dstack_core::compose;
-
-/// The scratch space the compose functions need for `input`.
-fn compose_scratch(input: &[u8]) -> Result<Vec<u8>> {
-    let n = compose::compose_scratch_len(input).map_err(|e| Failure::core("app compose", e))?;
-    Ok(vec![0u8; n])
-}
-
-fn canonical(input: &[u8], normalize: bool) -> Result<Vec<u8>> {
-    let mut scratch = compose_scratch(input)?;
-    let needed = match compose::compose_canonical_json(input, normalize, &mut scratch, &mut []) {
-        Ok(n) => n,
-        Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
-        Err(e) => return Err(Failure::core("app compose", e)),
-    };
-    let mut out = vec![0u8; needed];
-    let n = compose::compose_canonical_json(input, normalize, &mut scratch, &mut out)
-        .map_err(|e| Failure::core("app compose", e))?;
-    out.truncate(n);
-    Ok(out)
-}
+use crate::{try_bytes, try_out_array, try_out_buf};
+use libdstack::compose;
 
 /// SHA-256 of the canonical JSON of an app-compose document (UTF-8 JSON; keys sorted as
 /// deployment tools do, compact, see `dstack_compose_canonical_json`). `normalize`
@@ -39,17 +22,15 @@ pub unsafe extern "C" fn dstack_compose_hash(
     out_hash: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, out) = unsafe {
-            (
-                slice::bytes(app_compose_json, app_compose_json_len, "app_compose_json")?,
-                slice::out_array::<32>(out_hash, "out_hash")?,
-            )
-        };
-        *out = compose::compose_hash(j, normalize, &mut compose_scratch(j)?)
-            .map_err(|e| Failure::core("app compose", e))?;
-        Ok(())
+    run(out_error, || {
+        let (app_compose_json, out_hash) = (
+            try_bytes!(app_compose_json, app_compose_json_len),
+            try_out_array!(out_hash, 32),
+        );
+        fill(
+            out_hash,
+            &compose::compose_hash(app_compose_json, normalize)?,
+        )
     })
 }
 
@@ -67,15 +48,12 @@ pub unsafe extern "C" fn dstack_compose_canonical_json(
     out_json_len: *mut usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, buf) = unsafe {
-            (
-                slice::bytes(app_compose_json, app_compose_json_len, "app_compose_json")?,
-                OutBuf::new(out_json, out_json_cap, out_json_len, "out_json")?,
-            )
-        };
-        buf.write(&canonical(j, normalize)?)
+    run(out_error, || {
+        let (app_compose_json, out_json) = (
+            try_bytes!(app_compose_json, app_compose_json_len),
+            try_out_buf!(out_json, out_json_cap, out_json_len),
+        );
+        out_json.write(compose::compose_canonical_json(app_compose_json, normalize)?.as_bytes())
     })
 }
 
@@ -88,19 +66,11 @@ pub unsafe extern "C" fn dstack_compose_hash_raw(
     out_hash: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (b, out) = unsafe {
-            (
-                slice::bytes(
-                    app_compose_bytes,
-                    app_compose_bytes_len,
-                    "app_compose_bytes",
-                )?,
-                slice::out_array::<32>(out_hash, "out_hash")?,
-            )
-        };
-        *out = compose::compose_hash_raw(b);
-        Ok(())
+    run(out_error, || {
+        let (app_compose_bytes, out_hash) = (
+            try_bytes!(app_compose_bytes, app_compose_bytes_len),
+            try_out_array!(out_hash, 32),
+        );
+        fill(out_hash, &compose::compose_hash_raw(app_compose_bytes))
     })
 }

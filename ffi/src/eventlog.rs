@@ -1,11 +1,15 @@
-//! Event logs: the parsed-log handle (`dstack_event_log`, its events as `dstack_event`),
-//! sound and compatible RTMR replay, and checking a log against a quote. All reentrant.
+//! Event logs: the parsed-log handle (`dstack_event_log`, its events as `dstack_event`;
+//! the core's `eventlog`, as `libdstack` has no such handle), and sound and compatible
+//! RTMR replay and checking a log against a quote (`libdstack::verify`). All reentrant.
 
-use crate::error::{dstack_error, Failure};
+use crate::boundary::{guard, run};
+use crate::error::{dstack_error, Failure, Result};
 use crate::response::Secret;
-use crate::slice::{self, dstack_slice};
+use crate::slice::dstack_slice;
 use crate::status::*;
+use crate::{free_handle, opt_ref, try_bytes, try_out, try_out_array, try_ref};
 use dstack_core::eventlog;
+use libdstack::verify;
 
 /// One event of a `dstack_event_log`, as returned by `dstack_event_log_get`. Byte fields
 /// are decoded from hex; `event` is the UTF-8 name. All slices are borrowed from the log
@@ -90,23 +94,17 @@ pub unsafe extern "C" fn dstack_event_log_parse(
     out_log: *mut *mut dstack_event_log,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, out) = unsafe {
-            (
-                slice::bytes(json, json_len, "json")?,
-                slice::out(out_log, "out_log")?,
-            )
-        };
+    run(out_error, || {
+        let (json, out_log) = (try_bytes!(json, json_len), try_out!(out_log));
         let mut events = Vec::new();
-        for (i, ev) in eventlog::events(j).enumerate() {
+        for (i, ev) in eventlog::events(json).enumerate() {
             let ev = ev.map_err(|e| Failure::core(&format!("event log, event {i}"), e))?;
             events.push(
                 decode_event(&ev)
                     .map_err(|e| Failure::core(&format!("event log, event {i}"), e))?,
             );
         }
-        *out = Box::into_raw(Box::new(dstack_event_log { events }));
+        *out_log = Box::into_raw(Box::new(dstack_event_log { events }));
         Ok(())
     })
 }
@@ -114,10 +112,7 @@ pub unsafe extern "C" fn dstack_event_log_parse(
 /// Number of events in `log` (0 if `log` is NULL).
 #[no_mangle]
 pub unsafe extern "C" fn dstack_event_log_count(log: *const dstack_event_log) -> usize {
-    crate::boundary::guard(0, || {
-        // SAFETY: caller contract: NULL or a live log.
-        unsafe { log.as_ref() }.map_or(0, |l| l.events.len())
-    })
+    guard(0, || opt_ref!(log).map_or(0, |l| l.events.len()))
 }
 
 /// Reads event `index` into `*out_event` (slices borrowed from `log`).
@@ -130,21 +125,18 @@ pub unsafe extern "C" fn dstack_event_log_get(
     out_event: *mut dstack_event,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let l = unsafe { log.as_ref() }.ok_or_else(|| Failure::null("log"))?;
-        // SAFETY: caller contract.
-        let out = unsafe { slice::out(out_event, "out_event")? };
-        let e = l.events.get(index).ok_or_else(|| {
+    run(out_error, || {
+        let (log, out_event) = (try_ref!(log), try_out!(out_event));
+        let e = log.events.get(index).ok_or_else(|| {
             Failure::new(
                 DSTACK_STATUS_NOT_FOUND,
                 format!(
                     "event index {index} is out of range: the log has {} events",
-                    l.events.len()
+                    log.events.len()
                 ),
             )
         })?;
-        *out = dstack_event {
+        *out_event = dstack_event {
             imr: e.imr,
             event_type: e.event_type,
             version: e.version,
@@ -163,39 +155,22 @@ pub unsafe extern "C" fn dstack_event_log_get(
 /// Frees an event log. NULL is accepted and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_event_log_free(log: *mut dstack_event_log) {
-    crate::boundary::guard((), || {
-        if !log.is_null() {
-            // SAFETY: a non-NULL log came from dstack_event_log_parse; freed once.
-            drop(unsafe { Box::from_raw(log) });
-        }
-    })
+    guard((), || free_handle!(log))
 }
 
-/// The body both replays share: decodes the log, runs `replay`, writes RTMR0..RTMR3.
-///
-/// # Safety
-/// Export contract of `dstack_replay_rtmrs`.
-unsafe fn replay(
-    event_log_json: *const u8,
-    event_log_json_len: usize,
-    out_rtmrs: *mut u8,
-    out_error: *mut *mut dstack_error,
-    replay: fn(&[u8]) -> dstack_core::Result<[[u8; 48]; 4]>,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, out) = unsafe {
-            (
-                slice::bytes(event_log_json, event_log_json_len, "event_log_json")?,
-                slice::out_array::<192>(out_rtmrs, "out_rtmrs")?,
-            )
-        };
-        let mrs = replay(j).map_err(|e| Failure::core("event log replay", e))?;
-        for (dst, m) in out.chunks_exact_mut(48).zip(mrs.iter()) {
-            dst.copy_from_slice(m);
-        }
-        Ok(())
-    })
+/// The log as text for `libdstack::verify`, which takes `&str`. JSON is UTF-8 (RFC 8259),
+/// so bytes that are not are malformed JSON: the status and message the core's parser
+/// gives them (`context: ` + MALFORMED_RESPONSE), whichever layer notices.
+fn json_text<'a>(json: &'a [u8], context: &str) -> Result<&'a str> {
+    std::str::from_utf8(json)
+        .map_err(|_| Failure::core(context, dstack_core::Error::MalformedResponse))
+}
+
+/// Writes RTMR0..RTMR3 to `out_rtmrs[192]`.
+fn write_rtmrs(out_rtmrs: &mut [u8; 192], rtmrs: [[u8; 48]; 4]) {
+    for (dst, rtmr) in out_rtmrs.chunks_exact_mut(48).zip(rtmrs.iter()) {
+        dst.copy_from_slice(rtmr);
+    }
 }
 
 /// Sound replay of RTMR0-3 from an event log: runtime events (type 0x08000001) get their
@@ -209,16 +184,15 @@ pub unsafe extern "C" fn dstack_replay_rtmrs(
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        replay(
-            event_log_json,
-            event_log_json_len,
-            out_rtmrs,
-            out_error,
-            eventlog::replay_sound,
-        )
-    }
+    run(out_error, || {
+        let (event_log_json, out_rtmrs) = (
+            try_bytes!(event_log_json, event_log_json_len),
+            try_out_array!(out_rtmrs, 192),
+        );
+        let json = json_text(event_log_json, "event log replay")?;
+        write_rtmrs(out_rtmrs, verify::replay_rtmrs(json)?);
+        Ok(())
+    })
 }
 
 /// What the official SDKs' `replay_rtmrs` computed: each RTMR extended with the logged
@@ -232,16 +206,15 @@ pub unsafe extern "C" fn dstack_replay_rtmrs_from_digests(
     out_rtmrs: *mut u8,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        replay(
-            event_log_json,
-            event_log_json_len,
-            out_rtmrs,
-            out_error,
-            eventlog::replay_from_digests,
-        )
-    }
+    run(out_error, || {
+        let (event_log_json, out_rtmrs) = (
+            try_bytes!(event_log_json, event_log_json_len),
+            try_out_array!(out_rtmrs, 192),
+        );
+        let json = json_text(event_log_json, "event log replay")?;
+        write_rtmrs(out_rtmrs, verify::replay_rtmrs_from_digests(json)?);
+        Ok(())
+    })
 }
 
 /// Replays the event log soundly and compares RTMR0-3 with the quote's; V2 preimages in
@@ -258,35 +231,42 @@ pub unsafe extern "C" fn dstack_verify_event_log(
     expected_report_data_len: usize,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (q, j, rd) = unsafe {
-            (
-                slice::bytes(quote, quote_len, "quote")?,
-                slice::bytes(event_log_json, event_log_json_len, "event_log_json")?,
-                slice::bytes(
-                    expected_report_data,
-                    expected_report_data_len,
-                    "expected_report_data",
-                )?,
-            )
-        };
-        let rd: Option<&[u8; 64]> = if expected_report_data.is_null() {
-            None
-        } else {
-            Some(rd.try_into().map_err(|_| {
-                Failure::invalid(format!(
-                    "expected_report_data must be 64 bytes, got {}",
-                    rd.len()
-                ))
-            })?)
-        };
-        eventlog::verify_against_quote(q, j, rd).map_err(|e| match e {
-            dstack_core::Error::VerificationFailed => Failure::new(
-                DSTACK_STATUS_VERIFICATION_FAILED,
-                "the event log does not reproduce the quote's RTMRs, or the report data differs",
-            ),
-            other => Failure::core("verify event log", other),
-        })
+    run(out_error, || {
+        let checked = !expected_report_data.is_null();
+        let (quote, event_log_json, expected_report_data) = (
+            try_bytes!(quote, quote_len),
+            try_bytes!(event_log_json, event_log_json_len),
+            try_bytes!(expected_report_data, expected_report_data_len),
+        );
+        let json = json_text(event_log_json, "verify event log")?;
+        verify::verify_event_log(quote, json, checked.then_some(expected_report_data))?;
+        Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `json_text` answers a log that is not UTF-8 as the core's parser does, so handing
+    /// `libdstack` text changed no status or message.
+    #[test]
+    fn non_utf8_is_what_the_core_says() {
+        let logs: [&[u8]; 4] = [
+            b"\xff",
+            b"[\xff]",
+            b"[{\"imr\":0,\"event_type\":1,\"digest\":\"00\",\"event\":\"\xc3\",\"event_payload\":\"\"}]",
+            b"[{\"imr\":0,\"event_type\":1,\"digest\":\"\xe2\x82\",\"event\":\"a\",\"event_payload\":\"\"}]",
+        ];
+        for log in logs {
+            let ours = json_text(log, "event log replay").err();
+            for core in [
+                eventlog::replay_sound(log),
+                eventlog::replay_from_digests(log),
+            ] {
+                let theirs = core.err().map(|e| Failure::core("event log replay", e));
+                assert_eq!(ours, theirs, "{log:?}");
+            }
+        }
+    }
 }
