@@ -1,10 +1,12 @@
 //! `dstack_client`: the current guest-agent API on `dstack.sock` (PROTOCOL.md §2.1).
 
+use crate::boundary::{guard, run};
 use crate::error::dstack_error;
 use crate::handle;
 use crate::response::{self as r, dstack_response};
-use crate::slice::{self, dstack_slice};
+use crate::slice::dstack_slice;
 use crate::status::*;
+use crate::{free_handle, opt_ref, try_bytes, try_out, try_ref, try_text, try_texts};
 
 /// Bits of the `flags` argument of `dstack_client_get_tls_key` (`DSTACK_TLS_*`) and
 /// `dstack_tappd_client_derive_key` (`DSTACK_TLS_USAGE_*`, `DSTACK_TAPPD_RANDOM_SEED`), as C
@@ -70,8 +72,11 @@ pub unsafe extern "C" fn dstack_client_new(
     out_client: *mut *mut dstack_client,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::new(endpoint, endpoint_len, out_client, out_error) }
+    run(out_error, || {
+        let (endpoint, out_client) = (try_text!(endpoint, endpoint_len), try_out!(out_client));
+        *out_client = handle::new(endpoint)?;
+        Ok(())
+    })
 }
 
 /// Sets `default_timeout_ms`, the timeout of calls that pass `timeout_ms` 0 (0 here
@@ -82,24 +87,24 @@ pub unsafe extern "C" fn dstack_client_set_timeout_ms(
     default_timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::set_timeout_ms(client, default_timeout_ms, out_error) }
+    run(out_error, || {
+        handle::set_timeout(try_ref!(client), default_timeout_ms);
+        Ok(())
+    })
 }
 
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
 /// freed. `{NULL, 0}` if `client` is NULL.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_client_endpoint(client: *const dstack_client) -> dstack_slice {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::endpoint(client) }
+    guard(dstack_slice::EMPTY, || handle::endpoint(opt_ref!(client)))
 }
 
 /// Frees a client and closes its pooled connections. NULL is accepted and ignored. No
 /// other thread may be using the client.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_client_free(client: *mut dstack_client) {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::free(client) }
+    guard((), || free_handle!(client))
 }
 
 /// `GetKey`: a key derived from `path`, with its signature chain. `algorithm` is `""`
@@ -121,47 +126,17 @@ pub unsafe extern "C" fn dstack_client_get_key(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract for every pointer argument.
-        let (c, path, purpose, algorithm, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::text(path, path_len, "path")?,
-                slice::text(purpose, purpose_len, "purpose")?,
-                slice::text(algorithm, algorithm_len, "algorithm")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let k = c.get_key_with_algorithm(path, purpose, algorithm)?;
-        r::give(out, handle::key_fields(k))
-    })
-}
-
-/// GetQuote or Attest: both bind 0 to 64 bytes of report data.
-unsafe fn report_data_rpc(
-    client: *const dstack_client,
-    report_data: *const u8,
-    report_data_len: usize,
-    timeout_ms: u32,
-    out_response: *mut *mut dstack_response,
-    out_error: *mut *mut dstack_error,
-    attest: bool,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, report_data, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::bytes(report_data, report_data_len, "report_data")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let b = if attest {
-            handle::attest_fields(c.attest(report_data)?)
-        } else {
-            handle::quote_fields(c.get_quote(report_data)?)
-        };
-        r::give(out, b)
+    run(out_error, || {
+        let (client, path, purpose, algorithm, out_response) = (
+            try_ref!(client),
+            try_text!(path, path_len),
+            try_text!(purpose, purpose_len),
+            try_text!(algorithm, algorithm_len),
+            try_out!(out_response),
+        );
+        let k =
+            handle::timed(client, timeout_ms).get_key_with_algorithm(path, purpose, algorithm)?;
+        r::give(out_response, handle::key_fields(k))
     })
 }
 
@@ -179,18 +154,15 @@ pub unsafe extern "C" fn dstack_client_get_quote(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        report_data_rpc(
-            client,
-            report_data,
-            report_data_len,
-            timeout_ms,
-            out_response,
-            out_error,
-            false,
-        )
-    }
+    run(out_error, || {
+        let (client, report_data, out_response) = (
+            try_ref!(client),
+            try_bytes!(report_data, report_data_len),
+            try_out!(out_response),
+        );
+        let v = handle::timed(client, timeout_ms).get_quote(report_data)?;
+        r::give(out_response, handle::quote_fields(v))
+    })
 }
 
 /// `Attest`: a versioned attestation binding `report_data` (0 to 64 bytes, as for
@@ -205,18 +177,15 @@ pub unsafe extern "C" fn dstack_client_attest(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        report_data_rpc(
-            client,
-            report_data,
-            report_data_len,
-            timeout_ms,
-            out_response,
-            out_error,
-            true,
-        )
-    }
+    run(out_error, || {
+        let (client, report_data, out_response) = (
+            try_ref!(client),
+            try_bytes!(report_data, report_data_len),
+            try_out!(out_response),
+        );
+        let v = handle::timed(client, timeout_ms).attest(report_data)?;
+        r::give(out_response, handle::attest_fields(v))
+    })
 }
 
 /// `GetTlsKey`: a fresh P-256 key and a certificate chain for it. `subject` is UTF-8;
@@ -242,18 +211,15 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract for every pointer argument.
-        let (c, subject, alt, nb, na, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::text(subject, subject_len, "subject")?,
-                slice::texts(alt_names, alt_names_count, "alt_names")?,
-                not_before.as_ref().copied(),
-                not_after.as_ref().copied(),
-                slice::out(out_response, "out_response")?,
-            )
-        };
+    run(out_error, || {
+        let (client, subject, alt_names, not_before, not_after, out_response) = (
+            try_ref!(client),
+            try_text!(subject, subject_len),
+            try_texts!(alt_names, alt_names_count),
+            opt_ref!(not_before).copied(),
+            opt_ref!(not_after).copied(),
+            try_out!(out_response),
+        );
         handle::check_flags(
             flags,
             DSTACK_TLS_USAGE_RA_TLS
@@ -264,15 +230,16 @@ pub unsafe extern "C" fn dstack_client_get_tls_key(
         )?;
         let config = libdstack::TlsKeyConfig {
             subject: subject.to_string(),
-            alt_names: alt.iter().map(|n| n.to_string()).collect(),
+            alt_names: alt_names.iter().map(|n| n.to_string()).collect(),
             usage_ra_tls: flags & DSTACK_TLS_USAGE_RA_TLS != 0,
             usage_server_auth: flags & DSTACK_TLS_USAGE_SERVER_AUTH != 0,
             usage_client_auth: flags & DSTACK_TLS_USAGE_CLIENT_AUTH != 0,
             with_app_info: flags & DSTACK_TLS_WITH_APP_INFO != 0,
-            not_before: nb,
-            not_after: na,
+            not_before,
+            not_after,
         };
-        r::give(out, handle::tls_key_fields(c.get_tls_key(config)?))
+        let t = handle::timed(client, timeout_ms).get_tls_key(config)?;
+        r::give(out_response, handle::tls_key_fields(t))
     })
 }
 
@@ -288,8 +255,10 @@ pub unsafe extern "C" fn dstack_client_info(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::info(client, timeout_ms, out_response, out_error) }
+    run(out_error, || {
+        let (client, out_response) = (try_ref!(client), try_out!(out_response));
+        r::give(out_response, handle::info(client, timeout_ms)?)
+    })
 }
 
 /// `Version`: the agent's version. Response fields: `VERSION`, `REV`. Agents older than
@@ -302,8 +271,10 @@ pub unsafe extern "C" fn dstack_client_version(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::version(client, timeout_ms, out_response, out_error) }
+    run(out_error, || {
+        let (client, out_response) = (try_ref!(client), try_out!(out_response));
+        r::give(out_response, handle::version(client, timeout_ms)?)
+    })
 }
 
 /// `GpuInfo`: the GPU attestation JSON saved at boot. Response field: `ATTESTATION`
@@ -315,12 +286,11 @@ pub unsafe extern "C" fn dstack_client_gpu_info(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        handle::respond(client, timeout_ms, out_response, out_error, |c| {
-            Ok(handle::gpu_info_fields(c.gpu_info()?))
-        })
-    }
+    run(out_error, || {
+        let (client, out_response) = (try_ref!(client), try_out!(out_response));
+        let v = handle::timed(client, timeout_ms).gpu_info()?;
+        r::give(out_response, handle::gpu_info_fields(v))
+    })
 }
 
 /// `Sign`: signs `data` with the app's `signing` key (`GetKey("vms", "signing")`).
@@ -340,17 +310,15 @@ pub unsafe extern "C" fn dstack_client_sign(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, algorithm, data, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::text(algorithm, algorithm_len, "algorithm")?,
-                slice::bytes(data, data_len, "data")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        r::give(out, handle::sign_fields(c.sign(algorithm, data)?))
+    run(out_error, || {
+        let (client, algorithm, data, out_response) = (
+            try_ref!(client),
+            try_text!(algorithm, algorithm_len),
+            try_bytes!(data, data_len),
+            try_out!(out_response),
+        );
+        let v = handle::timed(client, timeout_ms).sign(algorithm, data)?;
+        r::give(out_response, handle::sign_fields(v))
     })
 }
 
@@ -374,16 +342,16 @@ pub unsafe extern "C" fn dstack_client_verify(
     out_valid: *mut bool,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let c = unsafe { handle::timed(client, timeout_ms)? };
-        let (algorithm, data, signature, public_key, out_valid) = (
-            crate::try_text!(algorithm, algorithm_len),
-            crate::try_bytes!(data, data_len),
-            crate::try_bytes!(signature, signature_len),
-            crate::try_bytes!(public_key, public_key_len),
-            crate::try_out!(out_valid),
+    run(out_error, || {
+        let (client, algorithm, data, signature, public_key, out_valid) = (
+            try_ref!(client),
+            try_text!(algorithm, algorithm_len),
+            try_bytes!(data, data_len),
+            try_bytes!(signature, signature_len),
+            try_bytes!(public_key, public_key_len),
+            try_out!(out_valid),
         );
+        let c = handle::timed(client, timeout_ms);
         *out_valid = c.verify(algorithm, data, signature, public_key)?.valid;
         Ok(())
     })
@@ -402,16 +370,13 @@ pub unsafe extern "C" fn dstack_client_emit_event(
     timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, event, payload) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::text(event, event_len, "event")?,
-                slice::bytes(payload, payload_len, "payload")?,
-            )
-        };
-        c.emit_event(event, payload)?;
+    run(out_error, || {
+        let (client, event, payload) = (
+            try_ref!(client),
+            try_text!(event, event_len),
+            try_bytes!(payload, payload_len),
+        );
+        handle::timed(client, timeout_ms).emit_event(event, payload)?;
         Ok(())
     })
 }
@@ -426,6 +391,9 @@ pub unsafe extern "C" fn dstack_client_is_reachable(
     out_reachable: *mut bool,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::is_reachable(client, timeout_ms, out_reachable, out_error) }
+    run(out_error, || {
+        let (client, out_reachable) = (try_ref!(client), try_out!(out_reachable));
+        *out_reachable = handle::is_reachable(client, timeout_ms);
+        Ok(())
+    })
 }

@@ -1,12 +1,12 @@
 //! The client handles: `dstack_client` and `dstack_tappd_client` each own one client of
 //! the `libdstack` crate (which holds the endpoint, the connection pool, the timeouts and
-//! the RPC logic). The export bodies both share are written once here, generic over the
-//! handle type, together with the conversions of typed answers into response fields.
+//! the RPC logic). What both handles' exports do after checking their pointers is written
+//! once here, generic over the handle type, together with the conversions of typed
+//! answers into response fields. Nothing here takes a raw pointer.
 
-use crate::error::{dstack_error, Failure, Result};
-use crate::response::{self as r, dstack_response, Builder, Secret, Value};
-use crate::slice::{self, dstack_slice};
-use crate::status::*;
+use crate::error::{Failure, Result};
+use crate::response::{self as r, Builder, Secret, Value};
+use crate::slice::dstack_slice;
 use libdstack::{
     AttestResponse, GetKeyResponse, GetQuoteResponse, GetTlsKeyResponse, GpuInfoResponse, HexBytes,
     InfoResponse, SecretBytes, SignResponse, TdxQuoteResponse, VersionResponse,
@@ -64,175 +64,42 @@ macro_rules! client_handle {
 }
 pub(crate) use client_handle;
 
-/// Checks and borrows a client handle's client.
-///
-/// # Safety
-/// `client` is NULL or a live handle.
-pub(crate) unsafe fn client<'a, H: Handle>(client: *const H) -> Result<&'a H::Client> {
-    // SAFETY: caller contract.
-    unsafe { client.as_ref() }
-        .map(H::client)
-        .ok_or_else(|| Failure::null("client"))
-}
-
 /// The handle's client with the call's `timeout_ms` (0: the client's default); shares
 /// the handle's pool.
-///
-/// # Safety
-/// `client` is NULL or a live handle.
-pub(crate) unsafe fn timed<H: Handle>(client: *const H, timeout_ms: u32) -> Result<H::Client> {
-    // SAFETY: caller contract.
-    let c = unsafe { self::client(client)? };
-    Ok(H::with_timeout_ms(c, timeout_ms))
+pub(crate) fn timed<H: Handle>(handle: &H, timeout_ms: u32) -> H::Client {
+    H::with_timeout_ms(handle.client(), timeout_ms)
 }
 
-/// `*_client_new`.
-///
-/// # Safety
-/// Export contract: `endpoint` readable for `endpoint_len` bytes or NULL; out-pointers
-/// NULL or writable.
-pub(crate) unsafe fn new<H: Handle>(
-    endpoint: *const u8,
-    endpoint_len: usize,
-    out_client: *mut *mut H,
-    out_error: *mut *mut dstack_error,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract for byte inputs and out-pointers.
-        let (ep, out) = unsafe {
-            (
-                slice::text(endpoint, endpoint_len, "endpoint")?,
-                slice::out(out_client, "out_client")?,
-            )
-        };
-        *out = Box::into_raw(Box::new(H::create(ep)?));
-        Ok(())
-    })
+/// `*_client_new`: a new handle for `endpoint` (empty: discovery), owned by the caller.
+pub(crate) fn new<H: Handle>(endpoint: &str) -> Result<*mut H> {
+    Ok(Box::into_raw(Box::new(H::create(endpoint)?)))
 }
 
 /// `*_client_set_timeout_ms`.
-///
-/// # Safety
-/// `client` is NULL or a live handle; `out_error` NULL or writable.
-pub(crate) unsafe fn set_timeout_ms<H: Handle>(
-    client: *const H,
-    timeout_ms: u32,
-    out_error: *mut *mut dstack_error,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        H::set_timeout(unsafe { self::client(client)? }, timeout_ms);
-        Ok(())
-    })
+pub(crate) fn set_timeout<H: Handle>(handle: &H, default_timeout_ms: u32) {
+    H::set_timeout(handle.client(), default_timeout_ms)
 }
 
-/// `*_client_endpoint`.
-///
-/// # Safety
-/// `client` is NULL or a live handle.
-pub(crate) unsafe fn endpoint<H: Handle>(client: *const H) -> dstack_slice {
-    crate::boundary::guard(dstack_slice::EMPTY, || {
-        // SAFETY: caller contract.
-        unsafe { client.as_ref() }.map_or(dstack_slice::EMPTY, |c| {
-            dstack_slice::of(H::endpoint(c.client()).as_bytes())
-        })
-    })
-}
-
-/// `*_client_free`.
-///
-/// # Safety
-/// `client` is NULL or a handle from [`new`], freed once, used by no other thread.
-pub(crate) unsafe fn free<H: Handle>(client: *mut H) {
-    crate::boundary::guard((), || {
-        if !client.is_null() {
-            // SAFETY: a non-NULL handle came from `new` and is freed once.
-            drop(unsafe { Box::from_raw(client) });
-        }
+/// `*_client_endpoint`: borrowed from the handle; empty for NULL.
+pub(crate) fn endpoint<H: Handle>(handle: Option<&H>) -> dstack_slice {
+    handle.map_or(dstack_slice::EMPTY, |h| {
+        dstack_slice::of(H::endpoint(h.client()).as_bytes())
     })
 }
 
 /// `*_client_is_reachable`.
-///
-/// # Safety
-/// `client` is NULL or a live handle; out-pointers NULL or writable.
-pub(crate) unsafe fn is_reachable<H: Handle>(
-    client: *const H,
-    timeout_ms: u32,
-    out_reachable: *mut bool,
-    out_error: *mut *mut dstack_error,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, out) = unsafe {
-            (
-                timed(client, timeout_ms)?,
-                slice::out(out_reachable, "out_reachable")?,
-            )
-        };
-        *out = H::is_reachable(&c);
-        Ok(())
-    })
+pub(crate) fn is_reachable<H: Handle>(handle: &H, timeout_ms: u32) -> bool {
+    H::is_reachable(&timed(handle, timeout_ms))
 }
 
 /// `*_client_info`.
-///
-/// # Safety
-/// `client` is NULL or a live handle; out-pointers NULL or writable.
-pub(crate) unsafe fn info<H: Handle>(
-    client: *const H,
-    timeout_ms: u32,
-    out_response: *mut *mut dstack_response,
-    out_error: *mut *mut dstack_error,
-) -> dstack_status {
-    // SAFETY: forwarded contract.
-    unsafe {
-        respond(client, timeout_ms, out_response, out_error, |c| {
-            Ok(info_fields(H::info(c)?))
-        })
-    }
+pub(crate) fn info<H: Handle>(handle: &H, timeout_ms: u32) -> Result<Builder> {
+    Ok(info_fields(H::info(&timed(handle, timeout_ms))?))
 }
 
 /// `*_client_version`.
-///
-/// # Safety
-/// `client` is NULL or a live handle; out-pointers NULL or writable.
-pub(crate) unsafe fn version<H: Handle>(
-    client: *const H,
-    timeout_ms: u32,
-    out_response: *mut *mut dstack_response,
-    out_error: *mut *mut dstack_error,
-) -> dstack_status {
-    // SAFETY: forwarded contract.
-    unsafe {
-        respond(client, timeout_ms, out_response, out_error, |c| {
-            Ok(version_fields(H::version(c)?))
-        })
-    }
-}
-
-/// An RPC export without inputs: checks `client` and `out_response`, then hands the
-/// response `rpc` builds (with the handle's client, timed) to the caller.
-///
-/// # Safety
-/// `client` is NULL or a live handle; out-pointers NULL or writable.
-pub(crate) unsafe fn respond<H: Handle>(
-    client: *const H,
-    timeout_ms: u32,
-    out_response: *mut *mut dstack_response,
-    out_error: *mut *mut dstack_error,
-    rpc: impl FnOnce(&H::Client) -> Result<Builder>,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, out) = unsafe {
-            (
-                timed(client, timeout_ms)?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        r::give(out, rpc(&c)?)
-    })
+pub(crate) fn version<H: Handle>(handle: &H, timeout_ms: u32) -> Result<Builder> {
+    Ok(version_fields(H::version(&timed(handle, timeout_ms))?))
 }
 
 /// Fails with `INVALID_ARGUMENT` if `flags` has bits outside `known`.

@@ -1,9 +1,11 @@
 //! `dstack_response`: one owned, immutable handle for every RPC answer and for parsed
 //! quotes, read through the `dstack_field` enum.
 
+use crate::boundary::{guard, run};
 use crate::error::{Failure, Result};
-use crate::slice::{self, dstack_slice};
+use crate::slice::dstack_slice;
 use crate::status::*;
+use crate::{free_handle, opt_ref, try_out, try_ref};
 use zeroize::Zeroize;
 
 /// Selects a field of a `dstack_response`. A plain `uint32_t` with explicit values that
@@ -280,35 +282,6 @@ fn not_found(f: dstack_field, kind: &str) -> Failure {
     )
 }
 
-/// Checks and borrows a response handle.
-///
-/// # Safety
-/// `response` is NULL or a live handle.
-pub(crate) unsafe fn checked<'a>(response: *const dstack_response) -> Result<&'a dstack_response> {
-    // SAFETY: caller contract.
-    unsafe { response.as_ref() }.ok_or_else(|| Failure::null("response"))
-}
-
-/// The body the accessors share: checks `response` and the out-pointer (named `what`),
-/// then writes what `read` finds.
-///
-/// # Safety
-/// `response` is NULL or a live handle; `out` NULL or writable.
-unsafe fn read<T>(
-    response: *const dstack_response,
-    out: *mut T,
-    what: &str,
-    out_error: *mut *mut crate::dstack_error,
-    read: impl FnOnce(&dstack_response) -> Result<T>,
-) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (r, out) = unsafe { (checked(response)?, slice::out(out, what)?) };
-        *out = read(r)?;
-        Ok(())
-    })
-}
-
 /// Reads a bytes or text field into `*out_value` (borrowed; valid until the response is
 /// freed). Returns `DSTACK_STATUS_NOT_FOUND` if this response has no such bytes/text
 /// field (list and u64 fields have their own accessors). `response` and `out_value`
@@ -320,14 +293,14 @@ pub unsafe extern "C" fn dstack_response_get(
     out_value: *mut dstack_slice,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        read(response, out_value, "out_value", out_error, |r| {
-            r.bytes_of(field)
-                .map(dstack_slice::of)
-                .ok_or_else(|| not_found(field, "bytes or text"))
-        })
-    }
+    run(out_error, || {
+        let (response, out_value) = (try_ref!(response), try_out!(out_value));
+        *out_value = response
+            .bytes_of(field)
+            .map(dstack_slice::of)
+            .ok_or_else(|| not_found(field, "bytes or text"))?;
+        Ok(())
+    })
 }
 
 /// Writes the number of items of a list field to `*out_count`. `DSTACK_STATUS_NOT_FOUND`
@@ -339,14 +312,14 @@ pub unsafe extern "C" fn dstack_response_count(
     out_count: *mut usize,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        read(response, out_count, "out_count", out_error, |r| {
-            Ok(r.list_of(field)
-                .ok_or_else(|| not_found(field, "list"))?
-                .len())
-        })
-    }
+    run(out_error, || {
+        let (response, out_count) = (try_ref!(response), try_out!(out_count));
+        *out_count = response
+            .list_of(field)
+            .ok_or_else(|| not_found(field, "list"))?
+            .len();
+        Ok(())
+    })
 }
 
 /// Reads item `index` of a list field into `*out_value` (borrowed; valid until the
@@ -360,22 +333,23 @@ pub unsafe extern "C" fn dstack_response_item(
     out_value: *mut dstack_slice,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        read(response, out_value, "out_value", out_error, |r| {
-            let list = r.list_of(field).ok_or_else(|| not_found(field, "list"))?;
-            let item = list.get(index).ok_or_else(|| {
-                Failure::new(
-                    DSTACK_STATUS_NOT_FOUND,
-                    format!(
-                        "index {index} is out of range: field {field} has {} items",
-                        list.len()
-                    ),
-                )
-            })?;
-            Ok(dstack_slice::of(&item.0))
-        })
-    }
+    run(out_error, || {
+        let (response, out_value) = (try_ref!(response), try_out!(out_value));
+        let list = response
+            .list_of(field)
+            .ok_or_else(|| not_found(field, "list"))?;
+        let item = list.get(index).ok_or_else(|| {
+            Failure::new(
+                DSTACK_STATUS_NOT_FOUND,
+                format!(
+                    "index {index} is out of range: field {field} has {} items",
+                    list.len()
+                ),
+            )
+        })?;
+        *out_value = dstack_slice::of(&item.0);
+        Ok(())
+    })
 }
 
 /// Reads a u64 or boolean (0/1) field into `*out_value`. `DSTACK_STATUS_NOT_FOUND` if
@@ -387,15 +361,14 @@ pub unsafe extern "C" fn dstack_response_u64(
     out_value: *mut u64,
     out_error: *mut *mut crate::dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe {
-        read(response, out_value, "out_value", out_error, |r| {
-            match r.field(field) {
-                Some(Value::U64(v)) => Ok(*v),
-                _ => Err(not_found(field, "integer")),
-            }
-        })
-    }
+    run(out_error, || {
+        let (response, out_value) = (try_ref!(response), try_out!(out_value));
+        *out_value = match response.field(field) {
+            Some(Value::U64(v)) => *v,
+            _ => return Err(not_found(field, "integer")),
+        };
+        Ok(())
+    })
 }
 
 /// The raw JSON body as the agent sent it (for `dstack_quote_parse`: empty), borrowed
@@ -403,12 +376,8 @@ pub unsafe extern "C" fn dstack_response_u64(
 /// (GetKey answers hold the key in hex); it is wiped on free like the fields.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_response_body(response: *const dstack_response) -> dstack_slice {
-    crate::boundary::guard(dstack_slice::EMPTY, || {
-        // SAFETY: caller contract: NULL or a live handle.
-        match unsafe { response.as_ref() } {
-            Some(r) => dstack_slice::of(&r.body.0),
-            None => dstack_slice::EMPTY,
-        }
+    guard(dstack_slice::EMPTY, || {
+        opt_ref!(response).map_or(dstack_slice::EMPTY, |r| dstack_slice::of(&r.body.0))
     })
 }
 
@@ -416,12 +385,7 @@ pub unsafe extern "C" fn dstack_response_body(response: *const dstack_response) 
 /// accepted and ignored. Call it exactly once per handle, after all reads.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_response_free(response: *mut dstack_response) {
-    crate::boundary::guard((), || {
-        if !response.is_null() {
-            // SAFETY: a non-NULL handle came from Box::into_raw in this crate; freed once.
-            drop(unsafe { Box::from_raw(response) });
-        }
-    })
+    guard((), || free_handle!(response))
 }
 
 /// Hands a finished response to the caller through a checked out-pointer.

@@ -1,5 +1,6 @@
 //! `dstack_tappd_client`: the legacy tappd API on `tappd.sock` (PROTOCOL.md §2.2).
 
+use crate::boundary::{guard, run};
 use crate::client::{
     DSTACK_TAPPD_RANDOM_SEED, DSTACK_TLS_USAGE_CLIENT_AUTH, DSTACK_TLS_USAGE_RA_TLS,
     DSTACK_TLS_USAGE_SERVER_AUTH,
@@ -7,8 +8,9 @@ use crate::client::{
 use crate::error::dstack_error;
 use crate::handle;
 use crate::response::{self as r, dstack_response};
-use crate::slice::{self, dstack_slice};
+use crate::slice::dstack_slice;
 use crate::status::*;
+use crate::{free_handle, opt_ref, try_bytes, try_out, try_ref, try_text, try_texts};
 
 /// A client of the legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.*`).
 ///
@@ -34,8 +36,11 @@ pub unsafe extern "C" fn dstack_tappd_client_new(
     out_client: *mut *mut dstack_tappd_client,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::new(endpoint, endpoint_len, out_client, out_error) }
+    run(out_error, || {
+        let (endpoint, out_client) = (try_text!(endpoint, endpoint_len), try_out!(out_client));
+        *out_client = handle::new(endpoint)?;
+        Ok(())
+    })
 }
 
 /// Sets `default_timeout_ms`, the timeout of calls that pass `timeout_ms` 0 (0 here
@@ -46,8 +51,10 @@ pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
     default_timeout_ms: u32,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::set_timeout_ms(client, default_timeout_ms, out_error) }
+    run(out_error, || {
+        handle::set_timeout(try_ref!(client), default_timeout_ms);
+        Ok(())
+    })
 }
 
 /// The endpoint the client uses (after discovery), UTF-8, borrowed until the client is
@@ -56,15 +63,13 @@ pub unsafe extern "C" fn dstack_tappd_client_set_timeout_ms(
 pub unsafe extern "C" fn dstack_tappd_client_endpoint(
     client: *const dstack_tappd_client,
 ) -> dstack_slice {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::endpoint(client) }
+    guard(dstack_slice::EMPTY, || handle::endpoint(opt_ref!(client)))
 }
 
 /// Frees a tappd client. NULL is accepted and ignored.
 #[no_mangle]
 pub unsafe extern "C" fn dstack_tappd_client_free(client: *mut dstack_tappd_client) {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::free(client) }
+    guard((), || free_handle!(client))
 }
 
 /// `DeriveKey`: a P-256 key derived from `path` (random with `DSTACK_TAPPD_RANDOM_SEED`)
@@ -86,17 +91,14 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, path, subject, alt, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::text(path, path_len, "path")?,
-                slice::text(subject, subject_len, "subject")?,
-                slice::texts(alt_names, alt_names_count, "alt_names")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
+    run(out_error, || {
+        let (client, path, subject, alt_names, out_response) = (
+            try_ref!(client),
+            try_text!(path, path_len),
+            try_text!(subject, subject_len),
+            try_texts!(alt_names, alt_names_count),
+            try_out!(out_response),
+        );
         handle::check_flags(
             flags,
             DSTACK_TLS_USAGE_RA_TLS
@@ -107,15 +109,15 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_key(
         )?;
         let config = libdstack::TlsKeyConfig {
             subject: subject.to_string(),
-            alt_names: alt.iter().map(|n| n.to_string()).collect(),
+            alt_names: alt_names.iter().map(|n| n.to_string()).collect(),
             usage_ra_tls: flags & DSTACK_TLS_USAGE_RA_TLS != 0,
             usage_server_auth: flags & DSTACK_TLS_USAGE_SERVER_AUTH != 0,
             usage_client_auth: flags & DSTACK_TLS_USAGE_CLIENT_AUTH != 0,
             ..libdstack::TlsKeyConfig::default()
         };
         let random_seed = flags & DSTACK_TAPPD_RANDOM_SEED != 0;
-        let k = c.derive_key_with(path, &config, random_seed)?;
-        r::give(out, handle::tls_key_fields(k))
+        let k = handle::timed(client, timeout_ms).derive_key_with(path, &config, random_seed)?;
+        r::give(out_response, handle::tls_key_fields(k))
     })
 }
 
@@ -133,17 +135,15 @@ pub unsafe extern "C" fn dstack_tappd_client_derive_k256_key(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, path, purpose, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::text(path, path_len, "path")?,
-                slice::text(purpose, purpose_len, "purpose")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        r::give(out, handle::key_fields(c.derive_k256_key(path, purpose)?))
+    run(out_error, || {
+        let (client, path, purpose, out_response) = (
+            try_ref!(client),
+            try_text!(path, path_len),
+            try_text!(purpose, purpose_len),
+            try_out!(out_response),
+        );
+        let k = handle::timed(client, timeout_ms).derive_k256_key(path, purpose)?;
+        r::give(out_response, handle::key_fields(k))
     })
 }
 
@@ -167,19 +167,20 @@ pub unsafe extern "C" fn dstack_tappd_client_tdx_quote(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, report_data, hash_algorithm, prefix, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::bytes(report_data, report_data_len, "report_data")?,
-                slice::text(hash_algorithm, hash_algorithm_len, "hash_algorithm")?,
-                slice::text(prefix, prefix_len, "prefix")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        let v = c.tdx_quote_with(report_data, hash_algorithm, prefix)?;
-        r::give(out, handle::tdx_quote_fields(v))
+    run(out_error, || {
+        let (client, report_data, hash_algorithm, prefix, out_response) = (
+            try_ref!(client),
+            try_bytes!(report_data, report_data_len),
+            try_text!(hash_algorithm, hash_algorithm_len),
+            try_text!(prefix, prefix_len),
+            try_out!(out_response),
+        );
+        let v = handle::timed(client, timeout_ms).tdx_quote_with(
+            report_data,
+            hash_algorithm,
+            prefix,
+        )?;
+        r::give(out_response, handle::tdx_quote_fields(v))
     })
 }
 
@@ -195,16 +196,14 @@ pub unsafe extern "C" fn dstack_tappd_client_raw_quote(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    crate::boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, report_data, out) = unsafe {
-            (
-                handle::timed(client, timeout_ms)?,
-                slice::bytes(report_data, report_data_len, "report_data")?,
-                slice::out(out_response, "out_response")?,
-            )
-        };
-        r::give(out, handle::tdx_quote_fields(c.raw_quote(report_data)?))
+    run(out_error, || {
+        let (client, report_data, out_response) = (
+            try_ref!(client),
+            try_bytes!(report_data, report_data_len),
+            try_out!(out_response),
+        );
+        let v = handle::timed(client, timeout_ms).raw_quote(report_data)?;
+        r::give(out_response, handle::tdx_quote_fields(v))
     })
 }
 
@@ -217,8 +216,10 @@ pub unsafe extern "C" fn dstack_tappd_client_info(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::info(client, timeout_ms, out_response, out_error) }
+    run(out_error, || {
+        let (client, out_response) = (try_ref!(client), try_out!(out_response));
+        r::give(out_response, handle::info(client, timeout_ms)?)
+    })
 }
 
 /// Tappd `Version`. Response fields: `VERSION`, `REV`. `client` and `out_response` must
@@ -230,8 +231,10 @@ pub unsafe extern "C" fn dstack_tappd_client_version(
     out_response: *mut *mut dstack_response,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::version(client, timeout_ms, out_response, out_error) }
+    run(out_error, || {
+        let (client, out_response) = (try_ref!(client), try_out!(out_response));
+        r::give(out_response, handle::version(client, timeout_ms)?)
+    })
 }
 
 /// Whether the tappd agent answers `Info` within `timeout_ms` (0 = 500 ms); failures are
@@ -243,6 +246,9 @@ pub unsafe extern "C" fn dstack_tappd_client_is_reachable(
     out_reachable: *mut bool,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    // SAFETY: forwarded export contract.
-    unsafe { handle::is_reachable(client, timeout_ms, out_reachable, out_error) }
+    run(out_error, || {
+        let (client, out_reachable) = (try_ref!(client), try_out!(out_reachable));
+        *out_reachable = handle::is_reachable(client, timeout_ms);
+        Ok(())
+    })
 }
