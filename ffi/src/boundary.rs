@@ -68,7 +68,8 @@ where
     if !out_error.is_null() {
         // The allocation of the error object itself must not unwind into C either.
         if let Ok(e) = catch_unwind(AssertUnwindSafe(|| dstack_error::boxed(outcome))) {
-            // SAFETY: checked non-NULL above.
+            // SAFETY: `out_error` is non-NULL (checked above) and writable for one pointer,
+            // as for the first write.
             unsafe { *out_error = e };
         }
     }

@@ -7,10 +7,33 @@
 //! client); this crate is the C boundary: owned result handles, checked pointers and the
 //! panic boundary.
 //!
-//! Module map: [`status`] and [`error`] (how failures cross), [`slice`] (checked pointer
-//! conversions), [`boundary`] (catch_unwind), [`client`] and [`tappd`] (the RPCs) over the
-//! shared handle code [`handle`] (which owns a `libdstack` client), [`response`] (typed
-//! fields), [`crypto`] and [`utils`] (pure helpers).
+//! # Modules
+//!
+//! One concept per file, named as the `dstack-core` module it stands on. Each file uses
+//! only files above it in this table (`scripts/check-module-cycles.py`, run by
+//! `scripts/test.sh`, fails on an import cycle). Only `boundary` and `slice` contain
+//! `unsafe` blocks: exports check their pointers with `boundary`'s `try_*!` macros.
+//!
+//! | file | holds | over |
+//! |---|---|---|
+//! | [`status`] | `dstack_status` codes, `dstack_status_message` | |
+//! | [`error`] | [`error::Failure`], the error every function returns; the `dstack_error` object it becomes | |
+//! | [`slice`](mod@slice) | `dstack_slice`; checked conversions of raw pointers; output buffers | |
+//! | [`boundary`] | `run`/`guard` (catch_unwind, `out_error`); `dstack_error_status`, `_message`, `_free`; the pointer-check macros | |
+//! | [`response`] | `dstack_response` and its field accessors (`dstack_field`) | |
+//! | [`handle`] | what both client handles share; typed answers into response fields | `libdstack` clients |
+//! | [`client`] | `dstack_client`: the `dstack.sock` RPCs; `DSTACK_TLS_*` flags | `libdstack::DstackClient` |
+//! | [`tappd`] | `dstack_tappd_client`: the legacy `tappd.sock` RPCs | `libdstack::TappdClient` |
+//! | [`keys`] | TLS key bytes and seed, Ethereum address, Solana keypair, secp256k1 public key, signing (secp256k1 prehash, ed25519) | `libdstack::keys` (core `keys`) |
+//! | [`signature`] | checking a signature: ed25519, `dstack_verify_signature` | `libdstack::verify` (core `keys`) |
+//! | [`chain`] | signature chains, from arguments or from a response | `libdstack::verify` (core `chain`) |
+//! | [`envcrypt`] | env-variable encryption | `libdstack::env` (core `envcrypt`) |
+//! | [`kms`] | KMS signature on an env-encryption key, timestamped and legacy | `libdstack::env` (core `kms`) |
+//! | [`report`] | tappd report data | `libdstack::verify` (core `report`) |
+//! | [`quote`] | `dstack_quote_parse` | `libdstack::verify::Quote` (core `quote`) |
+//! | [`eventlog`] | `dstack_event_log` (parse, events), RTMR replay, log against quote | core `eventlog`; `libdstack::verify` |
+//! | [`clock`] | `dstack_unix_time`, the `now` of the KMS checks | `libdstack::env` |
+//! | [`compose`] | compose hashes and canonical JSON | `libdstack::compose` (core `compose`) |
 #![allow(non_camel_case_types)]
 // Every export has the same safety contract, stated once at the top of the header: each
 // pointer is NULL or valid for the documented length and lifetime, and handles are live

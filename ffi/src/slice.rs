@@ -165,7 +165,8 @@ pub unsafe fn texts<'a>(
 /// # Safety
 /// A non-NULL `ptr` must be valid for writing one `T`.
 pub unsafe fn out<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T> {
-    // SAFETY: the caller guarantees validity when non-NULL.
+    // SAFETY: the caller guarantees a non-NULL `ptr` is writable for one `T`; `as_mut`
+    // returns None for NULL.
     unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(what))
 }
 
