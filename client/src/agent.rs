@@ -24,12 +24,16 @@ pub(crate) struct Agent {
     /// `Some(true)` once `Version` answered, `Some(false)` once the agent said it has no
     /// such method; `None` until probed (transport failures are not cached).
     has_version: Mutex<Option<bool>>,
+    /// Added to "no agent" failures when the endpoint was found by probing: the paths
+    /// tried and how to point at a simulator.
+    no_agent_hint: Option<String>,
 }
 
 impl Agent {
     pub(crate) fn new(api: Api, explicit: &str) -> Result<Agent> {
         let text = endpoint::discover(api, explicit);
         let ep = endpoint::parse(&text)?;
+        let no_agent_hint = endpoint::no_agent_hint(api, explicit);
         let host = match &ep {
             Endpoint::Unix(_) => "localhost".to_string(),
             Endpoint::Tcp { host, port, .. } => format!("{host}:{port}"),
@@ -40,6 +44,7 @@ impl Agent {
             transport: Transport::new(ep, text),
             timeout_ms: AtomicU32::new(DEFAULT_TIMEOUT_MS),
             has_version: Mutex::new(None),
+            no_agent_hint,
         })
     }
 
@@ -97,11 +102,23 @@ impl Agent {
     ) -> Result<SecretBytes> {
         let resp = self
             .transport
-            .call(request, self.timeout(timeout_ms), repeatable)?;
+            .call(request, self.timeout(timeout_ms), repeatable)
+            .map_err(|e| self.with_hint(e))?;
         if let Err(e) = rpc::check_response(resp.status, &resp.body.0) {
             return Err(self.answer_failure(e, resp.status, &resp.body.0, path));
         }
         Ok(resp.body)
+    }
+
+    /// `e` with the discovery hint appended when it says that no agent answered.
+    #[cold]
+    fn with_hint(&self, e: Error) -> Error {
+        match (&self.no_agent_hint, e.kind()) {
+            (Some(hint), ErrorKind::NoAgent) => {
+                Error::new(ErrorKind::NoAgent, format!("{}; {hint}", e.message()))
+            }
+            _ => e,
+        }
     }
 
     /// The failure for an answer that is not a success. Only the agent's own `error` text
@@ -259,6 +276,49 @@ fn describe_body(body: &[u8]) -> String {
 #[allow(clippy::panic)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_agent_found_by_probing_names_the_paths_and_the_simulator_variable() {
+        // Only meaningful where probing happens: no variable set and no agent socket.
+        if std::env::var_os("TAPPD_SIMULATOR_ENDPOINT").is_some()
+            || [
+                "/var/run/tappd.sock",
+                "/run/tappd.sock",
+                "/var/run/dstack/tappd.sock",
+                "/run/dstack/tappd.sock",
+            ]
+            .iter()
+            .any(|p| std::path::Path::new(p).exists())
+        {
+            return;
+        }
+        let agent = Agent::new(Api::Tappd, "").unwrap();
+        let e = agent
+            .send(b"GET / HTTP/1.1\r\n\r\n", "/Info", 500, true)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NoAgent);
+        assert!(
+            e.message().contains("/run/dstack/tappd.sock"),
+            "{}",
+            e.message()
+        );
+        assert!(
+            e.message().contains("TAPPD_SIMULATOR_ENDPOINT"),
+            "{}",
+            e.message()
+        );
+        // An endpoint the caller chose gets no hint.
+        let agent = Agent::new(Api::Tappd, "/nonexistent/tappd.sock").unwrap();
+        let e = agent
+            .send(b"GET / HTTP/1.1\r\n\r\n", "/Info", 500, true)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NoAgent);
+        assert!(
+            !e.message().contains("TAPPD_SIMULATOR_ENDPOINT"),
+            "{}",
+            e.message()
+        );
+    }
 
     #[test]
     fn bodies_are_described_not_quoted() {

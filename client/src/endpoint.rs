@@ -78,9 +78,63 @@ pub(crate) fn discover(api: Api, explicit: &str) -> String {
     list[0].to_string()
 }
 
-/// Parses endpoint text: `http://host[:port][/base]` is TCP, `https://` is unsupported,
-/// anything else is a Unix socket path.
+/// For an endpoint found by probing (no explicit endpoint, no environment variable), the
+/// text added to a "no agent" failure: every path tried and how to reach a simulator.
+/// `None` when the caller chose the endpoint.
+pub(crate) fn no_agent_hint(api: Api, explicit: &str) -> Option<String> {
+    if !explicit.is_empty() {
+        return None;
+    }
+    if std::env::var_os(api.env_var()).is_some_and(|v| !v.is_empty()) {
+        return None;
+    }
+    Some(format!(
+        "no agent socket at any of {}; inside a dstack CVM mount the agent's socket into the \
+         container, for development start dstack-simulator and set {} to its socket",
+        api.sockets().join(", "),
+        api.env_var()
+    ))
+}
+
+/// True for `host:port` written without a scheme (`localhost:8090`, `10.0.0.1:80`,
+/// `[::1]:8090`): a name with no `/` whose part after the last `:` is a port number.
+fn is_bare_host_port(text: &str) -> bool {
+    if text.contains('/') {
+        return false;
+    }
+    match split_host_port(text) {
+        Some((host, _)) => {
+            text.contains(':')
+                && (host.starts_with('[')
+                    || host
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'))
+        }
+        None => false,
+    }
+}
+
+/// Parses endpoint text:
+/// - `http://host[:port][/base]` and a bare `host:port` are TCP;
+/// - `unix:/path` and `unix:///path` are Unix socket paths, as is anything else without a
+///   scheme;
+/// - `https://` is unsupported (no TLS), and any other `scheme://` is refused with the list
+///   of the forms understood, rather than taken as a file name.
 pub(crate) fn parse(text: &str) -> Result<Endpoint> {
+    if let Some(path) = strip_prefix_ignore_case(text, "unix://") {
+        if !path.starts_with('/') {
+            return Err(Error::invalid(format!(
+                "endpoint {text}: a unix:// endpoint takes an absolute path (unix:///var/run/dstack.sock)"
+            )));
+        }
+        return parse_path(text, path);
+    }
+    if let Some(path) = strip_prefix_ignore_case(text, "unix:") {
+        return parse_path(text, path);
+    }
+    if is_bare_host_port(text) {
+        return parse(&format!("http://{text}"));
+    }
     if text.len() >= 8 && text[..8].eq_ignore_ascii_case("https://") {
         return Err(Error::new(
             ErrorKind::Unsupported,
@@ -108,10 +162,42 @@ pub(crate) fn parse(text: &str) -> Result<Endpoint> {
             base: path.trim_end_matches('/').to_string(),
         });
     }
-    if text.as_bytes().contains(&0) {
+    if let Some(i) = text.find("://") {
+        let scheme = &text[..i];
+        if !scheme.is_empty()
+            && scheme
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.')
+        {
+            return Err(Error::invalid(format!(
+                "endpoint {text}: the scheme {scheme}:// is not understood; use a Unix socket path \
+                 (/var/run/dstack.sock or unix:///var/run/dstack.sock), http://host:port or host:port"
+            )));
+        }
+    }
+    parse_path(text, text)
+}
+
+fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
+    if text.len() >= prefix.len()
+        && text.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
+    {
+        Some(&text[prefix.len()..])
+    } else {
+        None
+    }
+}
+
+fn parse_path(text: &str, path: &str) -> Result<Endpoint> {
+    if path.is_empty() {
+        return Err(Error::invalid(format!(
+            "endpoint {text}: empty socket path"
+        )));
+    }
+    if path.as_bytes().contains(&0) {
         return Err(Error::invalid("endpoint contains a NUL byte"));
     }
-    Ok(Endpoint::Unix(PathBuf::from(text)))
+    Ok(Endpoint::Unix(PathBuf::from(path)))
 }
 
 fn split_host_port(authority: &str) -> Option<(&str, u16)> {
@@ -195,5 +281,60 @@ mod tests {
             parse("http://").map_err(|e| e.kind()),
             Err(ErrorKind::InvalidArgument)
         );
+    }
+
+    #[test]
+    fn newcomer_forms_are_understood_or_refused_clearly() {
+        let tcp = |h: &str, p: u16| Endpoint::Tcp {
+            host: h.into(),
+            port: p,
+            base: "".into(),
+        };
+        assert_eq!(parse("localhost:8090"), Ok(tcp("localhost", 8090)));
+        assert_eq!(parse("127.0.0.1:80"), Ok(tcp("127.0.0.1", 80)));
+        assert_eq!(parse("[::1]:8090"), Ok(tcp("[::1]", 8090)));
+        assert_eq!(
+            parse("unix:///var/run/dstack.sock"),
+            Ok(Endpoint::Unix("/var/run/dstack.sock".into()))
+        );
+        assert_eq!(
+            parse("unix:/tmp/a.sock"),
+            Ok(Endpoint::Unix("/tmp/a.sock".into()))
+        );
+        assert_eq!(
+            parse("UNIX:relative.sock"),
+            Ok(Endpoint::Unix("relative.sock".into()))
+        );
+        // A path with a directory part is a path even when it holds a colon.
+        assert_eq!(parse("./odd:123"), Ok(Endpoint::Unix("./odd:123".into())));
+        for bad in [
+            "unix://relative.sock",
+            "unix:",
+            "tcp://localhost:8090",
+            "vsock://3:8000",
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{bad}");
+            assert!(e.message().contains(bad), "{bad}: {}", e.message());
+        }
+        let e = parse("tcp://localhost:8090").unwrap_err();
+        assert!(e.message().contains("http://host:port"), "{}", e.message());
+    }
+
+    #[test]
+    fn the_no_agent_hint_lists_every_path_tried_only_when_probing() {
+        assert_eq!(no_agent_hint(Api::Dstack, "/x.sock"), None);
+        // The test process may have DSTACK_SIMULATOR_ENDPOINT set; TAPPD's is checked
+        // the same way, so use whichever is unset.
+        for api in [Api::Dstack, Api::Tappd] {
+            if std::env::var_os(api.env_var()).is_some() {
+                continue;
+            }
+            let hint = no_agent_hint(api, "").expect("probing gives a hint");
+            for p in api.sockets() {
+                assert!(hint.contains(p), "{hint}");
+            }
+            assert!(hint.contains(api.env_var()), "{hint}");
+        }
     }
 }
