@@ -12,6 +12,10 @@ cd "$REPO"
 if [[ -z "${LIBDSTACK_PATH:-}" || -z "${DSTACK_SIMULATOR_BIN:-}" ]]; then
     cargo build --release -p dstack-ffi -p dstack-simulator
 fi
+# libdstack_verify for dstack_sdk.verify (bundled by setup.py when built).
+if [[ -z "${LIBDSTACK_VERIFY_PATH:-}" ]]; then
+    cargo build --release -p dstack-verify-ffi
+fi
 
 if [[ ! -x "$VENV/bin/python" ]]; then
     "$PYTHON" -m venv "$VENV"

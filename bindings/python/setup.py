@@ -28,6 +28,7 @@ from setuptools.dist import Distribution
 
 HERE = Path(__file__).resolve().parent
 LIB_FILE = "libdstack.dylib" if sys.platform == "darwin" else "libdstack.so"
+VERIFY_LIB_FILE = "libdstack_verify.so"
 # The sdist copies the crate of the C library (ffi/) and the path crates it depends on,
 # each whole but for these top-level folders (build output, crates outside the workspace).
 SKIP_DIRS = {"target", "fuzz", "nostd-check"}
@@ -58,6 +59,17 @@ def _prebuilt():
             raise SystemExit(f"libdstack-sdk: LIBDSTACK_PATH={env} is not a file")
         return Path(env)
     built = HERE.parent.parent / "target" / "release" / LIB_FILE
+    return built if built.is_file() else None
+
+
+def _prebuilt_verify():
+    """libdstack_verify.so: $LIBDSTACK_VERIFY_PATH, else the checkout's target/release; None if neither."""
+    env = os.environ.get("LIBDSTACK_VERIFY_PATH")
+    if env:
+        if not Path(env).is_file():
+            raise SystemExit(f"libdstack-sdk: LIBDSTACK_VERIFY_PATH={env} is not a file")
+        return Path(env)
+    built = HERE.parent.parent / "target" / "release" / VERIFY_LIB_FILE
     return built if built.is_file() else None
 
 
@@ -103,6 +115,13 @@ class BuildPyWithLibrary(build_py):
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(lib, dest)
         print(f"bundled {lib} -> {dest}", flush=True)
+        # libdstack_verify (dstack_sdk.verify) when one is built: optional, never compiled
+        # here (dstack_sdk.verify says how to get it when it is missing).
+        vlib = _prebuilt_verify()
+        if vlib is not None:
+            vdest = dest.parent / VERIFY_LIB_FILE
+            shutil.copyfile(vlib, vdest)
+            print(f"bundled {vlib} -> {vdest}", flush=True)
 
 
 class BinaryDistribution(Distribution):

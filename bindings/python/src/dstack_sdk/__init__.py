@@ -58,6 +58,7 @@ from .responses import (
     VersionResponse,
     parse_quote,
 )
+from . import verify
 from .verify_env_encrypt_public_key import (
     RecoveredKey,
     verify_env_encrypt_public_key,
@@ -119,6 +120,7 @@ __all__ = [
     "RngError",
     "PanicError",
     "verify_signature",
+    "verify",
     "library_path",
     "library_version",
 ]

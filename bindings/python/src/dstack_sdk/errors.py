@@ -11,7 +11,7 @@ official SDK (which raised those builtins) keeps working.
 
 from __future__ import annotations
 
-from typing import Dict, Type
+from typing import Dict, Optional, Type
 
 from ._abi import STATUS_NAMES, Status
 
@@ -32,6 +32,14 @@ class DstackError(Exception):
     name; ``message`` the detail text (the agent's own text for
     :class:`AgentError`).
     """
+
+    #: Failed verifications (:mod:`dstack_sdk.verify`): the stable name of the check
+    #: that failed (``"rtmr_replay"``, ``"tcb_status"``, ...), else ``None``.
+    check: Optional[str] = None
+    #: Failed verifications: the value the check required, when it compared two values.
+    expected: Optional[str] = None
+    #: Failed verifications: the value the evidence had, when the check compared two values.
+    actual: Optional[str] = None
 
     def __init__(self, status: int, message: str = "") -> None:
         self.status = int(status)
