@@ -33,7 +33,7 @@ async function main() {
     if (!ok) process.exitCode = 1
 
     const quote = await client.getQuote(Buffer.from('demo report data'))
-    const rtmrs = quote.replayRtmrs()
+    const rtmrs = quote.replayRtmrsFromEvents() // sound: replayRtmrs() is upstream's digest-only replay
     console.log(`quote:    ${quote.quote.length / 2} bytes, RTMR3 replayed ${rtmrs[3].slice(0, 16)}…`)
     quote.verifyEventLog()
     console.log('replay:   event log matches the quote RTMRs and report data')

@@ -15,8 +15,35 @@ const verify = require('./verify')
 
 const { TLS_USAGE_RA_TLS, TLS_USAGE_SERVER_AUTH, TLS_USAGE_CLIENT_AUTH, TLS_WITH_APP_INFO, TAPPD_RANDOM_SEED } = KeyFlags
 
-/** Upstream's default: 30 s per request (libdstack's own default is 3 s). */
-const DEFAULT_TIMEOUT_MS = 30000
+/** Handed by TappdClient to DstackClient's constructor; nothing outside this module has it. */
+const TAPPD = Symbol('TappdClient')
+
+/** The algorithms upstream sends without first probing the agent's version. */
+const SECP256K1_ALGORITHMS = new Set(['secp256k1', 'k256', ''])
+
+/**
+ * The official SDK's message in front of libdstack's (people match on the official text).
+ * `e` is returned unchanged unless it is a DstackError with one of `statuses`.
+ */
+function worded(official, e, statuses) {
+  if (!(e instanceof DstackError) || !statuses.includes(e.status)) return e
+  return new DstackError(e.status, `${official}${/[.!?]$/.test(official) ? ' ' : ': '}${e.message}`)
+}
+
+/** `p`, with rejections reworded by `worded` when `when` holds. */
+async function wordedCall(p, when, official, statuses) {
+  try {
+    return await p
+  } catch (e) {
+    throw when ? worded(official, e, statuses) : e
+  }
+}
+
+/**
+ * The one default of every libdstack binding: 3 s per call, connect included (upstream's JS
+ * SDK uses a fixed 30 s; pass `{ timeoutMs: 30000 }` for that).
+ */
+const DEFAULT_TIMEOUT_MS = 3000
 
 /** `to_hex` as exported by the official SDK: strings are UTF-8 encoded, never hex-decoded. */
 function to_hex(data) {
@@ -83,7 +110,8 @@ function makeTlsKeyResponse(key, chain) {
   const res = {
     key,
     certificate_chain: chain,
-    asUint8Array: (maxLength) => tlsKeyAsUint8Array(key, maxLength),
+    // As upstream, 0 means "the whole DER" here (tlsKeyAsUint8Array(pem, 0) is empty).
+    asUint8Array: (maxLength) => tlsKeyAsUint8Array(key, maxLength === 0 || maxLength === 0n ? undefined : maxLength),
     __name__: 'GetTlsKeyResponse',
   }
   return Object.freeze(redactFields(res, ['key']))
@@ -130,9 +158,18 @@ function makeSignResponse(signature, chain, publicKey, algorithm, data) {
   return Object.freeze(res)
 }
 
-/** Attach sound replay and the quote check to a GetQuote/TdxQuote result. */
+/**
+ * A GetQuote/TdxQuote result as upstream builds it — the agent's fields plus an enumerable
+ * `replayRtmrs` getter whose function replays the logged digests (upstream's algorithm and
+ * result) — and, non-enumerable, the sound checks: `replayRtmrsFromEvents()` (runtime-event
+ * digests recomputed), `verifyEventLog()`, `decodeQuote()`, `decodeEventLog()`.
+ */
 function withQuoteChecks(res, expectedReportData) {
-  method(res, 'replayRtmrs', () => verify.replayRtmrs(res.event_log))
+  Object.defineProperty(res, 'replayRtmrs', {
+    get: () => () => verify.replayRtmrsFromDigests(res.event_log),
+    enumerable: true,
+  })
+  method(res, 'replayRtmrsFromEvents', () => verify.replayRtmrs(res.event_log))
   method(res, 'verifyEventLog', (reportData) =>
     verify.verifyEventLog(res.quote, res.event_log, reportData === undefined ? expectedReportData() : reportData))
   method(res, 'decodeQuote', () => verify.parseQuote(res.quote))
@@ -150,9 +187,9 @@ function parseTcbInfo(text) {
 }
 
 /**
- * Tappd `raw` quotes take exactly 64 bytes; shorter data is right-padded with zeros, as
- * GetQuote does (the official JS TappdClient left-padded). Longer data is left for
- * libdstack to reject.
+ * Tappd `raw` quotes take exactly 64 bytes. `rawQuote` right-pads shorter data with zeros,
+ * as GetQuote does; `tdxQuote(…, 'raw')` left-pads, as the official TappdClient does (its
+ * result on the same input). Longer data is left for libdstack to reject.
  */
 function rightPad64(b) {
   if (b.length >= 64) return b
@@ -161,62 +198,148 @@ function rightPad64(b) {
   return out
 }
 
-class BaseClient {
-  constructor(kind, endpoint, options) {
+function leftPad64(b) {
+  if (b.length >= 64) return b
+  const out = Buffer.alloc(64)
+  b.copy(out, 64 - b.length)
+  return out
+}
+
+const REPORT_DATA_TOO_LARGE = 'Report data is too large, it should be less than 64 bytes.'
+const RAW_REPORT_DATA_TOO_LARGE = 'Report data is too large, it should less then 64 bytes when hash_algorithm is raw.'
+
+function readInfo(r) {
+  const body = r.json()
+  return Object.freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
+}
+
+function readVersion(r) {
+  return Object.freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' })
+}
+
+/**
+ * Stands in for the native client when the endpoint is one libdstack cannot use (https://,
+ * a malformed URL): the official SDK accepts any endpoint that is not an absolute path when
+ * the client is made and fails on use, so this client is made too and every call rejects
+ * with libdstack's reason.
+ */
+class UnusableHandle {
+  constructor(error) {
+    this.status = error.status
+    this.message = error.message
+  }
+
+  async use() {
+    throw new DstackError(this.status, this.message)
+  }
+
+  close() {}
+}
+
+/**
+ * A native client (`kind` `client` or `tappd_client`) on `endpoint` (bytes; empty = the
+ * library's socket discovery). Returns the handle and the endpoint it resolved to. `given` is
+ * the caller's endpoint string, if any: only for one that is not an absolute path is an
+ * endpoint libdstack refuses deferred to the first call (an UnusableHandle).
+ */
+function openClient(kind, endpoint, timeout, owner, given) {
+  let raw
+  try {
+    raw = callSync(`dstack_${kind}_new`, endpoint)
+  } catch (e) {
+    const deferrable = typeof given === 'string' && !given.startsWith('/') && e instanceof DstackError &&
+      (e.status === Status.UNSUPPORTED || e.status === Status.INVALID_ARGUMENT)
+    if (!deferrable) throw e
+    return { handle: new UnusableHandle(e), endpoint: given }
+  }
+  const handle = new NativeHandle(raw, `dstack_${kind}_free`, owner)
+  try {
+    callSync(`dstack_${kind}_set_timeout_ms`, raw, timeout)
+    return { handle, endpoint: callSync(`dstack_${kind}_endpoint`, raw, Format.UTF8) }
+  } catch (e) {
+    handle.close()
+    throw e
+  }
+}
+
+/** Run `fn` on `handle`'s native client; a time-out carries upstream's text in front. */
+function useClient(handle, fn) {
+  return wordedCall(handle.use(fn), true, 'request timed out', [Status.TIMEOUT])
+}
+
+/** An RPC on `handle` (`dstack_<prefix>_<fn>`) that yields a response handle read by `read`. */
+function rpc(handle, prefix, fn, args, read) {
+  return useClient(handle, async (h) => {
+    const response = await callAsync(`dstack_${prefix}_${fn}`, h, ...args, 0)
+    return withResponse(response, read)
+  })
+}
+
+/**
+ * Client for the dstack guest agent (`/var/run/dstack.sock`).
+ * `new DstackClient(endpoint?, { timeoutMs }?)`: endpoint undefined → DSTACK_SIMULATOR_ENDPOINT
+ * (announced by `console.warn`, as upstream), then the standard socket paths; `http://host:port`
+ * also works. An endpoint libdstack cannot use (https://) is accepted here, as upstream, and
+ * every call on it rejects with UNSUPPORTED.
+ */
+class DstackClient {
+  constructor(endpoint = undefined, options = undefined, _kind = undefined) {
+    const tappd = _kind === TAPPD
     const timeout = timeoutOf(options)
-    const ep = args.absent(endpoint) ? Buffer.alloc(0) : bytes(endpoint, 'endpoint')
-    if (!args.absent(endpoint)) checkSocketExists(ep.toString('utf8'))
-    const handle = callSync(`dstack_${kind}_new`, ep)
-    this._kind = kind
-    this._h = new NativeHandle(handle, `dstack_${kind}_free`, this)
+    // undefined, null and '' all mean "discover" (upstream: only undefined; null crashed there).
+    let given = args.absent(endpoint) || endpoint === '' ? undefined : endpoint
+    if (given === undefined) {
+      const name = tappd ? 'TAPPD_SIMULATOR_ENDPOINT' : 'DSTACK_SIMULATOR_ENDPOINT'
+      const env = process.env[name]
+      if (env) {
+        console.warn(tappd ? `Using tappd endpoint: ${env}` : `Using simulator endpoint: ${env}`)
+        given = env
+      }
+    }
+    if (tappd) console.warn('TappdClient is deprecated, please use DstackClient instead')
+    const ep = given === undefined ? Buffer.alloc(0) : bytes(given, 'endpoint')
+    if (given !== undefined) checkSocketExists(ep.toString('utf8'))
+    // The DstackGuest methods go to `/<Method>` on this endpoint, for a TappdClient too (as
+    // upstream's inherited methods do); a TappdClient's own methods use a tappd client on it.
+    let first
+    if (tappd) {
+      first = openClient('tappd_client', ep, timeout, this, given)
+      this._t = first.handle
+    }
     try {
-      callSync(`dstack_${kind}_set_timeout_ms`, handle, timeout)
-      this.endpoint = callSync(`dstack_${kind}_endpoint`, handle, Format.UTF8)
-      if (args.absent(endpoint)) checkSocketExists(this.endpoint)
+      const epd = tappd ? Buffer.from(first.endpoint, 'utf8') : ep
+      const d = openClient('client', epd, timeout, this, tappd ? first.endpoint : given)
+      this._h = d.handle
+      this.endpoint = d.endpoint
+      if (given === undefined) checkSocketExists(this.endpoint)
     } catch (e) {
-      this._h.close()
+      this.close()
       throw e
     }
   }
 
   /** Release the native client. Idempotent; calls still running finish first. */
   close() {
-    this._h.close()
+    if (this._h) this._h.close()
+    if (this._t) this._t.close()
   }
 
-  /** Run an RPC that yields a response handle; `read` copies what it needs out of it. */
+  /** A DstackGuest RPC (`dstack_client_<fn>`) whose response `read` copies out. */
   _rpc(fn, args, read) {
-    return this._h.use(async (handle) => {
-      const response = await callAsync(`dstack_${this._kind}_${fn}`, handle, ...args, 0)
-      return withResponse(response, read)
-    })
+    return rpc(this._h, 'client', fn, args, read)
   }
 
   async isReachable() {
-    return this._h.use((handle) => callAsync(`dstack_${this._kind}_is_reachable`, handle, 0))
+    if (this._h instanceof UnusableHandle) return false
+    return useClient(this._h, (handle) => callAsync('dstack_client_is_reachable', handle, 0))
   }
 
   async info() {
-    return this._rpc('info', [], (r) => {
-      const body = r.json()
-      return Object.freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
-    })
+    return this._rpc('info', [], readInfo)
   }
 
   async version() {
-    return this._rpc('version', [], (r) =>
-      Object.freeze({ version: r.text(Field.VERSION), rev: r.text(Field.REV), __name__: 'VersionResponse' }))
-  }
-}
-
-/**
- * Client for the dstack guest agent (`/var/run/dstack.sock`).
- * `new DstackClient(endpoint?, { timeoutMs }?)`: endpoint undefined → DSTACK_SIMULATOR_ENDPOINT,
- * then the standard socket paths; `http://host:port` also works.
- */
-class DstackClient extends BaseClient {
-  constructor(endpoint = undefined, options = undefined) {
-    super('client', endpoint, options)
+    return this._rpc('version', [], readVersion)
   }
 
   async getKey(path = '', purpose = '', algorithm = 'secp256k1') {
@@ -224,10 +347,12 @@ class DstackClient extends BaseClient {
     const u = bytes(purpose ?? '', 'purpose')
     const a = bytes(algorithm ?? 'secp256k1', 'algorithm')
     checkRequestSize([['path', p, 'str'], ['purpose', u, 'str'], ['algorithm', a, 'str']])
-    return this._rpc('get_key', [p, u, a], (r) => {
+    const alg = a.toString('utf8')
+    return wordedCall(this._rpc('get_key', [p, u, a], (r) => {
       const k = readGetKey(r)
-      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: k.algorithm ?? a.toString('utf8') })
-    })
+      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: k.algorithm ?? alg })
+    }), !SECP256K1_ALGORITHMS.has(alg),
+    `algorithm "${alg}" is not supported: OS version too old (Version RPC unavailable)`, [Status.UNSUPPORTED])
   }
 
   async getTlsKey(options = {}) {
@@ -244,24 +369,30 @@ class DstackClient extends BaseClient {
     const nb = time(o.notBefore, 'notBefore')
     const na = time(o.notAfter, 'notAfter')
     checkRequestSize([['subject', s, 'str'], ...names.map((b) => ['altNames entry', b, 'str'])])
-    return this._rpc('get_tls_key', [s, names, flags, nb, na], (r) =>
-      makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || []))
+    // The options that need the Version probe, named and ordered as upstream's message has them.
+    const newer = ['notBefore', 'notAfter', 'withAppInfo'].filter((k) => !args.absent(o[k]))
+    return wordedCall(this._rpc('get_tls_key', [s, names, flags, nb, na], (r) =>
+      makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || [])),
+    newer.length > 0, `TLS key options [${newer.join(', ')}] are not supported: OS version too old (Version RPC unavailable)`,
+    [Status.UNSUPPORTED])
   }
 
   /**
-   * TDX quote over `reportData` (≤ 64 bytes, right-padded with zeros by the agent).
-   * The result also has `replayRtmrs()`, `verifyEventLog(expectedReportData?)`,
-   * `decodeQuote()` and `decodeEventLog()` (non-enumerable).
+   * TDX quote over `reportData` (≤ 64 bytes, right-padded with zeros by the agent). The
+   * result has upstream's `replayRtmrs` and, non-enumerable, `replayRtmrsFromEvents()`,
+   * `verifyEventLog(expectedReportData?)`, `decodeQuote()` and `decodeEventLog()`.
    */
   async getQuote(reportData) {
     const rd = bytes(reportData, 'reportData')
-    return this._rpc('get_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+    return wordedCall(this._rpc('get_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd)),
+      rd.length > 64, REPORT_DATA_TOO_LARGE, [Status.INVALID_ARGUMENT])
   }
 
   async attest(reportData) {
     const rd = bytes(reportData, 'reportData')
-    return this._rpc('attest', [rd], (r) =>
-      Object.freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' }))
+    return wordedCall(this._rpc('attest', [rd], (r) =>
+      Object.freeze({ __name__: 'AttestResponse', attestation: r.hex(Field.ATTESTATION) ?? '' })),
+    rd.length > 64, REPORT_DATA_TOO_LARGE, [Status.INVALID_ARGUMENT])
   }
 
   async gpuInfo() {
@@ -283,7 +414,7 @@ class DstackClient extends BaseClient {
     const s = bytes(signature, 'signature')
     const k = bytes(publicKey, 'publicKey')
     checkRequestSize([['algorithm', a, 'str'], ['data', d, 'hex'], ['signature', s, 'hex'], ['publicKey', k, 'hex']])
-    return this._h.use(async (handle) => {
+    return useClient(this._h, async (handle) => {
       const valid = await callAsync('dstack_client_verify', handle, a, d, s, k, 0)
       return Object.freeze({ valid, __name__: 'VerifyResponse' })
     })
@@ -294,7 +425,7 @@ class DstackClient extends BaseClient {
     if (e.length === 0) throw new DstackError(Status.INVALID_ARGUMENT, 'Event name cannot be empty')
     const p = bytes(payload, 'payload')
     checkRequestSize([['event', e, 'str'], ['payload', p, 'hex']])
-    return this._h.use(async (handle) => {
+    return useClient(this._h, async (handle) => {
       await callAsync('dstack_client_emit_event', handle, e, p, 0)
     })
   }
@@ -304,8 +435,9 @@ class DstackClient extends BaseClient {
     throw new DstackError(Status.UNSUPPORTED, 'deriveKey is deprecated, please use getKey instead.')
   }
 
-  /** @deprecated as upstream: only `raw`, which is getQuote. */
+  /** @deprecated as upstream: warns, and only `raw`, which is getQuote. */
   async tdxQuote(reportData, hashAlgorithm) {
+    console.warn('tdxQuote is deprecated, please use getQuote instead')
     if (hashAlgorithm !== 'raw') {
       throw new DstackError(Status.UNSUPPORTED, 'tdxQuote only supports raw hash algorithm.')
     }
@@ -314,16 +446,24 @@ class DstackClient extends BaseClient {
 }
 
 /**
- * Client for the legacy tappd agent (`/var/run/tappd.sock`, `/prpc/Tappd.*`).
- * Endpoint undefined → TAPPD_SIMULATOR_ENDPOINT, then the standard tappd socket paths.
+ * Client for the legacy tappd agent (`/var/run/tappd.sock`, `/prpc/Tappd.*`), a DstackClient
+ * as upstream's is: the methods it inherits (`getQuote`, `getTlsKey`, `attest`, `sign`,
+ * `verify`, …) send the DstackGuest requests (`/GetQuote`, …) to the tappd endpoint, as
+ * upstream's do. Endpoint undefined → TAPPD_SIMULATOR_ENDPOINT, then the standard tappd
+ * socket paths. Warns on construction, as upstream.
  */
-class TappdClient extends BaseClient {
+class TappdClient extends DstackClient {
   constructor(endpoint = undefined, options = undefined) {
-    super('tappd_client', endpoint, options)
+    super(endpoint, options, TAPPD)
   }
 
-  /** P-256 TLS key derived from `path` (deterministic), with a certificate chain. */
+  _tappdRpc(fn, args, read) {
+    return rpc(this._t, 'tappd_client', fn, args, read)
+  }
+
+  /** @deprecated as upstream (warns). P-256 TLS key derived from `path`, with a certificate chain. */
   async deriveKey(path, subject, altNames, options = {}) {
+    console.warn('deriveKey is deprecated, please use getKey instead')
     const p = bytes(path ?? '', 'path')
     // An absent or empty subject is the path, as upstream.
     const s = args.absent(subject) || subject === '' ? p : bytes(subject, 'subject')
@@ -335,7 +475,7 @@ class TappdClient extends BaseClient {
     if (args.bool(o.usageClientAuth, 'usageClientAuth', false)) flags |= TLS_USAGE_CLIENT_AUTH
     if (args.bool(o.randomSeed, 'randomSeed', false)) flags |= TAPPD_RANDOM_SEED
     checkRequestSize([['path', p, 'str'], ['subject', s, 'str'], ...names.map((b) => ['altNames entry', b, 'str'])])
-    return this._rpc('derive_key', [p, s, names, flags], (r) =>
+    return this._tappdRpc('derive_key', [p, s, names, flags], (r) =>
       makeTlsKeyResponse(r.text(Field.KEY), r.list(Field.CERTIFICATE_CHAIN, true) || []))
   }
 
@@ -344,31 +484,55 @@ class TappdClient extends BaseClient {
     const p = bytes(path ?? '', 'path')
     const u = bytes(purpose ?? '', 'purpose')
     checkRequestSize([['path', p, 'str'], ['purpose', u, 'str']])
-    return this._rpc('derive_k256_key', [p, u], (r) => {
+    return this._tappdRpc('derive_k256_key', [p, u], (r) => {
       const k = readGetKey(r)
       return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: 'secp256k1' })
     })
   }
 
   /**
-   * Quote whose report data is `hash(prefix ":" reportData)` (default sha512, prefix
-   * `app-data`), or `reportData` itself for `raw` (≤ 64 bytes, right-padded with zeros).
+   * @deprecated as upstream (warns). Quote whose report data is `hash(prefix ":" reportData)`
+   * (default sha512, prefix `app-data`), or, for `raw`, `reportData` itself (≤ 64 bytes,
+   * left-padded with zeros as upstream; `rawQuote` right-pads as GetQuote does).
    */
   async tdxQuote(reportData, hashAlgorithm = '', prefix = '') {
-    const rd = hashAlgorithm === 'raw' ? rightPad64(bytes(reportData, 'reportData')) : bytes(reportData, 'reportData')
+    console.warn('tdxQuote is deprecated, please use getQuote instead')
+    let rd = bytes(reportData, 'reportData')
+    if (hashAlgorithm === 'raw') {
+      if (rd.length > 64) {
+        throw new DstackError(Status.INVALID_ARGUMENT, `${RAW_REPORT_DATA_TOO_LARGE} (reportData is ${rd.length} bytes)`)
+      }
+      rd = leftPad64(rd)
+    }
     const h = bytes(hashAlgorithm ?? '', 'hashAlgorithm')
     const px = bytes(prefix ?? '', 'prefix')
     checkRequestSize([['reportData', rd, 'hex'], ['hashAlgorithm', h, 'str'], ['prefix', px, 'str']])
     // What the agent puts in the quote, computed only if verifyEventLog() is asked to check it.
     const expected = () => callSync('dstack_tappd_report_data', rd, h, px)
-    return this._rpc('tdx_quote', [rd, h, px], (r) =>
+    return this._tappdRpc('tdx_quote', [rd, h, px], (r) =>
       withQuoteChecks({ ...r.json() }, expected))
   }
 
   /** Quote over exactly the given report data (≤ 64 bytes, right-padded with zeros). */
   async rawQuote(reportData) {
     const rd = rightPad64(bytes(reportData, 'reportData'))
-    return this._rpc('raw_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+    return this._tappdRpc('raw_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+  }
+
+  /** `Info` of the tappd service (`/prpc/Tappd.Info`). */
+  async info() {
+    return this._tappdRpc('info', [], readInfo)
+  }
+
+  /** `Version` of the tappd service (`/prpc/Tappd.Version`). */
+  async version() {
+    return this._tappdRpc('version', [], readVersion)
+  }
+
+  /** Whether the tappd service answers `Info` (`/prpc/Tappd.Info`), as upstream. */
+  async isReachable() {
+    if (this._t instanceof UnusableHandle) return false
+    return useClient(this._t, (handle) => callAsync('dstack_tappd_client_is_reachable', handle, 0))
   }
 }
 

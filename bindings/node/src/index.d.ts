@@ -28,7 +28,7 @@ export interface GetTlsKeyResponse {
   __name__: Readonly<'GetTlsKeyResponse'>
   key: string
   certificate_chain: string[]
-  /** PKCS#8 DER; with `maxLength`, exactly that many bytes (truncated or zero-padded). */
+  /** PKCS#8 DER; with `maxLength` (not 0, which means the whole DER, as upstream), exactly that many bytes (truncated or zero-padded). */
   asUint8Array: (maxLength?: number) => Uint8Array
 }
 
@@ -113,8 +113,10 @@ export interface GetQuoteResponse {
   event_log: string
   report_data?: Hex
   vm_config?: string
-  /** Sound replay: runtime-event digests recomputed; four lowercase hex RTMRs. */
+  /** As upstream: replays the logged digests (short ones zero-padded to 48 bytes); four lowercase hex RTMRs. */
   replayRtmrs(): [string, string, string, string]
+  /** Sound replay: runtime-event digests recomputed from name and payload, so a stripped log still gives RTMR3. */
+  replayRtmrsFromEvents(): [string, string, string, string]
   /** Replay and compare RTMR0-3 (and report_data) with the quote; true or throws DstackError. */
   verifyEventLog(expectedReportData?: BytesLike): true
   decodeQuote(): QuoteInfo
@@ -156,7 +158,7 @@ export interface TlsKeyOptions {
 }
 
 export interface ClientOptions {
-  /** Per-call timeout in milliseconds (connect, each read/write, whole call), 1 to 4294967295. Default 30000. */
+  /** Per-call timeout in milliseconds (connect, each read/write, whole call), 1 to 4294967295. Default 3000, as in every libdstack binding (upstream: a fixed 30000). */
   timeoutMs?: number | bigint
 }
 
@@ -178,7 +180,7 @@ export declare class DstackClient<T extends TcbInfo = TcbInfoV05x> {
   gpuInfo(): Promise<GpuInfoResponse>
   /** @deprecated Always throws, as upstream. */
   deriveKey(path?: string, subject?: string, altNames?: string[]): Promise<GetTlsKeyResponse>
-  /** @deprecated Only `raw`, which is getQuote. */
+  /** @deprecated Warns; only `raw`, which is getQuote. */
   tdxQuote(reportData: BytesLike, hashAlgorithm?: TdxQuoteHashAlgorithms): Promise<GetQuoteResponse>
   /** Release the native client (also done by the garbage collector). Idempotent. */
   close(): void
@@ -191,17 +193,23 @@ export interface TappdDeriveKeyOptions {
   randomSeed?: boolean
 }
 
-export declare class TappdClient {
-  readonly endpoint: string
+/**
+ * @deprecated as upstream (warns when made). A DstackClient: the methods it inherits send the
+ * DstackGuest requests (`/GetQuote`, …) to the tappd endpoint, as upstream's do.
+ */
+export declare class TappdClient extends DstackClient<TcbInfoV03x> {
   constructor(endpoint?: string, options?: ClientOptions)
+  /** @deprecated Warns, as upstream. */
   deriveKey(path?: string, subject?: string, altNames?: string[], options?: TappdDeriveKeyOptions): Promise<GetTlsKeyResponse>
+  /** `DeriveK256Key` of the tappd service. */
   getKey(path?: string, purpose?: string): Promise<GetKeyResponse>
+  /** @deprecated Warns, as upstream; `raw` data is left-padded to 64 bytes, as upstream (see rawQuote). */
   tdxQuote(reportData: BytesLike, hashAlgorithm?: TdxQuoteHashAlgorithms | '', prefix?: string): Promise<TdxQuoteResponse>
+  /** `RawQuote`: the data right-padded to 64 bytes, as GetQuote pads. */
   rawQuote(reportData: BytesLike): Promise<TdxQuoteResponse>
   info(): Promise<InfoResponse<TcbInfoV03x>>
   version(): Promise<VersionResponse>
   isReachable(): Promise<boolean>
-  close(): void
 }
 
 export { getComposeHash, getComposeCanonicalJson, getComposeHashFromFileBytes } from './get-compose-hash'

@@ -98,11 +98,30 @@ function keyMaterial(keyResponse, secure, fn) {
     }
     key = secure ? tlsKeySecureSeed(key) : tlsKeyAsUint8Array(key, 32)
   }
-  // Bytes only: a string here would be used as its UTF-8 bytes, a different key.
-  if (!(key instanceof Uint8Array) || key.length !== 32) {
+  // Bytes only: a string here would be used as its UTF-8 bytes, a different key. The length
+  // is left to the peer library, as upstream leaves it (see `fromPeer`).
+  if (!(key instanceof Uint8Array)) {
     throw new DstackError(Status.INVALID_ARGUMENT, `${fn}: key must be a 32-byte Uint8Array, got ${args.describe(key)}`)
   }
   return key
+}
+
+/**
+ * `make()` — the peer library's constructor (viem's `privateKeyToAccount`, web3.js's
+ * `Keypair.fromSeed`) over `key`, as upstream calls it. A key that is not 32 bytes goes to the
+ * library too, so it is accepted or refused as upstream's is (today's versions refuse it:
+ * `invalid private key, expected hex or 32 bytes, got string`, `private key of length 32
+ * expected, got 64`); the refusal is a DstackError (INVALID_ARGUMENT) whose message is the
+ * library's followed by ours.
+ */
+function fromPeer(key, fn, make) {
+  if (key.length === 32) return make()
+  try {
+    return make()
+  } catch (e) {
+    const text = e && typeof e.message === 'string' ? e.message : String(e)
+    throw new DstackError(Status.INVALID_ARGUMENT, `${text}: ${fn} needs a 32-byte key, got ${args.describe(key)}`)
+  }
 }
 
 /** `require(name)` of an optional peer dependency, with an install hint when it is absent. */
@@ -117,4 +136,4 @@ function optionalPeer(name) {
   }
 }
 
-module.exports = { keyMaterial, optionalPeer, verifySignature, tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }
+module.exports = { keyMaterial, fromPeer, optionalPeer, verifySignature, tlsKeyAsUint8Array, tlsKeySecureSeed, ethereumAddress, secp256k1PublicKey, solanaKeypair, ed25519PublicKey, ed25519Verify }

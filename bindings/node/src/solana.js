@@ -1,10 +1,11 @@
 'use strict'
 // Solana keypairs from dstack keys (optional peer dependency `@solana/web3.js`).
 
-const { keyMaterial, optionalPeer } = require('./keys')
+const { keyMaterial, fromPeer, optionalPeer } = require('./keys')
 
-function fromSeed(seed) {
-  return optionalPeer('@solana/web3.js').Keypair.fromSeed(Uint8Array.from(seed))
+function fromSeed(seed, fn) {
+  const { Keypair } = optionalPeer('@solana/web3.js')
+  return fromPeer(seed, fn, () => Keypair.fromSeed(Uint8Array.from(seed)))
 }
 
 /**
@@ -12,12 +13,12 @@ function fromSeed(seed) {
  * the PKCS#8 DER (a key-independent constant for P-256), as upstream 0.5.8.
  */
 function toKeypair(keyResponse) {
-  return fromSeed(keyMaterial(keyResponse, false, 'toKeypair'))
+  return fromSeed(keyMaterial(keyResponse, false, 'toKeypair'), 'toKeypair')
 }
 
 /** Keypair seeded by a GetKeyResponse key as is; for a GetTlsKeyResponse, sha256 of the DER. */
 function toKeypairSecure(keyResponse) {
-  return fromSeed(keyMaterial(keyResponse, true, 'toKeypairSecure'))
+  return fromSeed(keyMaterial(keyResponse, true, 'toKeypairSecure'), 'toKeypairSecure')
 }
 
 exports.toKeypair = toKeypair

@@ -19,6 +19,7 @@ let tappd
 test.before(async () => {
   sim = await startSimulator()
   client = new DstackClient(sim.dstack)
+  console.warn = () => {} // TappdClient's deprecation warnings (official.test.js)
   tappd = new TappdClient(sim.tappd)
 })
 

@@ -1,6 +1,6 @@
 // Compiled with `tsc --noEmit` by test/types.test.js: the declarations describe the API.
 import { DstackClient, TappdClient, DstackError, Status, getComposeHash, encryptEnvVars, replayRtmrs, verifySignature, libraryVersion } from '@libdstack/dstack-sdk'
-import type { GetKeyResponse, GetQuoteResponse, InfoResponse, TcbInfoV05x } from '@libdstack/dstack-sdk'
+import type { GetKeyResponse, GetQuoteResponse, InfoResponse, TcbInfoV03x, TcbInfoV05x } from '@libdstack/dstack-sdk'
 import { toViemAccountSecure } from '@libdstack/dstack-sdk/viem'
 import { toKeypairSecure } from '@libdstack/dstack-sdk/solana'
 import { verifyEnvEncryptPublicKey } from '@libdstack/dstack-sdk/verify-env-encrypt-public-key'
@@ -21,13 +21,15 @@ async function main(): Promise<void> {
   const kp = toKeypairSecure(k)
   const tp = new TappdClient()
   const tq = await tp.tdxQuote('x', 'sha256')
+  const asDstack: DstackClient<TcbInfoV03x> = tp
+  const sound: [string, string, string, string] = (await asDstack.getQuote('x')).replayRtmrsFromEvents()
   const h: string = getComposeHash({ runner: 'docker-compose' }, true) + gch('{}')
   const e: string = await encryptEnvVars([{ key: 'A', value: 'b' }], '00') + (await eev([], '00'))
-  const signer: string = verifyEnvEncryptPublicKey(new Uint8Array(32), new Uint8Array(65), '00', 1n, { trustedKeys: ['00'] })
+  const signer: string | null = verifyEnvEncryptPublicKey(new Uint8Array(32), new Uint8Array(65), '00', 1n, { trustedKeys: ['00'] })
   const signed = await c.sign('secp256k1_prehashed', new Uint8Array(32))
   const valid: boolean = verifySignature('secp256k1_prehashed', new Uint8Array(32), signed.signature, signed.public_key)
   const v: string = libraryVersion()
   try { await c.version() } catch (err) { if (err instanceof DstackError && err.status === Status.TIMEOUT) c.close() }
-  void [s, r, info.tcb_info.mrtd, der, acct.address, kp.publicKey, tq.prefix, h, e, signer, replayRtmrs('[]'), valid, v]
+  void [s, r, sound, info.tcb_info.mrtd, der, acct.address, kp.publicKey, tq.prefix, h, e, signer, replayRtmrs('[]'), valid, v]
 }
 void main
