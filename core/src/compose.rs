@@ -12,8 +12,12 @@
 //! `"__proto__"` (at any depth, however its name is escaped) is left out: `JSON.parse`
 //! makes it an own property, but the SDK's key sort rebuilds each object by assignment,
 //! and assigning `__proto__` sets the new object's prototype (or, for a primitive, does
-//! nothing) instead of adding a property, so `JSON.stringify` never sees it. (Not
-//! reproduced: the SDK leaves an object with its own `"constructor"` member unsorted.)
+//! nothing) instead of adding a property, so `JSON.stringify` never sees it. The SDK sorts
+//! only objects whose `constructor` is `Object`: an object with its own `"constructor"`
+//! member is left as `JSON.parse` made it, and so is everything inside it — members in
+//! JavaScript's own order (array-index keys ascending, then the others where each first
+//! appeared, a duplicate keeping its first place and its last value), `"__proto__"` members
+//! kept (there `JSON.parse` made them ordinary properties), arrays not rebuilt.
 //!
 //! `normalize` applies the SDK's preprocessing to the top-level object: runner `bash`
 //! drops `docker_compose_file`, runner `docker-compose` drops `bash_script`, and a falsy
@@ -129,23 +133,26 @@ fn canonicalize(
 ) -> Result<()> {
     let mut p = parser(input)?;
     let r = (|| {
-        emit_value(&mut p, input, 0, normalize, scratch, sink)?;
+        emit_value(&mut p, input, 0, normalize, true, scratch, sink)?;
         p.end()
     })();
     r.map_err(map_json_err)
 }
 
+/// `sorted`: the value is inside what the SDK's key sort rebuilds (false below an object
+/// that has its own `"constructor"` member).
 fn emit_value(
     p: &mut Parser<'_>,
     input: &[u8],
     depth: usize,
     normalize: bool,
+    sorted: bool,
     scratch: &mut [u8],
     sink: &mut impl Sink,
 ) -> Result<()> {
     match p.peek() {
         Some(b'{' | b'[') if depth >= MAX_DEPTH => Err(Error::LimitExceeded),
-        Some(b'{') => emit_object(p, input, depth, normalize, scratch, sink),
+        Some(b'{') => emit_object(p, input, depth, normalize, sorted, scratch, sink),
         Some(b'[') => {
             sink.put(b"[");
             let mut first = true;
@@ -154,7 +161,7 @@ fn emit_value(
                     sink.put(b",");
                 }
                 first = false;
-                emit_value(p, input, depth + 1, false, scratch, sink)?;
+                emit_value(p, input, depth + 1, false, sorted, scratch, sink)?;
             }
             sink.put(b"]");
             Ok(())
@@ -264,29 +271,65 @@ fn entry_cmp(input: &[u8], s: &[u8], i: usize, j: usize) -> Ordering {
 }
 
 fn heapsort(input: &[u8], s: &mut [u8], n: usize) {
-    fn sift(input: &[u8], s: &mut [u8], mut root: usize, end: usize) {
-        loop {
-            let mut child = 2 * root + 1;
-            if child >= end {
-                return;
-            }
-            if child + 1 < end && entry_cmp(input, s, child, child + 1) == Ordering::Less {
-                child += 1;
-            }
-            if entry_cmp(input, s, root, child) != Ordering::Less {
-                return;
-            }
-            swap_entries(s, root, child);
-            root = child;
+    heapsort_by(s, n, &|s: &[u8], i, j| entry_cmp(input, s, i, j));
+}
+
+/// Sorts the first `n` entries of `s` by `cmp` (in place, no allocation).
+fn heapsort_by(s: &mut [u8], n: usize, cmp: &dyn Fn(&[u8], usize, usize) -> Ordering) {
+    let sift = |s: &mut [u8], mut root: usize, end: usize| loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
         }
-    }
+        if child + 1 < end && cmp(s, child, child + 1) == Ordering::Less {
+            child += 1;
+        }
+        if cmp(s, root, child) != Ordering::Less {
+            return;
+        }
+        swap_entries(s, root, child);
+        root = child;
+    };
     for i in (0..n / 2).rev() {
-        sift(input, s, i, n);
+        sift(s, i, n);
     }
     for end in (1..n).rev() {
         swap_entries(s, 0, end);
-        sift(input, s, 0, end);
+        sift(s, 0, end);
     }
+}
+
+/// Rewrites `s` (its `n` entries sorted by [`entry_cmp`]) into JavaScript's own-property
+/// order of the object `JSON.parse` builds: one entry per key, at the key's first position
+/// and with its last value; array-index keys ascending, then the rest by first position.
+/// Returns the number of entries left.
+fn own_property_order(input: &[u8], s: &mut [u8], n: usize) -> usize {
+    let mut m = 0;
+    let mut i = 0;
+    while i < n {
+        let (first_key, _) = entry(s, i);
+        let mut j = i;
+        while j + 1 < n
+            && key_cmp(
+                &key_at(input, entry(s, j).0),
+                &key_at(input, entry(s, j + 1).0),
+            ) == Ordering::Equal
+        {
+            j += 1;
+        }
+        let (_, last_val) = entry(s, j);
+        set_entry(s, m, first_key, last_val);
+        m += 1;
+        i = j + 1;
+    }
+    let names = (0..m)
+        .find(|&k| array_index(&key_at(input, entry(s, k).0)).is_none())
+        .unwrap_or(m);
+    let tail = &mut s[names * SCRATCH_PER_MEMBER..];
+    heapsort_by(tail, m - names, &|s: &[u8], a, b| {
+        entry(s, a).0.cmp(&entry(s, b).0)
+    });
+    m
 }
 
 fn value_at<'a>(input: &'a [u8], pos: usize) -> Result<Value<'a>> {
@@ -314,6 +357,7 @@ fn emit_object(
     input: &[u8],
     depth: usize,
     normalize: bool,
+    sorted: bool,
     scratch: &mut [u8],
     sink: &mut impl Sink,
 ) -> Result<()> {
@@ -357,6 +401,9 @@ fn emit_object(
             .map(|i| entry(s, i).1)
     };
 
+    // The SDK's sort leaves an object alone unless its `constructor` is `Object`: one with
+    // its own "constructor" member keeps JSON.parse's order, and so does all it holds.
+    let sorted = sorted && find(mine, "constructor").is_none();
     let (mut drop_compose, mut drop_bash, mut drop_prelaunch) = (false, false, false);
     if normalize {
         if let Some(v) = find(mine, "runner") {
@@ -370,6 +417,15 @@ fn emit_object(
         }
     }
 
+    let (n, mine) = if sorted {
+        (n, mine)
+    } else {
+        // Duplicates are merged, so every entry left is effective.
+        let m = own_property_order(input, mine, n);
+        (m, mine)
+    };
+    let is_effective = |s: &[u8], i: usize| !sorted || is_effective(s, i);
+
     sink.put(b"{");
     let mut first = true;
     for i in 0..n {
@@ -378,7 +434,7 @@ fn emit_object(
         }
         let (kp, vp) = entry(mine, i);
         let key = key_at(input, kp);
-        if key.eq_str("__proto__")
+        if (sorted && key.eq_str("__proto__"))
             || (drop_compose && key.eq_str("docker_compose_file"))
             || (drop_bash && key.eq_str("bash_script"))
             || (drop_prelaunch && key.eq_str("pre_launch_script"))
@@ -393,7 +449,7 @@ fn emit_object(
         sink.put(b":");
         let mut child = Parser::new(input, MAX_DEPTH).allow_nonfinite();
         child.seek(vp);
-        emit_value(&mut child, input, depth + 1, false, rest, sink)?;
+        emit_value(&mut child, input, depth + 1, false, sorted, rest, sink)?;
     }
     sink.put(b"}");
     Ok(())
@@ -452,6 +508,37 @@ mod tests {
                 true
             ),
             r#"{"__proto_":1,"runner":"docker-compose"}"#
+        );
+    }
+
+    #[test]
+    fn objects_with_their_own_constructor_member_keep_json_parse_order() {
+        // Results of JSON.stringify(sortObject(JSON.parse(text))) in node, sortObject as in
+        // the JS SDK (it sorts only objects whose constructor is Object).
+        assert_eq!(
+            canon(r#"{"b":1,"a":{"z":1,"constructor":2,"y":3}}"#, false),
+            r#"{"a":{"z":1,"constructor":2,"y":3},"b":1}"#
+        );
+        assert_eq!(
+            canon(
+                r#"{"constructor":0,"b":{"d":1,"c":2},"10":1,"2":2,"a":[{"y":1,"x":2}],"b":3}"#,
+                false
+            ),
+            r#"{"2":2,"10":1,"constructor":0,"b":3,"a":[{"y":1,"x":2}]}"#
+        );
+        assert_eq!(
+            canon(
+                r#"{"q":{"constructor":1,"__proto__":{"k":1},"a":2}}"#,
+                false
+            ),
+            r#"{"q":{"constructor":1,"__proto__":{"k":1},"a":2}}"#
+        );
+        assert_eq!(
+            canon(
+                r#"{"runner":"bash","constructor":1,"docker_compose_file":"x","z":1}"#,
+                true
+            ),
+            r#"{"runner":"bash","constructor":1,"z":1}"#
         );
     }
 
