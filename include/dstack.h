@@ -735,7 +735,7 @@ dstack_status dstack_client_is_reachable(const struct dstack_client *client,
                                          struct dstack_error **out_error);
 
 /**
- * Verifies a GetKey/Sign signature chain (PROTOCOL.md §6.2): `app_signature` (65 bytes)
+ * Verifies a GetKey/Sign signature chain (docs/PROTOCOL.md §6.2): `app_signature` (65 bytes)
  * by the app key over `keccak256(purpose ":" hex(public_key))`, and `kms_signature` (65
  * bytes) by the KMS root over `keccak256("dstack-kms-issued:" app_id app_key)`.
  * `public_key`: 33-byte compressed secp256k1 or 32-byte ed25519. `purpose` is UTF-8.
@@ -779,7 +779,7 @@ dstack_status dstack_response_verify_signature_chain(const struct dstack_respons
                                                      struct dstack_error **out_error);
 
 /**
- * Encrypts environment variables for a deployment (PROTOCOL.md §4.1): X25519 with a
+ * Encrypts environment variables for a deployment (docs/PROTOCOL.md §4.1): X25519 with a
  * fresh ephemeral key, AES-256-GCM with a fresh IV (both from the operating system's
  * RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys[vars_count]` and
  * `values[vars_count]` are UTF-8 slices (NULL if `vars_count` is 0). `public_key_hex` is
@@ -800,7 +800,7 @@ dstack_status dstack_encrypt_env_vars(const struct dstack_slice *keys,
 
 /**
  * Verifies the KMS signature on an app's env-encryption public key, timestamped form
- * (PROTOCOL.md §4.2): recovers the signer of
+ * (docs/PROTOCOL.md §4.2): recovers the signer of
  * `keccak256("dstack-env-encrypt-pubkey:" app_id timestamp_be public_key)`.
  * `app_id_hex`: UTF-8 hex, optional `0x`/`0X`. `now`: the caller's clock
  * (`dstack_unix_time()`); `max_age_seconds` 0 = 300; accepted iff

@@ -22,7 +22,7 @@ import (
 	"time"
 )
 
-// Facts about the simulator keys (PROTOCOL.md §6.1): GetKey("a", "p") of
+// Facts about the simulator keys (docs/PROTOCOL.md §6.1): GetKey("a", "p") of
 // the fixture app keys, the app key that signs it, and the KMS root key.
 const (
 	factKeyAP     = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94"
@@ -118,7 +118,7 @@ func TestGetKeyEd25519(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The key material does not depend on the algorithm (PROTOCOL.md §6.1).
+	// The key material does not depend on the algorithm (docs/PROTOCOL.md §6.1).
 	if r.Key != factKeyAP {
 		t.Fatalf("ed25519 key %s", r.Key)
 	}
@@ -259,7 +259,7 @@ func TestAttest(t *testing.T) {
 	if len(a.Attestation) == 0 {
 		t.Fatal("empty attestation")
 	}
-	// VersionedAttestation starts with 0x00 (V0 SCALE) or a msgpack map (V1), PROTOCOL.md §7.3.
+	// VersionedAttestation starts with 0x00 (V0 SCALE) or a msgpack map (V1), docs/PROTOCOL.md §7.3.
 	if b := a.Attestation[0]; b != 0x00 && !(b >= 0x80 && b <= 0x8f) && b != 0xde && b != 0xdf {
 		t.Fatalf("attestation starts with %#x", b)
 	}
@@ -357,7 +357,7 @@ func TestInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// compose_hash is SHA-256 of the app-compose bytes (PROTOCOL.md §6.3).
+	// compose_hash is SHA-256 of the app-compose bytes (docs/PROTOCOL.md §6.3).
 	sum := sha256.Sum256([]byte(tcb.AppCompose))
 	if info.ComposeHash != hex.EncodeToString(sum[:]) {
 		t.Fatalf("compose hash %s, sha256(app_compose) %x", info.ComposeHash, sum)
@@ -777,7 +777,7 @@ func TestTappdClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Default: SHA-512("app-data:" ‖ data) (PROTOCOL.md §2.2).
+	// Default: SHA-512("app-data:" ‖ data) (docs/PROTOCOL.md §2.2).
 	want := sha512.Sum512(append([]byte("app-data:"), data...))
 	if q.ReportData != hex.EncodeToString(want[:]) {
 		t.Fatalf("report data %s", q.ReportData)

@@ -15,7 +15,7 @@ import (
 	"time"
 )
 
-// Vector tests: ../shared/vectors, following the rules in its README.
+// Vector tests: testdata/vectors, following the rules in its README.
 
 func loadVectors(t *testing.T, name string) []map[string]any {
 	t.Helper()

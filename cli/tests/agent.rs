@@ -1,5 +1,5 @@
 //! The agent commands of the `dstack` binary against a simulator started by each test (with
-//! the fixture keys of PROTOCOL.md §6.1, so keys and chains are known values): every
+//! the fixture keys of docs/PROTOCOL.md §6.1, so keys and chains are known values): every
 //! command, the `--json` shapes, the secrets policy, exit statuses, `--help`.
 
 #[path = "../../client/tests/common/mod.rs"]

@@ -1,4 +1,4 @@
-//! App-compose hashing: the compose hash a deployment is measured by (PROTOCOL.md §6.3).
+//! App-compose hashing: the compose hash a deployment is measured by (docs/PROTOCOL.md §6.3).
 
 use crate::error::{Error, Result};
 use crate::secret::HexBytes;

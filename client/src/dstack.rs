@@ -1,4 +1,4 @@
-//! [`DstackClient`]: the current guest-agent API on `dstack.sock` (PROTOCOL.md §2.1).
+//! [`DstackClient`]: the current guest-agent API on `dstack.sock` (docs/PROTOCOL.md §2.1).
 
 use crate::conn::{duration_ms, Conn, StrArg};
 use crate::endpoint::Api;

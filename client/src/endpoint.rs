@@ -1,5 +1,5 @@
 //! Where the agent is: explicit endpoint, environment variable, or the first existing
-//! well-known socket (PROTOCOL.md §1.3).
+//! well-known socket (docs/PROTOCOL.md §1.3).
 
 use crate::error::ErrorKind;
 use crate::error::{Error, Result};

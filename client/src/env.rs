@@ -1,4 +1,4 @@
-//! Deployment helpers: encrypted environment variables (PROTOCOL.md §4.1) and the KMS
+//! Deployment helpers: encrypted environment variables (docs/PROTOCOL.md §4.1) and the KMS
 //! signature on an app's env-encryption public key (§4.2).
 
 use crate::error::{Error, ErrorKind, Result};

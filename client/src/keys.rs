@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use libdstack::keys;
-//! // PROTOCOL.md §6.1: GetKey("a", "p") of the simulator's fixture keys.
+//! // docs/PROTOCOL.md §6.1: GetKey("a", "p") of the simulator's fixture keys.
 //! let key = libdstack::HexBytes::from_hex(
 //!     "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94")?;
 //! let address = keys::ethereum_address(&key)?;

@@ -1,4 +1,4 @@
-//! [`TappdClient`]: the legacy tappd API on `tappd.sock` (PROTOCOL.md §2.2), for agents
+//! [`TappdClient`]: the legacy tappd API on `tappd.sock` (docs/PROTOCOL.md §2.2), for agents
 //! before dstack 0.5. New code should use [`crate::DstackClient`].
 
 use crate::conn::{duration_ms, Conn, StrArg};

@@ -132,7 +132,7 @@ impl GetKeyResponse {
         Ok(HexBytes::from(pk.as_bytes()))
     }
 
-    /// Verifies the signature chain (PROTOCOL.md §6.2) for `app_id` and returns the
+    /// Verifies the signature chain (docs/PROTOCOL.md §6.2) for `app_id` and returns the
     /// recovered app and KMS keys. `trusted_kms_key`: `Some(33 bytes)` makes a chain that
     /// ends at another KMS key a `VerificationFailed`; with `None` the caller must compare
     /// [`ChainInfo::kms_key`] with a key it trusts. `app_id` must itself be trusted (e.g.
@@ -254,7 +254,7 @@ impl GetQuoteResponse {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct AttestResponse {
-    /// The attestation bytes (SCALE V0 or msgpack V1, PROTOCOL.md §7.3).
+    /// The attestation bytes (SCALE V0 or msgpack V1, docs/PROTOCOL.md §7.3).
     pub attestation: HexBytes,
     pub(crate) raw: SecretBytes,
 }

@@ -56,7 +56,7 @@ fn sig65<'a>(s: &'a [u8], what: &str) -> Result<&'a [u8; 65]> {
     })
 }
 
-/// Verifies a GetKey/Sign signature chain (PROTOCOL.md §6.2): `app_signature` (65 bytes)
+/// Verifies a GetKey/Sign signature chain (docs/PROTOCOL.md §6.2): `app_signature` (65 bytes)
 /// by the app key over `keccak256(purpose ":" hex(public_key))`, and `kms_signature` by
 /// the KMS root over `keccak256("dstack-kms-issued:" app_id app_key)`. `public_key` is a
 /// 33-byte compressed secp256k1 or 32-byte ed25519 key. With `trusted_kms_key` a chain

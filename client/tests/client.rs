@@ -110,7 +110,7 @@ fn get_key_ed25519_needs_version_and_binds_the_algorithm() {
         .client()
         .get_key_with_algorithm("a", "p", "ed25519")
         .unwrap();
-    // The key material does not depend on the algorithm (PROTOCOL.md §6.1).
+    // The key material does not depend on the algorithm (docs/PROTOCOL.md §6.1).
     assert_eq!(r.key.to_hex().as_str(), KEY_AP);
     assert_eq!(r.algorithm, "ed25519");
     assert_eq!(r.public_key().unwrap().len(), 32);
@@ -217,7 +217,7 @@ fn report_data_limits() {
 fn attest() {
     let sim = Sim::start();
     let a = sim.client().attest(b"x").unwrap();
-    // SCALE V0 starts with 0x00, msgpack V1 with a map (PROTOCOL.md §7.3).
+    // SCALE V0 starts with 0x00, msgpack V1 with a map (docs/PROTOCOL.md §7.3).
     let b = a.attestation[0];
     assert!(
         b == 0 || (0x80..=0x8f).contains(&b) || b == 0xde || b == 0xdf,
@@ -308,7 +308,7 @@ fn info_and_its_tcb_info() {
     assert!(!info.instance_id.is_empty() && !info.app_cert.is_empty());
     let tcb = &info.tcb_info;
     assert!(tcb.is_published());
-    // compose_hash is SHA-256 of the app-compose bytes (PROTOCOL.md §6.3).
+    // compose_hash is SHA-256 of the app-compose bytes (docs/PROTOCOL.md §6.3).
     assert_eq!(
         info.compose_hash,
         libdstack::compose::compose_hash_raw(tcb.app_compose.as_bytes())

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixListener;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-// PROTOCOL.md §6.1: the simulator's GetKey("a", "p") key.
+// docs/PROTOCOL.md §6.1: the simulator's GetKey("a", "p") key.
 const KEY_HEX: &str = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
 const GETKEY: &str = concat!(
     r#"{"key":"bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94","#,

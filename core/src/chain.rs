@@ -1,4 +1,4 @@
-//! Signature-chain verification back to the KMS root (PROTOCOL.md §6.1, §6.2).
+//! Signature-chain verification back to the KMS root (docs/PROTOCOL.md §6.1, §6.2).
 //!
 //! A GetKey (or Sign) response carries `signature_chain = [app_sig, kms_sig]`:
 //! `app_sig` is the app key's signature over `keccak256(purpose ":" hex(pubkey))`,

@@ -1,4 +1,4 @@
-//! App-compose hashing (PROTOCOL.md §4.3, `../shared/vectors/README.md`).
+//! App-compose hashing (docs/PROTOCOL.md §4.3, `testdata/vectors/README.md`).
 //!
 //! [`compose_canonical_json`] reproduces byte for byte what the JS SDK's
 //! `getComposeHash` hashes — the serialization deployment tools upload: `JSON.parse` then

@@ -1,4 +1,4 @@
-//! Encrypted environment variables for deployment (PROTOCOL.md §4.1).
+//! Encrypted environment variables for deployment (docs/PROTOCOL.md §4.1).
 //!
 //! Output: lowercase hex of `ephemeral_x25519_pub(32) ‖ iv(12) ‖ AES-256-GCM(plaintext) ‖
 //! tag(16)`, the X25519 shared secret used directly as the AES key, no AAD. Plaintext is

@@ -1,5 +1,5 @@
 //! Event logs: parsing without allocation, runtime-event digests and RTMR replay
-//! (PROTOCOL.md §3 `replay_rtmrs`, §5).
+//! (docs/PROTOCOL.md §3 `replay_rtmrs`, §5).
 //!
 //! The log is the JSON array the agent returns (`GetQuote.event_log`, `tcb_info.event_log`):
 //! objects `{imr, event_type, digest, event, event_payload, version?, preimage?}`; unknown
@@ -277,7 +277,7 @@ impl<'a> Event<'a> {
         crate::hex::decode_array::<48>(self.digest.as_bytes()).map_err(|_| BAD)
     }
 
-    /// Checks a V2 event's `preimage` (PROTOCOL.md §5.4): it must be exactly the canonical
+    /// Checks a V2 event's `preimage` (docs/PROTOCOL.md §5.4): it must be exactly the canonical
     /// JCS encoding of (name, payload), hence hash to the event's digest. Events without
     /// a preimage, and V1 events, pass.
     pub fn check_preimage(&self) -> Result<()> {

@@ -1,7 +1,7 @@
 //! Hex encoding and decoding into caller buffers.
 //!
 //! The agent writes bytes as lowercase hex and accepts an optional `0x` prefix on input
-//! (PROTOCOL.md §1.2); both directions live here so every module agrees.
+//! (docs/PROTOCOL.md §1.2); both directions live here so every module agrees.
 
 use crate::error::{Error, Result};
 

@@ -1,5 +1,5 @@
 //! Key helpers: PEM → PKCS#8 DER, `as_uint8array`, Ethereum and Solana conversions,
-//! secp256k1 and ed25519 primitives (PROTOCOL.md §3, §4.4, §6).
+//! secp256k1 and ed25519 primitives (docs/PROTOCOL.md §3, §4.4, §6).
 //!
 //! Semantics follow the Python SDK where the vectors README says so: `as_uint8array`
 //! returns the PKCS#8 DER (exactly `max_length` bytes when given, truncated or
@@ -122,7 +122,7 @@ pub fn as_uint8array(pem: &str, max_length: Option<usize>, out: &mut [u8]) -> Re
 }
 
 /// The legacy TLS seed (`as_uint8array(32)`): the first 32 bytes of the DER. For the
-/// agent's P-256 keys this is a constant header, **not secret** (PROTOCOL.md §3).
+/// agent's P-256 keys this is a constant header, **not secret** (docs/PROTOCOL.md §3).
 pub fn tls_seed(pem: &str) -> Result<[u8; 32]> {
     let mut out = [0u8; 32];
     as_uint8array(pem, Some(32), &mut out)?;
@@ -276,7 +276,7 @@ pub fn ed25519_verify(public_key: &[u8], msg: &[u8], signature: &[u8]) -> Result
 // Local signature verification (the agent's removed `Verify` RPC)
 
 /// Verifies `signature` by `public_key` over `data` with the semantics of the agent's
-/// `Verify` RPC (PROTOCOL.md §2.1), which upstream removed in favour of local checks:
+/// `Verify` RPC (docs/PROTOCOL.md §2.1), which upstream removed in favour of local checks:
 ///
 /// - `ed25519`: 32-byte public key, 64-byte signature, RFC 8032 (non-strict, as the agent).
 /// - `secp256k1` / `k256`: ECDSA over `SHA-256(data)`; SEC1 public key (33 bytes

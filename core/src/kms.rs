@@ -1,4 +1,4 @@
-//! The KMS signature on an app's env-encryption public key (PROTOCOL.md §4.2).
+//! The KMS signature on an app's env-encryption public key (docs/PROTOCOL.md §4.2).
 //!
 //! Legacy message: `"dstack-env-encrypt-pubkey" ‖ ":" ‖ app_id ‖ public_key`; v1 adds the
 //! timestamp (u64 big-endian) between app_id and public_key. Hash Keccak-256, signature

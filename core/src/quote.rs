@@ -1,4 +1,4 @@
-//! Zero-copy parsing of Intel TDX quotes, versions 4 and 5 (PROTOCOL.md §7.1).
+//! Zero-copy parsing of Intel TDX quotes, versions 4 and 5 (docs/PROTOCOL.md §7.1).
 //!
 //! Only the header and the TD report body are interpreted; the authentication data
 //! (signature, attestation key, certification data) is bounds-checked and exposed raw.

@@ -1,4 +1,4 @@
-//! Legacy tappd report-data hashing (`Tappd.TdxQuote`, PROTOCOL.md §2.2).
+//! Legacy tappd report-data hashing (`Tappd.TdxQuote`, docs/PROTOCOL.md §2.2).
 //!
 //! `report_data64 = H(tag ‖ ":" ‖ report_data)` zero-padded to 64 bytes, with
 //! `tag = prefix` if non-empty else `"app-data"` (the ":" is always appended, so a prefix

@@ -1,4 +1,4 @@
-//! Legacy tappd report-data hashing (PROTOCOL.md §2.2): expected values are computed here
+//! Legacy tappd report-data hashing (docs/PROTOCOL.md §2.2): expected values are computed here
 //! from pre-images built by hand, with the hash crates checked against published vectors.
 
 use dstack_core::report::{effective_algorithm, tappd_report_data};

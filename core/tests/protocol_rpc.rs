@@ -1,7 +1,7 @@
 //! RPC request building, validation and response views (dstack_core::rpc).
 //!
 //! Response bodies are built here with serde_json from the real fixtures in
-//! `testdata/fixtures` and the shapes of PROTOCOL.md §2.
+//! `testdata/fixtures` and the shapes of docs/PROTOCOL.md §2.
 
 use dstack_core::http::{ResponseParser, Status};
 use dstack_core::rpc::dstack::*;
@@ -296,7 +296,7 @@ fn tappd_requests() {
 }
 
 // ----------------------------------------------------------------------------------
-// Validation (PROTOCOL.md §2.5, §2.2)
+// Validation (docs/PROTOCOL.md §2.5, §2.2)
 // ----------------------------------------------------------------------------------
 
 fn invalid<R: Rpc>(rpc: &R) -> &'static str {
@@ -531,7 +531,7 @@ fn appkeys() -> Value {
 
 #[test]
 fn get_key_response() {
-    // Simulator vector (PROTOCOL.md §6.1): GetKey(path="a") key; chain[1] = k256_signature.
+    // Simulator vector (docs/PROTOCOL.md §6.1): GetKey(path="a") key; chain[1] = k256_signature.
     let key = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
     let chain1 = appkeys()["k256_signature"].as_str().unwrap().to_string();
     let chain0 = "11".repeat(64) + "01";
@@ -637,7 +637,7 @@ fn get_quote_response_from_real_fixtures() {
         );
         assert_eq!(r.vm_config, fix["vm_config"].as_str().unwrap());
         assert!(r.attestation.is_empty());
-        // The report data of a TDX v4 quote sits at offset 48 + 520 (PROTOCOL.md §7.1).
+        // The report data of a TDX v4 quote sits at offset 48 + 520 (docs/PROTOCOL.md §7.1).
         assert_eq!(&r.quote[568..632], &r.report_data.unwrap()[..]);
 
         // An old agent sends only quote and event_log.
@@ -963,7 +963,7 @@ fn escaped_hex_and_strings_are_decoded() {
 
 #[test]
 fn agent_errors() {
-    // The agent's 400 bodies are pretty-printed (PROTOCOL.md §1.2).
+    // The agent's 400 bodies are pretty-printed (docs/PROTOCOL.md §1.2).
     let body = b"{\n  \"error\": \"Report data is too long\"\n}";
     assert_eq!(check_response(400, body), Err(Error::Agent));
     let mut scratch = vec![0u8; body.len()];

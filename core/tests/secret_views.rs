@@ -5,7 +5,7 @@ use dstack_core::rpc::tappd::DeriveK256KeyResponse;
 use dstack_core::rpc::View;
 use std::mem::ManuallyDrop;
 
-// PROTOCOL.md §6.1: the simulator's GetKey("a", "p") key.
+// docs/PROTOCOL.md §6.1: the simulator's GetKey("a", "p") key.
 const KEY_HEX: &str = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
 
 fn chain_entry(byte: &str) -> String {

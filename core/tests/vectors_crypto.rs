@@ -1,5 +1,5 @@
 //! kms / envcrypt / keys / chain against `testdata/vectors` and the simulator facts of
-//! PROTOCOL.md §6.1.
+//! docs/PROTOCOL.md §6.1.
 
 mod common;
 use aes_gcm::aead::{AeadInPlace, KeyInit};

@@ -1,7 +1,7 @@
 /* Encrypt environment variables for a deployment, after checking the KMS signature on the
  * app's encryption key. usage: envcrypt [PUBLIC_KEY_HEX]
  * Without arguments it uses the README example key of the official SDKs, whose legacy
- * KMS signature is known (PROTOCOL.md §4.2). */
+ * KMS signature is known (docs/PROTOCOL.md §4.2). */
 #include "common.h"
 
 static void unhex(const char *h, uint8_t *out, size_t n) {

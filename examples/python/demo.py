@@ -4,7 +4,7 @@ checked against the quote.
 
 Run against the bundled simulator:
     cargo build --release -p dstack-ffi -p dstack-simulator
-    target/release/dstack-simulator --dir /tmp/sim --app-id 5bb4ff9a3837357f19dc176407a5709c62eb6c56 --app-keys ../shared/reference/fixtures/simulator_appkeys.json &
+    target/release/dstack-simulator --dir /tmp/sim --app-id 5bb4ff9a3837357f19dc176407a5709c62eb6c56 --app-keys testdata/fixtures/simulator_appkeys.json &
     pip install ./bindings/python
     DSTACK_SIMULATOR_ENDPOINT=/tmp/sim/dstack.sock python examples/python/demo.py [TRUSTED_KMS_KEY_HEX]
 """

@@ -1,4 +1,4 @@
-//! Signature chains (PROTOCOL.md §6.2): the app key's signature over a derived key and the
+//! Signature chains (docs/PROTOCOL.md §6.2): the app key's signature over a derived key and the
 //! KMS root's over the app key, recovered back to a KMS key the caller trusts. The checks
 //! and their errors are `libdstack::verify::verify_signature_chain` (the core's `chain`).
 
@@ -37,7 +37,7 @@ fn last_two<'a>(chain: &'a [Secret], n: usize, what: &str) -> Result<(&'a [u8], 
     Ok((&chain[n - 2].0, &chain[n - 1].0))
 }
 
-/// Verifies a GetKey/Sign signature chain (PROTOCOL.md §6.2): `app_signature` (65 bytes)
+/// Verifies a GetKey/Sign signature chain (docs/PROTOCOL.md §6.2): `app_signature` (65 bytes)
 /// by the app key over `keccak256(purpose ":" hex(public_key))`, and `kms_signature` (65
 /// bytes) by the KMS root over `keccak256("dstack-kms-issued:" app_id app_key)`.
 /// `public_key`: 33-byte compressed secp256k1 or 32-byte ed25519. `purpose` is UTF-8.

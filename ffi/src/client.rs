@@ -1,4 +1,4 @@
-//! `dstack_client`: the current guest-agent API on `dstack.sock` (PROTOCOL.md §2.1).
+//! `dstack_client`: the current guest-agent API on `dstack.sock` (docs/PROTOCOL.md §2.1).
 
 use crate::boundary::{guard, run};
 use crate::error::dstack_error;

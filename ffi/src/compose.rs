@@ -1,4 +1,4 @@
-//! App-compose hashing (PROTOCOL.md §6.3): the compose hash a deployment is measured by,
+//! App-compose hashing (docs/PROTOCOL.md §6.3): the compose hash a deployment is measured by,
 //! and the canonical JSON it is computed over; `libdstack::compose` (the core's
 //! `compose`), copied out.
 

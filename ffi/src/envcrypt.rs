@@ -1,4 +1,4 @@
-//! Encrypted environment variables for a deployment (PROTOCOL.md §4.1):
+//! Encrypted environment variables for a deployment (docs/PROTOCOL.md §4.1):
 //! `libdstack::env::encrypt_env_vars` (the core's `envcrypt`, with keys from the
 //! operating system's RNG), copied out as hex.
 
@@ -9,7 +9,7 @@ use crate::status::*;
 use crate::{try_out_buf, try_text, try_texts};
 use libdstack::env;
 
-/// Encrypts environment variables for a deployment (PROTOCOL.md §4.1): X25519 with a
+/// Encrypts environment variables for a deployment (docs/PROTOCOL.md §4.1): X25519 with a
 /// fresh ephemeral key, AES-256-GCM with a fresh IV (both from the operating system's
 /// RNG), plaintext `{"env":[{"key":K,"value":V},...]}`. `keys[vars_count]` and
 /// `values[vars_count]` are UTF-8 slices (NULL if `vars_count` is 0). `public_key_hex` is

@@ -1,4 +1,4 @@
-//! KMS verification of an app's env-encryption public key (PROTOCOL.md §4.2): who signed
+//! KMS verification of an app's env-encryption public key (docs/PROTOCOL.md §4.2): who signed
 //! it, and whether that signer is one the caller trusts. The checks and their errors are
 //! `libdstack::env::verify_env_encrypt_public_key{,_legacy}` (the core's `kms`).
 
@@ -10,7 +10,7 @@ use crate::{try_arrays, try_bytes, try_out_array, try_text};
 use libdstack::env;
 
 /// Verifies the KMS signature on an app's env-encryption public key, timestamped form
-/// (PROTOCOL.md §4.2): recovers the signer of
+/// (docs/PROTOCOL.md §4.2): recovers the signer of
 /// `keccak256("dstack-env-encrypt-pubkey:" app_id timestamp_be public_key)`.
 /// `app_id_hex`: UTF-8 hex, optional `0x`/`0X`. `now`: the caller's clock
 /// (`dstack_unix_time()`); `max_age_seconds` 0 = 300; accepted iff

@@ -1,4 +1,4 @@
-//! `dstack_tappd_client`: the legacy tappd API on `tappd.sock` (PROTOCOL.md §2.2).
+//! `dstack_tappd_client`: the legacy tappd API on `tappd.sock` (docs/PROTOCOL.md §2.2).
 
 use crate::boundary::{guard, run};
 use crate::client::{

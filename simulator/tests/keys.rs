@@ -4,7 +4,7 @@ mod common;
 use common::*;
 use serde_json::json;
 
-// From PROTOCOL.md §6.1 (observed against the upstream simulator with this key file).
+// From docs/PROTOCOL.md §6.1 (observed against the upstream simulator with this key file).
 const KEY_A_P: &str = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
 const APP_PUB: &str = "02818494263695e8839122dbd88e281d7380622999df4e60a14befa0f2d096fc7c";
 const KMS_PUB: &str = "0321529e458424ab1f710a3a57ec4dad2fb195ddca572f7469242ba6c7563085b6";

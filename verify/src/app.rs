@@ -1,5 +1,5 @@
 //! Step 2: the event log against the quote (dstack-core's sound replay), the report data,
-//! and the app identity decoded from the measured runtime events (PROTOCOL.md §5.4, §6.3).
+//! and the app identity decoded from the measured runtime events (docs/PROTOCOL.md §5.4, §6.3).
 
 use dstack_core::eventlog;
 use dstack_core::quote::Quote as CoreQuote;

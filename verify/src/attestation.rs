@@ -1,4 +1,4 @@
-//! Versioned attestations (PROTOCOL.md §7.3): V0 SCALE (first byte `0x00`) and V1 msgpack (a
+//! Versioned attestations (docs/PROTOCOL.md §7.3): V0 SCALE (first byte `0x00`) and V1 msgpack (a
 //! map header), decoded into one shape. Only the TDX platform is read; other platforms are
 //! recognised and refused as unsupported.
 

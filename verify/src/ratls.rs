@@ -1,4 +1,4 @@
-//! Step 3: RA-TLS certificates issued by the agent (PROTOCOL.md §6.4): the attestation from
+//! Step 3: RA-TLS certificates issued by the agent (docs/PROTOCOL.md §6.4): the attestation from
 //! their extensions, the binding of the certificate key into the report data, and the
 //! identity extensions against the attested identity.
 

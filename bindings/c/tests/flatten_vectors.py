@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Flattens ../shared/vectors/*.json into one line-oriented text file for the C tests.
+"""Flattens testdata/vectors/*.json into one line-oriented text file for the C tests.
 
 Usage: flatten_vectors.py VECTORS_DIR OUT_TXT
 

@@ -115,7 +115,7 @@ static int slice_eq_hex(dstack_slice s, const char *hex) {
     return unhex(hex, buf, sizeof buf, &n) && slice_eq(s, buf, n);
 }
 
-/* Facts from PROTOCOL.md §6.1 for ../shared/reference/fixtures/simulator_appkeys.json. */
+/* Facts from docs/PROTOCOL.md §6.1 for testdata/fixtures/simulator_appkeys.json. */
 static const char *KEY_A_P = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";
 static const char *APP_PUB = "02818494263695e8839122dbd88e281d7380622999df4e60a14befa0f2d096fc7c";
 static const char *KMS_PUB = "0321529e458424ab1f710a3a57ec4dad2fb195ddca572f7469242ba6c7563085b6";
@@ -336,7 +336,7 @@ static void test_get_key(dstack_client *c) {
     }
     dstack_response_free(r);
 
-    /* k256 is an alias; ed25519 gives the same key material (PROTOCOL.md §6.1) */
+    /* k256 is an alias; ed25519 gives the same key material (docs/PROTOCOL.md §6.1) */
     r = NULL;
     EXPECT(dstack_client_get_key(c, u8("a"), 1, u8("p"), 1, u8("k256"), 4, 0, &r, &e_), DSTACK_STATUS_OK);
     if (r) CHECK(slice_eq_hex(field(r, DSTACK_FIELD_KEY), KEY_A_P));
@@ -393,7 +393,7 @@ static void test_quote(dstack_client *c) {
         CHECK(slice_eq(field(q, DSTACK_FIELD_REPORT_DATA), rd, 64));
         CHECK(field(q, DSTACK_FIELD_MRTD).len == 48);
         CHECK(slice_eq(field(q, DSTACK_FIELD_QUOTE), quote.ptr, quote.len));
-        /* the report data sits at 568..632 of a v4 quote (PROTOCOL.md §7.1) */
+        /* the report data sits at 568..632 of a v4 quote (docs/PROTOCOL.md §7.1) */
         if (v == 4) CHECK(memcmp(quote.ptr + 568, rd, 64) == 0);
         /* replay of the returned log reproduces the quote's RTMRs */
         uint8_t mrs[192];
@@ -545,7 +545,7 @@ static void test_info_version(dstack_client *c) {
         CHECK(field(r, DSTACK_FIELD_COMPOSE_HASH).len == 32);
         CHECK(field(r, DSTACK_FIELD_TCB_INFO).len > 10 && field(r, DSTACK_FIELD_TCB_INFO).len != (size_t)-1);
         CHECK(field(r, DSTACK_FIELD_APP_COMPOSE).len > 2 && field(r, DSTACK_FIELD_APP_COMPOSE).len != (size_t)-1);
-        /* device_id is sha256("") on agents whose attestation is unverified (PROTOCOL.md §2.4) */
+        /* device_id is sha256("") on agents whose attestation is unverified (docs/PROTOCOL.md §2.4) */
         CHECK(slice_eq_hex(field(r, DSTACK_FIELD_DEVICE_ID),
                            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
         /* the full event log of tcb_info replays to the measured RTMRs */
@@ -1037,7 +1037,7 @@ static void test_transport_hostile(void) {
     }
 }
 
-/* Key helpers against PROTOCOL.md facts, and their error paths. */
+/* Key helpers against docs/PROTOCOL.md facts, and their error paths. */
 static void test_key_helpers(void) {
     uint8_t sk[32], pub[65], sig[65], sig2[65], h[32];
     size_t l = 0;

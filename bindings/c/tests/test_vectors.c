@@ -1,5 +1,5 @@
 /*
- * The shared test vectors (../shared/vectors, flattened by flatten_vectors.py) through the
+ * The shared test vectors (testdata/vectors, flattened by flatten_vectors.py) through the
  * C ABI: compose hashing, KMS signature checks, Ethereum/Solana helpers, TLS key bytes,
  * RTMR replays and env encryption.
  */

@@ -43,7 +43,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	cmd := exec.Command(bin, "--dir", filepath.Join(dir, "sim"), "--app-keys",
-		"../../../../shared/reference/fixtures/simulator_appkeys.json", "--app-id", simAppID)
+		"../../../testdata/fixtures/simulator_appkeys.json", "--app-id", simAppID)
 	out, err := cmd.StdoutPipe()
 	if err == nil {
 		err = cmd.Start()

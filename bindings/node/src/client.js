@@ -63,7 +63,7 @@ function timeoutOf(options) {
 }
 
 /**
- * The agent reads at most 10 MiB of request body (PROTOCOL.md §1.2, Rocket's default) and
+ * The agent reads at most 10 MiB of request body (docs/PROTOCOL.md §1.2, Rocket's default) and
  * drops the connection on more, which would surface as a bare I/O error. `parts` are the
  * variable-length fields of one request, `[name, bytes, 'str' | 'hex']`; the body's size is
  * bounded from above (strings JSON-escaped, bytes as hex) and an oversized request is refused
@@ -149,7 +149,7 @@ function makeSignResponse(signature, chain, publicKey, algorithm, data) {
     if (chain.length < 3) {
       throw new DstackError(Status.VERIFICATION_FAILED, `signature chain has ${chain.length} entries, expected 3`)
     }
-    // The signature over the data first, then the key's chain (PROTOCOL.md §6.2).
+    // The signature over the data first, then the key's chain (docs/PROTOCOL.md §6.2).
     if (!verifySignature(algorithm, data, signature, publicKey)) {
       throw new DstackError(Status.VERIFICATION_FAILED, 'signature does not verify with public_key')
     }

@@ -1,5 +1,5 @@
 'use strict'
-// Encrypted environment variables for deployment (PROTOCOL.md §4.1), by libdstack.
+// Encrypted environment variables for deployment (docs/PROTOCOL.md §4.1), by libdstack.
 
 const { DstackError, Status } = require('./errors')
 const { Format, bytes, byteList, callSync } = require('./ffi')

@@ -1,5 +1,5 @@
 'use strict'
-// compose_hash of an app-compose manifest (PROTOCOL.md §4.3), computed by libdstack.
+// compose_hash of an app-compose manifest (docs/PROTOCOL.md §4.3), computed by libdstack.
 
 const { DstackError, Status } = require('./errors')
 const { Format, bytes, callSync } = require('./ffi')

@@ -1,5 +1,5 @@
 'use strict'
-// KMS signatures over an app's env-encrypt public key (PROTOCOL.md §4.2), by libdstack.
+// KMS signatures over an app's env-encrypt public key (docs/PROTOCOL.md §4.2), by libdstack.
 //
 // The official contract: the signer's compressed key as "0x…" hex, or `null` — for a
 // signature that is not 65 bytes, a timestamp outside the window, an app id that is not hex,

@@ -90,7 +90,7 @@ function parseEventLog(eventLog) {
 }
 
 /**
- * Verify a GetKey/Sign signature chain (PROTOCOL.md §6.2): `publicKey` (33-byte compressed
+ * Verify a GetKey/Sign signature chain (docs/PROTOCOL.md §6.2): `publicKey` (33-byte compressed
  * secp256k1 or 32-byte ed25519) signed by the app key for `purpose`, the app key signed by
  * the KMS root for `appId`, and the KMS root equal to `trustedKmsKey` (33-byte compressed,
  * hex or bytes). Returns `{ appPublicKey, kmsPublicKey }` (hex), throws on any mismatch.

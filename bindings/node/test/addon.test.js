@@ -3,7 +3,7 @@
 // `_free` or by the garbage collector), never under a running call; blocking calls copy their
 // inputs; integers are checked against their C types; byte outputs come back in the format
 // asked for; `X_get_all` gives what `X_get` gives item by item. Facts come from node:crypto,
-// the PROTOCOL.md key vector and the simulator's fixture keys.
+// the docs/PROTOCOL.md key vector and the simulator's fixture keys.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -17,7 +17,7 @@ const { Field, Format } = require('../src/ffi')
 const abi = require('../src/abi')
 
 const lib = native().lib
-const KEY_A_P = 'bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94' // PROTOCOL.md §6.1 vector
+const KEY_A_P = 'bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94' // docs/PROTOCOL.md §6.1 vector
 const APP_K256_KEY = Buffer.from(JSON.parse(fs.readFileSync(
   path.join(TESTDATA, 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
 const keyOf = (p) => Buffer.from(crypto.hkdfSync('sha256', APP_K256_KEY, 'RATLS', Buffer.from(p, 'utf8'), 32)).toString('hex')

@@ -1,6 +1,6 @@
 'use strict'
 // Every DstackClient / TappdClient method against the bundled simulator. Expected values are
-// PROTOCOL.md facts (simulator key vectors, padding rules) or checked with node:crypto.
+// docs/PROTOCOL.md facts (simulator key vectors, padding rules) or checked with node:crypto.
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
@@ -8,7 +8,7 @@ const crypto = require('node:crypto')
 const { startSimulator, APP_ID } = require('./support/simulator')
 const { DstackClient, TappdClient, DstackError, Status, verifySignature } = require('..')
 
-// PROTOCOL.md §6.1: simulator vectors for GetKey(path="a", purpose="p").
+// docs/PROTOCOL.md §6.1: simulator vectors for GetKey(path="a", purpose="p").
 const KEY_A_P = 'bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94'
 const APP_PUB = '02818494263695e8839122dbd88e281d7380622999df4e60a14befa0f2d096fc7c'
 const KMS_PUB = '0321529e458424ab1f710a3a57ec4dad2fb195ddca572f7469242ba6c7563085b6'
@@ -45,7 +45,7 @@ test('getKey: simulator key vector, chain verifies to the KMS root', async () =>
   assert.throws(() => r.verifySignatureChain('00'.repeat(20), KMS_PUB), isErr(Status.VERIFICATION_FAILED))
 })
 
-test('getKey: ed25519 and k256 give the same key material (PROTOCOL.md §6.1)', async () => {
+test('getKey: ed25519 and k256 give the same key material (docs/PROTOCOL.md §6.1)', async () => {
   const ed = await client.getKey('a', 'p', 'ed25519')
   const k = await client.getKey('a', 'p', 'k256')
   assert.equal(hex(ed.key), KEY_A_P)

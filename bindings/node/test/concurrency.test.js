@@ -11,7 +11,7 @@ const { startSimulator, TESTDATA } = require('./support/simulator')
 const { DstackClient, DstackError, Status } = require('..')
 const { admission } = require('../src/ffi')
 
-// PROTOCOL.md §6.1: GetKey's key is HKDF-SHA256(app k256 key, salt "RATLS", info = path, 32),
+// docs/PROTOCOL.md §6.1: GetKey's key is HKDF-SHA256(app k256 key, salt "RATLS", info = path, 32),
 // whatever the purpose; the simulator's app keys are a fixture.
 const APP_K256_KEY = Buffer.from(JSON.parse(fs.readFileSync(
   path.join(TESTDATA, 'fixtures', 'simulator_appkeys.json'), 'utf8')).k256_key, 'hex')
@@ -36,7 +36,7 @@ test.after(async () => {
   await sim.stop()
 })
 
-test('the key model of this file matches the PROTOCOL.md vector and the agent', async () => {
+test('the key model of this file matches the docs/PROTOCOL.md vector and the agent', async () => {
   assert.equal(expectedKey('a'), KEY_A_P)
   assert.equal(hex((await client.getKey('a', 'p')).key), KEY_A_P)
 })

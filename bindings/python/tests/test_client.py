@@ -33,7 +33,7 @@ from dstack_sdk import (
 from conftest import APP_ID
 from fake_agent import FakeAgent, gated, read_request, silent
 
-# PROTOCOL.md §6.1: simulator keys (fixtures/simulator_appkeys.json)
+# docs/PROTOCOL.md §6.1: simulator keys (fixtures/simulator_appkeys.json)
 KEY_A_P = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94"
 APP_PUB = "02818494263695e8839122dbd88e281d7380622999df4e60a14befa0f2d096fc7c"
 KMS_PUB = "0321529e458424ab1f710a3a57ec4dad2fb195ddca572f7469242ba6c7563085b6"

@@ -1,4 +1,4 @@
-"""Vector tests from ../shared/vectors (see its README for which answer is right)."""
+"""Vector tests from testdata/vectors (see its README for which answer is right)."""
 
 from __future__ import annotations
 

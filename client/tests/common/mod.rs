@@ -1,5 +1,5 @@
 //! Test harness: runs the workspace's simulator in a temporary directory (one per test,
-//! stopped on drop), with the fixture key set of PROTOCOL.md §6.1 so the keys and chains
+//! stopped on drop), with the fixture key set of docs/PROTOCOL.md §6.1 so the keys and chains
 //! are known values; test data from `testdata/`; a scripted fake agent for answers the
 //! simulator never gives.
 #![allow(dead_code)]
@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// PROTOCOL.md §6.1: with the fixture keys and app id, GetKey("a", "p") is this key,
+/// docs/PROTOCOL.md §6.1: with the fixture keys and app id, GetKey("a", "p") is this key,
 /// its chain recovers this app key and this KMS root key.
 pub const APP_ID: &str = "5bb4ff9a3837357f19dc176407a5709c62eb6c56";
 pub const KEY_AP: &str = "bf77a922825c35606d8a00f79fff1ad5915f48e3eed8838ed9f0ac09eb43ad94";

@@ -1,4 +1,4 @@
-//! The current guest-agent API (`dstack.sock`, paths `/<Method>`, PROTOCOL.md §2.1).
+//! The current guest-agent API (`dstack.sock`, paths `/<Method>`, docs/PROTOCOL.md §2.1).
 
 use super::info::InfoResponse;
 use super::{
@@ -142,7 +142,7 @@ pub struct GetQuote<'a> {
 pub struct GetQuoteResponse<'a> {
     /// The quote bytes.
     pub quote: &'a [u8],
-    /// The event log: JSON array text (stripped, PROTOCOL.md §5.3), for `eventlog`.
+    /// The event log: JSON array text (stripped, docs/PROTOCOL.md §5.3), for `eventlog`.
     pub event_log: &'a str,
     /// The 64-byte report data as quoted; `None` from agents older than its field.
     pub report_data: Option<[u8; 64]>,
@@ -202,7 +202,7 @@ pub struct Attest<'a> {
 /// The `Attest` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttestResponse<'a> {
-    /// `VersionedAttestation` bytes (PROTOCOL.md §7.3).
+    /// `VersionedAttestation` bytes (docs/PROTOCOL.md §7.3).
     pub attestation: &'a [u8],
 }
 

@@ -1,4 +1,4 @@
-//! The `Info` answer (PROTOCOL.md §2.4) and the `tcb_info` JSON it carries.
+//! The `Info` answer (docs/PROTOCOL.md §2.4) and the `tcb_info` JSON it carries.
 //!
 //! One view serves every agent generation: v0.5.3+ `AppInfo`, v0.4.2–v0.5.2 `WorkerInfo`
 //! (`mr_image` instead of `os_image_hash`) and the 0.3.x tappd `WorkerInfo` (only

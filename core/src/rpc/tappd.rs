@@ -1,4 +1,4 @@
-//! The legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.<Method>`, PROTOCOL.md §2.2).
+//! The legacy tappd API (`tappd.sock`, paths `/prpc/Tappd.<Method>`, docs/PROTOCOL.md §2.2).
 
 use super::dstack::{GetTlsKeyResponse, VersionResponse};
 use super::info::InfoResponse;
@@ -157,7 +157,7 @@ impl Rpc for DeriveK256Key<'_> {
 /// `sha512`. With `raw` the data is used as is and must be **exactly 64 bytes**: that is
 /// what the agent accepts (shorter raw data is answered with `invalid content length`),
 /// so this core neither pads (the official tappd clients left-pad, while `GetQuote`
-/// right-pads: PROTOCOL.md §10.2) nor lets a request through that the agent would refuse.
+/// right-pads: docs/PROTOCOL.md §10.2) nor lets a request through that the agent would refuse.
 /// Report data for hashed algorithms may have any length.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct TdxQuote<'a> {
