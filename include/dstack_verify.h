@@ -124,8 +124,9 @@ typedef uint32_t dstack_tcb_policy_e;
  * `dstack_verification_count` and `dstack_verification_item`; `u64` (booleans are 0/1)
  * with `dstack_verification_u64`. A field the evidence does not have (the app identity
  * of a bare quote, the TD registers of an SGX quote, the TCB status when the Intel
- * signature was skipped, ...) gives `DSTACK_STATUS_NOT_FOUND`. The names are those of
- * the result JSON (`dstack_verification_json`).
+ * signature was skipped, ...) gives `DSTACK_STATUS_NOT_FOUND`. The names are the keys of
+ * the result JSON (`dstack_verification_json`; `CERT_X` is `certificate.x`), except
+ * `TCB_POLICY`, the bitmask behind `accepted_tcb_statuses`.
  */
 enum dstack_verification_field_e
 #ifdef __cplusplus
@@ -426,7 +427,7 @@ enum dstack_verification_field_e
    * RA-TLS: the SubjectPublicKeyInfo DER, the key bound into the report data.
    * Kind: bytes.
    */
-  DSTACK_VERIFICATION_CERT_PUBLIC_KEY = 57,
+  DSTACK_VERIFICATION_CERT_PUBLIC_KEY_DER = 57,
   /**
    * RA-TLS: the app-id extension (checked against the attested app id); absent if the
    * certificate has none.

@@ -60,7 +60,7 @@ var abiVerificationFields = []abiField{
 	{54, "CERT_ISSUER", "text"},
 	{55, "CERT_NOT_BEFORE", "u64"},
 	{56, "CERT_NOT_AFTER", "u64"},
-	{57, "CERT_PUBLIC_KEY", "bytes"},
+	{57, "CERT_PUBLIC_KEY_DER", "bytes"},
 	{58, "CERT_APP_ID", "bytes"},
 	{59, "CERT_USAGE", "text"},
 	{60, "CERT_APP_INFO_EXTENSION", "u64"},

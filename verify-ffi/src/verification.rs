@@ -21,8 +21,9 @@ pub type dstack_verification_field = u32;
 /// `dstack_verification_count` and `dstack_verification_item`; `u64` (booleans are 0/1)
 /// with `dstack_verification_u64`. A field the evidence does not have (the app identity
 /// of a bare quote, the TD registers of an SGX quote, the TCB status when the Intel
-/// signature was skipped, ...) gives `DSTACK_STATUS_NOT_FOUND`. The names are those of
-/// the result JSON (`dstack_verification_json`).
+/// signature was skipped, ...) gives `DSTACK_STATUS_NOT_FOUND`. The names are the keys of
+/// the result JSON (`dstack_verification_json`; `CERT_X` is `certificate.x`), except
+/// `TCB_POLICY`, the bitmask behind `accepted_tcb_statuses`.
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum dstack_verification_field_e {
@@ -206,7 +207,7 @@ pub enum dstack_verification_field_e {
     DSTACK_VERIFICATION_CERT_NOT_AFTER = 56,
     /// RA-TLS: the SubjectPublicKeyInfo DER, the key bound into the report data.
     /// Kind: bytes.
-    DSTACK_VERIFICATION_CERT_PUBLIC_KEY = 57,
+    DSTACK_VERIFICATION_CERT_PUBLIC_KEY_DER = 57,
     /// RA-TLS: the app-id extension (checked against the attested app id); absent if the
     /// certificate has none.
     /// Kind: bytes.
@@ -405,7 +406,7 @@ impl dstack_verification {
             DSTACK_VERIFICATION_CERT_NOT_AFTER => {
                 Value::U64(u64::try_from(cert?.not_after).unwrap_or(0))
             }
-            DSTACK_VERIFICATION_CERT_PUBLIC_KEY => Value::Bytes(&cert?.public_key_der),
+            DSTACK_VERIFICATION_CERT_PUBLIC_KEY_DER => Value::Bytes(&cert?.public_key_der),
             DSTACK_VERIFICATION_CERT_APP_ID => Value::Bytes(cert?.app_id.as_deref()?),
             DSTACK_VERIFICATION_CERT_USAGE => Value::Text(cert?.usage.as_deref()?),
             DSTACK_VERIFICATION_CERT_APP_INFO_EXTENSION => b(cert?.app_info_extension),
@@ -481,7 +482,7 @@ impl dstack_verification_field_e {
             DSTACK_VERIFICATION_CERT_ISSUER,
             DSTACK_VERIFICATION_CERT_NOT_BEFORE,
             DSTACK_VERIFICATION_CERT_NOT_AFTER,
-            DSTACK_VERIFICATION_CERT_PUBLIC_KEY,
+            DSTACK_VERIFICATION_CERT_PUBLIC_KEY_DER,
             DSTACK_VERIFICATION_CERT_APP_ID,
             DSTACK_VERIFICATION_CERT_USAGE,
             DSTACK_VERIFICATION_CERT_APP_INFO_EXTENSION,

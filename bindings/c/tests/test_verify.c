@@ -748,7 +748,7 @@ static void check_ra_tls(const buf *der, const char *app_id_hex) {
     CHECK(u64(v, DSTACK_VERIFICATION_CERT_NOT_BEFORE) == 1735689600ULL);
     CHECK(u64(v, DSTACK_VERIFICATION_CERT_NOT_AFTER) == 2082758400ULL);
     CHECK(get(v, DSTACK_VERIFICATION_CERT_SUBJECT).len > 0 && get(v, DSTACK_VERIFICATION_CERT_ISSUER).len > 0);
-    dstack_slice spki = get(v, DSTACK_VERIFICATION_CERT_PUBLIC_KEY);
+    dstack_slice spki = get(v, DSTACK_VERIFICATION_CERT_PUBLIC_KEY_DER);
     CHECK(spki.len > 60 && spki.len < 200);
     CHECK(slice_has(dstack_verification_json(v), "\"evidence\":\"ra_tls_cert\""));
 
