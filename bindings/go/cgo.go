@@ -16,8 +16,15 @@ package dstack
 // this one by scripts/dist.sh, pointing at the header and the prebuilt library
 // it ships.
 
+// Built with -tags dstack_verify (offline verification, verify.go), the package
+// links libdstack_verify.a, libdstack plus verification, listed first: the
+// linker takes every symbol from it and then needs nothing from libdstack.a
+// (an archive member is only pulled in for a still-undefined symbol), so the two
+// never collide. Run `cargo build --release -p dstack-verify-ffi` first.
+
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo dstack_verify LDFLAGS: ${SRCDIR}/../../target/release/libdstack_verify.a
 #cgo LDFLAGS: ${SRCDIR}/../../target/release/libdstack.a -lm -ldl -lpthread
 #include "dstack.h"
 */

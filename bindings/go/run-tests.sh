@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Checks and tests of the Go binding. Assumes the library and the simulator
-# are built:  cargo build --release -p dstack-ffi -p dstack-simulator
+# Checks and tests of the Go binding. Assumes the libraries and the simulator
+# are built:  cargo build --release -p dstack-ffi -p dstack-verify-ffi -p dstack-simulator
 set -euo pipefail
 cd "$(dirname "$0")"
 root=../..
@@ -24,6 +24,10 @@ go vet ./...
 (cd ../../examples/go && go vet ./...)
 echo "== go test -race"
 go test -race -count=1 ./...
+echo "== go vet and go test -race -tags dstack_verify (offline verification over libdstack_verify.a)"
+[ -e "$root/target/release/libdstack_verify.a" ] || { echo "missing $root/target/release/libdstack_verify.a: run cargo build --release -p dstack-verify-ffi" >&2; exit 1; }
+go vet -tags dstack_verify ./...
+go test -race -count=1 -tags dstack_verify ./...
 echo "== go vet and go test -tags ethereum (go-ethereum field types; needs the Go module proxy or a filled module cache)"
 go vet -tags ethereum ./...
 go test -count=1 -tags ethereum ./...
