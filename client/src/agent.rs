@@ -68,46 +68,53 @@ impl Agent {
     /// Validates and sends `req`, and returns the body of a successful answer. Agent
     /// errors become `AGENT_ERROR` with the agent's text; other statuses `HTTP_STATUS`.
     pub(crate) fn call<R: Rpc>(&self, req: &R, timeout_ms: u32) -> Result<SecretBytes> {
+        self.call_with(req, timeout_ms, |body, _| Ok(SecretBytes(body.to_vec())))
+    }
+
+    /// Validates and sends `req`, and hands the body of a successful answer to `answer`
+    /// where it was received, with scratch space for parsing it (at most as long as the
+    /// body); both are wiped when `answer` returns. Failures as for [`Agent::call`].
+    pub(crate) fn call_with<R: Rpc, T>(
+        &self,
+        req: &R,
+        timeout_ms: u32,
+        answer: impl FnOnce(&[u8], &mut [u8]) -> Result<T>,
+    ) -> Result<T> {
+        // Refused arguments are reported before anything is sent.
+        req.validate().map_err(|e| Error::from_core("", e))?;
         let host = self.host.as_str();
         let prefix = match self.transport.endpoint() {
             Endpoint::Unix(_) => "",
             Endpoint::Tcp { base, .. } => base.as_str(),
         };
-        let needed = match rpc::write_request(req, host, prefix, &mut []) {
-            Ok(n) => n,
-            Err(dstack_core::Error::BufferTooSmall { needed }) => needed,
-            Err(e) => return Err(Error::from_core("", e)),
-        };
-        // The request may carry secrets (data to sign, event payloads): wipe it after use.
-        let mut request = SecretBytes(vec![0u8; needed]);
-        let n = rpc::write_request(req, host, prefix, &mut request.0)
-            .map_err(|e| Error::from_core("", e))?;
+        // Written straight into the connection's buffer, which is wiped after the call
+        // (requests may carry secrets: data to sign, event payloads).
+        let write = |out: &mut [u8]| rpc::write_request(req, host, prefix, out);
         // EmitEvent extends RTMR3: done twice it leaves a different measurement, so it
         // is never sent again after it may have reached the agent. Every other RPC reads
         // or derives without changing the agent's state (GetTlsKey and random-seed
         // DeriveKey make a fresh key each time, and a repeat only discards one).
         let repeatable = R::PATH != <dstack::EmitEvent<'_> as Rpc>::PATH;
-        self.send(&request.0[..n], R::PATH, timeout_ms, repeatable)
+        self.send(&write, R::PATH, timeout_ms, repeatable, answer)
     }
 
-    /// The part of [`Agent::call`] that does not depend on the RPC type (kept out of line
-    /// so that each RPC does not carry its own copy).
-    #[inline(never)]
-    fn send(
+    /// The part of [`Agent::call_with`] that does not depend on the RPC type.
+    fn send<T>(
         &self,
-        request: &[u8],
+        write: &dyn Fn(&mut [u8]) -> dstack_core::Result<usize>,
         path: &str,
         timeout_ms: u32,
         repeatable: bool,
-    ) -> Result<SecretBytes> {
-        let resp = self
-            .transport
-            .call(request, self.timeout(timeout_ms), repeatable)
-            .map_err(|e| self.with_hint(e))?;
-        if let Err(e) = rpc::check_response(resp.status, &resp.body.0) {
-            return Err(self.answer_failure(e, resp.status, &resp.body.0, path));
-        }
-        Ok(resp.body)
+        answer: impl FnOnce(&[u8], &mut [u8]) -> Result<T>,
+    ) -> Result<T> {
+        self.transport
+            .call(write, self.timeout(timeout_ms), repeatable, |status, body, spare| {
+                if let Err(e) = rpc::check_response(status, body) {
+                    return Err(self.answer_failure(e, status, body, path));
+                }
+                answer(body, spare)
+            })
+            .map_err(|e| self.with_hint(e))?
     }
 
     /// `e` with the discovery hint appended when it says that no agent answered.
@@ -200,11 +207,28 @@ impl Agent {
         timeout_ms: u32,
         view: impl FnOnce(R::Response<'_>) -> T,
     ) -> Result<(T, SecretBytes)> {
-        let body = self.call(req, timeout_ms)?;
-        // Views of key answers decode the key into the scratch: wipe it too.
-        let mut scratch = SecretBytes(vec![0u8; body.0.len()]);
-        let t = view(self.parse::<R>(&body.0, &mut scratch.0)?);
-        Ok((t, body))
+        self.call_with(req, timeout_ms, |body, spare| {
+            let t = self.view::<R, T>(body, spare, view)?;
+            Ok((t, SecretBytes(body.to_vec())))
+        })
+    }
+
+    /// Parses `body` with `spare` as scratch (wiped by the transport) when it is as long
+    /// as the body, else with a scratch of its own (wiped here), and hands the view to
+    /// `view`.
+    pub(crate) fn view<R: Rpc, T>(
+        &self,
+        body: &[u8],
+        spare: &mut [u8],
+        view: impl FnOnce(R::Response<'_>) -> T,
+    ) -> Result<T> {
+        if spare.len() >= body.len() {
+            return Ok(view(self.parse::<R>(body, spare)?));
+        }
+        // Views of key answers may decode the key into the scratch: wipe it too.
+        let mut scratch = SecretBytes(vec![0u8; body.len()]);
+        let t = view(self.parse::<R>(body, &mut scratch.0)?);
+        Ok(t)
     }
 
     /// Whether the agent has the `Version` RPC (v0.5.7+), probed once and cached.
@@ -292,10 +316,13 @@ mod tests {
         {
             return;
         }
+        let get = |out: &mut [u8]| {
+            let r = b"GET / HTTP/1.1\r\n\r\n";
+            out[..r.len()].copy_from_slice(r);
+            Ok(r.len())
+        };
         let agent = Agent::new(Api::Tappd, "").unwrap();
-        let e = agent
-            .send(b"GET / HTTP/1.1\r\n\r\n", "/Info", 500, true)
-            .unwrap_err();
+        let e = agent.send(&get, "/Info", 500, true, |_, _| Ok(())).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NoAgent);
         assert!(
             e.message().contains("/run/dstack/tappd.sock"),
@@ -309,9 +336,7 @@ mod tests {
         );
         // An endpoint the caller chose gets no hint.
         let agent = Agent::new(Api::Tappd, "/nonexistent/tappd.sock").unwrap();
-        let e = agent
-            .send(b"GET / HTTP/1.1\r\n\r\n", "/Info", 500, true)
-            .unwrap_err();
+        let e = agent.send(&get, "/Info", 500, true, |_, _| Ok(())).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NoAgent);
         assert!(
             !e.message().contains("TAPPD_SIMULATOR_ENDPOINT"),

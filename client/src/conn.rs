@@ -135,6 +135,19 @@ impl Conn {
         self.agent()?.exchange(req, self.timeout_ms, view)
     }
 
+    /// Performs `req` and hands the parsed answer and the raw body to `f` where they
+    /// were received (wiped when `f` returns): no copy unless `f` makes one.
+    pub(crate) fn answer<R: Rpc, T>(
+        &self,
+        req: &R,
+        f: impl FnOnce(R::Response<'_>, &[u8]) -> T,
+    ) -> Result<T> {
+        let agent = self.agent()?;
+        agent.call_with(req, self.timeout_ms, |body, spare| {
+            agent.view::<R, T>(body, spare, |v| f(v, body))
+        })
+    }
+
     pub(crate) fn require_version(&self, feature: &str) -> Result<()> {
         self.agent()?.require_version(feature, self.timeout_ms)
     }

@@ -155,6 +155,27 @@ impl DstackClient {
         purpose: impl StrArg,
         algorithm: &str,
     ) -> Result<GetKeyResponse> {
+        self.get_key_with(path, purpose, algorithm, |a| GetKeyResponse {
+            key: SecretBytes::new(a.key.to_vec()),
+            signature_chain: a.signature_chain.iter().map(|s| HexBytes::from(*s)).collect(),
+            purpose: a.purpose.to_string(),
+            algorithm: a.algorithm.to_string(),
+            raw: SecretBytes::new(a.body.to_vec()),
+        })
+    }
+
+    /// [`DstackClient::get_key_with_algorithm`] that lends the answer to `f` instead of
+    /// copying it into a [`GetKeyResponse`]: the key, the chain and the raw body are
+    /// borrowed from the connection's buffer and wiped when `f` returns. For callers that
+    /// keep the answer in storage of their own (the C library builds its response handle
+    /// from it in one allocation); copies `f` makes are theirs to wipe.
+    pub fn get_key_with<T>(
+        &self,
+        path: impl StrArg,
+        purpose: impl StrArg,
+        algorithm: &str,
+        f: impl FnOnce(KeyAnswer<'_>) -> T,
+    ) -> Result<T> {
         let (path, purpose) = (path.as_text(), purpose.as_text());
         let req = api::GetKey {
             path,
@@ -167,11 +188,15 @@ impl DstackClient {
                 .require_version(&format!("GetKey algorithm {algorithm:?}"))?;
         }
         let effective = req.effective_algorithm();
-        let (mut r, raw) = self.conn.exchange(&req, |mut v| {
-            key_response(&mut v.key, &v.signature_chain, purpose, effective)
-        })?;
-        r.raw = raw;
-        Ok(r)
+        self.conn.answer(&req, |v, body| {
+            f(KeyAnswer {
+                key: &v.key,
+                signature_chain: &v.signature_chain,
+                purpose,
+                algorithm: effective,
+                body,
+            })
+        })
     }
 
     /// `GetQuote`: a TDX quote binding `report_data` (0 to 64 bytes; the agent pads it
@@ -309,6 +334,21 @@ impl DstackClient {
             .exchange(&api::GpuInfo, |v| v.attestation.to_string())?;
         Ok(GpuInfoResponse { attestation, raw })
     }
+}
+
+/// A GetKey answer lent by [`DstackClient::get_key_with`]; every part is wiped once the
+/// call that lent it returns.
+pub struct KeyAnswer<'a> {
+    /// The 32-byte derived key.
+    pub key: &'a [u8; 32],
+    /// The 65-byte signatures of the chain.
+    pub signature_chain: &'a [[u8; 65]],
+    /// The purpose the key was requested with (the chain signs it).
+    pub purpose: &'a str,
+    /// The effective algorithm (`secp256k1` for `""` and `k256`).
+    pub algorithm: &'a str,
+    /// The raw JSON body, as the agent sent it (it holds the key in hex).
+    pub body: &'a [u8],
 }
 
 /// Report data of at most 64 bytes.

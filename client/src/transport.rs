@@ -17,11 +17,14 @@
 //!   that would kill the host program.
 //! - A pooled connection is reused only if a non-blocking `MSG_PEEK` finds it open and
 //!   empty: bytes waiting there answer no request of this call.
+//! - Each connection has one buffer ([`crate::wire::Buffer`]): the request is written into
+//!   it, the answer received after it and handed to the caller where it lies; the bytes a
+//!   call used are wiped before the connection goes back to the pool.
 
 use crate::endpoint::Endpoint;
 use crate::error::ErrorKind;
 use crate::error::{Error, Result};
-use crate::wire::{Ended, HttpResponse, Incoming, Progress};
+use crate::wire::{Answer, Buffer, Ended, Incoming, Progress};
 use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -35,14 +38,29 @@ pub(crate) const MAX_RESPONSE: usize = 16 * 1024 * 1024;
 /// Idle connections kept per client.
 const MAX_IDLE: usize = 8;
 
-/// One open connection to the agent: a connected Unix or TCP stream socket.
-struct Conn(OwnedFd);
+/// A connected Unix or TCP stream socket to the agent.
+struct Sock(OwnedFd);
+
+/// One open connection to the agent: its socket and its buffer.
+struct Conn {
+    sock: Sock,
+    buf: Buffer,
+}
+
+impl Conn {
+    fn new(fd: OwnedFd) -> Conn {
+        Conn {
+            sock: Sock(fd),
+            buf: Buffer::new(),
+        }
+    }
+}
 
 fn last_error() -> io::Error {
     io::Error::last_os_error()
 }
 
-impl Conn {
+impl Sock {
     /// Sends what the socket takes now, without waiting.
     fn send(&self, bytes: &[u8]) -> io::Result<usize> {
         // SAFETY: the pointer and length describe `bytes`, valid for the call; the fd is
@@ -194,7 +212,7 @@ fn is_closed(e: &io::Error) -> bool {
 /// One receive into the response.
 enum Step {
     /// The response is complete; whether the connection may be reused.
-    Done(HttpResponse, bool),
+    Done(Answer, bool),
     /// More bytes are needed; `drained`: the read took less than it could, so the socket
     /// is probably empty now (wait before the next receive).
     More { drained: bool },
@@ -260,7 +278,7 @@ impl Transport {
                         Ok(s) => {
                             // Small requests and answers: do not wait for Nagle.
                             let _ = s.set_nodelay(true);
-                            return Ok(Conn(OwnedFd::from(s)));
+                            return Ok(Conn::new(OwnedFd::from(s)));
                         }
                         Err(e) => {
                             let status = if is_timeout(&e) {
@@ -284,33 +302,31 @@ impl Transport {
         }
     }
 
-    /// Sends `request` (a complete HTTP/1.1 request) and reads the complete response,
-    /// all within `timeout_ms`.
+    /// Writes a request with `write` (a complete HTTP/1.1 request; see
+    /// [`Buffer::write_request`]), sends it and reads the complete response, all within
+    /// `timeout_ms`; then hands the status, the body and scratch space for parsing it
+    /// (both in the connection's buffer, wiped after `answer` returns) to `answer`.
     ///
     /// `repeatable`: the request may reach the agent twice without harm. A pooled
     /// connection that turns out closed before any answer is replaced once, on a new
     /// connection, only if no byte of the request went out or the request is
     /// repeatable; otherwise the failure is reported (the agent may have carried the
     /// request out).
-    pub(crate) fn call(
+    pub(crate) fn call<T>(
         &self,
-        request: &[u8],
+        write: &dyn Fn(&mut [u8]) -> dstack_core::Result<usize>,
         timeout_ms: u32,
         repeatable: bool,
-    ) -> Result<HttpResponse> {
+        answer: impl FnOnce(u16, &[u8], &mut [u8]) -> T,
+    ) -> Result<T> {
         let deadline = Instant::now() + Duration::from_millis(u64::from(timeout_ms));
-        while let Some(conn) = self.take_idle() {
-            if !conn.is_clean() {
+        while let Some(mut conn) = self.take_idle() {
+            if !conn.sock.is_clean() {
                 // Closed by the agent, or holding bytes nobody asked for: drop it.
                 continue;
             }
-            match self.exchange(&conn, request, deadline, timeout_ms) {
-                Ok((resp, reusable)) => {
-                    if reusable {
-                        self.put_idle(conn);
-                    }
-                    return Ok(resp);
-                }
+            match self.exchange(&mut conn, write, deadline, timeout_ms) {
+                Ok((a, reusable)) => return Ok(self.finish(conn, &a, reusable, answer)),
                 Err(Attempt::Fatal(f)) => return Err(f),
                 Err(Attempt::NoAnswer { sent, .. }) if sent == 0 || repeatable => break,
                 Err(Attempt::NoAnswer { failure, .. }) => {
@@ -324,26 +340,39 @@ impl Transport {
                 }
             }
         }
-        let conn = self.connect(deadline, timeout_ms)?;
-        match self.exchange(&conn, request, deadline, timeout_ms) {
-            Ok((resp, reusable)) => {
-                if reusable {
-                    self.put_idle(conn);
-                }
-                Ok(resp)
-            }
+        let mut conn = self.connect(deadline, timeout_ms)?;
+        match self.exchange(&mut conn, write, deadline, timeout_ms) {
+            Ok((a, reusable)) => Ok(self.finish(conn, &a, reusable, answer)),
             Err(Attempt::Fatal(f)) | Err(Attempt::NoAnswer { failure: f, .. }) => Err(f),
         }
     }
 
+    /// Hands the answer to `answer`, wipes what the call left in the buffer, and pools a
+    /// reusable connection.
+    fn finish<T>(
+        &self,
+        mut conn: Conn,
+        a: &Answer,
+        reusable: bool,
+        answer: impl FnOnce(u16, &[u8], &mut [u8]) -> T,
+    ) -> T {
+        let (body, spare) = conn.buf.answer(a);
+        let t = answer(a.status, body, spare);
+        conn.buf.end_call();
+        if reusable {
+            self.put_idle(conn);
+        }
+        t
+    }
+
     /// One receive into `rx`.
-    fn pull(&self, conn: &Conn, rx: &mut Incoming) -> std::result::Result<Step, Attempt> {
+    fn pull(&self, conn: &Sock, rx: &mut Incoming<'_>) -> std::result::Result<Step, Attempt> {
         let space = rx.space();
         let room = space.len();
         match conn.recv(space, 0) {
             Ok(0) => Ok(Step::Eof),
             Ok(n) => match rx.advance(n).map_err(Attempt::Fatal)? {
-                Progress::Complete { response, reusable } => Ok(Step::Done(response, reusable)),
+                Progress::Complete { answer, reusable } => Ok(Step::Done(answer, reusable)),
                 Progress::Partial => Ok(Step::More { drained: n < room }),
             },
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(Step::Again),
@@ -360,11 +389,11 @@ impl Transport {
     /// whether the connection may carry another request.
     fn exchange(
         &self,
-        conn: &Conn,
-        request: &[u8],
+        conn: &mut Conn,
+        write: &dyn Fn(&mut [u8]) -> dstack_core::Result<usize>,
         deadline: Instant,
         timeout_ms: u32,
-    ) -> std::result::Result<(HttpResponse, bool), Attempt> {
+    ) -> std::result::Result<(Answer, bool), Attempt> {
         let ep = &self.endpoint_text;
         let io_failure = |what: &str, e: &io::Error| {
             Attempt::Fatal(Error::new(
@@ -372,15 +401,20 @@ impl Transport {
                 format!("{what} {ep}: {}", os_text(e)),
             ))
         };
-        let mut rx = Incoming::new(MAX_RESPONSE);
+        let request_len = conn
+            .buf
+            .write_request(write)
+            .map_err(|e| Attempt::Fatal(Error::from_core("", e)))?;
+        let Conn { sock: conn, buf } = conn;
+        let mut rx = Incoming::new(buf, request_len, MAX_RESPONSE);
         let mut sent = 0;
         // Why the agent stopped taking the request, if it hung up: reported only when no
         // answer follows (an agent may answer early, e.g. 413, and close unread).
         let mut hung_up: Option<io::Error> = None;
         let mut eof = false;
 
-        while sent < request.len() {
-            match conn.send(&request[sent..]) {
+        while sent < request_len {
+            match conn.send(&rx.request()[sent..]) {
                 Ok(n) => sent += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -391,8 +425,7 @@ impl Transport {
                             return Err(Attempt::Fatal(Error::new(
                                 ErrorKind::Timeout,
                                 format!(
-                                    "write to {ep}: the agent took {sent} of the {} request bytes and no more within {timeout_ms} ms",
-                                    request.len()
+                                    "write to {ep}: the agent took {sent} of the {request_len} request bytes and no more within {timeout_ms} ms"
                                 ),
                             )))
                         }
@@ -421,7 +454,7 @@ impl Transport {
                 Err(e) => return Err(io_failure("write to", &e)),
             }
         }
-        let complete_request = sent == request.len();
+        let complete_request = sent == request_len;
 
         // After a complete request the answer takes a while: wait before receiving. After
         // a hang-up, whatever the agent answered is already there.
@@ -481,7 +514,7 @@ impl Transport {
         }
     }
 
-    fn read_timeout(&self, rx: &Incoming, timeout_ms: u32) -> Error {
+    fn read_timeout(&self, rx: &Incoming<'_>, timeout_ms: u32) -> Error {
         let ep = &self.endpoint_text;
         let text = match rx.received() {
             0 => format!("read from {ep}: no answer within {timeout_ms} ms"),
@@ -534,7 +567,7 @@ fn connect_unix(path: &Path, deadline: Instant, timeout_ms: u32) -> Result<Conn>
             )
         };
         if r == 0 {
-            return Ok(Conn(fd));
+            return Ok(Conn::new(fd));
         }
         let e = last_error();
         return Err(match e.kind() {

@@ -4,7 +4,7 @@
 
 use crate::boundary::run;
 use crate::error::{dstack_error, Failure, Result};
-use crate::response::{self as r, dstack_response, Secret};
+use crate::response::{self as r, dstack_response};
 use crate::slice::fill;
 use crate::status::*;
 use crate::{try_bytes, try_out_array, try_ref, try_text};
@@ -27,14 +27,14 @@ fn write_keys(
 
 /// The two signatures of a response's chain of `N` entries (the last two), or
 /// `MALFORMED_RESPONSE` naming the chain (`what`).
-fn last_two<'a>(chain: &'a [Secret], n: usize, what: &str) -> Result<(&'a [u8], &'a [u8])> {
-    if chain.len() != n {
-        return Err(Failure::new(
+fn last_two<'a>(chain: &r::List<'a>, n: usize, what: &str) -> Result<(&'a [u8], &'a [u8])> {
+    match (chain.len() == n, chain.get(n - 2), chain.get(n - 1)) {
+        (true, Some(app), Some(kms)) => Ok((app, kms)),
+        _ => Err(Failure::new(
             DSTACK_STATUS_MALFORMED_RESPONSE,
             format!("a {what} chain has {n} entries, this one {}", chain.len()),
-        ));
+        )),
     }
-    Ok((&chain[n - 2].0, &chain[n - 1].0))
 }
 
 /// Verifies a GetKey/Sign signature chain (docs/PROTOCOL.md §6.2): `app_signature` (65 bytes)
@@ -127,7 +127,7 @@ pub unsafe extern "C" fn dstack_response_verify_signature_chain(
         let trusted_kms_key = trusted(trusted_kms_key);
         let info = if let Some(public_key) = response.bytes_of(r::DSTACK_FIELD_PUBLIC_KEY) {
             // Sign: [signature over data, app signature, KMS signature].
-            let (app, kms) = last_two(chain, 3, "Sign")?;
+            let (app, kms) = last_two(&chain, 3, "Sign")?;
             verify::verify_signature_chain(public_key, purpose, app, kms, app_id, trusted_kms_key)?
         } else {
             // GetKey, DeriveK256Key: [app signature, KMS signature] over the public key
@@ -140,7 +140,7 @@ pub unsafe extern "C" fn dstack_response_verify_signature_chain(
             let public_key = dstack_core::keys::KeyAlgorithm::parse(algorithm)
                 .and_then(|alg| dstack_core::keys::getkey_public_key(key, alg))
                 .map_err(|e| Failure::core("signature chain", e))?;
-            let (app, kms) = last_two(chain, 2, "GetKey")?;
+            let (app, kms) = last_two(&chain, 2, "GetKey")?;
             verify::verify_signature_chain(
                 public_key.as_bytes(),
                 purpose,

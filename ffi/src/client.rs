@@ -134,9 +134,13 @@ pub unsafe extern "C" fn dstack_client_get_key(
             try_text!(algorithm, algorithm_len),
             try_out!(out_response),
         );
-        let k =
-            handle::timed(client, timeout_ms).get_key_with_algorithm(path, purpose, algorithm)?;
-        r::give(out_response, handle::key_fields(k))
+        let k = handle::timed(client, timeout_ms).get_key_with(
+            path,
+            purpose,
+            algorithm,
+            handle::key_answer,
+        )?;
+        r::give(out_response, k)
     })
 }
 

@@ -148,6 +148,22 @@ pub(crate) fn key_fields(mut k: GetKeyResponse) -> Builder {
     with_body(b, raw)
 }
 
+/// GetKey as the C library answers it: the handle is built straight from the answer
+/// lent by the client (`get_key_with`), every value and the raw body copied once into one
+/// buffer that the handle owns and wipes on free. With the handle itself, two allocations
+/// per call; the typed `GetKeyResponse` (six more) is skipped.
+pub(crate) fn key_answer(a: libdstack::KeyAnswer<'_>) -> Builder {
+    let chain = a.signature_chain;
+    let len = a.key.len() + 65 * chain.len() + a.purpose.len() + a.algorithm.len() + a.body.len();
+    let mut p = r::Packer::with_capacity(len);
+    p.bytes(r::DSTACK_FIELD_KEY, a.key)
+        .items(r::DSTACK_FIELD_SIGNATURE_CHAIN, chain)
+        .bytes(r::DSTACK_FIELD_PURPOSE, a.purpose.as_bytes())
+        .bytes(r::DSTACK_FIELD_ALGORITHM, a.algorithm.as_bytes())
+        .body(a.body);
+    p.finish()
+}
+
 /// GetTlsKey / DeriveKey: the PEM key and its certificate chain.
 pub(crate) fn tls_key_fields(mut t: GetTlsKeyResponse) -> Builder {
     let raw = t.take_raw_body();

@@ -6,7 +6,6 @@ use crate::error::{Failure, Result};
 use crate::slice::dstack_slice;
 use crate::status::*;
 use crate::{free_handle, opt_ref, try_out, try_ref};
-use zeroize::Zeroize;
 
 /// Selects a field of a `dstack_response`. A plain `uint32_t` with explicit values that
 /// are never renumbered; the values are the enumerators of `dstack_field_e`.
@@ -197,7 +196,7 @@ pub(crate) struct Secret(pub(crate) Vec<u8>);
 
 impl Drop for Secret {
     fn drop(&mut self) {
-        self.0.zeroize();
+        libdstack::wipe_vec(&mut self.0);
     }
 }
 
@@ -207,7 +206,45 @@ pub(crate) enum Value {
     Text(Secret),
     List(Vec<Secret>),
     U64(u64),
+    /// Bytes or text stored in the response's `packed` buffer, at `start..end`.
+    Span(usize, usize),
+    /// A list of `count` items of `size` bytes each, back to back in the response's
+    /// `packed` buffer from `start`.
+    Items {
+        start: usize,
+        count: usize,
+        size: usize,
+    },
 }
+
+/// A list field's items.
+pub(crate) enum List<'a> {
+    Owned(&'a [Secret]),
+    Packed {
+        data: &'a [u8],
+        count: usize,
+        size: usize,
+    },
+}
+
+impl<'a> List<'a> {
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            List::Owned(l) => l.len(),
+            List::Packed { count, .. } => *count,
+        }
+    }
+    pub(crate) fn get(&self, i: usize) -> Option<&'a [u8]> {
+        match *self {
+            List::Owned(l) => l.get(i).map(|s| &s.0[..]),
+            List::Packed { data, count, size } if i < count => data.get(i * size..(i + 1) * size),
+            List::Packed { .. } => None,
+        }
+    }
+}
+
+/// Fields kept in the handle itself (no allocation of their own): a key answer has 4.
+const INLINE_FIELDS: usize = 4;
 
 impl Value {
     pub(crate) fn bytes(b: impl Into<Vec<u8>>) -> Value {
@@ -233,10 +270,27 @@ impl Value {
 ///
 /// Thread safety: immutable after creation; may be read from several threads at once.
 /// Free it exactly once, after all reads.
-#[derive(Default)]
 pub struct dstack_response {
-    body: Secret,
+    /// The raw body: `Bytes` of its own, or a `Span` of `packed`.
+    body: Value,
+    /// Values copied in from an answer read in place ([`Packer`]): one allocation for all
+    /// of them and the body.
+    packed: Secret,
+    /// The first fields, in the handle itself (unused slots have field 0).
+    inline: [(dstack_field, Value); INLINE_FIELDS],
+    /// Fields after the first [`INLINE_FIELDS`].
     fields: Vec<(dstack_field, Value)>,
+}
+
+impl Default for dstack_response {
+    fn default() -> dstack_response {
+        dstack_response {
+            body: Value::Bytes(Secret::default()),
+            packed: Secret::default(),
+            inline: std::array::from_fn(|_| (0, Value::U64(0))),
+            fields: Vec::new(),
+        }
+    }
 }
 
 /// Builds a response handle.
@@ -247,29 +301,110 @@ pub(crate) struct Builder {
 
 impl Builder {
     pub(crate) fn set(&mut self, field: dstack_field, v: Value) -> &mut Self {
-        self.resp.fields.push((field, v));
+        match self.resp.inline.iter_mut().find(|(k, _)| *k == 0) {
+            Some(slot) => *slot = (field, v),
+            None => self.resp.fields.push((field, v)),
+        }
         self
     }
     /// Keeps the raw body (wiped on free like the fields).
     pub(crate) fn with_body(mut self, body: Secret) -> Builder {
-        self.resp.body = body;
+        self.resp.body = Value::Bytes(body);
         self
+    }
+}
+
+/// Builds a response whose values are copied from borrowed bytes (an answer read in
+/// place) into one buffer of `capacity` bytes, which the handle owns and wipes on free.
+/// With the exact capacity and at most [`INLINE_FIELDS`] fields, the handle costs two
+/// allocations: itself and that buffer.
+pub(crate) struct Packer {
+    b: Builder,
+}
+
+impl Packer {
+    pub(crate) fn with_capacity(capacity: usize) -> Packer {
+        let mut b = Builder::default();
+        b.resp.packed = Secret(Vec::with_capacity(capacity));
+        Packer { b }
+    }
+    /// Appends `parts` to the buffer and returns where they start.
+    fn put<'a>(&mut self, parts: impl Iterator<Item = &'a [u8]> + Clone) -> usize {
+        let data = &mut self.b.resp.packed.0;
+        let add: usize = parts.clone().map(<[u8]>::len).sum();
+        if data.capacity() - data.len() < add {
+            // A capacity computed short: move to a larger buffer and wipe the old one
+            // (a reallocation would free it unwiped).
+            let mut bigger = Vec::with_capacity(data.len() + add);
+            bigger.extend_from_slice(data);
+            let mut old = std::mem::replace(data, bigger);
+            libdstack::wipe_vec(&mut old);
+        }
+        let start = data.len();
+        for p in parts {
+            data.extend_from_slice(p);
+        }
+        start
+    }
+    /// A bytes or text field.
+    pub(crate) fn bytes(&mut self, field: dstack_field, v: &[u8]) -> &mut Self {
+        let start = self.put(std::iter::once(v));
+        self.b.set(field, Value::Span(start, start + v.len()));
+        self
+    }
+    /// A list field of equally long items.
+    pub(crate) fn items<const N: usize>(&mut self, field: dstack_field, v: &[[u8; N]]) -> &mut Self {
+        let start = self.put(v.iter().map(|i| &i[..]));
+        self.b.set(
+            field,
+            Value::Items {
+                start,
+                count: v.len(),
+                size: N,
+            },
+        );
+        self
+    }
+    /// The raw body.
+    pub(crate) fn body(&mut self, v: &[u8]) -> &mut Self {
+        let start = self.put(std::iter::once(v));
+        self.b.resp.body = Value::Span(start, start + v.len());
+        self
+    }
+    pub(crate) fn finish(self) -> Builder {
+        self.b
     }
 }
 
 impl dstack_response {
     pub(crate) fn field(&self, f: dstack_field) -> Option<&Value> {
-        self.fields.iter().find(|(k, _)| *k == f).map(|(_, v)| v)
+        if f == 0 {
+            return None;
+        }
+        self.inline
+            .iter()
+            .chain(self.fields.iter())
+            .find(|(k, _)| *k == f)
+            .map(|(_, v)| v)
     }
-    pub(crate) fn bytes_of(&self, f: dstack_field) -> Option<&[u8]> {
-        match self.field(f)? {
+    fn bytes_in<'a>(&'a self, v: &'a Value) -> Option<&'a [u8]> {
+        match v {
             Value::Bytes(s) | Value::Text(s) => Some(&s.0),
+            Value::Span(start, end) => self.packed.0.get(*start..*end),
             _ => None,
         }
     }
-    pub(crate) fn list_of(&self, f: dstack_field) -> Option<&[Secret]> {
-        match self.field(f)? {
-            Value::List(l) => Some(l),
+    pub(crate) fn bytes_of(&self, f: dstack_field) -> Option<&[u8]> {
+        self.bytes_in(self.field(f)?)
+    }
+    pub(crate) fn list_of(&self, f: dstack_field) -> Option<List<'_>> {
+        match *self.field(f)? {
+            Value::List(ref l) => Some(List::Owned(l)),
+            Value::Items { start, count, size } => Some(List::Packed {
+                data: self.packed.0.get(start..start + count * size)?,
+                count,
+                size,
+            }),
             _ => None,
         }
     }
@@ -347,7 +482,7 @@ pub unsafe extern "C" fn dstack_response_item(
                 ),
             )
         })?;
-        *out_value = dstack_slice::of(&item.0);
+        *out_value = dstack_slice::of(item);
         Ok(())
     })
 }
@@ -377,7 +512,9 @@ pub unsafe extern "C" fn dstack_response_u64(
 #[no_mangle]
 pub unsafe extern "C" fn dstack_response_body(response: *const dstack_response) -> dstack_slice {
     guard(dstack_slice::EMPTY, || {
-        opt_ref!(response).map_or(dstack_slice::EMPTY, |r| dstack_slice::of(&r.body.0))
+        opt_ref!(response).map_or(dstack_slice::EMPTY, |r| {
+            dstack_slice::of(r.bytes_in(&r.body).unwrap_or_default())
+        })
     })
 }
 
