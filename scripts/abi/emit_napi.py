@@ -3,7 +3,9 @@
 - bindings/node/addon/dstack_gen.c: one Node-API wrapper per exported function, written
   from each parameter's role, over the hand-written runtime in bindings/node/addon/runtime.c;
 - bindings/node/src/abi.js: the constants, and the table of addon functions the loader
-  checks the addon against.
+  checks the addon against;
+- bindings/node/src/abi.d.ts: abi.js's declarations, the constants with their numbers
+  (index.d.ts refers to them instead of keeping a copy).
 
 JS calling convention of a wrapper `lib.<function>(...)`:
   arguments   the C inputs in C order without lengths and counts (derived from the JS
@@ -811,4 +813,34 @@ def abi_js(model: Dict[str, Any]) -> str:
     out.append("module.exports = {")
     out += [f"  {name}," for name in exports]
     out += ["}", ""]
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------- abi.d.ts
+
+def abi_dts(model: Dict[str, Any]) -> str:
+    """Declarations of abi.js, so index.d.ts types its constants from the header (no
+    hand-kept copy of a number)."""
+    out: List[str] = [
+        "// Types of abi.js (libdstack's C ABI constants for the Node binding).",
+        f"// {GENERATED}",
+        "// (scripts/abi/emit_napi.py.)",
+        "",
+        f"export declare const HEADER_VERSION: {_js(next(c['value'] for c in model['constants'] if c['name'] == 'DSTACK_VERSION'))}",
+    ]
+    for e in model["enums"]:
+        cls = class_name(e["name"])
+        out.append(f"/** `{e['typedef'] or e['name']}` values (`{e['prefix']}*`). */")
+        out.append(f"export declare const {cls}: Readonly<{{")
+        out += [f"  {v['short_name']}: {v['value']}" for v in e["values"]]
+        out.append("}>")
+    out += [
+        "export declare const STATUS_NAMES: Readonly<Record<number, string>>",
+        "export declare const STATUS_DOCS: Readonly<Record<number, string>>",
+        "export declare const FIELD_KINDS: Readonly<Record<string, string>>",
+        "export declare const ADDON_FINGERPRINT: string",
+        "export declare const ADDON_FUNCTIONS: Readonly<Record<string, { args: string[]; returns: string; async?: true }>>",
+        "export declare const BLOCKING: readonly string[]",
+        "",
+    ]
     return "\n".join(out)

@@ -60,6 +60,7 @@ def outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
         (ABI_MD, lambda: emit_docs.abi_md(read(ABI_MD), model)),
         ("bindings/python/src/dstack_sdk/_abi.py", lambda: emit_bindings.python(model)),
         ("bindings/node/src/abi.js", lambda: emit_napi.abi_js(model)),
+        ("bindings/node/src/abi.d.ts", lambda: emit_napi.abi_dts(model)),
         ("bindings/node/addon/dstack_gen.c", lambda: emit_napi.addon_c(model)),
         ("bindings/go/abi_gen.go", lambda: emit_bindings.go(model)),
     ]

@@ -117,17 +117,17 @@ function makeTlsKeyResponse(key, chain) {
   return Object.freeze(redactFields(res, ['key']))
 }
 
+/**
+ * GetKey / DeriveK256Key: the key, its chain, and the request's purpose and effective
+ * algorithm as libdstack settled them (PURPOSE, ALGORITHM: the core applies the default).
+ */
 function readGetKey(r) {
-  return {
+  return makeGetKeyResponse({
     key: r.bytes(Field.KEY),
     chain: r.list(Field.SIGNATURE_CHAIN) || [],
     purpose: r.text(Field.PURPOSE),
     algorithm: r.text(Field.ALGORITHM),
-  }
-}
-
-function normalizeAlgorithm(alg) {
-  return alg === 'ed25519' ? 'ed25519' : 'secp256k1'
+  })
 }
 
 function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
@@ -136,7 +136,7 @@ function makeGetKeyResponse({ key, chain, purpose, algorithm }) {
     if (chain.length < 2) {
       throw new DstackError(Status.VERIFICATION_FAILED, `signature chain has ${chain.length} entries, expected 2`)
     }
-    const publicKey = normalizeAlgorithm(algorithm) === 'ed25519' ? ed25519PublicKey(key) : secp256k1PublicKey(key)
+    const publicKey = algorithm === 'ed25519' ? ed25519PublicKey(key) : secp256k1PublicKey(key)
     const keys = verify.verifySignatureChain(publicKey, purpose, chain[0], chain[1], appId, trustedKmsKey)
     return Object.freeze({ ...keys, publicKey: Buffer.from(publicKey).toString('hex') })
   })
@@ -164,26 +164,89 @@ function makeSignResponse(signature, chain, publicKey, algorithm, data) {
  * result) — and, non-enumerable, the sound checks: `replayRtmrsFromEvents()` (runtime-event
  * digests recomputed), `verifyEventLog()`, `decodeQuote()`, `decodeEventLog()`.
  */
-function withQuoteChecks(res, expectedReportData) {
+function withQuoteChecks(res, quote, expectedReportData) {
   Object.defineProperty(res, 'replayRtmrs', {
     get: () => () => verify.replayRtmrsFromDigests(res.event_log),
     enumerable: true,
   })
   method(res, 'replayRtmrsFromEvents', () => verify.replayRtmrs(res.event_log))
+  // `res` is frozen: the quote's bytes as libdstack returned them are its `quote`.
   method(res, 'verifyEventLog', (reportData) =>
-    verify.verifyEventLog(res.quote, res.event_log, reportData === undefined ? expectedReportData() : reportData))
-  method(res, 'decodeQuote', () => verify.parseQuote(res.quote))
+    verify.verifyEventLog(quote, res.event_log, reportData === undefined ? expectedReportData() : reportData))
+  method(res, 'decodeQuote', () => verify.parseQuote(quote))
   method(res, 'decodeEventLog', () => verify.parseEventLog(res.event_log))
   return Object.freeze(res)
 }
 
-function parseTcbInfo(text) {
-  if (typeof text !== 'string' || text === '') return null
-  try {
-    return JSON.parse(text)
-  } catch (e) {
-    throw new DstackError(Status.MALFORMED_RESPONSE, `tcb_info is not JSON: ${e.message}`)
+/** Lowercase hex of bytes read from a field, as the agent writes them (undefined stays). */
+function hexOf(b) {
+  return b === undefined ? undefined : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
+}
+
+/**
+ * GetQuote: the agent's members in its order, from the typed fields (ffi/ABI.md "How
+ * bindings read responses"): the quote's bytes are kept for decodeQuote/verifyEventLog and
+ * hex-encoded once; event_log and vm_config are the agent's text, as given.
+ */
+function readQuote(r, expectedReportData) {
+  const quote = r.bytes(Field.QUOTE)
+  const res = { quote: hexOf(quote), event_log: r.text(Field.EVENT_LOG) }
+  const rd = r.hex(Field.REPORT_DATA)
+  if (rd !== undefined) res.report_data = rd // absent from agents older than the field
+  res.vm_config = r.text(Field.VM_CONFIG)
+  const attestation = r.hex(Field.ATTESTATION)
+  if (attestation) res.attestation = attestation // the agent leaves it out when empty (TDX)
+  return withQuoteChecks(res, quote, expectedReportData)
+}
+
+/** Tappd TdxQuote / RawQuote: the same, with the effective hash algorithm and prefix. */
+function readTdxQuote(r, expectedReportData) {
+  const quote = r.bytes(Field.QUOTE)
+  const res = {
+    quote: hexOf(quote),
+    event_log: r.text(Field.EVENT_LOG),
+    hash_algorithm: r.text(Field.HASH_ALGORITHM),
+    prefix: r.text(Field.PREFIX),
   }
+  return withQuoteChecks(res, quote, expectedReportData)
+}
+
+/** tcb_info's members beside the registers (v0.5): Info's fields of the same values. */
+const TCB_INFO_V05X = [
+  ['mr_aggregated', Field.MR_AGGREGATED],
+  ['os_image_hash', Field.OS_IMAGE_HASH],
+  ['compose_hash', Field.COMPOSE_HASH],
+  ['device_id', Field.DEVICE_ID],
+]
+
+/**
+ * The parsed tcb_info, from the fields libdstack decoded from it (MRTD, RTMR0-3,
+ * APP_COMPOSE, TCB_EVENT_LOG: present when the agent published a tcb_info that parsed),
+ * in the agent's member order; its events come from libdstack's event-log reader.
+ * `null` when the agent published none (upstream threw parsing the empty text). The v0.5
+ * members are there when Info has them (older agents have neither), app_compose when the
+ * agent sent one. The one member without a field, a 0.3 (tappd) agent's `rootfs_hash`, is
+ * read from the text for `tappd` only, and only when the text has it (ffi/ABI.md: a
+ * DSTACK_FIELD_ROOTFS_HASH would remove this).
+ */
+function readTcbInfo(r, tappd) {
+  const mrtd = r.hex(Field.MRTD)
+  if (mrtd === undefined) return null
+  const t = { mrtd, rtmr0: r.hex(Field.RTMR0), rtmr1: r.hex(Field.RTMR1), rtmr2: r.hex(Field.RTMR2), rtmr3: r.hex(Field.RTMR3) }
+  for (const [name, field] of TCB_INFO_V05X) {
+    const v = r.hex(field)
+    if (v) t[name] = v
+  }
+  const text = tappd ? r.text(Field.TCB_INFO) : ''
+  if (text.includes('"rootfs_hash"')) {
+    const v = JSON.parse(text).rootfs_hash
+    if (typeof v === 'string') t.rootfs_hash = v
+  }
+  // The log's bytes go straight back to libdstack's event-log reader (no UTF-8 round trip).
+  t.event_log = verify.parseEventLog(r.bytes(Field.TCB_EVENT_LOG) || '[]')
+  const compose = r.text(Field.APP_COMPOSE)
+  if (compose) t.app_compose = compose // an agent with a compose file always sends it
+  return t
 }
 
 /**
@@ -207,10 +270,25 @@ function leftPad64(b) {
 
 const REPORT_DATA_TOO_LARGE = 'Report data is too large, it should be less than 64 bytes.'
 const RAW_REPORT_DATA_TOO_LARGE = 'Report data is too large, it should less then 64 bytes when hash_algorithm is raw.'
+const EMPTY_EVENT_NAME = 'Event name cannot be empty'
 
-function readInfo(r) {
-  const body = r.json()
-  return Object.freeze({ ...body, tcb_info: parseTcbInfo(body.tcb_info) })
+/** Info / Tappd.Info (`tappd`), from the typed fields, in the agent's member order. */
+function readInfo(r, tappd = false) {
+  return Object.freeze({
+    app_id: r.hex(Field.APP_ID),
+    instance_id: r.hex(Field.INSTANCE_ID),
+    app_cert: r.text(Field.APP_CERT),
+    tcb_info: readTcbInfo(r, tappd),
+    app_name: r.text(Field.APP_NAME),
+    device_id: r.hex(Field.DEVICE_ID),
+    mr_aggregated: r.hex(Field.MR_AGGREGATED),
+    os_image_hash: r.hex(Field.OS_IMAGE_HASH),
+    key_provider_info: r.text(Field.KEY_PROVIDER_INFO),
+    compose_hash: r.hex(Field.COMPOSE_HASH),
+    vm_config: r.text(Field.VM_CONFIG),
+    cloud_vendor: r.text(Field.CLOUD_VENDOR),
+    cloud_product: r.text(Field.CLOUD_PRODUCT),
+  })
 }
 
 function readVersion(r) {
@@ -342,16 +420,14 @@ class DstackClient {
     return this._rpc('version', [], readVersion)
   }
 
-  async getKey(path = '', purpose = '', algorithm = 'secp256k1') {
+  /** `algorithm` absent or empty: libdstack's default (secp256k1), as upstream's. */
+  async getKey(path = '', purpose = '', algorithm = undefined) {
     const p = bytes(path ?? '', 'path')
     const u = bytes(purpose ?? '', 'purpose')
-    const a = bytes(algorithm ?? 'secp256k1', 'algorithm')
+    const a = bytes(algorithm ?? '', 'algorithm')
     checkRequestSize([['path', p, 'str'], ['purpose', u, 'str'], ['algorithm', a, 'str']])
     const alg = a.toString('utf8')
-    return wordedCall(this._rpc('get_key', [p, u, a], (r) => {
-      const k = readGetKey(r)
-      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: k.algorithm ?? alg })
-    }), !SECP256K1_ALGORITHMS.has(alg),
+    return wordedCall(this._rpc('get_key', [p, u, a], readGetKey), !SECP256K1_ALGORITHMS.has(alg),
     `algorithm "${alg}" is not supported: OS version too old (Version RPC unavailable)`, [Status.UNSUPPORTED])
   }
 
@@ -384,7 +460,7 @@ class DstackClient {
    */
   async getQuote(reportData) {
     const rd = bytes(reportData, 'reportData')
-    return wordedCall(this._rpc('get_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd)),
+    return wordedCall(this._rpc('get_quote', [rd], (r) => readQuote(r, () => rd)),
       rd.length > 64, REPORT_DATA_TOO_LARGE, [Status.INVALID_ARGUMENT])
   }
 
@@ -421,13 +497,13 @@ class DstackClient {
   }
 
   async emitEvent(event, payload) {
+    // An empty name is refused by libdstack (dstack-core's EmitEvent); upstream's text in front.
     const e = bytes(event, 'event')
-    if (e.length === 0) throw new DstackError(Status.INVALID_ARGUMENT, 'Event name cannot be empty')
     const p = bytes(payload, 'payload')
     checkRequestSize([['event', e, 'str'], ['payload', p, 'hex']])
-    return useClient(this._h, async (handle) => {
+    return wordedCall(useClient(this._h, async (handle) => {
       await callAsync('dstack_client_emit_event', handle, e, p, 0)
-    })
+    }), e.length === 0, EMPTY_EVENT_NAME, [Status.INVALID_ARGUMENT])
   }
 
   /** @deprecated as upstream: use getKey. Always throws. */
@@ -484,10 +560,7 @@ class TappdClient extends DstackClient {
     const p = bytes(path ?? '', 'path')
     const u = bytes(purpose ?? '', 'purpose')
     checkRequestSize([['path', p, 'str'], ['purpose', u, 'str']])
-    return this._tappdRpc('derive_k256_key', [p, u], (r) => {
-      const k = readGetKey(r)
-      return makeGetKeyResponse({ ...k, purpose: k.purpose ?? u.toString('utf8'), algorithm: 'secp256k1' })
-    })
+    return this._tappdRpc('derive_k256_key', [p, u], readGetKey)
   }
 
   /**
@@ -497,31 +570,27 @@ class TappdClient extends DstackClient {
    */
   async tdxQuote(reportData, hashAlgorithm = '', prefix = '') {
     console.warn('tdxQuote is deprecated, please use getQuote instead')
-    let rd = bytes(reportData, 'reportData')
-    if (hashAlgorithm === 'raw') {
-      if (rd.length > 64) {
-        throw new DstackError(Status.INVALID_ARGUMENT, `${RAW_REPORT_DATA_TOO_LARGE} (reportData is ${rd.length} bytes)`)
-      }
-      rd = leftPad64(rd)
-    }
+    const raw = hashAlgorithm === 'raw'
+    // Longer raw data is refused by libdstack (exactly 64 bytes); upstream's text in front.
+    const rd = raw ? leftPad64(bytes(reportData, 'reportData')) : bytes(reportData, 'reportData')
     const h = bytes(hashAlgorithm ?? '', 'hashAlgorithm')
     const px = bytes(prefix ?? '', 'prefix')
     checkRequestSize([['reportData', rd, 'hex'], ['hashAlgorithm', h, 'str'], ['prefix', px, 'str']])
     // What the agent puts in the quote, computed only if verifyEventLog() is asked to check it.
     const expected = () => callSync('dstack_tappd_report_data', rd, h, px)
-    return this._tappdRpc('tdx_quote', [rd, h, px], (r) =>
-      withQuoteChecks({ ...r.json() }, expected))
+    return wordedCall(this._tappdRpc('tdx_quote', [rd, h, px], (r) => readTdxQuote(r, expected)),
+      raw && rd.length > 64, RAW_REPORT_DATA_TOO_LARGE, [Status.INVALID_ARGUMENT])
   }
 
   /** Quote over exactly the given report data (≤ 64 bytes, right-padded with zeros). */
   async rawQuote(reportData) {
     const rd = rightPad64(bytes(reportData, 'reportData'))
-    return this._tappdRpc('raw_quote', [rd], (r) => withQuoteChecks({ ...r.json() }, () => rd))
+    return this._tappdRpc('raw_quote', [rd], (r) => readTdxQuote(r, () => rd))
   }
 
   /** `Info` of the tappd service (`/prpc/Tappd.Info`). */
   async info() {
-    return this._tappdRpc('info', [], readInfo)
+    return this._tappdRpc('info', [], (r) => readInfo(r, true))
   }
 
   /** `Version` of the tappd service (`/prpc/Tappd.Version`). */

@@ -137,16 +137,6 @@ class ResponseReader {
   u64(field) {
     return lookup(() => this.lib.dstack_response_u64(this.handle, field))
   }
-
-  /** The agent's JSON body, parsed. */
-  json() {
-    const text = this.lib.dstack_response_body(this.handle, Format.UTF8)
-    try {
-      return JSON.parse(text)
-    } catch (e) {
-      throw new DstackError(Status.MALFORMED_RESPONSE, `response body is not JSON: ${e.message}`)
-    }
-  }
 }
 
 /** Run `read(reader)` over a response handle and always free it, even when `read` throws. */

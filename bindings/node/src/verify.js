@@ -47,12 +47,19 @@ function verifyEventLog(quote, eventLog, expectedReportData) {
   const json = eventLogText(eventLog)
   let rd = null
   if (expectedReportData !== undefined && expectedReportData !== null) {
+    // Right-padded as the agent pads; longer data is refused by libdstack (exactly 64 bytes).
     const raw = hexOrBytes(expectedReportData, 'expectedReportData')
-    if (raw.length > 64) throw new DstackError(Status.INVALID_ARGUMENT, `expectedReportData is ${raw.length} bytes; at most 64 are allowed`)
-    rd = Buffer.alloc(64)
-    raw.copy(rd)
+    rd = raw.length >= 64 ? raw : Buffer.concat([raw, Buffer.alloc(64 - raw.length)])
   }
-  callSync('dstack_verify_event_log', q, json, rd)
+  try {
+    callSync('dstack_verify_event_log', q, json, rd)
+  } catch (e) {
+    // libdstack names the C argument; this one is expectedReportData.
+    if (rd && rd.length > 64 && e instanceof DstackError && e.status === Status.INVALID_ARGUMENT) {
+      throw new DstackError(e.status, `expectedReportData is ${rd.length} bytes: ${e.message}`)
+    }
+    throw e
+  }
   return true
 }
 

@@ -396,7 +396,8 @@ test('errors carry the official text first: report data, old agents, time-outs',
   await assert.rejects(client.attest(Buffer.alloc(65)), isErr(Status.INVALID_ARGUMENT, tooLarge))
   await assert.rejects(client.sign('secp256k1_prehashed', Buffer.alloc(31)),
     isErr(Status.INVALID_ARGUMENT, startsWith('Pre-hashed signing requires a 32-byte digest, but received 31 bytes')))
-  await assert.rejects(client.emitEvent('', 'x'), isErr(Status.INVALID_ARGUMENT, /^Event name cannot be empty$/))
+  // The check is libdstack's: upstream's text first, then libdstack's message (ffi/ABI.md).
+  await assert.rejects(client.emitEvent('', 'x'), isErr(Status.INVALID_ARGUMENT, /^Event name cannot be empty: .*event name must not be empty$/))
   await assert.rejects(old.getKey('a', 'b', 'ed25519'),
     isErr(Status.UNSUPPORTED, startsWith('algorithm "ed25519" is not supported: OS version too old (Version RPC unavailable)')))
   await assert.rejects(old.getTlsKey({ notAfter: 5, withAppInfo: false }),

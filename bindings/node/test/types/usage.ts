@@ -33,3 +33,4 @@ async function main(): Promise<void> {
   void [s, r, sound, info.tcb_info.mrtd, der, acct.address, kp.publicKey, tq.prefix, h, e, signer, replayRtmrs('[]'), valid, v]
 }
 void main
+const t: 11 = Status.TIMEOUT; void t
