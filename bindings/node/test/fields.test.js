@@ -58,7 +58,8 @@ function officialInfo(body) {
 }
 
 test('source: no RPC path reads the raw body, parses tcb_info or re-applies a default', () => {
-  for (const name of fs.readdirSync(SRC).filter((n) => n.endsWith('.js') && n !== 'abi.js')) {
+  // abi*.js are generated tables (they name every export, dstack_response_body included).
+  for (const name of fs.readdirSync(SRC).filter((n) => n.endsWith('.js') && !n.startsWith('abi'))) {
     const text = fs.readFileSync(path.join(SRC, name), 'utf8')
     assert.doesNotMatch(text, /dstack_response_body/, `${name} reads dstack_response_body`)
     assert.doesNotMatch(text, /\.json\(\)/, `${name} reads a response as JSON`)
