@@ -8,17 +8,22 @@
 #   4. koffi takes every line of dstack_decls.h as is and calls libdstack;
 #   5. the generated binding files (_abi.py; abi.js with the Node-API addon built from
 #      dstack_gen.c) bind every export and call it;
-#      abi_gen.go is gofmt-clean (the Go suite compiles and vets it).
+#      abi_gen.go is gofmt-clean (the Go suite compiles and vets it);
+#   6. bindgen reads include/dstack.h (the header, as a Rust user would run it): the types and
+#      constants it gives are asserted, and a Rust program built on its output calls
+#      libdstack (version, compose hash, an error, GetKey against the simulator).
 # cffi and koffi are installed into target/abi-test/ (pinned), not into the bindings' own
 # environments (the Node binding no longer uses koffi: koffi here stands for any reader of
-# dstack_decls.h).
+# dstack_decls.h). bindgen-cli and libclang (from PyPI) are installed into .tools/ (pinned).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 cd "$ROOT"
 need python3 "install Python 3.10+"; need node "install Node 20"; need npm "install npm"
-need cc "install gcc"; need nm "install binutils"
+need cc "install gcc"; need nm "install binutils"; need rustc "install Rust with rustup"
 CFFI_VERSION=2.1.1
 KOFFI_VERSION=2.16.3
+BINDGEN_VERSION=0.73.2
+LIBCLANG_VERSION=18.1.1
 CACHE="$ROOT/target/abi-test"
 WORK="$(mktemp -d)"
 cleanup() { stop_simulator; rm -rf "$WORK"; }
@@ -90,14 +95,52 @@ else
   echo "gofmt not installed: skipped"
 fi
 
-section "bindgen: not run"
-# bindgen (the crate and bindgen-cli) parses through libclang.so at run time. This machine
-# (and CI) has LLVM's libclang-cpp but not the C libclang bindgen loads; installing it
-# (apt-get install libclang-dev) would be a machine change. cffi and koffi above cover
-# readers without a preprocessor; bindgen would read dstack.h itself.
-if ls /usr/lib/llvm-*/lib/libclang.so* /usr/lib/x86_64-linux-gnu/libclang-[0-9]*.so* >/dev/null 2>&1; then
-  echo "a libclang.so is installed here, but this suite does not run bindgen"
-else
-  echo "no libclang.so installed: bindgen cannot run here"
+section "bindgen $BINDGEN_VERSION (libclang $LIBCLANG_VERSION from PyPI): include/dstack.h as is"
+# bindgen-cli loads libclang.so at run time from LIBCLANG_PATH. The machine has only LLVM's
+# libclang-cpp, so libclang comes from the PyPI wheel `libclang` (clang/native/libclang.so,
+# needs glibc 2.6) in a venv of its own; bindgen-cli is built from crates.io (--debug: it
+# builds in about a third of the time and runs bindgen in well under a second). Both go to
+# .tools/ (ignored by git, kept across runs and `cargo clean`): the first run takes 2-3 min
+# (the build of bindgen-cli on 2 cores), later ones about 2 s.
+# The wheel has no clang resource headers (stdbool.h, stddef.h, stdint.h), so clang is
+# pointed at the C compiler's (`cc -print-file-name=include`, gcc's here), as a user with a
+# bare libclang would do; the rest comes from /usr/include as for any C compiler.
+BINDGEN_START=$(date +%s)
+LIBCLANG_VENV="$ROOT/.tools/libclang"
+BINDGEN="$ROOT/.tools/bin/bindgen"
+if [ "$(cat "$LIBCLANG_VENV/pins" 2>/dev/null)" != "libclang==$LIBCLANG_VERSION" ]; then
+  echo "installing libclang==$LIBCLANG_VERSION into $LIBCLANG_VENV"
+  rm -rf "$LIBCLANG_VENV"
+  python3 -m venv "$LIBCLANG_VENV"
+  "$LIBCLANG_VENV/bin/pip" install --quiet --disable-pip-version-check "libclang==$LIBCLANG_VERSION"
+  echo "libclang==$LIBCLANG_VERSION" >"$LIBCLANG_VENV/pins"
 fi
+LIBCLANG_PATH="$("$LIBCLANG_VENV/bin/python" -c 'import clang.native, os; print(os.path.dirname(clang.native.__file__))')"
+export LIBCLANG_PATH
+if [ "$("$BINDGEN" --version 2>/dev/null)" != "bindgen $BINDGEN_VERSION" ]; then
+  echo "installing bindgen-cli $BINDGEN_VERSION into $ROOT/.tools"
+  cargo install bindgen-cli --version "$BINDGEN_VERSION" --locked --debug --force --root "$ROOT/.tools" --quiet
+fi
+CLANG_INCLUDE="$(cc -print-file-name=include)"
+mkdir -p "$WORK/bindgen"
+# plain: what `bindgen include/dstack.h` gives with no options; tidy: the enumerators under
+# their C names, dstack items only (what a -sys crate would use).
+"$BINDGEN" include/dstack.h -o "$WORK/bindgen/plain.rs" -- -isystem "$CLANG_INCLUDE"
+"$BINDGEN" include/dstack.h -o "$WORK/bindgen/tidy.rs" --no-prepend-enum-name \
+  --allowlist-item 'dstack_.*|DSTACK_.*' -- -isystem "$CLANG_INCLUDE"
+# Both must give every export, dstack_status/dstack_field and the enum typedefs as u32, each
+# enumerator as a u32 constant with the C compiler's value (check_bindgen.py); DSTACK_OK, a
+# macro naming an enumerator, is the one constant bindgen leaves out.
+# The program: bindgen_check.rs includes both files (its compile-time asserts are the types
+# bindgen gave) and links target/release/libdstack.so; built with rustc alone (no cargo
+# project, no dependency).
+DSTACK_BINDGEN_DIR="$WORK/bindgen" rustc --edition 2021 -D warnings --crate-name bindgen_check \
+  -L "native=$ROOT/target/release" -l dylib=dstack -C "link-arg=-Wl,-rpath,$ROOT/target/release" \
+  -o "$WORK/bindgen/bindgen_check" scripts/abi/bindgen_check.rs
+start_simulator "$WORK/sim-bindgen"
+python3 scripts/abi/check_bindgen.py "$WORK/bindgen" "$WORK/constants.txt" "$WORK/exports.txt" \
+  "$WORK/bindgen/bindgen_check" "$WORK/sim-bindgen/dstack.sock"
+stop_simulator
+echo "bindgen section: $(( $(date +%s) - BINDGEN_START )) s"
+
 echo "ABI generator tests passed"
