@@ -16,8 +16,14 @@ set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 SANITIZE="${SANITIZE:-0}"
-if [ "$SANITIZE" = 1 ]; then OUT="${OUT:-$HERE/build/asan/dstack.node}"; else OUT="${OUT:-$HERE/build/dstack.node}"; fi
-LIB="${LIBDSTACK_A:-$ROOT/target/release/libdstack.a}"
+# VERIFY=1 builds the second addon, dstack_verify.node: the wrappers of libdstack_verify
+# (addon/dstack_verify_gen.c, from include/dstack_verify.abi.json) with libdstack_verify.a
+# (`cargo build --release -p dstack-verify-ffi`), loaded by src/verification.js only.
+VERIFY="${VERIFY:-0}"
+if [ "$VERIFY" = 1 ]; then NAME=dstack_verify; GEN="$HERE/addon/dstack_verify_gen.c"; DEFAULT_LIB=libdstack_verify.a
+else NAME=dstack; GEN="$HERE/addon/dstack_gen.c"; DEFAULT_LIB=libdstack.a; fi
+if [ "$SANITIZE" = 1 ]; then OUT="${OUT:-$HERE/build/asan/$NAME.node}"; else OUT="${OUT:-$HERE/build/$NAME.node}"; fi
+LIB="${LIBDSTACK_A:-$ROOT/target/release/$DEFAULT_LIB}"
 CC="${CC:-cc}"
 if [ -z "${NODE_INCLUDE:-}" ]; then
   command -v node >/dev/null || { echo "build-addon.sh: node is not on PATH (set NODE_INCLUDE to Node's include/node)" >&2; exit 1; }
@@ -26,11 +32,11 @@ fi
 [ -f "$NODE_INCLUDE/node_api.h" ] || {
   echo "build-addon.sh: no node_api.h in $NODE_INCLUDE (Node's headers come with Node; set NODE_INCLUDE)" >&2; exit 1; }
 [ -f "$LIB" ] || {
-  echo "build-addon.sh: no $LIB: run \`cargo build --release -p dstack-ffi\` at the repository root" >&2; exit 1; }
+  echo "build-addon.sh: no $LIB: run \`cargo build --release -p dstack-ffi -p dstack-verify-ffi\` at the repository root" >&2; exit 1; }
 
-SOURCES=("$HERE/addon/runtime.c" "$HERE/addon/dstack_gen.c")
+SOURCES=("$HERE/addon/runtime.c" "$GEN")
 if [ "${FORCE:-0}" != 1 ] && [ -f "$OUT" ] &&
-  [ -z "$(find "${SOURCES[@]}" "$HERE/addon/runtime.h" "$HERE/addon/exports.map" "$ROOT/include/dstack.h" "$LIB" "$0" -newer "$OUT" 2>/dev/null)" ]; then
+  [ -z "$(find "${SOURCES[@]}" "$HERE/addon/runtime.h" "$HERE/addon/exports.map" "$ROOT/include/dstack.h" "$ROOT/include/dstack_verify.h" "$LIB" "$0" -newer "$OUT" 2>/dev/null)" ]; then
   echo "build-addon.sh: $OUT is up to date"
   exit 0
 fi

@@ -34,6 +34,7 @@ import emit_bindings  # noqa: E402
 import emit_c  # noqa: E402
 import emit_docs  # noqa: E402
 import emit_napi  # noqa: E402
+import emit_napi_verify  # noqa: E402
 import model as abi_model  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -66,8 +67,9 @@ def outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
     ]
 
 
-def verify_outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
-    """The generated files of include/dstack_verify.h."""
+def verify_outputs(model: Dict[str, Any], base: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]:
+    """The generated files of include/dstack_verify.h (`base`: dstack.h's model)."""
+    node = lambda: emit_napi_verify.joined(base, model)  # noqa: E731
     return [
         (VERIFY_JSON, lambda: json.dumps(model, indent=2, ensure_ascii=False) + "\n"),
         ("include/dstack_verify_decls.h", lambda: emit_c.decls_h(model)),
@@ -75,6 +77,8 @@ def verify_outputs(model: Dict[str, Any]) -> List[Tuple[str, Callable[[], str]]]
                                              VERIFY_MD, "verify-ffi/src")),
         ("bindings/python/src/dstack_sdk/_abi_verify.py", lambda: emit_bindings.python(model)),
         ("bindings/go/abi_verify_gen.go", lambda: emit_bindings.go(model)),
+        ("bindings/node/src/abi_verify.js", lambda: emit_napi_verify.abi_js(node())),
+        ("bindings/node/addon/dstack_verify_gen.c", lambda: emit_napi_verify.addon_c(node())),
     ]
 
 
@@ -89,7 +93,7 @@ def models() -> List[Tuple[str, Dict[str, Any], List[Tuple[str, Callable[[], str
         cheader.parse(read(VERIFY_HEADER)), version,
         base=(os.path.basename(HEADER), header, model), header_file=VERIFY_HEADER,
     )
-    return [(JSON, model, outputs(model)), (VERIFY_JSON, verify, verify_outputs(verify))]
+    return [(JSON, model, outputs(model)), (VERIFY_JSON, verify, verify_outputs(verify, model))]
 
 
 def renumbered(old: Dict[str, Any], new: Dict[str, Any]) -> List[str]:
