@@ -72,10 +72,17 @@ install_tools() {
   fi
 }
 
-# libdstack (.so, .a) and the simulator against glibc 2.17, with zig as the linker.
+# libdstack (.so, .a) and the simulator against glibc 2.17, with zig as the linker. Two
+# builds: packages built together share one feature set per dependency, and the
+# simulator's (std, pem, x509 on k256, sha2, ...) would make libdstack.so larger
+# (scripts/lib.sh build_release). dstack-ffi's only crate types are cdylib and staticlib,
+# so both get LTO (ffi/Cargo.toml).
 build_portable() {
-  CARGO_ZIGBUILD_PYTHON_PATH="$PY/bin/python3" \
-    "$ZIGBUILD" zigbuild --release --locked --target "$TRIPLE.$GLIBC" -p dstack-ffi -p dstack-simulator
+  local p
+  for p in dstack-ffi dstack-simulator; do
+    CARGO_ZIGBUILD_PYTHON_PATH="$PY/bin/python3" \
+      "$ZIGBUILD" zigbuild --release --locked --target "$TRIPLE.$GLIBC" -p "$p"
+  done
   [ "$(readelf -d "$OUT/libdstack.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" = "libdstack.so.$MAJOR" ] || {
     echo "$OUT/libdstack.so lacks the SONAME libdstack.so.$MAJOR" >&2; return 1; }
   check_glibc "$OUT/libdstack.so"

@@ -10,8 +10,13 @@ workspace_version() { sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | h
 # build_release [cargo args…]: the release libdstack and simulator the scripts run against.
 # ffi/build.rs gives libdstack.so the SONAME libdstack.so.MAJOR, so a C program linked with
 # -L target/release -ldstack loads that name at run time: the symlink provides it.
+# Two cargo runs: packages built in one run share one feature set per dependency, and the
+# simulator's (std, pem, x509 features of k256, sha2, der, ...) made libdstack.so 56 KB
+# larger than `cargo build --release -p dstack-ffi` alone, the build that is shipped
+# (scripts/dist.sh). dstack-ffi builds only its cdylib and staticlib, so both get LTO.
 build_release() {
-  (cd "$ROOT" && cargo build --release --locked -p dstack-ffi -p dstack-simulator "$@")
+  (cd "$ROOT" && cargo build --release --locked -p dstack-ffi "$@" &&
+    cargo build --release --locked -p dstack-simulator "$@")
   local v; v="$(workspace_version)"
   ln -sf libdstack.so "$ROOT/target/release/libdstack.so.${v%%.*}"
 }

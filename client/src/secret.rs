@@ -93,25 +93,23 @@ impl Drop for SecretBytes {
     }
 }
 
-/// Overwrites `bytes` with zeros in a way the compiler may not elide: volatile writes a
-/// machine word at a time (the unaligned head and tail byte by byte), then a fence.
-/// `zeroize` on a `[u8]` writes one byte per volatile store, which cost 8 times as many
-/// stores as this on the hot path (README "Measured").
 /// [`wipe`] of a vector's bytes and of its spare capacity (bytes a truncation left).
 #[doc(hidden)]
 pub fn wipe_vec(v: &mut Vec<u8>) {
-    wipe(v);
-    v.spare_capacity_mut().zeroize();
+    if v.capacity() != 0 {
+        wipe(v);
+        v.spare_capacity_mut().zeroize();
+    }
 }
 
+/// Overwrites `bytes` with zeros in a way the compiler may not elide (zeroize: one bulk
+/// fill, then an optimization barrier). Call it on the bytes that were used only: the
+/// transport wipes the part of a connection's buffer a call wrote, not the whole buffer.
 #[doc(hidden)]
 pub fn wipe(bytes: &mut [u8]) {
-    // SAFETY: every bit pattern is a valid u64 and a valid u8, so viewing the aligned
-    // middle of the slice as words (and writing zeros through that view) is sound.
-    let (head, words, tail) = unsafe { bytes.align_to_mut::<u64>() };
-    head.zeroize();
-    words.zeroize();
-    tail.zeroize();
+    if !bytes.is_empty() {
+        bytes.zeroize();
+    }
 }
 
 /// Secret text (a PEM private key): wiped from memory when dropped, shown by `Debug` only

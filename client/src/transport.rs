@@ -92,16 +92,28 @@ impl Sock {
     }
 
     /// Waits until the socket is ready for `events`: the events that occurred, or `None`
-    /// once the deadline has passed.
-    fn wait(&self, events: libc::c_short, deadline: Instant) -> io::Result<Option<libc::c_short>> {
+    /// once the deadline has passed. `left_ms`: the time left, known without reading the
+    /// clock (the first wait of a call on a pooled connection: the call began microseconds
+    /// ago); later waits read the clock.
+    fn wait(
+        &self,
+        events: libc::c_short,
+        deadline: Instant,
+        mut left_ms: Option<u32>,
+    ) -> io::Result<Option<libc::c_short>> {
         loop {
-            let now = Instant::now();
-            if now >= deadline {
-                return Ok(None);
-            }
-            // Rounded up: a remainder under a millisecond waits instead of spinning.
-            let ms = (deadline - now).as_micros().div_ceil(1000);
-            let ms = libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX);
+            let ms = match left_ms.take() {
+                Some(ms) => libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX),
+                None => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return Ok(None);
+                    }
+                    // Rounded up: a remainder under a millisecond waits instead of spinning.
+                    let ms = (deadline - now).as_micros().div_ceil(1000);
+                    libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
+                }
+            };
             let mut p = libc::pollfd {
                 fd: self.0.as_raw_fd(),
                 events,
@@ -325,7 +337,9 @@ impl Transport {
                 // Closed by the agent, or holding bytes nobody asked for: drop it.
                 continue;
             }
-            match self.exchange(&mut conn, write, deadline, timeout_ms) {
+            // The clock was read once, for the deadline, just before: the first wait takes
+            // the whole timeout without reading it again.
+            match self.exchange(&mut conn, write, deadline, timeout_ms, Some(timeout_ms)) {
                 Ok((a, reusable)) => return Ok(self.finish(conn, &a, reusable, answer)),
                 Err(Attempt::Fatal(f)) => return Err(f),
                 Err(Attempt::NoAnswer { sent, .. }) if sent == 0 || repeatable => break,
@@ -341,7 +355,7 @@ impl Transport {
             }
         }
         let mut conn = self.connect(deadline, timeout_ms)?;
-        match self.exchange(&mut conn, write, deadline, timeout_ms) {
+        match self.exchange(&mut conn, write, deadline, timeout_ms, None) {
             Ok((a, reusable)) => Ok(self.finish(conn, &a, reusable, answer)),
             Err(Attempt::Fatal(f)) | Err(Attempt::NoAnswer { failure: f, .. }) => Err(f),
         }
@@ -393,6 +407,7 @@ impl Transport {
         write: &dyn Fn(&mut [u8]) -> dstack_core::Result<usize>,
         deadline: Instant,
         timeout_ms: u32,
+        mut left_ms: Option<u32>,
     ) -> std::result::Result<(Answer, bool), Attempt> {
         let ep = &self.endpoint_text;
         let io_failure = |what: &str, e: &io::Error| {
@@ -419,7 +434,7 @@ impl Transport {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     let events = libc::POLLOUT | libc::POLLIN;
-                    match conn.wait(events, deadline) {
+                    match conn.wait(events, deadline, left_ms.take()) {
                         Err(e) => return Err(io_failure("write to", &e)),
                         Ok(None) => {
                             return Err(Attempt::Fatal(Error::new(
@@ -461,7 +476,7 @@ impl Transport {
         let mut wait_first = hung_up.is_none();
         while !eof {
             if wait_first {
-                match conn.wait(libc::POLLIN, deadline) {
+                match conn.wait(libc::POLLIN, deadline, left_ms.take()) {
                     Err(e) => return Err(io_failure("read from", &e)),
                     Ok(None) => return Err(Attempt::Fatal(self.read_timeout(&rx, timeout_ms))),
                     Ok(Some(_)) => {}

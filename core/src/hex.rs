@@ -15,14 +15,22 @@ pub fn strip_0x(s: &[u8]) -> &[u8] {
     }
 }
 
-fn nibble(c: u8) -> Result<u8> {
-    match c {
-        b'0'..=b'9' => Ok(c - b'0'),
-        b'a'..=b'f' => Ok(c - b'a' + 10),
-        b'A'..=b'F' => Ok(c - b'A' + 10),
-        _ => Err(Error::InvalidHex),
+/// The value of each hex digit; 0xff for every other byte.
+const NIBBLE: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// Number of bytes `hex` decodes to, or `InvalidHex` for an odd length.
 pub fn decoded_len(hex: &[u8]) -> Result<usize> {
@@ -38,8 +46,15 @@ pub fn decode<'o>(hex: &[u8], out: &'o mut [u8]) -> Result<&'o mut [u8]> {
     if out.len() < n {
         return Err(Error::BufferTooSmall { needed: n });
     }
-    for (i, pair) in hex.chunks_exact(2).enumerate() {
-        out[i] = (nibble(pair[0])? << 4) | nibble(pair[1])?;
+    // Table lookups, one check at the end: no branch per digit.
+    let mut bad = 0u8;
+    for (o, pair) in out[..n].iter_mut().zip(hex.chunks_exact(2)) {
+        let (hi, lo) = (NIBBLE[usize::from(pair[0])], NIBBLE[usize::from(pair[1])]);
+        bad |= hi | lo;
+        *o = (hi << 4) | (lo & 0x0f);
+    }
+    if bad & 0xf0 != 0 {
+        return Err(Error::InvalidHex);
     }
     Ok(&mut out[..n])
 }
@@ -100,5 +115,19 @@ mod tests {
         );
         assert_eq!(strip_0x(b"0Xab"), b"ab");
         assert_eq!(decode_array::<2>(b"0102").unwrap(), [1, 2]);
+    }
+
+    #[test]
+    fn every_byte_as_either_digit() {
+        let value = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        let mut out = [0u8; 1];
+        for c in 0..=255u8 {
+            for (pair, hi, lo) in [([c, b'7'], value(c), Some(7)), ([b'7', c], Some(7), value(c))] {
+                match (hi, lo) {
+                    (Some(h), Some(l)) => assert_eq!(decode(&pair, &mut out).unwrap(), &[h << 4 | l]),
+                    _ => assert_eq!(decode(&pair, &mut out), Err(Error::InvalidHex), "{pair:?}"),
+                }
+            }
+        }
     }
 }

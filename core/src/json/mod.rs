@@ -46,7 +46,7 @@ pub(crate) use fields::{
     as_bool, as_hex, as_hex_array, as_str, fields, hex_array_list, hex_list, opt_hex, opt_str,
     optional, req_hex, req_str, required, str_list,
 };
-pub(crate) use read::{CodePoint, JsonStr, Parser, Scratch, Value};
+pub(crate) use read::{plain_run, CodePoint, JsonStr, Parser, Scratch, Value};
 pub use write::JsonWriter;
 pub(crate) use write::{decimal, write_str, BufSink, Escaping, HashSink, Sink};
 

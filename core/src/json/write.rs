@@ -112,12 +112,16 @@ pub(crate) fn write_str(s: &str, mode: Escaping, sink: &mut impl Sink) {
     sink.put(b"\"");
     let bytes = s.as_bytes();
     let mut run = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    loop {
+        // Both modes escape exactly `"`, `\\` and the controls: the bytes a plain run of
+        // a JSON string stops at (the reader's eight-at-a-time scan).
+        let i = super::read::plain_run(bytes, run);
+        let Some(&b) = bytes.get(i) else { break };
+        sink.put(&bytes[run..i]);
         if let Some((esc, n)) = escape_ascii(b, mode) {
-            sink.put(&bytes[run..i]);
             sink.put(&esc[..n]);
-            run = i + 1;
         }
+        run = i + 1;
     }
     sink.put(&bytes[run..]);
     sink.put(b"\"");

@@ -140,6 +140,22 @@ fn error_member(body: &[u8]) -> Option<json::JsonStr<'_>> {
     }
 }
 
+/// Whether `body` may have a member named `error`: it has the text `"error"` or an
+/// escape (a key could spell the name with escapes). Most answers have neither, and this
+/// scan costs a fraction of parsing the whole object a second time.
+fn may_name_error(body: &[u8]) -> bool {
+    let mut i = 0;
+    loop {
+        i = json::plain_run(body, i);
+        match body.get(i) {
+            None => return false,
+            Some(b'\\') => return true,
+            Some(b'"') if i >= 6 && &body[i - 6..i] == b"\"error" => return true,
+            Some(_) => i += 1,
+        }
+    }
+}
+
 /// Classifies an answer before its body is parsed:
 /// - a JSON object with a string member `error` → `Error::Agent`, whatever the status
 ///   (the agent reports every failure as 400 with such a body; a 200 carrying one is
@@ -152,7 +168,7 @@ fn error_member(body: &[u8]) -> Option<json::JsonStr<'_>> {
 pub fn check_response(status: u16, body: &[u8]) -> Result<()> {
     // Only an object can carry the member; skip the scan for anything else.
     let looks_like_object = body.trim_ascii_start().first() == Some(&b'{');
-    if looks_like_object && error_member(body).is_some() {
+    if looks_like_object && may_name_error(body) && error_member(body).is_some() {
         return Err(Error::Agent);
     }
     if status == 200 {
@@ -169,4 +185,33 @@ pub fn agent_error_message<'a>(body: &'a [u8], scratch: &'a mut [u8]) -> Option<
     let raw = error_member(body)?;
     let mut s = json::Scratch::new(scratch, body.len());
     raw.unescape(&mut s).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_members_are_found_however_they_are_written() {
+        for body in [
+            &br#"{"error":"x"}"#[..],
+            br#"{"key":"00", "error" : "x"}"#,
+            b"{\n  \"error\": \"x\"\n}",
+            br#"{"\u0065rror":"x"}"#,
+            br#"{"e\u0072ror":"x"}"#,
+        ] {
+            assert!(may_name_error(body));
+            assert_eq!(check_response(200, body), Err(Error::Agent), "{body:?}");
+        }
+        for body in [
+            &br#"{"key":"00","signature_chain":["11"]}"#[..],
+            br#"{"errors":"x","my_error":"y","error_":1}"#,
+        ] {
+            assert!(!may_name_error(body));
+            assert_eq!(check_response(200, body), Ok(()));
+        }
+        // A member named error that is not a string is no agent error.
+        assert!(may_name_error(br#"{"error":1}"#));
+        assert_eq!(check_response(200, br#"{"error":1}"#), Ok(()));
+    }
 }
