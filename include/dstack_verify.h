@@ -470,10 +470,10 @@ typedef uint32_t dstack_verification_field_e;
 typedef struct dstack_verification dstack_verification;
 
 /**
- * A bitmask of accepted TCB statuses: a plain `uint32_t` whose bits are the
- * enumerators of `dstack_tcb_policy_e`.
+ * Selects one of the four PCCS requests of `dstack_pccs_url`. A plain `uint32_t`; the
+ * values are the enumerators of `dstack_pccs_request_e`.
  */
-typedef uint32_t dstack_tcb_policy;
+typedef uint32_t dstack_pccs_request;
 
 /**
  * Selects a field of a `dstack_verification`. A plain `uint32_t` with explicit values
@@ -483,14 +483,169 @@ typedef uint32_t dstack_tcb_policy;
 typedef uint32_t dstack_verification_field;
 
 /**
- * Selects one of the four PCCS requests of `dstack_pccs_url`. A plain `uint32_t`; the
- * values are the enumerators of `dstack_pccs_request_e`.
+ * A bitmask of accepted TCB statuses: a plain `uint32_t` whose bits are the
+ * enumerators of `dstack_tcb_policy_e`.
  */
-typedef uint32_t dstack_pccs_request;
+typedef uint32_t dstack_tcb_policy;
 
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+/**
+ * The stable name of the check a failed verification failed (`pck_chain_root`,
+ * `collateral_validity`, `tcb_status`, `rtmr_replay`, `ra_tls_binding`, ...; the list is
+ * in verify/README.md), borrowed from `error` (UTF-8, valid until
+ * `dstack_error_free(error)`). `{NULL, 0}` if `error` is NULL or does not come from a
+ * failed check (a NULL argument, a too-small buffer, ...). Thread-safe.
+ */
+struct dstack_slice dstack_error_check(const struct dstack_error *error);
+
+/**
+ * The value the failed check required, as text (hex for bytes), borrowed from `error`
+ * until it is freed. `{NULL, 0}` if the check compared no values, or `error` is NULL or
+ * does not come from a failed check. Thread-safe.
+ */
+struct dstack_slice dstack_error_expected(const struct dstack_error *error);
+
+/**
+ * The value the evidence had where the failed check compared two values, as text (hex
+ * for bytes), borrowed from `error` until it is freed. `{NULL, 0}` as for
+ * `dstack_error_expected`. Thread-safe.
+ */
+struct dstack_slice dstack_error_actual(const struct dstack_error *error);
+
+/**
+ * The URL of one PCCS request for the quote in `evidence` (a raw quote, a GetQuote or
+ * Attest JSON answer, an attestation, or an RA-TLS certificate in DER, told apart by the
+ * first byte), under `pccs_url` (UTF-8, e.g. `https://pccs.example:8081`; a trailing
+ * `/sgx/certification/v4` or `/tdx/certification/v4` is accepted), into `out_url`
+ * (`out_url_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
+ * `*out_url_len`). `request` is one of `dstack_pccs_request_e`. The FMSPC and the PCK CA
+ * come from the quote's PCK certificate. Fetch the four URLs with an HTTPS client and
+ * hand the answers to `dstack_pccs_collateral`. Errors: a quote without a PCK chain
+ * (`DSTACK_STATUS_VERIFICATION_FAILED`, check `quote_format` or `certificate_chain`),
+ * an unknown `request` (`DSTACK_STATUS_INVALID_ARGUMENT`). `out_url_len` must not be
+ * NULL; `out_url` may be NULL only with `out_url_cap` 0. Pure and reentrant.
+ */
+dstack_status dstack_pccs_url(const uint8_t *evidence,
+                              size_t evidence_len,
+                              const uint8_t *pccs_url,
+                              size_t pccs_url_len,
+                              dstack_pccs_request request,
+                              uint8_t *out_url,
+                              size_t out_url_cap,
+                              size_t *out_url_len,
+                              struct dstack_error **out_error);
+
+/**
+ * Assembles collateral JSON (what `collateral_json` of the verifications takes) from the
+ * answers to the four `dstack_pccs_url` requests for the quote in `evidence` (as for
+ * `dstack_pccs_url`): each body as received, and each issuer-chain header value as
+ * received (URL-encoded PEM; UTF-8). Written to `out_collateral_json`
+ * (`out_collateral_json_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size
+ * in `*out_collateral_json_len`). Nothing is verified here: the verification checks the
+ * collateral's signatures and validity. A body without its signed object, a signature or
+ * a header that does not decode is `DSTACK_STATUS_INVALID_ARGUMENT` (check
+ * `collateral_format`). `out_collateral_json_len` must not be NULL;
+ * `out_collateral_json` may be NULL only with `out_collateral_json_cap` 0.
+ */
+dstack_status dstack_pccs_collateral(const uint8_t *evidence,
+                                     size_t evidence_len,
+                                     const uint8_t *pck_crl,
+                                     size_t pck_crl_len,
+                                     const uint8_t *pck_crl_issuer_chain,
+                                     size_t pck_crl_issuer_chain_len,
+                                     const uint8_t *tcb_info,
+                                     size_t tcb_info_len,
+                                     const uint8_t *tcb_info_issuer_chain,
+                                     size_t tcb_info_issuer_chain_len,
+                                     const uint8_t *qe_identity,
+                                     size_t qe_identity_len,
+                                     const uint8_t *qe_identity_issuer_chain,
+                                     size_t qe_identity_issuer_chain_len,
+                                     const uint8_t *root_ca_crl,
+                                     size_t root_ca_crl_len,
+                                     uint8_t *out_collateral_json,
+                                     size_t out_collateral_json_cap,
+                                     size_t *out_collateral_json_len,
+                                     struct dstack_error **out_error);
+
+/**
+ * Reads a bytes or text field into `*out_value` (borrowed; valid until the verification
+ * is freed). `DSTACK_STATUS_NOT_FOUND` if this verification has no such bytes/text field
+ * (list and u64 fields have their own accessors). `verification` and `out_value` must
+ * not be NULL. Thread-safe on a shared verification.
+ */
+dstack_status dstack_verification_get(const struct dstack_verification *verification,
+                                      dstack_verification_field field,
+                                      struct dstack_slice *out_value,
+                                      struct dstack_error **out_error);
+
+/**
+ * Writes the number of items of a list field to `*out_count`. `DSTACK_STATUS_NOT_FOUND`
+ * if this verification has no such list field. `verification` and `out_count` must not
+ * be NULL.
+ */
+dstack_status dstack_verification_count(const struct dstack_verification *verification,
+                                        dstack_verification_field field,
+                                        size_t *out_count,
+                                        struct dstack_error **out_error);
+
+/**
+ * Reads item `index` of a list field into `*out_value` (borrowed; valid until the
+ * verification is freed). `DSTACK_STATUS_NOT_FOUND` if there is no such list field or
+ * `index` is out of range. `verification` and `out_value` must not be NULL.
+ */
+dstack_status dstack_verification_item(const struct dstack_verification *verification,
+                                       dstack_verification_field field,
+                                       size_t index,
+                                       struct dstack_slice *out_value,
+                                       struct dstack_error **out_error);
+
+/**
+ * Reads a u64 or boolean (0/1) field into `*out_value`. `DSTACK_STATUS_NOT_FOUND` if
+ * this verification has no such integer field. `verification` and `out_value` must not
+ * be NULL.
+ */
+dstack_status dstack_verification_u64(const struct dstack_verification *verification,
+                                      dstack_verification_field field,
+                                      uint64_t *out_value,
+                                      struct dstack_error **out_error);
+
+/**
+ * Number of measured runtime events (RTMR3, in order) of `verification`; 0 if
+ * `verification` is NULL or the evidence has no event log.
+ */
+size_t dstack_verification_runtime_event_count(const struct dstack_verification *verification);
+
+/**
+ * Reads runtime event `index` into `*out_event` (slices borrowed from `verification`):
+ * `imr` 3, `event_type` 0x08000001, `version` 1 or 2, `event` and `event_payload` as
+ * measured, `digest` the 48-byte digest the replay recomputed from them, `preimage` the
+ * V2 preimage (`{NULL, 0}` for V1). `DSTACK_STATUS_NOT_FOUND` if `index` is out of range.
+ * `verification` and `out_event` must not be NULL.
+ */
+dstack_status dstack_verification_runtime_event(const struct dstack_verification *verification,
+                                                size_t index,
+                                                struct dstack_event *out_event,
+                                                struct dstack_error **out_error);
+
+/**
+ * The whole result as JSON text (UTF-8; byte fields as lowercase hex, times as Unix
+ * seconds), borrowed until the verification is freed: what `dstack verify --json`
+ * prints. It holds the keys of upstream dstack-verifier's `/verify` `details`
+ * (`quote_verified`, `event_log_verified`, `os_image_hash_verified`, `report_data`,
+ * `tcb_status`, `advisory_ids`, `app_info`) with the same meanings, and every field of
+ * `dstack_verification_field_e`. `{NULL, 0}` if `verification` is NULL.
+ */
+struct dstack_slice dstack_verification_json(const struct dstack_verification *verification);
+
+/**
+ * Frees a verification. NULL is accepted and ignored. Call it exactly once per handle,
+ * after all reads.
+ */
+void dstack_verification_free(struct dstack_verification *verification);
 
 /**
  * Verifies a raw quote (TDX v4/v5 or SGX v3), DCAP only: the PCK certificate chain up to
@@ -588,161 +743,6 @@ dstack_status dstack_verify_ra_tls_cert(const uint8_t *cert_der,
                                         bool insecure_skip_intel_signature,
                                         struct dstack_verification **out_verification,
                                         struct dstack_error **out_error);
-
-/**
- * Reads a bytes or text field into `*out_value` (borrowed; valid until the verification
- * is freed). `DSTACK_STATUS_NOT_FOUND` if this verification has no such bytes/text field
- * (list and u64 fields have their own accessors). `verification` and `out_value` must
- * not be NULL. Thread-safe on a shared verification.
- */
-dstack_status dstack_verification_get(const struct dstack_verification *verification,
-                                      dstack_verification_field field,
-                                      struct dstack_slice *out_value,
-                                      struct dstack_error **out_error);
-
-/**
- * Writes the number of items of a list field to `*out_count`. `DSTACK_STATUS_NOT_FOUND`
- * if this verification has no such list field. `verification` and `out_count` must not
- * be NULL.
- */
-dstack_status dstack_verification_count(const struct dstack_verification *verification,
-                                        dstack_verification_field field,
-                                        size_t *out_count,
-                                        struct dstack_error **out_error);
-
-/**
- * Reads item `index` of a list field into `*out_value` (borrowed; valid until the
- * verification is freed). `DSTACK_STATUS_NOT_FOUND` if there is no such list field or
- * `index` is out of range. `verification` and `out_value` must not be NULL.
- */
-dstack_status dstack_verification_item(const struct dstack_verification *verification,
-                                       dstack_verification_field field,
-                                       size_t index,
-                                       struct dstack_slice *out_value,
-                                       struct dstack_error **out_error);
-
-/**
- * Reads a u64 or boolean (0/1) field into `*out_value`. `DSTACK_STATUS_NOT_FOUND` if
- * this verification has no such integer field. `verification` and `out_value` must not
- * be NULL.
- */
-dstack_status dstack_verification_u64(const struct dstack_verification *verification,
-                                      dstack_verification_field field,
-                                      uint64_t *out_value,
-                                      struct dstack_error **out_error);
-
-/**
- * Number of measured runtime events (RTMR3, in order) of `verification`; 0 if
- * `verification` is NULL or the evidence has no event log.
- */
-size_t dstack_verification_runtime_event_count(const struct dstack_verification *verification);
-
-/**
- * Reads runtime event `index` into `*out_event` (slices borrowed from `verification`):
- * `imr` 3, `event_type` 0x08000001, `version` 1 or 2, `event` and `event_payload` as
- * measured, `digest` the 48-byte digest the replay recomputed from them, `preimage` the
- * V2 preimage (`{NULL, 0}` for V1). `DSTACK_STATUS_NOT_FOUND` if `index` is out of range.
- * `verification` and `out_event` must not be NULL.
- */
-dstack_status dstack_verification_runtime_event(const struct dstack_verification *verification,
-                                                size_t index,
-                                                struct dstack_event *out_event,
-                                                struct dstack_error **out_error);
-
-/**
- * The whole result as JSON text (UTF-8; byte fields as lowercase hex, times as Unix
- * seconds), borrowed until the verification is freed: what `dstack verify --json`
- * prints. It holds the keys of upstream dstack-verifier's `/verify` `details`
- * (`quote_verified`, `event_log_verified`, `os_image_hash_verified`, `report_data`,
- * `tcb_status`, `advisory_ids`, `app_info`) with the same meanings, and every field of
- * `dstack_verification_field_e`. `{NULL, 0}` if `verification` is NULL.
- */
-struct dstack_slice dstack_verification_json(const struct dstack_verification *verification);
-
-/**
- * Frees a verification. NULL is accepted and ignored. Call it exactly once per handle,
- * after all reads.
- */
-void dstack_verification_free(struct dstack_verification *verification);
-
-/**
- * The stable name of the check a failed verification failed (`pck_chain_root`,
- * `collateral_validity`, `tcb_status`, `rtmr_replay`, `ra_tls_binding`, ...; the list is
- * in verify/README.md), borrowed from `error` (UTF-8, valid until
- * `dstack_error_free(error)`). `{NULL, 0}` if `error` is NULL or does not come from a
- * failed check (a NULL argument, a too-small buffer, ...). Thread-safe.
- */
-struct dstack_slice dstack_error_check(const struct dstack_error *error);
-
-/**
- * The value the failed check required, as text (hex for bytes), borrowed from `error`
- * until it is freed. `{NULL, 0}` if the check compared no values, or `error` is NULL or
- * does not come from a failed check. Thread-safe.
- */
-struct dstack_slice dstack_error_expected(const struct dstack_error *error);
-
-/**
- * The value the evidence had where the failed check compared two values, as text (hex
- * for bytes), borrowed from `error` until it is freed. `{NULL, 0}` as for
- * `dstack_error_expected`. Thread-safe.
- */
-struct dstack_slice dstack_error_actual(const struct dstack_error *error);
-
-/**
- * The URL of one PCCS request for the quote in `evidence` (a raw quote, a GetQuote or
- * Attest JSON answer, an attestation, or an RA-TLS certificate in DER, told apart by the
- * first byte), under `pccs_url` (UTF-8, e.g. `https://pccs.example:8081`; a trailing
- * `/sgx/certification/v4` or `/tdx/certification/v4` is accepted), into `out_url`
- * (`out_url_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size in
- * `*out_url_len`). `request` is one of `dstack_pccs_request_e`. The FMSPC and the PCK CA
- * come from the quote's PCK certificate. Fetch the four URLs with an HTTPS client and
- * hand the answers to `dstack_pccs_collateral`. Errors: a quote without a PCK chain
- * (`DSTACK_STATUS_VERIFICATION_FAILED`, check `quote_format` or `certificate_chain`),
- * an unknown `request` (`DSTACK_STATUS_INVALID_ARGUMENT`). `out_url_len` must not be
- * NULL; `out_url` may be NULL only with `out_url_cap` 0. Pure and reentrant.
- */
-dstack_status dstack_pccs_url(const uint8_t *evidence,
-                              size_t evidence_len,
-                              const uint8_t *pccs_url,
-                              size_t pccs_url_len,
-                              dstack_pccs_request request,
-                              uint8_t *out_url,
-                              size_t out_url_cap,
-                              size_t *out_url_len,
-                              struct dstack_error **out_error);
-
-/**
- * Assembles collateral JSON (what `collateral_json` of the verifications takes) from the
- * answers to the four `dstack_pccs_url` requests for the quote in `evidence` (as for
- * `dstack_pccs_url`): each body as received, and each issuer-chain header value as
- * received (URL-encoded PEM; UTF-8). Written to `out_collateral_json`
- * (`out_collateral_json_cap` bytes; `DSTACK_STATUS_BUFFER_TOO_SMALL` puts the needed size
- * in `*out_collateral_json_len`). Nothing is verified here: the verification checks the
- * collateral's signatures and validity. A body without its signed object, a signature or
- * a header that does not decode is `DSTACK_STATUS_INVALID_ARGUMENT` (check
- * `collateral_format`). `out_collateral_json_len` must not be NULL;
- * `out_collateral_json` may be NULL only with `out_collateral_json_cap` 0.
- */
-dstack_status dstack_pccs_collateral(const uint8_t *evidence,
-                                     size_t evidence_len,
-                                     const uint8_t *pck_crl,
-                                     size_t pck_crl_len,
-                                     const uint8_t *pck_crl_issuer_chain,
-                                     size_t pck_crl_issuer_chain_len,
-                                     const uint8_t *tcb_info,
-                                     size_t tcb_info_len,
-                                     const uint8_t *tcb_info_issuer_chain,
-                                     size_t tcb_info_issuer_chain_len,
-                                     const uint8_t *qe_identity,
-                                     size_t qe_identity_len,
-                                     const uint8_t *qe_identity_issuer_chain,
-                                     size_t qe_identity_issuer_chain_len,
-                                     const uint8_t *root_ca_crl,
-                                     size_t root_ca_crl_len,
-                                     uint8_t *out_collateral_json,
-                                     size_t out_collateral_json_cap,
-                                     size_t *out_collateral_json_len,
-                                     struct dstack_error **out_error);
 
 #ifdef __cplusplus
 }  // extern "C"

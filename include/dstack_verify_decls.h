@@ -11,9 +11,9 @@
  */
 
 /* Integer types of the ABI. */
-typedef uint32_t dstack_tcb_policy;
-typedef uint32_t dstack_verification_field;
 typedef uint32_t dstack_pccs_request;
+typedef uint32_t dstack_verification_field;
+typedef uint32_t dstack_tcb_policy;
 
 /* Constants. No function takes or returns an enum type: values travel as the
    uint32_t typedefs above. */
@@ -104,10 +104,11 @@ typedef struct dstack_verification dstack_verification;
 /* Structures. */
 
 /* Functions, one per line. */
-dstack_status dstack_verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, const uint8_t *expected_report_data, size_t expected_report_data_len, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
-dstack_status dstack_verify_get_quote(const uint8_t *get_quote_json, size_t get_quote_json_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, const uint8_t *expected_report_data, size_t expected_report_data_len, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
-dstack_status dstack_verify_attestation(const uint8_t *attestation, size_t attestation_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, const uint8_t *expected_report_data, size_t expected_report_data_len, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
-dstack_status dstack_verify_ra_tls_cert(const uint8_t *cert_der, size_t cert_der_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
+dstack_slice dstack_error_check(const dstack_error *error);
+dstack_slice dstack_error_expected(const dstack_error *error);
+dstack_slice dstack_error_actual(const dstack_error *error);
+dstack_status dstack_pccs_url(const uint8_t *evidence, size_t evidence_len, const uint8_t *pccs_url, size_t pccs_url_len, dstack_pccs_request request, uint8_t *out_url, size_t out_url_cap, size_t *out_url_len, dstack_error **out_error);
+dstack_status dstack_pccs_collateral(const uint8_t *evidence, size_t evidence_len, const uint8_t *pck_crl, size_t pck_crl_len, const uint8_t *pck_crl_issuer_chain, size_t pck_crl_issuer_chain_len, const uint8_t *tcb_info, size_t tcb_info_len, const uint8_t *tcb_info_issuer_chain, size_t tcb_info_issuer_chain_len, const uint8_t *qe_identity, size_t qe_identity_len, const uint8_t *qe_identity_issuer_chain, size_t qe_identity_issuer_chain_len, const uint8_t *root_ca_crl, size_t root_ca_crl_len, uint8_t *out_collateral_json, size_t out_collateral_json_cap, size_t *out_collateral_json_len, dstack_error **out_error);
 dstack_status dstack_verification_get(const dstack_verification *verification, dstack_verification_field field, dstack_slice *out_value, dstack_error **out_error);
 dstack_status dstack_verification_count(const dstack_verification *verification, dstack_verification_field field, size_t *out_count, dstack_error **out_error);
 dstack_status dstack_verification_item(const dstack_verification *verification, dstack_verification_field field, size_t index, dstack_slice *out_value, dstack_error **out_error);
@@ -116,8 +117,7 @@ size_t dstack_verification_runtime_event_count(const dstack_verification *verifi
 dstack_status dstack_verification_runtime_event(const dstack_verification *verification, size_t index, dstack_event *out_event, dstack_error **out_error);
 dstack_slice dstack_verification_json(const dstack_verification *verification);
 void dstack_verification_free(dstack_verification *verification);
-dstack_slice dstack_error_check(const dstack_error *error);
-dstack_slice dstack_error_expected(const dstack_error *error);
-dstack_slice dstack_error_actual(const dstack_error *error);
-dstack_status dstack_pccs_url(const uint8_t *evidence, size_t evidence_len, const uint8_t *pccs_url, size_t pccs_url_len, dstack_pccs_request request, uint8_t *out_url, size_t out_url_cap, size_t *out_url_len, dstack_error **out_error);
-dstack_status dstack_pccs_collateral(const uint8_t *evidence, size_t evidence_len, const uint8_t *pck_crl, size_t pck_crl_len, const uint8_t *pck_crl_issuer_chain, size_t pck_crl_issuer_chain_len, const uint8_t *tcb_info, size_t tcb_info_len, const uint8_t *tcb_info_issuer_chain, size_t tcb_info_issuer_chain_len, const uint8_t *qe_identity, size_t qe_identity_len, const uint8_t *qe_identity_issuer_chain, size_t qe_identity_issuer_chain_len, const uint8_t *root_ca_crl, size_t root_ca_crl_len, uint8_t *out_collateral_json, size_t out_collateral_json_cap, size_t *out_collateral_json_len, dstack_error **out_error);
+dstack_status dstack_verify_quote(const uint8_t *quote, size_t quote_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, const uint8_t *expected_report_data, size_t expected_report_data_len, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
+dstack_status dstack_verify_get_quote(const uint8_t *get_quote_json, size_t get_quote_json_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, const uint8_t *expected_report_data, size_t expected_report_data_len, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
+dstack_status dstack_verify_attestation(const uint8_t *attestation, size_t attestation_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, const uint8_t *expected_report_data, size_t expected_report_data_len, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);
+dstack_status dstack_verify_ra_tls_cert(const uint8_t *cert_der, size_t cert_der_len, const uint8_t *collateral_json, size_t collateral_json_len, uint64_t now, dstack_tcb_policy tcb_policy, bool insecure_skip_intel_signature, dstack_verification **out_verification, dstack_error **out_error);

@@ -22,11 +22,11 @@
 #![allow(clippy::missing_safety_doc)]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-// In header order: cbindgen writes the modules' exports in this order.
-pub mod verify;
-pub mod verification;
+// cbindgen writes the exports of the modules in this order (rustfmt keeps it sorted).
 pub mod check;
 pub mod pccs;
+pub mod verification;
+pub mod verify;
 
 use dstack_ffi::error::{CheckDetail, Failure};
 use dstack_ffi::status::*;
@@ -118,7 +118,10 @@ mod tests {
     fn policy_zero_is_the_default_and_unknown_bits_are_refused() {
         assert_eq!(policy(0).ok(), Some(verifier::TcbPolicy::UP_TO_DATE));
         assert_eq!(policy(255).ok(), Some(verifier::TcbPolicy::ANY));
-        assert_eq!(policy(256).err().map(|f| f.to_string().contains("0x100")), Some(true));
+        assert_eq!(
+            policy(256).err().map(|f| f.to_string().contains("0x100")),
+            Some(true)
+        );
         assert!(policy(1 << 31).is_err());
     }
 
@@ -127,7 +130,13 @@ mod tests {
         use verifier::Check;
         assert_eq!(status_of(Check::Input), DSTACK_STATUS_INVALID_ARGUMENT);
         assert_eq!(status_of(Check::CollateralValidity), DSTACK_STATUS_EXPIRED);
-        assert_eq!(status_of(Check::RtmrReplay), DSTACK_STATUS_VERIFICATION_FAILED);
-        assert_eq!(status_of(Check::PckChainRoot), DSTACK_STATUS_VERIFICATION_FAILED);
+        assert_eq!(
+            status_of(Check::RtmrReplay),
+            DSTACK_STATUS_VERIFICATION_FAILED
+        );
+        assert_eq!(
+            status_of(Check::PckChainRoot),
+            DSTACK_STATUS_VERIFICATION_FAILED
+        );
     }
 }

@@ -5,9 +5,9 @@
 use dstack_ffi::boundary;
 use dstack_ffi::dstack_error;
 use dstack_ffi::error::{Failure, Result};
+use dstack_ffi::eventlog::dstack_event;
 use dstack_ffi::slice::{self, dstack_slice};
 use dstack_ffi::status::*;
-use dstack_ffi::eventlog::dstack_event;
 use verifier::{QuoteBody, Verification};
 
 /// Selects a field of a `dstack_verification`. A plain `uint32_t` with explicit values
@@ -263,8 +263,12 @@ impl dstack_verification {
             .iter()
             .map(|e| {
                 if e.version == 2 {
-                    let mut preimage =
-                        vec![0u8; dstack_core::eventlog::runtime_event_preimage_v2_len(&e.event, &e.payload)];
+                    let mut preimage = vec![
+                        0u8;
+                        dstack_core::eventlog::runtime_event_preimage_v2_len(
+                            &e.event, &e.payload
+                        )
+                    ];
                     // The buffer has the exact length the encoder asks for.
                     let n = dstack_core::eventlog::runtime_event_preimage_v2(
                         &e.event,
@@ -331,9 +335,7 @@ impl dstack_verification {
             DSTACK_VERIFICATION_QUOTE_VERSION => Value::U64(u64::from(v.quote_version)),
             DSTACK_VERIFICATION_QUOTE_VERIFIED => b(v.quote_verified()),
             DSTACK_VERIFICATION_INTEL_SIGNATURE_VERIFIED => b(v.intel_signature_verified),
-            DSTACK_VERIFICATION_INSECURE_SKIP_INTEL_SIGNATURE => {
-                b(v.insecure_skip_intel_signature)
-            }
+            DSTACK_VERIFICATION_INSECURE_SKIP_INTEL_SIGNATURE => b(v.insecure_skip_intel_signature),
             DSTACK_VERIFICATION_TCB_STATUS => Value::Text(v.tcb_status?.name()),
             DSTACK_VERIFICATION_ADVISORY_IDS => {
                 Value::List(v.advisory_ids.iter().map(|a| a.as_bytes()).collect())
@@ -543,13 +545,17 @@ pub unsafe extern "C" fn dstack_verification_get(
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
     unsafe {
-        read(verification, out_value, "out_value", out_error, |v| {
-            match v.value(field) {
+        read(
+            verification,
+            out_value,
+            "out_value",
+            out_error,
+            |v| match v.value(field) {
                 Some(Value::Bytes(b)) => Ok(dstack_slice::of(b)),
                 Some(Value::Text(t)) => Ok(dstack_slice::of(t.as_bytes())),
                 _ => Err(not_found(field, "bytes or text")),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -565,12 +571,16 @@ pub unsafe extern "C" fn dstack_verification_count(
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
     unsafe {
-        read(verification, out_count, "out_count", out_error, |v| {
-            match v.value(field) {
+        read(
+            verification,
+            out_count,
+            "out_count",
+            out_error,
+            |v| match v.value(field) {
                 Some(Value::List(l)) => Ok(l.len()),
                 _ => Err(not_found(field, "list")),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -616,12 +626,16 @@ pub unsafe extern "C" fn dstack_verification_u64(
 ) -> dstack_status {
     // SAFETY: forwarded export contract.
     unsafe {
-        read(verification, out_value, "out_value", out_error, |v| {
-            match v.value(field) {
+        read(
+            verification,
+            out_value,
+            "out_value",
+            out_error,
+            |v| match v.value(field) {
                 Some(Value::U64(n)) => Ok(n),
                 _ => Err(not_found(field, "integer")),
-            }
-        })
+            },
+        )
     }
 }
 
@@ -652,20 +666,19 @@ pub unsafe extern "C" fn dstack_verification_runtime_event(
     // SAFETY: forwarded export contract.
     unsafe {
         read(verification, out_event, "out_event", out_error, |v| {
-            let (e, m) = v
-                .v
-                .runtime_events
-                .get(index)
-                .zip(v.events.get(index))
-                .ok_or_else(|| {
-                    Failure::new(
-                        DSTACK_STATUS_NOT_FOUND,
-                        format!(
-                            "runtime event index {index} is out of range: there are {}",
-                            v.v.runtime_events.len()
-                        ),
-                    )
-                })?;
+            let (e, m) =
+                v.v.runtime_events
+                    .get(index)
+                    .zip(v.events.get(index))
+                    .ok_or_else(|| {
+                        Failure::new(
+                            DSTACK_STATUS_NOT_FOUND,
+                            format!(
+                                "runtime event index {index} is out of range: there are {}",
+                                v.v.runtime_events.len()
+                            ),
+                        )
+                    })?;
             Ok(dstack_event {
                 imr: 3,
                 event_type: RUNTIME_EVENT_TYPE,

@@ -11,7 +11,7 @@
 #include "runtime.h"
 #include "dstack_verify.h"
 
-const char dn_abi_fingerprint[] = "22f699e14e50397a";
+const char dn_abi_fingerprint[] = "560eab421c310acf";
 
 /* Handle types: each object's finalizer calls the `_free` unless the `_free` wrapper ran. */
 static void dn_free_dstack_verification(void *p) { dstack_verification_free((struct dstack_verification *)p); }
@@ -102,117 +102,91 @@ done:
   return ret;
 }
 
-/* dstack_verify_quote(quote, collateral_json, now, tcb_policy, expected_report_data, insecure_skip_intel_signature) -> dstack_verification */
-static napi_value w_dstack_verify_quote(napi_env env, napi_callback_info info) {
-  napi_value argv[6], ret = NULL;
-  dn_bytes a_quote = {NULL, 0};
-  dn_bytes a_collateral_json = {NULL, 0};
-  uint64_t a_now = 0;
-  uint32_t a_tcb_policy = 0;
-  dn_bytes a_expected_report_data = {NULL, 0};
-  bool a_insecure_skip_intel_signature = 0;
-  struct dstack_verification *a_out_verification = NULL;
-  struct dstack_error *error = NULL;
-  dstack_status status;
-  if (!dn_args(env, info, 6, argv, "dstack_verify_quote")) return NULL;
-  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_quote: quote", &a_quote)) goto done;
-  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_quote: collateral_json", &a_collateral_json)) goto done;
-  if (!dn_arg_u64(env, argv[2], "dstack_verify_quote: now", &a_now)) goto done;
-  if (!dn_arg_u32(env, argv[3], "dstack_verify_quote: tcb_policy", &a_tcb_policy)) goto done;
-  if (!dn_arg_bytes(env, argv[4], true, "dstack_verify_quote: expected_report_data", &a_expected_report_data)) goto done;
-  if (!dn_arg_bool(env, argv[5], "dstack_verify_quote: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
-  status = dstack_verify_quote(a_quote.ptr, a_quote.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_expected_report_data.ptr, a_expected_report_data.len, a_insecure_skip_intel_signature, &a_out_verification, &error);
-  if (status != DSTACK_STATUS_OK) {
-    dn_throw_status(env, status, error);
-    goto done;
-  }
-  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
-done:
-  return ret;
-}
-
-/* dstack_verify_get_quote(get_quote_json, collateral_json, now, tcb_policy, expected_report_data, insecure_skip_intel_signature) -> dstack_verification */
-static napi_value w_dstack_verify_get_quote(napi_env env, napi_callback_info info) {
-  napi_value argv[6], ret = NULL;
-  dn_bytes a_get_quote_json = {NULL, 0};
-  dn_bytes a_collateral_json = {NULL, 0};
-  uint64_t a_now = 0;
-  uint32_t a_tcb_policy = 0;
-  dn_bytes a_expected_report_data = {NULL, 0};
-  bool a_insecure_skip_intel_signature = 0;
-  struct dstack_verification *a_out_verification = NULL;
-  struct dstack_error *error = NULL;
-  dstack_status status;
-  if (!dn_args(env, info, 6, argv, "dstack_verify_get_quote")) return NULL;
-  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_get_quote: get_quote_json", &a_get_quote_json)) goto done;
-  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_get_quote: collateral_json", &a_collateral_json)) goto done;
-  if (!dn_arg_u64(env, argv[2], "dstack_verify_get_quote: now", &a_now)) goto done;
-  if (!dn_arg_u32(env, argv[3], "dstack_verify_get_quote: tcb_policy", &a_tcb_policy)) goto done;
-  if (!dn_arg_bytes(env, argv[4], true, "dstack_verify_get_quote: expected_report_data", &a_expected_report_data)) goto done;
-  if (!dn_arg_bool(env, argv[5], "dstack_verify_get_quote: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
-  status = dstack_verify_get_quote(a_get_quote_json.ptr, a_get_quote_json.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_expected_report_data.ptr, a_expected_report_data.len, a_insecure_skip_intel_signature, &a_out_verification, &error);
-  if (status != DSTACK_STATUS_OK) {
-    dn_throw_status(env, status, error);
-    goto done;
-  }
-  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
-done:
-  return ret;
-}
-
-/* dstack_verify_attestation(attestation, collateral_json, now, tcb_policy, expected_report_data, insecure_skip_intel_signature) -> dstack_verification */
-static napi_value w_dstack_verify_attestation(napi_env env, napi_callback_info info) {
-  napi_value argv[6], ret = NULL;
-  dn_bytes a_attestation = {NULL, 0};
-  dn_bytes a_collateral_json = {NULL, 0};
-  uint64_t a_now = 0;
-  uint32_t a_tcb_policy = 0;
-  dn_bytes a_expected_report_data = {NULL, 0};
-  bool a_insecure_skip_intel_signature = 0;
-  struct dstack_verification *a_out_verification = NULL;
-  struct dstack_error *error = NULL;
-  dstack_status status;
-  if (!dn_args(env, info, 6, argv, "dstack_verify_attestation")) return NULL;
-  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_attestation: attestation", &a_attestation)) goto done;
-  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_attestation: collateral_json", &a_collateral_json)) goto done;
-  if (!dn_arg_u64(env, argv[2], "dstack_verify_attestation: now", &a_now)) goto done;
-  if (!dn_arg_u32(env, argv[3], "dstack_verify_attestation: tcb_policy", &a_tcb_policy)) goto done;
-  if (!dn_arg_bytes(env, argv[4], true, "dstack_verify_attestation: expected_report_data", &a_expected_report_data)) goto done;
-  if (!dn_arg_bool(env, argv[5], "dstack_verify_attestation: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
-  status = dstack_verify_attestation(a_attestation.ptr, a_attestation.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_expected_report_data.ptr, a_expected_report_data.len, a_insecure_skip_intel_signature, &a_out_verification, &error);
-  if (status != DSTACK_STATUS_OK) {
-    dn_throw_status(env, status, error);
-    goto done;
-  }
-  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
-done:
-  return ret;
-}
-
-/* dstack_verify_ra_tls_cert(cert_der, collateral_json, now, tcb_policy, insecure_skip_intel_signature) -> dstack_verification */
-static napi_value w_dstack_verify_ra_tls_cert(napi_env env, napi_callback_info info) {
+/* dstack_pccs_url(evidence, pccs_url, request, out_url_cap, format) -> bytes */
+static napi_value w_dstack_pccs_url(napi_env env, napi_callback_info info) {
   napi_value argv[5], ret = NULL;
-  dn_bytes a_cert_der = {NULL, 0};
-  dn_bytes a_collateral_json = {NULL, 0};
-  uint64_t a_now = 0;
-  uint32_t a_tcb_policy = 0;
-  bool a_insecure_skip_intel_signature = 0;
-  struct dstack_verification *a_out_verification = NULL;
+  dn_bytes a_evidence = {NULL, 0};
+  dn_bytes a_pccs_url = {NULL, 0};
+  uint32_t a_request = 0;
+  size_t a_out_url_cap = 0;
+  static const char *const fmt_names[] = {"url"};
+  int fmt[1];
+  uint8_t *a_out_url = NULL;
+  size_t a_out_url_len = 0;
   struct dstack_error *error = NULL;
   dstack_status status;
-  if (!dn_args(env, info, 5, argv, "dstack_verify_ra_tls_cert")) return NULL;
-  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_ra_tls_cert: cert_der", &a_cert_der)) goto done;
-  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_ra_tls_cert: collateral_json", &a_collateral_json)) goto done;
-  if (!dn_arg_u64(env, argv[2], "dstack_verify_ra_tls_cert: now", &a_now)) goto done;
-  if (!dn_arg_u32(env, argv[3], "dstack_verify_ra_tls_cert: tcb_policy", &a_tcb_policy)) goto done;
-  if (!dn_arg_bool(env, argv[4], "dstack_verify_ra_tls_cert: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
-  status = dstack_verify_ra_tls_cert(a_cert_der.ptr, a_cert_der.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_insecure_skip_intel_signature, &a_out_verification, &error);
+  if (!dn_args(env, info, 5, argv, "dstack_pccs_url")) return NULL;
+  if (!dn_arg_bytes(env, argv[0], true, "dstack_pccs_url: evidence", &a_evidence)) goto done;
+  if (!dn_arg_bytes(env, argv[1], true, "dstack_pccs_url: pccs_url", &a_pccs_url)) goto done;
+  if (!dn_arg_u32(env, argv[2], "dstack_pccs_url: request", &a_request)) goto done;
+  if (!dn_arg_capacity(env, argv[3], "dstack_pccs_url: out_url_cap", 256, &a_out_url_cap)) goto done;
+  if (!dn_arg_format(env, argv[4], fmt_names, 1, fmt)) goto done;
+  for (int attempt = 0;; attempt++) {
+    if (!(a_out_url = dn_out_alloc(env, a_out_url_cap))) goto done;
+    status = dstack_pccs_url(a_evidence.ptr, a_evidence.len, a_pccs_url.ptr, a_pccs_url.len, a_request, a_out_url, a_out_url_cap, &a_out_url_len, &error);
+    if (status != DSTACK_STATUS_BUFFER_TOO_SMALL || attempt) break;
+    dstack_error_free(error);
+    error = NULL;
+    dn_out_free(a_out_url, a_out_url_cap);
+    a_out_url = NULL;
+    if (a_out_url_len > a_out_url_cap) a_out_url_cap = a_out_url_len;
+  }
   if (status != DSTACK_STATUS_OK) {
     dn_throw_status(env, status, error);
     goto done;
   }
-  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
+  ret = dn_bytes_value(env, a_out_url, a_out_url_len, fmt[0]);
 done:
+  dn_out_free(a_out_url, a_out_url_cap);
+  return ret;
+}
+
+/* dstack_pccs_collateral(evidence, pck_crl, pck_crl_issuer_chain, tcb_info, tcb_info_issuer_chain, qe_identity, qe_identity_issuer_chain, root_ca_crl, out_collateral_json_cap, format) -> bytes */
+static napi_value w_dstack_pccs_collateral(napi_env env, napi_callback_info info) {
+  napi_value argv[10], ret = NULL;
+  dn_bytes a_evidence = {NULL, 0};
+  dn_bytes a_pck_crl = {NULL, 0};
+  dn_bytes a_pck_crl_issuer_chain = {NULL, 0};
+  dn_bytes a_tcb_info = {NULL, 0};
+  dn_bytes a_tcb_info_issuer_chain = {NULL, 0};
+  dn_bytes a_qe_identity = {NULL, 0};
+  dn_bytes a_qe_identity_issuer_chain = {NULL, 0};
+  dn_bytes a_root_ca_crl = {NULL, 0};
+  size_t a_out_collateral_json_cap = 0;
+  static const char *const fmt_names[] = {"collateral_json"};
+  int fmt[1];
+  uint8_t *a_out_collateral_json = NULL;
+  size_t a_out_collateral_json_len = 0;
+  struct dstack_error *error = NULL;
+  dstack_status status;
+  if (!dn_args(env, info, 10, argv, "dstack_pccs_collateral")) return NULL;
+  if (!dn_arg_bytes(env, argv[0], true, "dstack_pccs_collateral: evidence", &a_evidence)) goto done;
+  if (!dn_arg_bytes(env, argv[1], true, "dstack_pccs_collateral: pck_crl", &a_pck_crl)) goto done;
+  if (!dn_arg_bytes(env, argv[2], true, "dstack_pccs_collateral: pck_crl_issuer_chain", &a_pck_crl_issuer_chain)) goto done;
+  if (!dn_arg_bytes(env, argv[3], true, "dstack_pccs_collateral: tcb_info", &a_tcb_info)) goto done;
+  if (!dn_arg_bytes(env, argv[4], true, "dstack_pccs_collateral: tcb_info_issuer_chain", &a_tcb_info_issuer_chain)) goto done;
+  if (!dn_arg_bytes(env, argv[5], true, "dstack_pccs_collateral: qe_identity", &a_qe_identity)) goto done;
+  if (!dn_arg_bytes(env, argv[6], true, "dstack_pccs_collateral: qe_identity_issuer_chain", &a_qe_identity_issuer_chain)) goto done;
+  if (!dn_arg_bytes(env, argv[7], true, "dstack_pccs_collateral: root_ca_crl", &a_root_ca_crl)) goto done;
+  if (!dn_arg_capacity(env, argv[8], "dstack_pccs_collateral: out_collateral_json_cap", 256, &a_out_collateral_json_cap)) goto done;
+  if (!dn_arg_format(env, argv[9], fmt_names, 1, fmt)) goto done;
+  for (int attempt = 0;; attempt++) {
+    if (!(a_out_collateral_json = dn_out_alloc(env, a_out_collateral_json_cap))) goto done;
+    status = dstack_pccs_collateral(a_evidence.ptr, a_evidence.len, a_pck_crl.ptr, a_pck_crl.len, a_pck_crl_issuer_chain.ptr, a_pck_crl_issuer_chain.len, a_tcb_info.ptr, a_tcb_info.len, a_tcb_info_issuer_chain.ptr, a_tcb_info_issuer_chain.len, a_qe_identity.ptr, a_qe_identity.len, a_qe_identity_issuer_chain.ptr, a_qe_identity_issuer_chain.len, a_root_ca_crl.ptr, a_root_ca_crl.len, a_out_collateral_json, a_out_collateral_json_cap, &a_out_collateral_json_len, &error);
+    if (status != DSTACK_STATUS_BUFFER_TOO_SMALL || attempt) break;
+    dstack_error_free(error);
+    error = NULL;
+    dn_out_free(a_out_collateral_json, a_out_collateral_json_cap);
+    a_out_collateral_json = NULL;
+    if (a_out_collateral_json_len > a_out_collateral_json_cap) a_out_collateral_json_cap = a_out_collateral_json_len;
+  }
+  if (status != DSTACK_STATUS_OK) {
+    dn_throw_status(env, status, error);
+    goto done;
+  }
+  ret = dn_bytes_value(env, a_out_collateral_json, a_out_collateral_json_len, fmt[0]);
+done:
+  dn_out_free(a_out_collateral_json, a_out_collateral_json_cap);
   return ret;
 }
 
@@ -368,91 +342,117 @@ static napi_value w_dstack_verification_free(napi_env env, napi_callback_info in
   return ret;
 }
 
-/* dstack_pccs_url(evidence, pccs_url, request, out_url_cap, format) -> bytes */
-static napi_value w_dstack_pccs_url(napi_env env, napi_callback_info info) {
-  napi_value argv[5], ret = NULL;
-  dn_bytes a_evidence = {NULL, 0};
-  dn_bytes a_pccs_url = {NULL, 0};
-  uint32_t a_request = 0;
-  size_t a_out_url_cap = 0;
-  static const char *const fmt_names[] = {"url"};
-  int fmt[1];
-  uint8_t *a_out_url = NULL;
-  size_t a_out_url_len = 0;
+/* dstack_verify_quote(quote, collateral_json, now, tcb_policy, expected_report_data, insecure_skip_intel_signature) -> dstack_verification */
+static napi_value w_dstack_verify_quote(napi_env env, napi_callback_info info) {
+  napi_value argv[6], ret = NULL;
+  dn_bytes a_quote = {NULL, 0};
+  dn_bytes a_collateral_json = {NULL, 0};
+  uint64_t a_now = 0;
+  uint32_t a_tcb_policy = 0;
+  dn_bytes a_expected_report_data = {NULL, 0};
+  bool a_insecure_skip_intel_signature = 0;
+  struct dstack_verification *a_out_verification = NULL;
   struct dstack_error *error = NULL;
   dstack_status status;
-  if (!dn_args(env, info, 5, argv, "dstack_pccs_url")) return NULL;
-  if (!dn_arg_bytes(env, argv[0], true, "dstack_pccs_url: evidence", &a_evidence)) goto done;
-  if (!dn_arg_bytes(env, argv[1], true, "dstack_pccs_url: pccs_url", &a_pccs_url)) goto done;
-  if (!dn_arg_u32(env, argv[2], "dstack_pccs_url: request", &a_request)) goto done;
-  if (!dn_arg_capacity(env, argv[3], "dstack_pccs_url: out_url_cap", 256, &a_out_url_cap)) goto done;
-  if (!dn_arg_format(env, argv[4], fmt_names, 1, fmt)) goto done;
-  for (int attempt = 0;; attempt++) {
-    if (!(a_out_url = dn_out_alloc(env, a_out_url_cap))) goto done;
-    status = dstack_pccs_url(a_evidence.ptr, a_evidence.len, a_pccs_url.ptr, a_pccs_url.len, a_request, a_out_url, a_out_url_cap, &a_out_url_len, &error);
-    if (status != DSTACK_STATUS_BUFFER_TOO_SMALL || attempt) break;
-    dstack_error_free(error);
-    error = NULL;
-    dn_out_free(a_out_url, a_out_url_cap);
-    a_out_url = NULL;
-    if (a_out_url_len > a_out_url_cap) a_out_url_cap = a_out_url_len;
-  }
+  if (!dn_args(env, info, 6, argv, "dstack_verify_quote")) return NULL;
+  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_quote: quote", &a_quote)) goto done;
+  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_quote: collateral_json", &a_collateral_json)) goto done;
+  if (!dn_arg_u64(env, argv[2], "dstack_verify_quote: now", &a_now)) goto done;
+  if (!dn_arg_u32(env, argv[3], "dstack_verify_quote: tcb_policy", &a_tcb_policy)) goto done;
+  if (!dn_arg_bytes(env, argv[4], true, "dstack_verify_quote: expected_report_data", &a_expected_report_data)) goto done;
+  if (!dn_arg_bool(env, argv[5], "dstack_verify_quote: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
+  status = dstack_verify_quote(a_quote.ptr, a_quote.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_expected_report_data.ptr, a_expected_report_data.len, a_insecure_skip_intel_signature, &a_out_verification, &error);
   if (status != DSTACK_STATUS_OK) {
     dn_throw_status(env, status, error);
     goto done;
   }
-  ret = dn_bytes_value(env, a_out_url, a_out_url_len, fmt[0]);
+  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
 done:
-  dn_out_free(a_out_url, a_out_url_cap);
   return ret;
 }
 
-/* dstack_pccs_collateral(evidence, pck_crl, pck_crl_issuer_chain, tcb_info, tcb_info_issuer_chain, qe_identity, qe_identity_issuer_chain, root_ca_crl, out_collateral_json_cap, format) -> bytes */
-static napi_value w_dstack_pccs_collateral(napi_env env, napi_callback_info info) {
-  napi_value argv[10], ret = NULL;
-  dn_bytes a_evidence = {NULL, 0};
-  dn_bytes a_pck_crl = {NULL, 0};
-  dn_bytes a_pck_crl_issuer_chain = {NULL, 0};
-  dn_bytes a_tcb_info = {NULL, 0};
-  dn_bytes a_tcb_info_issuer_chain = {NULL, 0};
-  dn_bytes a_qe_identity = {NULL, 0};
-  dn_bytes a_qe_identity_issuer_chain = {NULL, 0};
-  dn_bytes a_root_ca_crl = {NULL, 0};
-  size_t a_out_collateral_json_cap = 0;
-  static const char *const fmt_names[] = {"collateral_json"};
-  int fmt[1];
-  uint8_t *a_out_collateral_json = NULL;
-  size_t a_out_collateral_json_len = 0;
+/* dstack_verify_get_quote(get_quote_json, collateral_json, now, tcb_policy, expected_report_data, insecure_skip_intel_signature) -> dstack_verification */
+static napi_value w_dstack_verify_get_quote(napi_env env, napi_callback_info info) {
+  napi_value argv[6], ret = NULL;
+  dn_bytes a_get_quote_json = {NULL, 0};
+  dn_bytes a_collateral_json = {NULL, 0};
+  uint64_t a_now = 0;
+  uint32_t a_tcb_policy = 0;
+  dn_bytes a_expected_report_data = {NULL, 0};
+  bool a_insecure_skip_intel_signature = 0;
+  struct dstack_verification *a_out_verification = NULL;
   struct dstack_error *error = NULL;
   dstack_status status;
-  if (!dn_args(env, info, 10, argv, "dstack_pccs_collateral")) return NULL;
-  if (!dn_arg_bytes(env, argv[0], true, "dstack_pccs_collateral: evidence", &a_evidence)) goto done;
-  if (!dn_arg_bytes(env, argv[1], true, "dstack_pccs_collateral: pck_crl", &a_pck_crl)) goto done;
-  if (!dn_arg_bytes(env, argv[2], true, "dstack_pccs_collateral: pck_crl_issuer_chain", &a_pck_crl_issuer_chain)) goto done;
-  if (!dn_arg_bytes(env, argv[3], true, "dstack_pccs_collateral: tcb_info", &a_tcb_info)) goto done;
-  if (!dn_arg_bytes(env, argv[4], true, "dstack_pccs_collateral: tcb_info_issuer_chain", &a_tcb_info_issuer_chain)) goto done;
-  if (!dn_arg_bytes(env, argv[5], true, "dstack_pccs_collateral: qe_identity", &a_qe_identity)) goto done;
-  if (!dn_arg_bytes(env, argv[6], true, "dstack_pccs_collateral: qe_identity_issuer_chain", &a_qe_identity_issuer_chain)) goto done;
-  if (!dn_arg_bytes(env, argv[7], true, "dstack_pccs_collateral: root_ca_crl", &a_root_ca_crl)) goto done;
-  if (!dn_arg_capacity(env, argv[8], "dstack_pccs_collateral: out_collateral_json_cap", 256, &a_out_collateral_json_cap)) goto done;
-  if (!dn_arg_format(env, argv[9], fmt_names, 1, fmt)) goto done;
-  for (int attempt = 0;; attempt++) {
-    if (!(a_out_collateral_json = dn_out_alloc(env, a_out_collateral_json_cap))) goto done;
-    status = dstack_pccs_collateral(a_evidence.ptr, a_evidence.len, a_pck_crl.ptr, a_pck_crl.len, a_pck_crl_issuer_chain.ptr, a_pck_crl_issuer_chain.len, a_tcb_info.ptr, a_tcb_info.len, a_tcb_info_issuer_chain.ptr, a_tcb_info_issuer_chain.len, a_qe_identity.ptr, a_qe_identity.len, a_qe_identity_issuer_chain.ptr, a_qe_identity_issuer_chain.len, a_root_ca_crl.ptr, a_root_ca_crl.len, a_out_collateral_json, a_out_collateral_json_cap, &a_out_collateral_json_len, &error);
-    if (status != DSTACK_STATUS_BUFFER_TOO_SMALL || attempt) break;
-    dstack_error_free(error);
-    error = NULL;
-    dn_out_free(a_out_collateral_json, a_out_collateral_json_cap);
-    a_out_collateral_json = NULL;
-    if (a_out_collateral_json_len > a_out_collateral_json_cap) a_out_collateral_json_cap = a_out_collateral_json_len;
-  }
+  if (!dn_args(env, info, 6, argv, "dstack_verify_get_quote")) return NULL;
+  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_get_quote: get_quote_json", &a_get_quote_json)) goto done;
+  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_get_quote: collateral_json", &a_collateral_json)) goto done;
+  if (!dn_arg_u64(env, argv[2], "dstack_verify_get_quote: now", &a_now)) goto done;
+  if (!dn_arg_u32(env, argv[3], "dstack_verify_get_quote: tcb_policy", &a_tcb_policy)) goto done;
+  if (!dn_arg_bytes(env, argv[4], true, "dstack_verify_get_quote: expected_report_data", &a_expected_report_data)) goto done;
+  if (!dn_arg_bool(env, argv[5], "dstack_verify_get_quote: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
+  status = dstack_verify_get_quote(a_get_quote_json.ptr, a_get_quote_json.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_expected_report_data.ptr, a_expected_report_data.len, a_insecure_skip_intel_signature, &a_out_verification, &error);
   if (status != DSTACK_STATUS_OK) {
     dn_throw_status(env, status, error);
     goto done;
   }
-  ret = dn_bytes_value(env, a_out_collateral_json, a_out_collateral_json_len, fmt[0]);
+  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
 done:
-  dn_out_free(a_out_collateral_json, a_out_collateral_json_cap);
+  return ret;
+}
+
+/* dstack_verify_attestation(attestation, collateral_json, now, tcb_policy, expected_report_data, insecure_skip_intel_signature) -> dstack_verification */
+static napi_value w_dstack_verify_attestation(napi_env env, napi_callback_info info) {
+  napi_value argv[6], ret = NULL;
+  dn_bytes a_attestation = {NULL, 0};
+  dn_bytes a_collateral_json = {NULL, 0};
+  uint64_t a_now = 0;
+  uint32_t a_tcb_policy = 0;
+  dn_bytes a_expected_report_data = {NULL, 0};
+  bool a_insecure_skip_intel_signature = 0;
+  struct dstack_verification *a_out_verification = NULL;
+  struct dstack_error *error = NULL;
+  dstack_status status;
+  if (!dn_args(env, info, 6, argv, "dstack_verify_attestation")) return NULL;
+  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_attestation: attestation", &a_attestation)) goto done;
+  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_attestation: collateral_json", &a_collateral_json)) goto done;
+  if (!dn_arg_u64(env, argv[2], "dstack_verify_attestation: now", &a_now)) goto done;
+  if (!dn_arg_u32(env, argv[3], "dstack_verify_attestation: tcb_policy", &a_tcb_policy)) goto done;
+  if (!dn_arg_bytes(env, argv[4], true, "dstack_verify_attestation: expected_report_data", &a_expected_report_data)) goto done;
+  if (!dn_arg_bool(env, argv[5], "dstack_verify_attestation: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
+  status = dstack_verify_attestation(a_attestation.ptr, a_attestation.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_expected_report_data.ptr, a_expected_report_data.len, a_insecure_skip_intel_signature, &a_out_verification, &error);
+  if (status != DSTACK_STATUS_OK) {
+    dn_throw_status(env, status, error);
+    goto done;
+  }
+  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
+done:
+  return ret;
+}
+
+/* dstack_verify_ra_tls_cert(cert_der, collateral_json, now, tcb_policy, insecure_skip_intel_signature) -> dstack_verification */
+static napi_value w_dstack_verify_ra_tls_cert(napi_env env, napi_callback_info info) {
+  napi_value argv[5], ret = NULL;
+  dn_bytes a_cert_der = {NULL, 0};
+  dn_bytes a_collateral_json = {NULL, 0};
+  uint64_t a_now = 0;
+  uint32_t a_tcb_policy = 0;
+  bool a_insecure_skip_intel_signature = 0;
+  struct dstack_verification *a_out_verification = NULL;
+  struct dstack_error *error = NULL;
+  dstack_status status;
+  if (!dn_args(env, info, 5, argv, "dstack_verify_ra_tls_cert")) return NULL;
+  if (!dn_arg_bytes(env, argv[0], true, "dstack_verify_ra_tls_cert: cert_der", &a_cert_der)) goto done;
+  if (!dn_arg_bytes(env, argv[1], true, "dstack_verify_ra_tls_cert: collateral_json", &a_collateral_json)) goto done;
+  if (!dn_arg_u64(env, argv[2], "dstack_verify_ra_tls_cert: now", &a_now)) goto done;
+  if (!dn_arg_u32(env, argv[3], "dstack_verify_ra_tls_cert: tcb_policy", &a_tcb_policy)) goto done;
+  if (!dn_arg_bool(env, argv[4], "dstack_verify_ra_tls_cert: insecure_skip_intel_signature", &a_insecure_skip_intel_signature)) goto done;
+  status = dstack_verify_ra_tls_cert(a_cert_der.ptr, a_cert_der.len, a_collateral_json.ptr, a_collateral_json.len, a_now, a_tcb_policy, a_insecure_skip_intel_signature, &a_out_verification, &error);
+  if (status != DSTACK_STATUS_OK) {
+    dn_throw_status(env, status, error);
+    goto done;
+  }
+  ret = dn_handle_value(env, &dn_type_dstack_verification, a_out_verification);
+done:
   return ret;
 }
 
@@ -499,10 +499,8 @@ done:
 const dn_export dn_exports[] = {
     {"dstack_version", w_dstack_version},
     {"dstack_status_message", w_dstack_status_message},
-    {"dstack_verify_quote", w_dstack_verify_quote},
-    {"dstack_verify_get_quote", w_dstack_verify_get_quote},
-    {"dstack_verify_attestation", w_dstack_verify_attestation},
-    {"dstack_verify_ra_tls_cert", w_dstack_verify_ra_tls_cert},
+    {"dstack_pccs_url", w_dstack_pccs_url},
+    {"dstack_pccs_collateral", w_dstack_pccs_collateral},
     {"dstack_verification_get", w_dstack_verification_get},
     {"dstack_verification_count", w_dstack_verification_count},
     {"dstack_verification_item", w_dstack_verification_item},
@@ -511,8 +509,10 @@ const dn_export dn_exports[] = {
     {"dstack_verification_runtime_event", w_dstack_verification_runtime_event},
     {"dstack_verification_json", w_dstack_verification_json},
     {"dstack_verification_free", w_dstack_verification_free},
-    {"dstack_pccs_url", w_dstack_pccs_url},
-    {"dstack_pccs_collateral", w_dstack_pccs_collateral},
+    {"dstack_verify_quote", w_dstack_verify_quote},
+    {"dstack_verify_get_quote", w_dstack_verify_get_quote},
+    {"dstack_verify_attestation", w_dstack_verify_attestation},
+    {"dstack_verify_ra_tls_cert", w_dstack_verify_ra_tls_cert},
     {"dstack_verification_item_all", w_dstack_verification_item_all},
 };
 const size_t dn_export_count = sizeof dn_exports / sizeof dn_exports[0];

@@ -156,16 +156,14 @@ const VERIFICATION_FIELD_KINDS = Object.freeze({
 })
 
 /** Fingerprint of the wrappers' signatures; the addon carries the same (`abiFingerprint`). */
-const ADDON_FINGERPRINT = '22f699e14e50397a'
+const ADDON_FINGERPRINT = '560eab421c310acf'
 
 /** Addon function → `[JS arguments, result]`. Calling conventions: scripts/abi/emit_napi.py. */
 const ADDON_FUNCTIONS = Object.freeze({
   dstack_version: { args: [], returns: 'string' },
   dstack_status_message: { args: ['status'], returns: 'string' },
-  dstack_verify_quote: { args: ['quote', 'collateral_json', 'now', 'tcb_policy', 'expected_report_data', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
-  dstack_verify_get_quote: { args: ['get_quote_json', 'collateral_json', 'now', 'tcb_policy', 'expected_report_data', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
-  dstack_verify_attestation: { args: ['attestation', 'collateral_json', 'now', 'tcb_policy', 'expected_report_data', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
-  dstack_verify_ra_tls_cert: { args: ['cert_der', 'collateral_json', 'now', 'tcb_policy', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
+  dstack_pccs_url: { args: ['evidence', 'pccs_url', 'request', 'out_url_cap', 'format'], returns: 'bytes' },
+  dstack_pccs_collateral: { args: ['evidence', 'pck_crl', 'pck_crl_issuer_chain', 'tcb_info', 'tcb_info_issuer_chain', 'qe_identity', 'qe_identity_issuer_chain', 'root_ca_crl', 'out_collateral_json_cap', 'format'], returns: 'bytes' },
   dstack_verification_get: { args: ['verification', 'field', 'format'], returns: 'bytes' },
   dstack_verification_count: { args: ['verification', 'field'], returns: 'number' },
   dstack_verification_item: { args: ['verification', 'field', 'index', 'format'], returns: 'bytes' },
@@ -174,8 +172,10 @@ const ADDON_FUNCTIONS = Object.freeze({
   dstack_verification_runtime_event: { args: ['verification', 'index', 'format'], returns: 'dstack_event' },
   dstack_verification_json: { args: ['verification', 'format'], returns: 'bytes' },
   dstack_verification_free: { args: ['verification'], returns: 'undefined' },
-  dstack_pccs_url: { args: ['evidence', 'pccs_url', 'request', 'out_url_cap', 'format'], returns: 'bytes' },
-  dstack_pccs_collateral: { args: ['evidence', 'pck_crl', 'pck_crl_issuer_chain', 'tcb_info', 'tcb_info_issuer_chain', 'qe_identity', 'qe_identity_issuer_chain', 'root_ca_crl', 'out_collateral_json_cap', 'format'], returns: 'bytes' },
+  dstack_verify_quote: { args: ['quote', 'collateral_json', 'now', 'tcb_policy', 'expected_report_data', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
+  dstack_verify_get_quote: { args: ['get_quote_json', 'collateral_json', 'now', 'tcb_policy', 'expected_report_data', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
+  dstack_verify_attestation: { args: ['attestation', 'collateral_json', 'now', 'tcb_policy', 'expected_report_data', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
+  dstack_verify_ra_tls_cert: { args: ['cert_der', 'collateral_json', 'now', 'tcb_policy', 'insecure_skip_intel_signature'], returns: 'dstack_verification' },
   dstack_verification_item_all: { args: ['verification', 'field', 'format'], returns: 'bytes[]' },
 })
 

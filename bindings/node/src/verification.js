@@ -61,7 +61,7 @@ function verifyAddon() {
   if (!version) throw loadError(`${found} is not the dstack_verify addon (no dstack_version)`)
   if (series(version) !== series(EXPECTED_VERSION)) throw loadError(`${found} is libdstack_verify ${version}`)
   const missing = Object.keys(abi.ADDON_FUNCTIONS).filter((name) => typeof lib[name] !== 'function')
-  if (missing.length) throw loadError(`${found} is libdstack_verify ${version} but lacks ${missing.join(', ')}`)
+  if (missing.length) throw loadError(`${found} (version ${version}) is not the dstack_verify addon: it lacks ${missing.join(', ')}`)
   if (lib.abiFingerprint !== abi.ADDON_FINGERPRINT) {
     throw loadError(`${found} was built from another ABI description (wrapper fingerprint ` +
       `${lib.abiFingerprint}, this package's ${abi.ADDON_FINGERPRINT}): rebuild it`)

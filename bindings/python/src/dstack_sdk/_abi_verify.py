@@ -234,65 +234,60 @@ VERIFICATION_FIELD_KINDS: Dict[int, str] = {
 
 # name -> (restype, argtypes), every export of the header in its order.
 PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
-    "dstack_verify_quote": (
+    "dstack_error_check": (
+        Slice,
+        [
+            c_void_p,  # const dstack_error *error
+        ],
+    ),
+    "dstack_error_expected": (
+        Slice,
+        [
+            c_void_p,  # const dstack_error *error
+        ],
+    ),
+    "dstack_error_actual": (
+        Slice,
+        [
+            c_void_p,  # const dstack_error *error
+        ],
+    ),
+    "dstack_pccs_url": (
         c_uint32,
         [
-            c_void_p,  # const uint8_t *quote
-            c_size_t,  # size_t quote_len
-            c_void_p,  # const uint8_t *collateral_json
-            c_size_t,  # size_t collateral_json_len
-            c_uint64,  # uint64_t now
-            c_uint32,  # dstack_tcb_policy tcb_policy
-            c_void_p,  # const uint8_t *expected_report_data
-            c_size_t,  # size_t expected_report_data_len
-            c_bool,  # bool insecure_skip_intel_signature
-            POINTER(c_void_p),  # dstack_verification **out_verification
+            c_void_p,  # const uint8_t *evidence
+            c_size_t,  # size_t evidence_len
+            c_void_p,  # const uint8_t *pccs_url
+            c_size_t,  # size_t pccs_url_len
+            c_uint32,  # dstack_pccs_request request
+            c_void_p,  # uint8_t *out_url
+            c_size_t,  # size_t out_url_cap
+            POINTER(c_size_t),  # size_t *out_url_len
             POINTER(c_void_p),  # dstack_error **out_error
         ],
     ),
-    "dstack_verify_get_quote": (
+    "dstack_pccs_collateral": (
         c_uint32,
         [
-            c_void_p,  # const uint8_t *get_quote_json
-            c_size_t,  # size_t get_quote_json_len
-            c_void_p,  # const uint8_t *collateral_json
-            c_size_t,  # size_t collateral_json_len
-            c_uint64,  # uint64_t now
-            c_uint32,  # dstack_tcb_policy tcb_policy
-            c_void_p,  # const uint8_t *expected_report_data
-            c_size_t,  # size_t expected_report_data_len
-            c_bool,  # bool insecure_skip_intel_signature
-            POINTER(c_void_p),  # dstack_verification **out_verification
-            POINTER(c_void_p),  # dstack_error **out_error
-        ],
-    ),
-    "dstack_verify_attestation": (
-        c_uint32,
-        [
-            c_void_p,  # const uint8_t *attestation
-            c_size_t,  # size_t attestation_len
-            c_void_p,  # const uint8_t *collateral_json
-            c_size_t,  # size_t collateral_json_len
-            c_uint64,  # uint64_t now
-            c_uint32,  # dstack_tcb_policy tcb_policy
-            c_void_p,  # const uint8_t *expected_report_data
-            c_size_t,  # size_t expected_report_data_len
-            c_bool,  # bool insecure_skip_intel_signature
-            POINTER(c_void_p),  # dstack_verification **out_verification
-            POINTER(c_void_p),  # dstack_error **out_error
-        ],
-    ),
-    "dstack_verify_ra_tls_cert": (
-        c_uint32,
-        [
-            c_void_p,  # const uint8_t *cert_der
-            c_size_t,  # size_t cert_der_len
-            c_void_p,  # const uint8_t *collateral_json
-            c_size_t,  # size_t collateral_json_len
-            c_uint64,  # uint64_t now
-            c_uint32,  # dstack_tcb_policy tcb_policy
-            c_bool,  # bool insecure_skip_intel_signature
-            POINTER(c_void_p),  # dstack_verification **out_verification
+            c_void_p,  # const uint8_t *evidence
+            c_size_t,  # size_t evidence_len
+            c_void_p,  # const uint8_t *pck_crl
+            c_size_t,  # size_t pck_crl_len
+            c_void_p,  # const uint8_t *pck_crl_issuer_chain
+            c_size_t,  # size_t pck_crl_issuer_chain_len
+            c_void_p,  # const uint8_t *tcb_info
+            c_size_t,  # size_t tcb_info_len
+            c_void_p,  # const uint8_t *tcb_info_issuer_chain
+            c_size_t,  # size_t tcb_info_issuer_chain_len
+            c_void_p,  # const uint8_t *qe_identity
+            c_size_t,  # size_t qe_identity_len
+            c_void_p,  # const uint8_t *qe_identity_issuer_chain
+            c_size_t,  # size_t qe_identity_issuer_chain_len
+            c_void_p,  # const uint8_t *root_ca_crl
+            c_size_t,  # size_t root_ca_crl_len
+            c_void_p,  # uint8_t *out_collateral_json
+            c_size_t,  # size_t out_collateral_json_cap
+            POINTER(c_size_t),  # size_t *out_collateral_json_len
             POINTER(c_void_p),  # dstack_error **out_error
         ],
     ),
@@ -360,60 +355,65 @@ PROTOTYPES: Dict[str, Tuple[Any, List[Any]]] = {
             c_void_p,  # dstack_verification *verification
         ],
     ),
-    "dstack_error_check": (
-        Slice,
-        [
-            c_void_p,  # const dstack_error *error
-        ],
-    ),
-    "dstack_error_expected": (
-        Slice,
-        [
-            c_void_p,  # const dstack_error *error
-        ],
-    ),
-    "dstack_error_actual": (
-        Slice,
-        [
-            c_void_p,  # const dstack_error *error
-        ],
-    ),
-    "dstack_pccs_url": (
+    "dstack_verify_quote": (
         c_uint32,
         [
-            c_void_p,  # const uint8_t *evidence
-            c_size_t,  # size_t evidence_len
-            c_void_p,  # const uint8_t *pccs_url
-            c_size_t,  # size_t pccs_url_len
-            c_uint32,  # dstack_pccs_request request
-            c_void_p,  # uint8_t *out_url
-            c_size_t,  # size_t out_url_cap
-            POINTER(c_size_t),  # size_t *out_url_len
+            c_void_p,  # const uint8_t *quote
+            c_size_t,  # size_t quote_len
+            c_void_p,  # const uint8_t *collateral_json
+            c_size_t,  # size_t collateral_json_len
+            c_uint64,  # uint64_t now
+            c_uint32,  # dstack_tcb_policy tcb_policy
+            c_void_p,  # const uint8_t *expected_report_data
+            c_size_t,  # size_t expected_report_data_len
+            c_bool,  # bool insecure_skip_intel_signature
+            POINTER(c_void_p),  # dstack_verification **out_verification
             POINTER(c_void_p),  # dstack_error **out_error
         ],
     ),
-    "dstack_pccs_collateral": (
+    "dstack_verify_get_quote": (
         c_uint32,
         [
-            c_void_p,  # const uint8_t *evidence
-            c_size_t,  # size_t evidence_len
-            c_void_p,  # const uint8_t *pck_crl
-            c_size_t,  # size_t pck_crl_len
-            c_void_p,  # const uint8_t *pck_crl_issuer_chain
-            c_size_t,  # size_t pck_crl_issuer_chain_len
-            c_void_p,  # const uint8_t *tcb_info
-            c_size_t,  # size_t tcb_info_len
-            c_void_p,  # const uint8_t *tcb_info_issuer_chain
-            c_size_t,  # size_t tcb_info_issuer_chain_len
-            c_void_p,  # const uint8_t *qe_identity
-            c_size_t,  # size_t qe_identity_len
-            c_void_p,  # const uint8_t *qe_identity_issuer_chain
-            c_size_t,  # size_t qe_identity_issuer_chain_len
-            c_void_p,  # const uint8_t *root_ca_crl
-            c_size_t,  # size_t root_ca_crl_len
-            c_void_p,  # uint8_t *out_collateral_json
-            c_size_t,  # size_t out_collateral_json_cap
-            POINTER(c_size_t),  # size_t *out_collateral_json_len
+            c_void_p,  # const uint8_t *get_quote_json
+            c_size_t,  # size_t get_quote_json_len
+            c_void_p,  # const uint8_t *collateral_json
+            c_size_t,  # size_t collateral_json_len
+            c_uint64,  # uint64_t now
+            c_uint32,  # dstack_tcb_policy tcb_policy
+            c_void_p,  # const uint8_t *expected_report_data
+            c_size_t,  # size_t expected_report_data_len
+            c_bool,  # bool insecure_skip_intel_signature
+            POINTER(c_void_p),  # dstack_verification **out_verification
+            POINTER(c_void_p),  # dstack_error **out_error
+        ],
+    ),
+    "dstack_verify_attestation": (
+        c_uint32,
+        [
+            c_void_p,  # const uint8_t *attestation
+            c_size_t,  # size_t attestation_len
+            c_void_p,  # const uint8_t *collateral_json
+            c_size_t,  # size_t collateral_json_len
+            c_uint64,  # uint64_t now
+            c_uint32,  # dstack_tcb_policy tcb_policy
+            c_void_p,  # const uint8_t *expected_report_data
+            c_size_t,  # size_t expected_report_data_len
+            c_bool,  # bool insecure_skip_intel_signature
+            POINTER(c_void_p),  # dstack_verification **out_verification
+            POINTER(c_void_p),  # dstack_error **out_error
+        ],
+    ),
+    "dstack_verify_ra_tls_cert": (
+        c_uint32,
+        [
+            c_void_p,  # const uint8_t *cert_der
+            c_size_t,  # size_t cert_der_len
+            c_void_p,  # const uint8_t *collateral_json
+            c_size_t,  # size_t collateral_json_len
+            c_uint64,  # uint64_t now
+            c_uint32,  # dstack_tcb_policy tcb_policy
+            c_bool,  # bool insecure_skip_intel_signature
+            POINTER(c_void_p),  # dstack_verification **out_verification
             POINTER(c_void_p),  # dstack_error **out_error
         ],
     ),
