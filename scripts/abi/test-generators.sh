@@ -7,7 +7,8 @@
 #      owned handle, and GetKey/GetQuote against the bundled simulator);
 #   4. koffi takes every line of dstack_decls.h as is and calls libdstack;
 #   5. the generated binding files (_abi.py; abi.js with the Node-API addon built from
-#      dstack_gen.c) bind every export and call it;
+#      dstack_gen.c) bind every export and call it; libdstack_verify's dstack_verify_decls.h
+#      and _abi_verify.py likewise (the addon of dstack_verify_gen.c: bindings/node's tests);
 #      abi_gen.go is gofmt-clean (the Go suite compiles and vets it);
 #   6. bindgen reads include/dstack.h (the header, as a Rust user would run it): the types and
 #      constants it gives are asserted, and a Rust program built on its output calls
@@ -86,11 +87,34 @@ node scripts/abi/check_abi_js.js "$WORK/dstack.node"
 section "Python ctypes: the generated _abi.py"
 python3 scripts/abi/check_ctypes.py "$LIB" "$WORK/exports.txt"
 
+section "libdstack_verify: dstack_verify_decls.h and _abi_verify.py"
+(cd "$ROOT" && cargo build --release --locked -p dstack-verify-ffi)
+printf '#include <stdbool.h>\n#include <stddef.h>\n#include <stdint.h>\n#include "dstack_decls.h"\n#include "dstack_verify_decls.h"\n' >"$WORK/valone.c"
+cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c "$WORK/valone.c" -o "$WORK/valone.o"
+{ echo '#include "dstack_verify.h"'; grep -E '^[a-z].*\);$' include/dstack_verify_decls.h | grep -vE '^(typedef|enum) '; } >"$WORK/vsame.c"
+cc -std=c99 -Wall -Wextra -Werror -pedantic -Iinclude -c "$WORK/vsame.c" -o "$WORK/vsame.o"
+# The two prototype tables together cover exactly the superset library's exports.
+python3 - "$ROOT/target/release/libdstack_verify.so" <<'PY'
+import ctypes, importlib, subprocess, sys
+sys.path.insert(0, "bindings/python/src")
+abi = importlib.import_module("dstack_sdk._abi")
+vabi = importlib.import_module("dstack_sdk._abi_verify")
+nm = subprocess.run(["nm", "-D", "--defined-only", sys.argv[1]], capture_output=True, text=True, check=True).stdout
+exports = {line.split()[-1] for line in nm.splitlines() if line.split()[-1].startswith("dstack_")}
+declared = set(abi.PROTOTYPES) | set(vabi.PROTOTYPES)
+assert exports == declared, (sorted(exports - declared), sorted(declared - exports))
+lib = ctypes.CDLL(sys.argv[1])
+for name, (restype, argtypes) in vabi.PROTOTYPES.items():
+    fn = getattr(lib, name)
+    fn.restype, fn.argtypes = restype, argtypes
+print(f"dstack_verify_decls.h compiles and matches dstack_verify.h; _abi.py + _abi_verify.py bind all {len(exports)} exports")
+PY
+
 section "Go: abi_gen.go"
 if command -v gofmt >/dev/null; then
-  bad="$(gofmt -l bindings/go/abi_gen.go)"
+  bad="$(gofmt -l bindings/go/abi_gen.go bindings/go/abi_verify_gen.go)"
   [ -z "$bad" ] || { echo "not gofmt-clean: $bad"; exit 1; }
-  echo "bindings/go/abi_gen.go is gofmt-clean"
+  echo "bindings/go/abi_gen.go and abi_verify_gen.go are gofmt-clean"
 else
   echo "gofmt not installed: skipped"
 fi
