@@ -14,11 +14,15 @@ workspace_version() { sed -n 's/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml" | h
 # simulator's (std, pem, x509 features of k256, sha2, der, ...) made libdstack.so 56 KB
 # larger than `cargo build --release -p dstack-ffi` alone, the build that is shipped
 # (scripts/dist.sh). dstack-ffi builds only its cdylib and staticlib, so both get LTO.
+# libdstack_verify (verify-ffi) has its own run for the same reason; the bindings' verify
+# tests link or load it.
 build_release() {
   (cd "$ROOT" && cargo build --release --locked -p dstack-ffi "$@" &&
-    cargo build --release --locked -p dstack-simulator "$@")
+    cargo build --release --locked -p dstack-simulator "$@" &&
+    cargo build --release --locked -p dstack-verify-ffi "$@")
   local v; v="$(workspace_version)"
   ln -sf libdstack.so "$ROOT/target/release/libdstack.so.${v%%.*}"
+  ln -sf libdstack_verify.so "$ROOT/target/release/libdstack_verify.so.${v%%.*}"
 }
 
 # Clean tree: `git status --porcelain` before a run (with a hash of each listed file, so a

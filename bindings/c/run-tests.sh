@@ -37,7 +37,9 @@ step() { # name, command...
     fi
 }
 
-cargo build --release -p dstack-ffi -p dstack-verify-ffi -p dstack-simulator >&2
+cargo build --release -p dstack-ffi -p dstack-simulator >&2
+# Its own run: built with dstack-ffi, its dependencies' features would change libdstack's.
+cargo build --release -p dstack-verify-ffi >&2
 ln -sf libdstack.so "$root/target/release/libdstack.so.$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' "$root/Cargo.toml" | head -n1)"  # the SONAME (ffi/build.rs) that C programs linked here load
 ln -sf libdstack_verify.so "$root/target/release/libdstack_verify.so.$(sed -n 's/^version = "\([0-9]*\)\..*/\1/p' "$root/Cargo.toml" | head -n1)"  # likewise (verify-ffi/build.rs)
 lib="$root/target/release"
