@@ -4,11 +4,9 @@
 #   bash bench/size.sh
 #
 # Prints the stripped size of the shipped build (target/release, what `cargo build
-# --release` makes), then builds dstack-ffi once more into target/bench-size with
-# `cargo rustc --crate-type cdylib,staticlib` (the same sources and profile, without the
-# rlib crate type: with an rlib among the crate types cargo does not run LTO at all), and
-# breaks that library down: ELF sections, then .text by crate from the symbol table
-# (demangled names; the exported dstack_* functions count as the ffi crate). std's
+# --release -p dstack-ffi` makes: LTO, since dstack-ffi's crate types are cdylib and
+# staticlib only), and breaks it down: ELF sections, then .text by crate from the symbol
+# table (demangled names; the exported dstack_* functions count as the ffi crate). std's
 # backtrace symbolizer (gimli, addr2line, object, miniz_oxide, rustc_demangle) is reached
 # from the default panic hook, so every Rust library that can panic with panic=unwind
 # carries it; only a std built without its "backtrace" feature (nightly -Zbuild-std) drops it.
@@ -16,17 +14,14 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 build_release >/dev/null
-OUT="$ROOT/target/bench-size"
+OUT="$ROOT/target"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-CARGO_TARGET_DIR="$OUT" cargo rustc --quiet --release --locked -p dstack-ffi --lib --crate-type cdylib,staticlib
-strip -o "$WORK/shipped.so" target/release/libdstack.so
 strip -o "$WORK/lto.so" "$OUT/release/libdstack.so"
-echo "libdstack.so stripped, as built by cargo build --release (crate types cdylib, staticlib, rlib: no LTO): $(stat -c %s "$WORK/shipped.so") bytes"
-echo "libdstack.so stripped, cargo rustc --crate-type cdylib,staticlib (LTO):                               $(stat -c %s "$WORK/lto.so") bytes"
-echo "libdstack.a: $(stat -c %s target/release/libdstack.a) bytes without LTO, $(stat -c %s "$OUT/release/libdstack.a") bytes with LTO"
+echo "libdstack.so stripped, as cargo build --release -p dstack-ffi makes it (LTO): $(stat -c %s "$WORK/lto.so") bytes"
+echo "libdstack.a: $(stat -c %s "$OUT/release/libdstack.a") bytes"
 echo
-echo "sections of the LTO build, stripped (bytes):"
+echo "sections, stripped (bytes):"
 size -A "$WORK/lto.so" | awk 'NR > 2 && $2 >= 1024 { printf "  %-20s %9d\n", $1, $2 }'
 echo
 nm --size-sort -S -C "$OUT/release/libdstack.so" | awk '$3 ~ /^[tTwW]$/' >"$WORK/syms"
