@@ -7,8 +7,9 @@ demo:
 test:
 	bash scripts/test.sh
 
+# libdstack, the simulator and libdstack_verify, each in a cargo run of its own (scripts/lib.sh).
 build:
-	cargo build --release --locked -p dstack-ffi -p dstack-simulator
+	bash -c 'source scripts/lib.sh && build_release'
 
 bench:
 	bash scripts/bench.sh

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # `make dist`: the release artifacts for Linux x86_64, built from the checkout into dist/:
 #   libdstack-VERSION-linux-x86_64.tar.gz  C: include/, lib/ (libdstack.so.VERSION and its
-#                                          symlinks, libdstack.a, pkg-config and CMake files),
-#                                          LICENSE, README.md
+#                                          symlinks, libdstack.a, pkg-config and CMake files;
+#                                          the same for libdstack_verify: dstack-verify.pc,
+#                                          dstack::dstack_verify), LICENSE, README.md
 #   libdstack_sdk-VERSION-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
-#                                          Python: the package with the library inside
+#                                          Python: the package with libdstack.so and
+#                                          libdstack_verify.so (dstack_sdk.verify) inside
 #   libdstack_sdk-VERSION.tar.gz           Python sdist: builds the library with cargo when installed
 #   go/                                    Go module: the binding and a prebuilt libdstack.a
+#                                          (libdstack_verify.a with -tags dstack_verify)
 #   dstack-simulator                       the development agent
 #   libdstack-dstack-sdk-VERSION.tgz       Node: npm package with the addon prebuilt for
-#                                          linux-x64 (bindings/node/pack.sh)
+#                                          linux-x64, dstack.node and dstack_verify.node
+#                                          (bindings/node/pack.sh)
 # The library and the simulator are built with `cargo zigbuild` against the symbols of
 # glibc 2.17, so they run on any x86_64 Linux with glibc 2.17 or newer (manylinux2014), and
 # are stripped. The pinned tools are installed into .tools/ on first use: cargo-zigbuild
@@ -79,13 +83,16 @@ install_tools() {
 # so both get LTO (ffi/Cargo.toml).
 build_portable() {
   local p
-  for p in dstack-ffi dstack-simulator; do
+  for p in dstack-ffi dstack-simulator dstack-verify-ffi; do
     CARGO_ZIGBUILD_PYTHON_PATH="$PY/bin/python3" \
       "$ZIGBUILD" zigbuild --release --locked --target "$TRIPLE.$GLIBC" -p "$p"
   done
   [ "$(readelf -d "$OUT/libdstack.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" = "libdstack.so.$MAJOR" ] || {
     echo "$OUT/libdstack.so lacks the SONAME libdstack.so.$MAJOR" >&2; return 1; }
+  [ "$(readelf -d "$OUT/libdstack_verify.so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')" = "libdstack_verify.so.$MAJOR" ] || {
+    echo "$OUT/libdstack_verify.so lacks the SONAME libdstack_verify.so.$MAJOR" >&2; return 1; }
   check_glibc "$OUT/libdstack.so"
+  check_glibc "$OUT/libdstack_verify.so"
   check_glibc "$OUT/dstack-simulator"
 }
 
@@ -94,6 +101,7 @@ build_portable() {
 dist_c() {
   local p="$STAGE/$C_NAME"
   SKIP_BUILD=1 LIBDSTACK_DIR="$OUT" bash bindings/c/install.sh "$p" >/dev/null
+  dist_c_verify "$p"
   install -m 644 LICENSE "$p/LICENSE"
   sed -e "s|@VERSION@|$VERSION|g" -e "s|@MAJOR@|$MAJOR|g" -e "s|@MINOR@|$(cut -d. -f2 <<<"$VERSION")|g" \
     bindings/c/README.dist.md.in >"$p/README.md"
@@ -101,11 +109,31 @@ dist_c() {
     -C "$STAGE" -cf - "$C_NAME" | gzip -n -9 >"$DIST/$C_NAME.tar.gz"
 }
 
+# libdstack_verify beside libdstack in the tree bindings/c/install.sh made (its headers,
+# include/dstack_verify*.{h,json}, are there already): the stripped libraries, the SONAME
+# symlinks, dstack-verify.pc, dstack-verify-static.pc and the CMake targets
+# dstack::dstack_verify and dstack::dstack_verify_static appended to dstackConfig.cmake.
+dist_c_verify() {
+  local p="$1" minor f
+  minor="$(cut -d. -f2 <<<"$VERSION")"
+  [ -f "$p/include/dstack_verify.h" ] || { echo "$p lacks include/dstack_verify.h" >&2; return 1; }
+  install -m 755 "$OUT/libdstack_verify.so" "$p/lib/libdstack_verify.so.$VERSION"
+  strip --strip-unneeded "$p/lib/libdstack_verify.so.$VERSION"
+  ln -sfn "libdstack_verify.so.$VERSION" "$p/lib/libdstack_verify.so.$MAJOR"
+  ln -sfn "libdstack_verify.so.$MAJOR" "$p/lib/libdstack_verify.so"
+  install -m 644 "$OUT/libdstack_verify.a" "$p/lib/libdstack_verify.a"
+  strip --strip-debug "$p/lib/libdstack_verify.a"
+  subst_c() { sed -e "s|@VERSION@|$VERSION|g" -e "s|@MAJOR@|$MAJOR|g" -e "s|@MINOR@|$minor|g" "$1"; }
+  for f in dstack-verify dstack-verify-static; do subst_c "bindings/c/$f.pc.in" >"$p/lib/pkgconfig/$f.pc"; done
+  subst_c bindings/c/dstackVerifyTargets.cmake.in >>"$p/lib/cmake/dstack/dstackConfig.cmake"
+}
+
 # Python: the wheel around the stripped glibc-2.17 library, retagged manylinux by
 # auditwheel (which refuses if the library needs more than the policy allows), and the sdist.
 dist_python() {
   rm -rf "$STAGE/wheel"
   LIBDSTACK_PATH="$STAGE/$C_NAME/lib/libdstack.so.$VERSION" \
+    LIBDSTACK_VERIFY_PATH="$STAGE/$C_NAME/lib/libdstack_verify.so.$VERSION" \
     quietly python-wheel.log "$PY/bin/python" -m build --wheel --outdir "$STAGE/wheel" bindings/python
   PATH="$PY/bin:$PATH" quietly auditwheel.log \
     "$PY/bin/auditwheel" repair --plat "$WHEEL_PLAT" --wheel-dir "$DIST" "$STAGE"/wheel/*.whl
@@ -129,11 +157,14 @@ dist_go() {
   install -m 644 LICENSE "$g/LICENSE"
   for f in include/*; do if [ -f "$f" ]; then install -m 644 "$f" "$g/include/"; fi; done
   install -m 644 "$STAGE/$C_NAME/lib/libdstack.a" "$g/lib/linux_amd64/libdstack.a"
+  install -m 644 "$STAGE/$C_NAME/lib/libdstack_verify.a" "$g/lib/linux_amd64/libdstack_verify.a"
   # cgo.go of the repository, with the directives pointing inside the module.
   sed -e 's|^#cgo CFLAGS: -I${SRCDIR}/../../include$|#cgo CFLAGS: -I${SRCDIR}/include|' \
       -e 's|^#cgo LDFLAGS: ${SRCDIR}/../../target/release/libdstack.a |#cgo linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux_amd64/libdstack.a |' \
+      -e 's|^#cgo dstack_verify LDFLAGS: ${SRCDIR}/../../target/release/libdstack_verify.a$|#cgo dstack_verify,linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux_amd64/libdstack_verify.a|' \
       bindings/go/cgo.go >"$g/cgo.go"
   grep -q '^#cgo CFLAGS: -I${SRCDIR}/include$' "$g/cgo.go" &&
+    grep -q '^#cgo dstack_verify,linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux_amd64/libdstack_verify.a$' "$g/cgo.go" &&
     grep -q '^#cgo linux,amd64 LDFLAGS: ${SRCDIR}/lib/linux_amd64/libdstack.a ' "$g/cgo.go" || {
     echo "bindings/go/cgo.go: its #cgo lines are not the ones scripts/dist.sh rewrites" >&2; return 1; }
   cat >"$g/platform.go" <<'EOF'
@@ -182,4 +213,5 @@ phase "Node" dist_node
 
 section "dist: $VERSION in $DIST ($(( $(date +%s) - START )) s)"
 (cd "$DIST" && find . -maxdepth 1 -type f -printf '%f\t%s bytes\n' | sort &&
-  printf 'go/\t%s bytes (lib/linux_amd64/libdstack.a %s)\n' "$(du -sb go | cut -f1)" "$(stat -c %s go/lib/linux_amd64/libdstack.a)")
+  printf 'go/\t%s bytes (lib/linux_amd64/libdstack.a %s, libdstack_verify.a %s)\n' "$(du -sb go | cut -f1)" \
+    "$(stat -c %s go/lib/linux_amd64/libdstack.a)" "$(stat -c %s go/lib/linux_amd64/libdstack_verify.a)")

@@ -14,7 +14,16 @@
 #           without it), the static ones as they are.
 #   Node    npm install of the tarball into a new project (npm init -y), offline: it has
 #           no dependencies and no install scripts; the prebuilt addon inside it is the one
-#           loaded; node_modules with dependencies is at most 2 MB (du -sb).
+#           loaded; node_modules with dependencies, but for the verification addon
+#           (prebuilds/*/dstack_verify.node, loaded only by @libdstack/dstack-sdk/verify), is
+#           at most 2 MB (du -sb); with it, at most 3 MB (about 2.5 MB).
+# Then, per language, one offline verification through libdstack_verify as installed (the
+# real Intel TDX quote testdata/dcap/tdx_quote with its collateral, copied out of the
+# repository, at 2025-06-25, inside the collateral's window: TCB status UpToDate): C through
+# pkg-config (dstack-verify, dstack-verify-static) and CMake (dstack::dstack_verify,
+# dstack::dstack_verify_static), Python through dstack_sdk.verify (the libdstack_verify.so in
+# the wheel), Go built with -tags dstack_verify, Node through @libdstack/dstack-sdk/verify
+# (the prebuilt dstack_verify.node).
 # SMOKE_SKIP_DIST=1 tests the dist/ that is there. The last line is "N passed, M failed".
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -46,6 +55,13 @@ T="$(mktemp -d)"
 case "$T/" in "$ROOT"/*) echo "the temporary folder $T is inside the repository" >&2; exit 1 ;; esac
 cleanup() { stop_simulator; rm -rf "$T"; }
 trap cleanup EXIT
+
+# The evidence of the offline verifications, outside the repository; NOW is 2025-06-25T00:00:00Z,
+# inside the window of tdx_quote_collateral.json (testdata/README.md).
+install -D -m 644 "$ROOT/testdata/dcap/tdx_quote" "$T/evidence/tdx_quote"
+install -D -m 644 "$ROOT/testdata/dcap/tdx_quote_collateral.json" "$T/evidence/tdx_quote_collateral.json"
+EVIDENCE=("$T/evidence/tdx_quote" "$T/evidence/tdx_quote_collateral.json" 1750809600)
+SMOKE_SRC="$ROOT/scripts/smoke"
 
 # Nothing of the repository may leak into the installs: no cargo/rustc on PATH, none of
 # the variables the repository's scripts set.
@@ -116,6 +132,15 @@ wheel_is_manylinux() {
 }
 step "python: auditwheel show: manylinux_2_28 or lower, py3-none" wheel_is_manylinux
 
+python_verify() {
+  (cd "$T" && "$T/py/bin/python" "$SMOKE_SRC/verify.py" "${EVIDENCE[@]}")
+  local lib
+  lib="$("$T/py/bin/python" -c 'from dstack_sdk import verify; print(verify.library_path())')"
+  if readelf -S "$lib" | grep -q ' \.symtab '; then echo "libdstack_verify.so in the wheel is not stripped"; return 1; fi
+  echo "python: $(basename "$lib") in the wheel: $(stat -c %s "$lib") bytes"
+}
+step "python: dstack_sdk.verify (libdstack_verify.so in the wheel) verifies the TDX quote offline: UpToDate" python_verify
+
 sdist_without_cargo() {
   python3 -m venv "$T/py-sdist"
   local out
@@ -159,6 +184,17 @@ go_static() {
   "$T/go-app-static" "$SOCK"
 }
 step "go: fully static build (-linkmode external -extldflags -static) runs" go_static
+
+go_verify() {
+  [ -f "$T/gomod/lib/linux_amd64/libdstack_verify.a" ] || { echo "dist/go lacks lib/linux_amd64/libdstack_verify.a"; return 1; }
+  mkdir -p "$T/goverify"
+  cp "$SMOKE_SRC/verify_go/main.go" "$T/goverify/"
+  sed 's/^module smoke$/module smokeverify/' "$T/goapp/go.mod" >"$T/goverify/go.mod"
+  (cd "$T/goverify" && go mod tidy && CGO_ENABLED=1 go build -tags dstack_verify -o "$T/go-verify" . &&
+    "$T/go-verify" "${EVIDENCE[@]}")
+  echo "go: the -tags dstack_verify program: $(stat -c %s "$T/go-verify") bytes"
+}
+step "go: -tags dstack_verify build (libdstack_verify.a) verifies the TDX quote offline: UpToDate" go_verify
 
 go_without_cgo() {
   local out
@@ -207,6 +243,38 @@ c_build() {
 }
 step "c: pkg-config (dstack, dstack-static) and CMake (dstack::dstack, dstack::dstack_static) builds run" c_build
 
+c_verify() {
+  local f b needed
+  for f in include/dstack_verify.h include/dstack_verify_decls.h include/dstack_verify.abi.json \
+      lib/libdstack_verify.a "lib/libdstack_verify.so.$VERSION" lib/pkgconfig/dstack-verify.pc lib/pkgconfig/dstack-verify-static.pc; do
+    [ -f "$P1/$f" ] || { echo "the tarball lacks $f"; return 1; }
+  done
+  [ "$(readlink "$P1/lib/libdstack_verify.so.$MAJOR")" = "libdstack_verify.so.$VERSION" ] &&
+    [ "$(readlink "$P1/lib/libdstack_verify.so")" = "libdstack_verify.so.$MAJOR" ] || { echo "wrong libdstack_verify symlinks"; return 1; }
+  if readelf -S "$P1/lib/libdstack_verify.so.$VERSION" | grep -q ' \.symtab '; then echo "libdstack_verify.so is not stripped"; return 1; fi
+  export PKG_CONFIG_PATH="$P1/lib/pkgconfig"
+  [ "$(pkg-config --modversion dstack-verify)" = "$VERSION" ] && [ "$(pkg-config --modversion dstack-verify-static)" = "$VERSION" ]
+  mkdir -p "$T/cverify"
+  # shellcheck disable=SC2046
+  cc -std=c99 -Wall -Werror "$SMOKE_SRC/verify.c" $(pkg-config --cflags --libs dstack-verify) -o "$T/cverify/pc-shared"
+  # shellcheck disable=SC2046
+  cc -std=c99 -Wall -Werror "$SMOKE_SRC/verify.c" $(pkg-config --cflags --libs dstack-verify-static) -o "$T/cverify/pc-static"
+  cp "$SMOKE_SRC/verify.c" "$T/cverify/"
+  cp "$SMOKE_SRC/CMakeLists.verify.txt" "$T/cverify/CMakeLists.txt"
+  cmake -S "$T/cverify" -B "$T/cverify/build" -DCMAKE_PREFIX_PATH="$P1" -DDSTACK_VERSION="$VERSION" >/dev/null
+  cmake --build "$T/cverify/build" >/dev/null
+  for b in pc-shared build/verify_shared; do
+    needed="$(readelf -d "$T/cverify/$b" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')"
+    grep -qx "libdstack_verify.so.$MAJOR" <<<"$needed" && ! grep -q 'libdstack\.so' <<<"$needed" || {
+      echo "$b does not link libdstack_verify.so.$MAJOR (alone) by its SONAME: $needed"; return 1; }
+  done
+  for b in pc-static build/verify_static; do
+    if readelf -d "$T/cverify/$b" | grep -q 'NEEDED.*libdstack'; then echo "$b links a libdstack shared library"; return 1; fi
+  done
+  for b in pc-shared pc-static build/verify_shared build/verify_static; do "$T/cverify/$b" "${EVIDENCE[@]}"; done
+}
+step "c: pkg-config (dstack-verify, dstack-verify-static) and CMake (dstack::dstack_verify, dstack::dstack_verify_static) verify the TDX quote offline: UpToDate" c_verify
+
 c_moved() {
   mv "$P1" "$P2"
   for b in pc-shared build/app_shared; do
@@ -231,12 +299,21 @@ node_package() {
   [ "$scripts" = "{}" ] || { echo "the package has scripts: $scripts"; return 1; }
   [ -z "$deps" ] || { echo "npm installed more than the package: $deps"; return 1; }
   node app.js "$SOCK" || return 1
-  local size
+  local size vaddon client
   size="$(du -sb node_modules | cut -f1)"
-  echo "node: installed size with dependencies (du -sb node_modules): $size bytes; tarball $(stat -c %s "$NPM_TGZ") bytes"
-  [ "$size" -le 2000000 ] || { echo "node_modules is $size bytes, more than 2 MB"; return 1; }
+  vaddon="$(find node_modules/@libdstack/dstack-sdk/prebuilds -name dstack_verify.node -printf '%s\n' | awk '{s += $1} END {print s + 0}')"
+  client=$((size - vaddon))
+  echo "node: installed size with dependencies (du -sb node_modules): $size bytes, of which dstack_verify.node $vaddon; without it $client; tarball $(stat -c %s "$NPM_TGZ") bytes"
+  [ "$client" -le 2000000 ] || { echo "node_modules without dstack_verify.node is $client bytes, more than 2 MB"; return 1; }
+  [ "$size" -le 3000000 ] || { echo "node_modules is $size bytes, more than 3 MB"; return 1; }
 }
-step "node: npm install of the tarball into an empty project (offline, no scripts, ≤ 2 MB); GetKey and GetQuote" node_package
+step "node: npm install of the tarball into an empty project (offline, no scripts, ≤ 2 MB without dstack_verify.node, ≤ 3 MB with); GetKey and GetQuote" node_package
+
+node_verify() {
+  cp "$SMOKE_SRC/verify.js" "$T/nodeapp/"
+  (cd "$T/nodeapp" && node verify.js "${EVIDENCE[@]}")
+}
+step "node: @libdstack/dstack-sdk/verify (prebuilt dstack_verify.node) verifies the TDX quote offline: UpToDate" node_verify
 
 stop_simulator
 echo "package smoke test: make dist ${DIST_TIME} s, installs and calls $(( $(date +%s) - START - DIST_TIME )) s"

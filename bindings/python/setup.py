@@ -4,7 +4,10 @@ Every wheel holds the library as dstack_sdk/libdstack.so, taken from the first o
 1. $LIBDSTACK_PATH, a prebuilt library (`make dist` passes the portable, stripped one);
 2. target/release/libdstack.so of the checkout this directory belongs to;
 3. a cargo build of the Rust sources: the checkout's, or the copy that an sdist carries
-   in rust/ (core/, ffi/, include/, Cargo.toml, Cargo.lock).
+   in rust/ (core/, ffi/, verify/, verify-ffi/, include/, Cargo.toml, Cargo.lock).
+libdstack_verify.so (dstack_sdk.verify) goes beside it as dstack_sdk/libdstack_verify.so,
+from $LIBDSTACK_VERIFY_PATH or target/release of the checkout when there is one; the
+build from an sdist (3.) compiles it too, in a cargo run of its own.
 With none of these and no cargo on PATH the build stops with a message that says what is
 missing; it never produces a package without its library.
 
@@ -73,12 +76,12 @@ def _prebuilt_verify():
     return built if built.is_file() else None
 
 
-def _cargo_build(workspace):
+def _cargo_build(workspace, package="dstack-ffi", lib_file=LIB_FILE):
     cargo = os.environ.get("CARGO") or shutil.which("cargo")
     if not cargo:
         raise SystemExit(RUST_MISSING)
     in_checkout = workspace == HERE.parent.parent
-    cmd = [cargo, "build", "--release", "-p", "dstack-ffi", "--manifest-path", str(workspace / "Cargo.toml")]
+    cmd = [cargo, "build", "--release", "-p", package, "--manifest-path", str(workspace / "Cargo.toml")]
     env = dict(os.environ)
     if in_checkout:
         # The checkout's Cargo.lock is exact; the sdist's lists the workspace's other
@@ -86,12 +89,12 @@ def _cargo_build(workspace):
         cmd.append("--locked")
     else:
         env["CARGO_PROFILE_RELEASE_STRIP"] = "symbols"
-    print("building libdstack:", " ".join(cmd), flush=True)
+    print(f"building {lib_file}:", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, env=env)
     target = Path(env.get("CARGO_TARGET_DIR") or workspace / "target")
     if not target.is_absolute():
         target = workspace / target
-    lib = target / "release" / LIB_FILE
+    lib = target / "release" / lib_file
     if not lib.is_file():
         raise SystemExit(f"libdstack-sdk: cargo finished but {lib} is missing")
     return lib
@@ -103,6 +106,7 @@ class BuildPyWithLibrary(build_py):
     def run(self):
         super().run()
         lib = _prebuilt()
+        built = False
         if lib is None:
             workspace = _workspace()
             if workspace is None:
@@ -111,13 +115,17 @@ class BuildPyWithLibrary(build_py):
                     "libdstack.so, or build from the libdstack repository or its sdist"
                 )
             lib = _cargo_build(workspace)
+            built = True
         dest = Path(self.build_lib) / "dstack_sdk" / LIB_FILE
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(lib, dest)
         print(f"bundled {lib} -> {dest}", flush=True)
-        # libdstack_verify (dstack_sdk.verify) when one is built: optional, never compiled
-        # here (dstack_sdk.verify says how to get it when it is missing).
+        # libdstack_verify (dstack_sdk.verify): the prebuilt one when there is one; compiled
+        # here (its own cargo run: packages built together share dependency features, which
+        # would grow libdstack.so) when libdstack was, from sources that include verify-ffi/.
         vlib = _prebuilt_verify()
+        if vlib is None and built and (workspace / "verify-ffi" / "Cargo.toml").is_file():
+            vlib = _cargo_build(workspace, "dstack-verify-ffi", VERIFY_LIB_FILE)
         if vlib is not None:
             vdest = dest.parent / VERIFY_LIB_FILE
             shutil.copyfile(vlib, vdest)
@@ -139,7 +147,7 @@ class PlatformWheel(bdist_wheel):
 
 
 class SdistWithRust(sdist):
-    """Adds rust/: the workspace pieces that libdstack is built from."""
+    """Adds rust/: the workspace pieces that libdstack and libdstack_verify are built from."""
 
     def make_release_tree(self, base_dir, files):
         super().make_release_tree(base_dir, files)
@@ -150,8 +158,10 @@ class SdistWithRust(sdist):
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir()
-        crates = _path_crates(src, "ffi")
+        crates = sorted(set(_path_crates(src, "ffi")) | set(_path_crates(src, "verify-ffi")))
         for crate in crates:
+            if any(crate.startswith(other + "/") for other in crates):
+                continue  # inside a crate copied whole (ffi/rlib in ffi)
             top = str(src / crate)
             shutil.copytree(
                 top, dest / crate, ignore=lambda d, names, top=top: SKIP_DIRS & set(names) if d == top else set()
