@@ -7,7 +7,7 @@
 #   libdstack_sdk-VERSION-py3-none-manylinux2014_x86_64.manylinux_2_17_x86_64.whl
 #                                          Python: the package with libdstack.so and
 #                                          libdstack_verify.so (dstack_sdk.verify) inside
-#   libdstack_sdk-VERSION.tar.gz           Python sdist: builds the library with cargo when installed
+#   libdstack_sdk-VERSION.tar.gz           Python sdist: builds both libraries with cargo when installed
 #   go/                                    Go module: the binding and a prebuilt libdstack.a
 #                                          (libdstack_verify.a with -tags dstack_verify)
 #   dstack-simulator                       the development agent
