@@ -108,12 +108,17 @@ impl Agent {
         answer: impl FnOnce(&[u8], &mut [u8]) -> Result<T>,
     ) -> Result<T> {
         self.transport
-            .call(write, self.timeout(timeout_ms), repeatable, |status, body, spare| {
-                if let Err(e) = rpc::check_response(status, body) {
-                    return Err(self.answer_failure(e, status, body, path));
-                }
-                answer(body, spare)
-            })
+            .call(
+                write,
+                self.timeout(timeout_ms),
+                repeatable,
+                |status, body, spare| {
+                    if let Err(e) = rpc::check_response(status, body) {
+                        return Err(self.answer_failure(e, status, body, path));
+                    }
+                    answer(body, spare)
+                },
+            )
             .map_err(|e| self.with_hint(e))?
     }
 
@@ -322,7 +327,9 @@ mod tests {
             Ok(r.len())
         };
         let agent = Agent::new(Api::Tappd, "").unwrap();
-        let e = agent.send(&get, "/Info", 500, true, |_, _| Ok(())).unwrap_err();
+        let e = agent
+            .send(&get, "/Info", 500, true, |_, _| Ok(()))
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NoAgent);
         assert!(
             e.message().contains("/run/dstack/tappd.sock"),
@@ -336,7 +343,9 @@ mod tests {
         );
         // An endpoint the caller chose gets no hint.
         let agent = Agent::new(Api::Tappd, "/nonexistent/tappd.sock").unwrap();
-        let e = agent.send(&get, "/Info", 500, true, |_, _| Ok(())).unwrap_err();
+        let e = agent
+            .send(&get, "/Info", 500, true, |_, _| Ok(()))
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NoAgent);
         assert!(
             !e.message().contains("TAPPD_SIMULATOR_ENDPOINT"),

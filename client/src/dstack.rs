@@ -157,7 +157,11 @@ impl DstackClient {
     ) -> Result<GetKeyResponse> {
         self.get_key_with(path, purpose, algorithm, |a| GetKeyResponse {
             key: SecretBytes::new(a.key.to_vec()),
-            signature_chain: a.signature_chain.iter().map(|s| HexBytes::from(*s)).collect(),
+            signature_chain: a
+                .signature_chain
+                .iter()
+                .map(|s| HexBytes::from(*s))
+                .collect(),
             purpose: a.purpose.to_string(),
             algorithm: a.algorithm.to_string(),
             raw: SecretBytes::new(a.body.to_vec()),

@@ -83,9 +83,9 @@ mod asynchronous;
 pub use conn::StrArg;
 pub use dstack::{DstackClient, KeyAnswer};
 pub use error::{Error, ErrorKind, Result};
-pub use secret::{HexBytes, SecretBytes, SecretString};
 #[doc(hidden)]
 pub use secret::{wipe, wipe_vec};
+pub use secret::{HexBytes, SecretBytes, SecretString};
 pub use tappd::TappdClient;
 pub use types::*;
 

@@ -75,15 +75,21 @@ impl Buffer {
     }
 
     /// The body of a complete answer and the space after the answer (at most as long as
-    /// the body: enough scratch to parse it), which counts as used.
+    /// the body: enough scratch to parse it), which counts as used. A buffer without that
+    /// room grows to fit it (up to [`KEEP_BUFFER`], which it keeps for the next calls):
+    /// a GetQuote or Info answer then needs no scratch of its own on later calls.
     pub(crate) fn answer(&mut self, a: &Answer) -> (&[u8], &mut [u8]) {
+        let want = a.end + a.body.len();
+        if want > self.data.len() && want <= KEEP_BUFFER {
+            self.grow(want.next_power_of_two().min(KEEP_BUFFER), a.end);
+        }
         let (head, tail) = self.data.split_at_mut(a.end);
         let spare = a.body.len().min(tail.len());
         self.used = self.used.max(a.end + spare);
         (&head[a.body.clone()], &mut tail[..spare])
     }
 
-    /// Wipes the bytes the call used (word by word: only those, not the whole buffer),
+    /// Wipes the bytes the call used (only those, not the whole buffer),
     /// and gives back the memory of a buffer a large answer grew.
     pub(crate) fn end_call(&mut self) {
         wipe(&mut self.data[..self.used]);
@@ -214,7 +220,10 @@ impl<'a> Incoming<'a> {
             return Err(Ended::NoAnswer);
         }
         let end = self.start + self.filled;
-        match self.parser.finish_at_eof(&mut self.buf.data[self.start..end]) {
+        match self
+            .parser
+            .finish_at_eof(&mut self.buf.data[self.start..end])
+        {
             Ok(r) => Ok(self.complete(r, true).0),
             // A head or body cut short: the agent hung up mid-response.
             Err(dstack_core::Error::MalformedHttp) => Err(Ended::Truncated(self.filled)),
@@ -256,7 +265,9 @@ mod tests {
                 let len = rx.buf.data.len();
                 let got = got.map(|p| {
                     let body = match &p {
-                        Progress::Complete { answer, .. } => rx.buf.data[answer.body.clone()].to_vec(),
+                        Progress::Complete { answer, .. } => {
+                            rx.buf.data[answer.body.clone()].to_vec()
+                        }
                         Progress::Partial => Vec::new(),
                     };
                     (p, body)
@@ -331,6 +342,41 @@ mod tests {
             Ok(r) => assert_eq!(&rx.buf.data[r.body], b"{\"a\":1}"),
             Err(_) => panic!("not complete at EOF"),
         }
+    }
+
+    #[test]
+    fn an_answer_gets_scratch_as_long_as_its_body_and_the_call_wipes_it() {
+        let body = "y".repeat(20_000);
+        let wire = format!(
+            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        let mut buf = Buffer::new();
+        let mut rx = Incoming::new(&mut buf, 0, 1 << 20);
+        let mut pos = 0;
+        let answer = loop {
+            let space = rx.space();
+            let n = space.len().min(wire.len() - pos);
+            space[..n].copy_from_slice(&wire.as_bytes()[pos..pos + n]);
+            pos += n;
+            match rx.advance(n) {
+                Ok(Progress::Complete { answer, .. }) => break answer,
+                Ok(Progress::Partial) => {}
+                Err(_) => panic!("refused"),
+            }
+        };
+        let (got, spare) = buf.answer(&answer);
+        assert_eq!(got, body.as_bytes());
+        assert_eq!(spare.len(), body.len());
+        spare.fill(7);
+        let kept = buf.data.len();
+        buf.end_call();
+        assert_eq!(buf.used, 0);
+        assert_eq!(buf.data.len(), kept, "kept for the next call");
+        assert!(
+            buf.data.iter().all(|&b| b == 0),
+            "every byte the call used is wiped"
+        );
     }
 
     #[test]

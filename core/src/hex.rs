@@ -122,9 +122,14 @@ mod tests {
         let value = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
         let mut out = [0u8; 1];
         for c in 0..=255u8 {
-            for (pair, hi, lo) in [([c, b'7'], value(c), Some(7)), ([b'7', c], Some(7), value(c))] {
+            for (pair, hi, lo) in [
+                ([c, b'7'], value(c), Some(7)),
+                ([b'7', c], Some(7), value(c)),
+            ] {
                 match (hi, lo) {
-                    (Some(h), Some(l)) => assert_eq!(decode(&pair, &mut out).unwrap(), &[h << 4 | l]),
+                    (Some(h), Some(l)) => {
+                        assert_eq!(decode(&pair, &mut out).unwrap(), &[h << 4 | l])
+                    }
                     _ => assert_eq!(decode(&pair, &mut out), Err(Error::InvalidHex), "{pair:?}"),
                 }
             }

@@ -353,7 +353,11 @@ impl Packer {
         self
     }
     /// A list field of equally long items.
-    pub(crate) fn items<const N: usize>(&mut self, field: dstack_field, v: &[[u8; N]]) -> &mut Self {
+    pub(crate) fn items<const N: usize>(
+        &mut self,
+        field: dstack_field,
+        v: &[[u8; N]],
+    ) -> &mut Self {
         let start = self.put(v.iter().map(|i| &i[..]));
         self.b.set(
             field,
