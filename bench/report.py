@@ -84,6 +84,7 @@ ROWS = [
     # (label, client, official client, compared with C, goal text, limit against what)
     ("raw C floor (keep-alive, prebuilt request, reads by Content-Length)", "floor", None),
     ("libdstack from C", "c", None),
+    ("Rust client (libdstack crate)", "rust", None),
     ("Go binding", "go", "go-official"),
     ("official Go SDK", "go-official", None),
     ("Python binding", "py", "py-official"),
@@ -141,11 +142,11 @@ print(f"### Cold start: create a client, one GetKey, exit (median of {cold_runs}
 print()
 print("| language | ours: wall ms | ours: max RSS MiB | official: wall ms | official: max RSS MiB | wall × official | RSS × official |")
 print("|---|---:|---:|---:|---:|---:|---:|")
-for label, name in (("C (libdstack)", "c"), ("Go", "go"), ("Node", "node"), ("Python", "py")):
+for label, name in (("C (libdstack)", "c"), ("Rust (libdstack crate)", "rust"), ("Go", "go"), ("Node", "node"), ("Python", "py")):
     o, off = cold.get(name), cold.get(name + "-official")
     if o is None:
         continue
-    offcell = f"{off[0]:.1f} | {off[1] / 1024:.1f}" if off else ("– | –" if name == "c" else "not installed | ")
+    offcell = f"{off[0]:.1f} | {off[1] / 1024:.1f}" if off else ("– | –" if name in ("c", "rust") else "not installed | ")
     print(f"| {label} | {o[0]:.1f} | {o[1] / 1024:.1f} | {offcell} | "
           f"{ratio(o[0], off[0]) if off else ''} | {ratio(o[1], off[1]) if off else ''} |")
 print()

@@ -49,6 +49,9 @@ cc "${CFLAGS[@]}" bench/spawn.c -o "$BIN/spawn"
 cc "${CFLAGS[@]}" -shared -fPIC bench/allocs.c -o "$BIN/allocs.so"
 cc "${CFLAGS[@]}" -Iinclude bench/getkey.c -L"$LIB" -ldstack -Wl,-rpath,"$LIB" -ldl -o "$BIN/getkey-c"
 (cd bench/go && go build -o "$BIN/bench-go" .)
+# The Rust client crate (libdstack), straight, without the C ABI.
+cargo build --release --locked -q -p libdstack-examples --bin libdstack-getkey-bench
+cp "$ROOT/target/release/libdstack-getkey-bench" "$BIN/bench-rust"
 
 # The interpreter both Python virtual environments are made from (python3 may be a shim).
 PYBASE="$(python3 -c 'import sys; print(sys.executable)')"
@@ -120,7 +123,7 @@ run() {
   echo "$r" | sed -n "s/^RESULT /SEQ $name /p" >>"$RES"
   echo "$r" | sed -n "s/^ALLOCS /ALLOCS /p" >>"$RES"
 }
-CLIENTS=(floor c go py node go16 nodeq)
+CLIENTS=(floor c rust go py node go16 nodeq)
 [ "$HAVE_GO_OFFICIAL" = 1 ] && CLIENTS+=(go-official go16-official)
 [ "$HAVE_PY_OFFICIAL" = 1 ] && CLIENTS+=(py-official)
 [ "$HAVE_NODE_OFFICIAL" = 1 ] && CLIENTS+=(node-official nodeq-official)
@@ -128,6 +131,7 @@ one_client() {
   case "$1" in
     floor) run floor "$BIN/raw-floor" "$SOCK" "$WORK/request.bin" "$CALLS" "$WARMUP" ;;
     c) run c "$BIN/getkey-c" getkey "$SOCK" "$CALLS" "$WARMUP" ;;
+    rust) run rust "$BIN/bench-rust" getkey "$SOCK" "$CALLS" "$WARMUP" ;;
     go) run go "$BIN/bench-go" getkey "$SOCK" "$CALLS" "$WARMUP" ;;
     go-official) run go-official "$BIN/bench-go-official" getkey "$SOCK" "$CALLS" "$WARMUP" ;;
     go16) run go16 "$BIN/bench-go" par "$SOCK" "$CALLS" "$WARMUP" 16 ;;
@@ -181,6 +185,7 @@ cold() {
 }
 printf 'cold start:' >&2
 printf ' c' >&2; cold c "$BIN/getkey-c" cold "$SOCK"
+printf ' rust' >&2; cold rust "$BIN/bench-rust" cold "$SOCK"
 printf ' go' >&2; cold go "$BIN/bench-go" cold "$SOCK"
 [ "$HAVE_GO_OFFICIAL" = 1 ] && { printf ' go-official' >&2; cold go-official "$BIN/bench-go-official" cold "$SOCK"; }
 printf ' node' >&2; cold node node bench/node/runner.mjs bindings/node cold "$SOCK"
