@@ -12,8 +12,11 @@
 #                                          (libdstack_verify.a with -tags dstack_verify)
 #   dstack-simulator                       the development agent
 #   libdstack-dstack-sdk-VERSION.tgz       Node: npm package with the addon prebuilt for
-#                                          linux-x64, dstack.node and dstack_verify.node
-#                                          (bindings/node/pack.sh)
+#                                          linux-x64, dstack.node (bindings/node/pack.sh)
+#   libdstack-dstack-sdk-verify-VERSION.tgz
+#                                          Node, optional: @libdstack/dstack-sdk-verify, the
+#                                          verification addon dstack_verify.node alone, loaded
+#                                          by @libdstack/dstack-sdk/verify when installed beside it
 # The library and the simulator are built with `cargo zigbuild` against the symbols of
 # glibc 2.17, so they run on any x86_64 Linux with glibc 2.17 or newer (manylinux2014), and
 # are stripped. The pinned tools are installed into .tools/ on first use: cargo-zigbuild
@@ -184,7 +187,7 @@ dist_simulator() {
   strip --strip-unneeded "$DIST/dstack-simulator"
 }
 
-# Node: another script packs the npm package (bindings/node/pack.sh DIST_DIR).
+# Node: another script packs the two npm packages (bindings/node/pack.sh DIST_DIR).
 dist_node() {
   if [ -f bindings/node/pack.sh ]; then
     bash bindings/node/pack.sh "$DIST"

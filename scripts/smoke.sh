@@ -12,18 +12,19 @@
 #           and with CMake (dstack::dstack, dstack::dstack_static); then the folder is
 #           moved: the shared ones run with the new lib/ on LD_LIBRARY_PATH (and fail
 #           without it), the static ones as they are.
-#   Node    npm install of the tarball into a new project (npm init -y), offline: it has
-#           no dependencies and no install scripts; the prebuilt addon inside it is the one
-#           loaded; node_modules with dependencies, but for the verification addon
-#           (prebuilds/*/dstack_verify.node, loaded only by @libdstack/dstack-sdk/verify), is
-#           at most 2 MB (du -sb); with it, at most 3 MB (about 2.5 MB).
+#   Node    npm install of the SDK tarball alone into a new project (npm init -y), offline:
+#           it has no dependencies and no install scripts; the prebuilt addon inside it is
+#           the one loaded; node_modules with dependencies is at most 2 MB (du -sb). Then the
+#           optional verify package (@libdstack/dstack-sdk-verify: the verification addon
+#           dstack_verify.node, loaded only by @libdstack/dstack-sdk/verify) installed beside
+#           it: both sizes reported.
 # Then, per language, one offline verification through libdstack_verify as installed (the
 # real Intel TDX quote testdata/dcap/tdx_quote with its collateral, copied out of the
 # repository, at 2025-06-25, inside the collateral's window: TCB status UpToDate): C through
 # pkg-config (dstack-verify, dstack-verify-static) and CMake (dstack::dstack_verify,
 # dstack::dstack_verify_static), Python through dstack_sdk.verify (the libdstack_verify.so in
 # the wheel), Go built with -tags dstack_verify, Node through @libdstack/dstack-sdk/verify
-# (the prebuilt dstack_verify.node).
+# (the prebuilt dstack_verify.node of @libdstack/dstack-sdk-verify, installed beside it).
 # SMOKE_SKIP_DIST=1 tests the dist/ that is there. The last line is "N passed, M failed".
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -46,7 +47,8 @@ TARBALL="$DIST/$C_NAME.tar.gz"
 SDIST="$DIST/libdstack_sdk-$VERSION.tar.gz"
 WHEEL="$(ls "$DIST"/libdstack_sdk-"$VERSION"-py3-none-*.whl 2>/dev/null | head -n1 || true)"
 NPM_TGZ="$DIST/libdstack-dstack-sdk-$VERSION.tgz"
-for f in "$TARBALL" "$SDIST" "$WHEEL" "$DIST/go/go.mod" "$DIST/dstack-simulator" "$NPM_TGZ"; do
+NPM_VERIFY_TGZ="$DIST/libdstack-dstack-sdk-verify-$VERSION.tgz"
+for f in "$TARBALL" "$SDIST" "$WHEEL" "$DIST/go/go.mod" "$DIST/dstack-simulator" "$NPM_TGZ" "$NPM_VERIFY_TGZ"; do
   [ -n "$f" ] && [ -e "$f" ] || { echo "missing dist artifact ${f:-(the wheel)}: run make dist" >&2; exit 1; }
 done
 AUDITWHEEL="$ROOT/.tools/py/bin/auditwheel"
@@ -298,22 +300,35 @@ node_package() {
   deps="$(ls node_modules | grep -v '^@libdstack$' || true)$(ls node_modules/@libdstack | grep -v '^dstack-sdk$' || true)"
   [ "$scripts" = "{}" ] || { echo "the package has scripts: $scripts"; return 1; }
   [ -z "$deps" ] || { echo "npm installed more than the package: $deps"; return 1; }
+  [ -z "$(find node_modules -name dstack_verify.node)" ] || { echo "the SDK package carries dstack_verify.node"; return 1; }
   node app.js "$SOCK" || return 1
-  local size vaddon client
+  local size
   size="$(du -sb node_modules | cut -f1)"
-  vaddon="$(find node_modules/@libdstack/dstack-sdk/prebuilds -name dstack_verify.node -printf '%s\n' | awk '{s += $1} END {print s + 0}')"
-  client=$((size - vaddon))
-  echo "node: installed size with dependencies (du -sb node_modules): $size bytes, of which dstack_verify.node $vaddon; without it $client; tarball $(stat -c %s "$NPM_TGZ") bytes"
-  [ "$client" -le 2000000 ] || { echo "node_modules without dstack_verify.node is $client bytes, more than 2 MB"; return 1; }
-  [ "$size" -le 3000000 ] || { echo "node_modules is $size bytes, more than 3 MB"; return 1; }
+  echo "node: @libdstack/dstack-sdk installed with dependencies (du -sb node_modules): $size bytes; tarball $(stat -c %s "$NPM_TGZ") bytes"
+  [ "$size" -le 2000000 ] || { echo "node_modules is $size bytes, more than 2 MB"; return 1; }
 }
-step "node: npm install of the tarball into an empty project (offline, no scripts, ≤ 2 MB without dstack_verify.node, ≤ 3 MB with); GetKey and GetQuote" node_package
+step "node: npm install of the SDK tarball alone into an empty project (offline, no scripts, ≤ 2 MB); GetKey and GetQuote" node_package
 
 node_verify() {
   cp "$SMOKE_SRC/verify.js" "$T/nodeapp/"
-  (cd "$T/nodeapp" && node verify.js "${EVIDENCE[@]}")
+  cd "$T/nodeapp" || return 1
+  # Without the verify package, /verify names it.
+  local msg
+  msg="$(node -e "try { require('@libdstack/dstack-sdk/verify').verifyQuote(Buffer.alloc(0)) } catch (e) { console.log(e.message) }")"
+  case "$msg" in *"needs the optional package @libdstack/dstack-sdk-verify"*) ;; *)
+    echo "without @libdstack/dstack-sdk-verify, /verify says: $msg"; return 1 ;; esac
+  local before after scripts
+  before="$(du -sb node_modules | cut -f1)"
+  npm install --offline --no-audit --no-fund "$NPM_VERIFY_TGZ" || return 1
+  scripts="$(node -p "JSON.stringify(require('@libdstack/dstack-sdk-verify/package.json').scripts || {})")"
+  [ "$scripts" = "{}" ] || { echo "the verify package has scripts: $scripts"; return 1; }
+  [ "$(ls node_modules/@libdstack | tr '\n' ' ')" = "dstack-sdk dstack-sdk-verify " ] || {
+    echo "npm installed more than the two packages: $(ls node_modules node_modules/@libdstack)"; return 1; }
+  after="$(du -sb node_modules | cut -f1)"
+  echo "node: @libdstack/dstack-sdk-verify installed: $(du -sb node_modules/@libdstack/dstack-sdk-verify | cut -f1) bytes; node_modules with both $after bytes (SDK alone $before); tarball $(stat -c %s "$NPM_VERIFY_TGZ") bytes"
+  node verify.js "${EVIDENCE[@]}"
 }
-step "node: @libdstack/dstack-sdk/verify (prebuilt dstack_verify.node) verifies the TDX quote offline: UpToDate" node_verify
+step "node: npm install of @libdstack/dstack-sdk-verify beside it; @libdstack/dstack-sdk/verify loads its dstack_verify.node and verifies the TDX quote offline: UpToDate" node_verify
 
 stop_simulator
 echo "package smoke test: make dist ${DIST_TIME} s, installs and calls $(( $(date +%s) - START - DIST_TIME )) s"

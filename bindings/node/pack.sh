@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The npm package of the Node binding, for `npm install ./libdstack-dstack-sdk-VERSION.tgz`:
-# src/, README.md, LICENSE and the addons prebuilt for linux-x64: prebuilds/linux-x64/dstack.node
-# (libdstack linked in statically) and prebuilds/linux-x64/dstack_verify.node
-# (libdstack_verify, loaded by @libdstack/dstack-sdk/verify on first use), packed by `npm pack`
-# into DIST (default dist/). No dependencies, no install scripts, nothing fetched at install
-# or run time.
+# The npm packages of the Node binding, packed by `npm pack` into DIST (default dist/):
+#   libdstack-dstack-sdk-VERSION.tgz         @libdstack/dstack-sdk: src/, README.md, LICENSE and
+#                                            prebuilds/linux-x64/dstack.node (libdstack linked
+#                                            in statically); at most 2 MB installed
+#   libdstack-dstack-sdk-verify-VERSION.tgz  @libdstack/dstack-sdk-verify, optional, installed
+#                                            beside it for offline verification: only
+#                                            prebuilds/linux-x64/dstack_verify.node
+#                                            (libdstack_verify, loaded by
+#                                            @libdstack/dstack-sdk/verify on first use),
+#                                            README.md (verify-package/), LICENSE
+# No dependencies, no install scripts, nothing fetched at install or run time.
 #
 #   bash bindings/node/pack.sh [DIST]          (scripts/dist.sh calls it after its build)
 #
@@ -24,6 +29,9 @@ ZIG_PY="$ROOT/.tools/py/bin/python"
 ZIG_LIB="$ROOT/target/x86_64-unknown-linux-gnu/release/libdstack.a"
 ZIG_VERIFY_LIB="$ROOT/target/x86_64-unknown-linux-gnu/release/libdstack_verify.a"
 STAGE="$ROOT/target/node-pack/package"
+# The verify package, staged where the SDK package's require.resolve finds it (NODE_PATH).
+VSTAGE_MODULES="$ROOT/target/node-pack/verify-modules"
+VSTAGE="$VSTAGE_MODULES/@libdstack/dstack-sdk-verify"
 
 for t in node npm objdump nm; do
   command -v "$t" >/dev/null || { echo "pack.sh: $t is required" >&2; exit 1; }
@@ -43,11 +51,11 @@ else
   HOW="$CC (no zig in .tools/ or no cargo-zigbuild libdstack.a/libdstack_verify.a: run scripts/dist.sh for the portable build), $(realpath --relative-to="$ROOT" "$LIB")"
 fi
 
-rm -rf "$STAGE"
-mkdir -p "$STAGE/prebuilds/$PLATFORM"
+rm -rf "$STAGE" "$VSTAGE_MODULES"
+mkdir -p "$STAGE/prebuilds/$PLATFORM" "$VSTAGE/prebuilds/$PLATFORM"
 ADDON="$STAGE/prebuilds/$PLATFORM/dstack.node"
 FORCE=1 OUT="$ADDON" LIBDSTACK_A="$LIB" CC="$CC" bash "$HERE/build-addon.sh" >/dev/null
-VERIFY_ADDON="$STAGE/prebuilds/$PLATFORM/dstack_verify.node"
+VERIFY_ADDON="$VSTAGE/prebuilds/$PLATFORM/dstack_verify.node"
 FORCE=1 VERIFY=1 OUT="$VERIFY_ADDON" LIBDSTACK_A="$VERIFY_LIB" CC="$CC" bash "$HERE/build-addon.sh" >/dev/null
 
 # Only Node-API's entry points are exported; the newest glibc symbol each needs.
@@ -70,25 +78,48 @@ node -e '
   delete pkg.devDependencies
   require("fs").writeFileSync(process.argv[2], JSON.stringify(pkg, null, 2) + "\n")
 ' "$HERE/package.json" "$STAGE/package.json"
+# The verify package: the addon alone, the same version; no main, scripts or dependencies.
+install -m 644 "$HERE/verify-package/README.md" "$VSTAGE/README.md"
+install -m 644 "$ROOT/LICENSE" "$VSTAGE/LICENSE"
+node -e '
+  const sdk = require(process.argv[1])
+  const pkg = {
+    name: "@libdstack/dstack-sdk-verify",
+    version: sdk.version,
+    description: "The offline verification addon (dstack_verify.node) of @libdstack/dstack-sdk/verify",
+    license: sdk.license,
+    files: ["prebuilds", "README.md", "LICENSE"],
+    engines: sdk.engines,
+  }
+  require("fs").writeFileSync(process.argv[2], JSON.stringify(pkg, null, 2) + "\n")
+' "$HERE/package.json" "$VSTAGE/package.json"
 
 # The staged package loads its own prebuilt addon.
 version="$(cd "$STAGE" && env -u DSTACK_NODE_ADDON node -e "process.stdout.write(require('.').libraryVersion())")"
 [ "$version" = "$(node -p "require('$STAGE/package.json').version")" ] || {
   echo "pack.sh: the staged package reports libdstack $version" >&2; exit 1; }
-# ... and its own verification addon (loaded on first use of ./verify): the real TDX quote of
-# testdata/dcap at 2025-06-25, inside its collateral's window, is UpToDate.
-status="$(cd "$STAGE" && env -u DSTACK_NODE_VERIFY_ADDON node -e '
+# Without the verify package, ./verify names it ...
+missing="$(cd "$STAGE" && env -u DSTACK_NODE_VERIFY_ADDON NODE_PATH= node -e '
+  try { require("./src/verification.js").verifyQuote(Buffer.alloc(0)) } catch (e) { process.stdout.write(e.message) }')"
+case "$missing" in *"needs the optional package @libdstack/dstack-sdk-verify"*) ;; *)
+  echo "pack.sh: without the verify package, the staged package says: $missing" >&2; exit 1 ;; esac
+# ... and with it (loaded on first use of ./verify): the real TDX quote of testdata/dcap at
+# 2025-06-25, inside its collateral's window, is UpToDate.
+status="$(cd "$STAGE" && env -u DSTACK_NODE_VERIFY_ADDON NODE_PATH="$VSTAGE_MODULES" node -e '
   const fs = require("fs"), d = process.argv[1] + "/testdata/dcap/"
   const r = require("./src/verification.js").verifyQuote(fs.readFileSync(d + "tdx_quote"),
     { collateral: fs.readFileSync(d + "tdx_quote_collateral.json"), now: 1750809600 })
-  process.stdout.write(r.tcb_status)' "$ROOT")"
+  const p = require("./src/verification.js").candidatePaths().find((f) => fs.existsSync(f))
+  process.stdout.write(p === process.argv[2] ? r.tcb_status : `loaded ${p}`)' "$ROOT" "$VERIFY_ADDON")"
 [ "$status" = UpToDate ] || {
   echo "pack.sh: the staged package's verification addon says $status for testdata/dcap/tdx_quote" >&2; exit 1; }
 
-json="$(cd "$STAGE" && npm pack --json --pack-destination "$DIST" 2>/dev/null)"
-read -r file size unpacked count < <(node -e '
-  const [p] = JSON.parse(process.argv[1])
-  console.log(p.filename, p.size, p.unpackedSize, p.entryCount)' "$json")
-echo "node: $file: $size bytes packed, $unpacked unpacked, $count files"
+for s in "$STAGE" "$VSTAGE"; do
+  json="$(cd "$s" && npm pack --json --pack-destination "$DIST" 2>/dev/null)"
+  read -r file size unpacked count < <(node -e '
+    const [p] = JSON.parse(process.argv[1])
+    console.log(p.filename, p.size, p.unpackedSize, p.entryCount)' "$json")
+  echo "node: $file: $size bytes packed, $unpacked unpacked, $count files"
+done
 echo "node: prebuilds/$PLATFORM/dstack.node $(stat -c %s "$ADDON") bytes, needs glibc $NEEDS_GLIBC or newer; built with $HOW"
 echo "node: prebuilds/$PLATFORM/dstack_verify.node $(stat -c %s "$VERIFY_ADDON") bytes, needs glibc $VERIFY_NEEDS_GLIBC or newer"

@@ -1,5 +1,6 @@
 // Package smoke test (scripts/smoke.sh): offline verification through the installed npm
-// package (@libdstack/dstack-sdk/verify, the prebuilt dstack_verify.node inside it): the real
+// package (@libdstack/dstack-sdk/verify, the prebuilt dstack_verify.node of the optional
+// package @libdstack/dstack-sdk-verify installed beside it): the real
 // Intel TDX quote QUOTE with its collateral COLLATERAL at NOW (inside the collateral's
 // window) must be UpToDate.
 // usage: node verify.js QUOTE COLLATERAL NOW
@@ -10,7 +11,7 @@ const v = require('@libdstack/dstack-sdk/verify')
 
 const [quotePath, colPath, now] = process.argv.slice(2)
 const r = v.verifyQuote(fs.readFileSync(quotePath), { collateral: fs.readFileSync(colPath), now: Number(now) })
-const pkg = path.dirname(require.resolve('@libdstack/dstack-sdk/package.json'))
+const pkg = path.dirname(require.resolve('@libdstack/dstack-sdk-verify/package.json'))
 const addon = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`, 'dstack_verify.node')
 // The verification addon as the dynamic loader mapped it into this process.
 const mapped = fs.readFileSync('/proc/self/maps', 'utf8').split('\n')

@@ -18,17 +18,25 @@ const FORMAT_UTF8 = 1
 
 let cached = null
 
+const VERIFY_PACKAGE = '@libdstack/dstack-sdk-verify'
+
 /**
  * Where the verification addon is looked for: `$DSTACK_NODE_VERIFY_ADDON` alone when set;
- * otherwise the prebuilt one for this platform, then a build in this folder
- * (`VERIFY=1 bash bindings/node/build-addon.sh` in a checkout).
+ * otherwise a build in this folder (`VERIFY=1 bash bindings/node/build-addon.sh` in a
+ * checkout), then the prebuilt one of the optional package @libdstack/dstack-sdk-verify
+ * (installed beside this one; resolved as `require.resolve` finds it). Returns the paths
+ * in order, the unresolvable package named by its module path.
  */
 function candidatePaths() {
   if (process.env.DSTACK_NODE_VERIFY_ADDON) return [process.env.DSTACK_NODE_VERIFY_ADDON]
-  return [
-    path.join(PKG, 'prebuilds', platformKey(), 'dstack_verify.node'),
-    path.join(PKG, 'build', 'dstack_verify.node'),
-  ]
+  const request = `${VERIFY_PACKAGE}/prebuilds/${platformKey()}/dstack_verify.node`
+  let resolved
+  try {
+    resolved = require.resolve(request)
+  } catch {
+    resolved = request
+  }
+  return [path.join(PKG, 'build', 'dstack_verify.node'), resolved]
 }
 
 function series(version) {
@@ -48,8 +56,16 @@ function verifyAddon() {
     if (cause) err.cause = cause
     return err
   }
-  const found = candidates.find((p) => fs.existsSync(p))
-  if (!found) throw loadError(`no dstack_verify addon (looked for ${candidates.join(', ')})`)
+  const found = candidates.find((p) => path.isAbsolute(p) && fs.existsSync(p))
+  if (!found && process.env.DSTACK_NODE_VERIFY_ADDON) {
+    throw loadError(`no dstack_verify addon (looked for ${candidates.join(', ')})`)
+  }
+  if (!found) {
+    throw new Error(`no dstack_verify addon for ${platformKey()}: offline verification needs the ` +
+      `optional package ${VERIFY_PACKAGE} (npm install it beside @libdstack/dstack-sdk, the same ` +
+      `version, ${EXPECTED_VERSION}); looked for ${candidates.join(', ')} (not found from ${PKG}), ` +
+      'or set DSTACK_NODE_VERIFY_ADDON')
+  }
   const mod = { exports: {} }
   try {
     process.dlopen(mod, found)

@@ -373,6 +373,33 @@ test('the verification addon is found, checked, and refused when it is not one',
   assert.match(child({ DSTACK_NODE_VERIFY_ADDON: main }), /is not the dstack_verify addon: it lacks .*dstack_verify_quote/)
 })
 
+test('outside a checkout the addon comes from the optional package @libdstack/dstack-sdk-verify', (t) => {
+  // A copy of the package without build/: the addon is looked for in the optional package.
+  const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'dstack-verify-pkg-'))
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const pkg = path.join(dir, 'app', 'node_modules', '@libdstack', 'dstack-sdk')
+  fs.mkdirSync(pkg, { recursive: true })
+  fs.cpSync(path.join(__dirname, '..', 'src'), path.join(pkg, 'src'), { recursive: true })
+  fs.copyFileSync(path.join(__dirname, '..', 'package.json'), path.join(pkg, 'package.json'))
+  const env = { ...process.env, NODE_PATH: '' }
+  delete env.DSTACK_NODE_VERIFY_ADDON
+  const child = () => spawnSync(process.execPath, ['-e',
+    "const v = require('@libdstack/dstack-sdk/verify'); try { v.verifyQuote(Buffer.alloc(0)) } catch (e) { console.log(e.message) }"],
+  { cwd: path.join(dir, 'app'), env, encoding: 'utf8' }).stdout
+  const request = `@libdstack/dstack-sdk-verify/prebuilds/${process.platform}-${process.arch}/dstack_verify.node`
+  const missing = child()
+  assert.ok(missing.includes('offline verification needs the optional package @libdstack/dstack-sdk-verify ' +
+    '(npm install it beside @libdstack/dstack-sdk'), missing)
+  assert.ok(missing.includes(`looked for ${path.join(pkg, 'build', 'dstack_verify.node')}, ${request}`), missing)
+  // Installed beside it: found there, and it checks the (empty) quote.
+  const addon = path.join(dir, 'app', 'node_modules', ...request.split('/'))
+  fs.mkdirSync(path.dirname(addon), { recursive: true })
+  fs.copyFileSync(process.env.DSTACK_NODE_VERIFY_ADDON || path.join(__dirname, '..', 'build', 'dstack_verify.node'), addon)
+  const found = child()
+  assert.doesNotMatch(found, /no dstack_verify addon/)
+  assert.match(found, /quote/i)
+})
+
 test('TypeScript declarations of /verify compile (tsc --noEmit, strict)', () => {
   const tsc = require.resolve('typescript/bin/tsc')
   const r = spawnSync(process.execPath, [tsc, '-p', path.join(__dirname, 'types-verify', 'tsconfig.json')], { encoding: 'utf8' })
