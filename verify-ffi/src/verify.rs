@@ -45,6 +45,50 @@ unsafe fn options<'a>(
     })
 }
 
+/// One verification export: checks the pointers, builds the options, runs `verify` on the
+/// input and hands the result to `*out_verification`. `expected_report_data` may be NULL
+/// with length 0 (no comparison).
+///
+/// # Safety
+/// As for `slice::bytes` on each pointer/length pair and `slice::out` on
+/// `out_verification`: the export's own contract, which its caller keeps.
+#[allow(clippy::too_many_arguments)]
+unsafe fn verify_export(
+    input: *const u8,
+    input_len: usize,
+    input_name: &'static str,
+    collateral_json: *const u8,
+    collateral_json_len: usize,
+    now: u64,
+    tcb_policy: dstack_tcb_policy,
+    expected_report_data: *const u8,
+    expected_report_data_len: usize,
+    insecure_skip_intel_signature: bool,
+    out_verification: *mut *mut dstack_verification,
+    out_error: *mut *mut dstack_error,
+    verify: fn(&[u8], &Options<'_>) -> verifier::Result<verifier::Verification>,
+) -> dstack_status {
+    boundary::run(out_error, || {
+        // SAFETY: forwarded contract (see above).
+        let (input, opts, out) = unsafe {
+            (
+                slice::bytes(input, input_len, input_name)?,
+                options(
+                    collateral_json,
+                    collateral_json_len,
+                    now,
+                    tcb_policy,
+                    expected_report_data,
+                    expected_report_data_len,
+                    insecure_skip_intel_signature,
+                )?,
+                slice::out(out_verification, "out_verification")?,
+            )
+        };
+        give(out, verify(input, &opts).map_err(failure)?)
+    })
+}
+
 /// Verifies a raw quote (TDX v4/v5 or SGX v3), DCAP only: the PCK certificate chain up to
 /// the pinned Intel SGX Root CA, the collateral (PCCS `QuoteCollateralV3` JSON, UTF-8) and
 /// its validity at `now` (Unix seconds), the QE report and identity, the quote signature,
@@ -77,25 +121,24 @@ pub unsafe extern "C" fn dstack_verify_quote(
     out_verification: *mut *mut dstack_verification,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (q, opts, out) = unsafe {
-            (
-                slice::bytes(quote, quote_len, "quote")?,
-                options(
-                    collateral_json,
-                    collateral_json_len,
-                    now,
-                    tcb_policy,
-                    expected_report_data,
-                    expected_report_data_len,
-                    insecure_skip_intel_signature,
-                )?,
-                slice::out(out_verification, "out_verification")?,
-            )
-        };
-        give(out, verifier::verify_quote(q, &opts).map_err(failure)?)
-    })
+    // SAFETY: the caller keeps this export's contract, which is `verify_export`'s.
+    unsafe {
+        verify_export(
+            quote,
+            quote_len,
+            "quote",
+            collateral_json,
+            collateral_json_len,
+            now,
+            tcb_policy,
+            expected_report_data,
+            expected_report_data_len,
+            insecure_skip_intel_signature,
+            out_verification,
+            out_error,
+            verifier::verify_quote,
+        )
+    }
 }
 
 /// Verifies a GetQuote answer: `get_quote_json` is the JSON body as the agent returns it
@@ -120,28 +163,24 @@ pub unsafe extern "C" fn dstack_verify_get_quote(
     out_verification: *mut *mut dstack_verification,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (j, opts, out) = unsafe {
-            (
-                slice::bytes(get_quote_json, get_quote_json_len, "get_quote_json")?,
-                options(
-                    collateral_json,
-                    collateral_json_len,
-                    now,
-                    tcb_policy,
-                    expected_report_data,
-                    expected_report_data_len,
-                    insecure_skip_intel_signature,
-                )?,
-                slice::out(out_verification, "out_verification")?,
-            )
-        };
-        give(
-            out,
-            verifier::verify_get_quote_json(j, &opts).map_err(failure)?,
+    // SAFETY: the caller keeps this export's contract, which is `verify_export`'s.
+    unsafe {
+        verify_export(
+            get_quote_json,
+            get_quote_json_len,
+            "get_quote_json",
+            collateral_json,
+            collateral_json_len,
+            now,
+            tcb_policy,
+            expected_report_data,
+            expected_report_data_len,
+            insecure_skip_intel_signature,
+            out_verification,
+            out_error,
+            verifier::verify_get_quote_json,
         )
-    })
+    }
 }
 
 /// Verifies a versioned attestation: `attestation` is the raw bytes of an Attest answer
@@ -165,28 +204,24 @@ pub unsafe extern "C" fn dstack_verify_attestation(
     out_verification: *mut *mut dstack_verification,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (a, opts, out) = unsafe {
-            (
-                slice::bytes(attestation, attestation_len, "attestation")?,
-                options(
-                    collateral_json,
-                    collateral_json_len,
-                    now,
-                    tcb_policy,
-                    expected_report_data,
-                    expected_report_data_len,
-                    insecure_skip_intel_signature,
-                )?,
-                slice::out(out_verification, "out_verification")?,
-            )
-        };
-        give(
-            out,
-            verifier::verify_attestation(a, &opts).map_err(failure)?,
+    // SAFETY: the caller keeps this export's contract, which is `verify_export`'s.
+    unsafe {
+        verify_export(
+            attestation,
+            attestation_len,
+            "attestation",
+            collateral_json,
+            collateral_json_len,
+            now,
+            tcb_policy,
+            expected_report_data,
+            expected_report_data_len,
+            insecure_skip_intel_signature,
+            out_verification,
+            out_error,
+            verifier::verify_attestation,
         )
-    })
+    }
 }
 
 /// Verifies an RA-TLS certificate (`cert_der`, one DER certificate: the leaf a TLS peer
@@ -211,26 +246,22 @@ pub unsafe extern "C" fn dstack_verify_ra_tls_cert(
     out_verification: *mut *mut dstack_verification,
     out_error: *mut *mut dstack_error,
 ) -> dstack_status {
-    boundary::run(out_error, || {
-        // SAFETY: caller contract.
-        let (c, opts, out) = unsafe {
-            (
-                slice::bytes(cert_der, cert_der_len, "cert_der")?,
-                options(
-                    collateral_json,
-                    collateral_json_len,
-                    now,
-                    tcb_policy,
-                    std::ptr::null(),
-                    0,
-                    insecure_skip_intel_signature,
-                )?,
-                slice::out(out_verification, "out_verification")?,
-            )
-        };
-        give(
-            out,
-            verifier::verify_ra_tls_cert(c, &opts).map_err(failure)?,
+    // SAFETY: the caller keeps this export's contract, which is `verify_export`'s.
+    unsafe {
+        verify_export(
+            cert_der,
+            cert_der_len,
+            "cert_der",
+            collateral_json,
+            collateral_json_len,
+            now,
+            tcb_policy,
+            std::ptr::null(),
+            0,
+            insecure_skip_intel_signature,
+            out_verification,
+            out_error,
+            verifier::verify_ra_tls_cert,
         )
-    })
+    }
 }
