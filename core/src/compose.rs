@@ -417,12 +417,11 @@ fn emit_object(
         }
     }
 
-    let (n, mine) = if sorted {
-        (n, mine)
+    // Unsorted, duplicates are merged, so every entry left is effective.
+    let n = if sorted {
+        n
     } else {
-        // Duplicates are merged, so every entry left is effective.
-        let m = own_property_order(input, mine, n);
-        (m, mine)
+        own_property_order(input, mine, n)
     };
     let is_effective = |s: &[u8], i: usize| !sorted || is_effective(s, i);
 
